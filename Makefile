@@ -1,0 +1,61 @@
+# Partnership Check. `make run` serves the app with demo data; `make test` runs every test.
+# Each target installs what it needs first (system packages, .venv, translations) and
+# reinstalls nothing that is already up to date.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PO := $(wildcard assessment/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run serve test lint format install system-deps-run system-deps-test translations clean
+
+run: system-deps-run install
+	@$(BIN)/assessment init-db
+	@$(BIN)/assessment demo
+	@echo "Partnership Check is running at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@$(BIN)/assessment run --host $(HOST) --port $(PORT)
+
+serve: system-deps-run install
+	@$(BIN)/assessment init-db
+	$(BIN)/assessment serve --host $(HOST) --port $(PORT)
+
+test: system-deps-test install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+install: $(STAMP) $(MO)
+
+system-deps-run:
+	@PYTHON=$(PYTHON) scripts/install-system-deps.sh run
+
+system-deps-test:
+	@PYTHON=$(PYTHON) scripts/install-system-deps.sh test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	@touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o assessment/translations/messages.pot .
+	$(BIN)/pybabel update -i assessment/translations/messages.pot -d assessment/translations --width 100
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(MO)

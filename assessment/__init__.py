@@ -1,0 +1,55 @@
+"""Partnership Check: is your client a partner or a lord?"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .settings import (
+    CONFIG_FILENAME,
+    PROJECT_ROOT,
+    ConfigError,
+    defaults,
+    ensure_secret_key,
+    load_config_file,
+)
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the app: config → instance → extensions → blueprints → migrations.
+
+    ``test_config`` replaces the instance's config file; ``instance_path`` moves the
+    instance folder (tests use a temporary one).
+    """
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(defaults(app.instance_path))
+
+    if test_config is None:
+        config_path = Path(app.instance_path) / CONFIG_FILENAME
+        if config_path.exists():
+            app.config.from_mapping(load_config_file(config_path))
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
+
+    from . import cli, db
+    from .web import init_web
+
+    db.init_app(app)
+    cli.init_app(app)
+    init_web(app)
+
+    with app.app_context():
+        db.migrate(db.get_db())
+    return app

@@ -1,0 +1,83 @@
+"""The ``assessment`` command: the app's Flask CLI group and its own commands."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .db import get_db
+from .store import users
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(users.ROLES),
+    default="member",
+    show_default=True,
+    help="What the user may do: admins manage users, leads manage clients and rounds.",
+)
+@click.option("--name", default="", help="The name shown in the app.")
+@click.password_option(help="The password (asked for when not given).")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str, password: str) -> None:
+    """Create a user who can log in with EMAIL."""
+    try:
+        user = users.create_user(get_db(), email=email, password=password, role=role, name=name)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo data (safe to run again: nothing is duplicated)."""
+    from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    created = load_demo(get_db())
+    for line in created:
+        click.echo(f"Created {line}.")
+    if not created:
+        click.echo("Demo data already loaded.")
+    click.echo(f"Demo login: {DEMO_USERS[1].email} / {DEMO_PASSWORD} (lead).")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Sync worker processes (default: one per CPU core).",
+)
+@with_appcontext
+def serve_command(host: str, port: int, workers: int | None) -> None:
+    """Serve the app with gunicorn, the production server."""
+    from .server import run_gunicorn
+
+    workers = workers or os.cpu_count() or 1
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s).")
+    run_gunicorn(current_app.instance_path, host=host, port=port, workers=workers)
+
+
+def init_app(app) -> None:
+    """Register the commands on the app, so ``flask --app assessment`` has them too."""
+    for command in (create_user_command, demo_command, serve_command):
+        app.cli.add_command(command)
+
+
+def _make_app(*_args, **_kwargs):
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
+def main() -> None:
+    """Partnership Check: run the app and manage its data."""

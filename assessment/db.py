@@ -1,0 +1,218 @@
+"""The SQLite store: one sqlite-utils Database per app context, named migrations.
+
+Connections are opened on first use in an app context and closed at teardown. Every
+connection has foreign keys on and waits up to ``BUSY_TIMEOUT_MS`` for a lock; the
+file uses WAL so readers never block the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app, g
+from flask.cli import with_appcontext
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+migrations = Migrations("assessment")
+
+
+def utcnow() -> str:
+    """The current time in UTC as ISO 8601 text, the form every timestamp is stored in."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def connect(path: str) -> Database:
+    """Open the database file with the pragmas every connection needs."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    database = Database(conn)
+    database.execute("PRAGMA foreign_keys = ON")
+    database.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return database
+
+
+def get_db() -> Database:
+    """The app context's database, opened on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    database = g.pop("db", None)
+    if database is not None:
+        database.close()
+
+
+def migrate(database: Database) -> list[str]:
+    """Bring the schema up to date; returns the names of the migrations applied."""
+    if database.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        database.enable_wal()
+    pending = [m.name for m in migrations.pending(database)]
+    migrations.apply(database)
+    return pending
+
+
+_INITIAL_SCHEMA = [
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL DEFAULT '',
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'member')),
+        language TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        last_login_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        industry TEXT NOT NULL DEFAULT '',
+        lead_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        start_date TEXT,
+        notes TEXT NOT NULL DEFAULT '',
+        archived_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX clients_lead ON clients(lead_id)",
+    """
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('kickoff', 'quarterly', 'adhoc')),
+        period TEXT NOT NULL,
+        questionnaire_id TEXT NOT NULL,
+        questionnaire_version INTEGER NOT NULL,
+        questionnaire_snapshot TEXT NOT NULL,
+        due_date TEXT,
+        anonymous INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        closed_at TEXT,
+        results TEXT,
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (client_id, period, kind)
+    )
+    """,
+    "CREATE INDEX rounds_client ON rounds(client_id, created_at)",
+    """
+    CREATE TABLE respondents (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        name TEXT NOT NULL,
+        email TEXT,
+        role TEXT NOT NULL DEFAULT 'other'
+            CHECK (role IN ('account', 'delivery', 'finance', 'leadership', 'other')),
+        language TEXT,
+        token TEXT NOT NULL UNIQUE,
+        token_issued_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX respondents_round ON respondents(round_id)",
+    "CREATE INDEX respondents_user ON respondents(user_id)",
+    """
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        respondent_id INTEGER NOT NULL UNIQUE REFERENCES respondents(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+        language TEXT,
+        submitted_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE answers (
+        response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        value_number REAL,
+        value_text TEXT,
+        not_applicable INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (response_id, item_id)
+    )
+    """,
+    """
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+        sign_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (response_id, sign_id)
+    )
+    """,
+    """
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        sign_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        owner_name TEXT NOT NULL DEFAULT '',
+        due_date TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+        completed_at TEXT,
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX actions_round ON actions(round_id)",
+    """
+    CREATE TABLE share_links (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        token TEXT NOT NULL UNIQUE,
+        language TEXT NOT NULL DEFAULT 'en',
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+]
+
+
+@migrations(name="0001_initial")
+def _initial(database: Database) -> None:
+    for statement in _INITIAL_SCHEMA:
+        database.execute(statement)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the instance folder, config file and database, or migrate it forward."""
+    from .settings import write_example_config
+
+    written = write_example_config(current_app.instance_path)
+    if written:
+        click.echo(f"Wrote {written}")
+    database = get_db()
+    migrate(database)
+    names = [m.name for m in migrations.applied(database)]
+    click.echo(f"Database {current_app.config['DATABASE']} is ready (schema: {names[-1]}).")
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)

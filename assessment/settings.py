@@ -1,0 +1,100 @@
+"""Configuration: defaults, the instance config file and the generated secret key.
+
+Kept apart from the factory so the rules (what is read, in which order, and how a
+broken file is reported) can be read and tested on their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+
+CONFIG_FILENAME = "config.toml"
+SECRET_KEY_FILENAME = "secret_key"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The instance configuration cannot be used; the message names the file."""
+
+
+def defaults(instance_path: str) -> dict:
+    """The settings every app starts from, before the instance config file."""
+    return {
+        "DATABASE": os.path.join(instance_path, "assessment.sqlite3"),
+        "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
+        "LANGUAGES": ("en", "zh-CN"),
+        "DEFAULT_LANGUAGE": "en",
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BOOTSTRAP_BOOTSWATCH_THEME": None,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+
+
+def load_config_file(path: Path) -> dict:
+    """Read the instance's TOML config; upper-case keys only, errors name the file."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    bad = [key for key in data if not key.isupper()]
+    if bad:
+        raise ConfigError(
+            f"{path}: setting names must be upper case (found {', '.join(sorted(bad))})"
+        )
+    for key in ("DATABASE", "QUESTIONS_DIR", "SECRET_KEY"):
+        if key in data and not (isinstance(data[key], str) and data[key].strip()):
+            raise ConfigError(f"{path}: {key} must be a non-empty string")
+    return data
+
+
+def ensure_secret_key(instance_path: str) -> str:
+    """Return the instance's secret key, generating it (mode 0600) on first run."""
+    path = Path(instance_path) / SECRET_KEY_FILENAME
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise ConfigError(f"{path}: the secret key is too short; delete the file to renew it")
+        return key
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+EXAMPLE_CONFIG = """\
+# Partnership Check instance configuration (TOML). Every setting is optional;
+# uncomment a line to change the default. See README.md, "Configuration".
+
+# Where the SQLite database lives (default: assessment.sqlite3 in this folder).
+# DATABASE = "/var/lib/partnership-check/assessment.sqlite3"
+
+# The folder of questionnaire files (default: questions/ in the checkout).
+# QUESTIONS_DIR = "/srv/partnership-check/questions"
+
+# The language used when the browser asks for neither English nor Chinese.
+# DEFAULT_LANGUAGE = "en"
+
+# Set to true when the app is served over HTTPS only.
+# SESSION_COOKIE_SECURE = true
+"""
+
+
+def write_example_config(instance_path: str) -> Path | None:
+    """Create a commented config file in the instance folder unless one exists."""
+    path = Path(instance_path) / CONFIG_FILENAME
+    if path.exists():
+        return None
+    path.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+    return path

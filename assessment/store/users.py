@@ -1,0 +1,100 @@
+"""Users: people who log in (admins, leads and members)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import utcnow
+
+ROLES = ("admin", "lead", "member")
+MIN_PASSWORD_LENGTH = 8
+
+# A hash of a random password, checked when the email is unknown so that a wrong
+# email costs as much time as a wrong password and the two cannot be told apart.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0f3c9")
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed as asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    email: str
+    name: str
+    role: str
+    language: str | None
+    active: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_lead(self) -> bool:
+        """Leads manage clients and rounds; admins can do everything a lead can."""
+        return self.role in ("admin", "lead")
+
+
+def _from_row(row: dict) -> User:
+    return User(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        language=row["language"],
+        active=bool(row["active"]),
+    )
+
+
+def create_user(db: Database, *, email: str, password: str, role: str, name: str = "") -> User:
+    email = email.strip()
+    if "@" not in email or len(email) > 254:
+        raise UserError(f"{email!r} is not an email address")
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if find_by_email(db, email) is not None:
+        raise UserError(f"a user with the email {email} already exists")
+    now = utcnow()
+    cursor = db.execute(
+        "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [email, name.strip(), generate_password_hash(password), role, now, now],
+    )
+    return get_user(db, cursor.lastrowid)
+
+
+def get_user(db: Database, user_id: int) -> User | None:
+    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    return _from_row(rows[0]) if rows else None
+
+
+def find_by_email(db: Database, email: str) -> User | None:
+    rows = list(db.query("SELECT * FROM users WHERE email = ?", [email.strip()]))
+    return _from_row(rows[0]) if rows else None
+
+
+def authenticate(db: Database, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (never says which was wrong)."""
+    rows = list(db.query("SELECT * FROM users WHERE email = ?", [email.strip()]))
+    if not rows:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    row = rows[0]
+    if not check_password_hash(row["password_hash"], password) or not row["active"]:
+        return None
+    db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [utcnow(), row["id"]])
+    return _from_row(row)
+
+
+def set_language(db: Database, user_id: int, language: str) -> None:
+    db.execute(
+        "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
+        [language, utcnow(), user_id],
+    )

@@ -1,0 +1,49 @@
+"""The web layer: extensions, the login gate and the blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+from flask_login import LoginManager, current_user
+from flask_wtf import CSRFProtect
+
+from . import auth, errors, i18n, main
+from .access import is_public
+
+csrf = CSRFProtect()
+babel = Babel()
+bootstrap = Bootstrap5()
+login_manager = LoginManager()
+
+
+def init_web(app: Flask) -> None:
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=i18n.babel_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.LOGIN_REQUIRED_MESSAGE
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(auth.load_user)
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(i18n.bp)
+    app.register_blueprint(errors.bp)
+    app.context_processor(i18n.template_context)
+    app.before_request(_require_login)
+
+
+def _require_login():
+    """Deny by default: every endpoint needs a login unless it is marked public."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    if request.endpoint.startswith("bootstrap."):
+        return None
+    view = request.url_rule and request.url_rule.endpoint
+    if is_public(view):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None

@@ -1,0 +1,72 @@
+"""Language choice: 简体中文 or English, per session, defaulting from the browser."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from ..db import get_db
+from ..store import users
+from .access import public
+
+LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
+LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
+
+bp = Blueprint("i18n", __name__)
+
+
+def current_language() -> str:
+    """The language of this request: the session's choice, else the browser's."""
+    supported = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in supported:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in supported:
+        return current_user.language
+    best = request.accept_languages.best_match(supported)
+    return best or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def babel_locale() -> str:
+    """Babel spells zh-CN with an underscore."""
+    return current_language().replace("-", "_")
+
+
+class LanguageForm(FlaskForm):
+    language = HiddenField()
+    next = HiddenField()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else goes home (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("main.index")
+
+
+@bp.post("/language")
+@public
+def switch_language():
+    form = LanguageForm()
+    language = form.language.data
+    if not form.validate_on_submit() or language not in current_app.config["LANGUAGES"]:
+        return redirect(url_for("main.index"))
+    session["lang"] = language
+    if current_user.is_authenticated:
+        users.set_language(get_db(), current_user.id, language)
+    return redirect(_safe_next(form.next.data))
+
+
+def template_context() -> dict:
+    return {
+        "current_language": current_language(),
+        "language_names": LANGUAGE_NAMES,
+        "language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?")),
+    }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Partnership Check needs, when they are missing.
+#   scripts/install-system-deps.sh run    WeasyPrint's libraries and the Chinese fonts
+#   scripts/install-system-deps.sh test   the same, plus poppler-utils and Chromium
+# As root it uses apt-get; otherwise sudo when that works without a prompt; otherwise
+# it stops and prints the exact command to run.
+set -euo pipefail
+
+group=${1:-test}
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+if [ "$group" = "test" ]; then
+  packages+=(poppler-utils chromium)
+fi
+python=${PYTHON:-python3}
+if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1; then
+  packages+=(python3-venv)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+command="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+echo "Installing system packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  sh -c "$command"
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo sh -c "$command"
+else
+  echo "These system packages are missing: ${missing[*]}" >&2
+  echo "Install them as root, then run make again:" >&2
+  echo "  sudo sh -c '$command'" >&2
+  exit 1
+fi

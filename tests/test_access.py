@@ -1,0 +1,52 @@
+"""Deny by default: every route needs a login unless it is marked public."""
+
+import pytest
+
+PUBLIC_ENDPOINTS = {"static", "auth.login", "i18n.switch_language"}
+
+
+def _protected_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint.startswith("bootstrap."):
+            continue
+        yield rule
+
+
+def test_only_the_known_endpoints_are_public(app):
+    from assessment.web.access import is_public
+
+    with app.test_request_context():
+        public = {rule.endpoint for rule in app.url_map.iter_rules() if is_public(rule.endpoint)}
+    assert public == PUBLIC_ENDPOINTS - {"static"}
+
+
+@pytest.mark.parametrize("path", ["/", "/logout"])
+def test_known_routes_require_login(client, path):
+    response = client.get(path) if path != "/logout" else client.post(path)
+    assert response.status_code in (302, 400)
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_every_protected_route_redirects_anonymous_users(app, client):
+    app.config["WTF_CSRF_ENABLED"] = False
+    checked = 0
+    for rule in _protected_rules(app):
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<{name}>", "1").replace(f"<int:{name}>", "1")
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (rule, response.status_code)
+        assert response.headers["Location"].startswith("/login"), rule
+        checked += 1
+    assert checked >= 2
+
+
+def test_static_files_and_bootstrap_assets_are_public(client):
+    assert client.get("/static/app.css").status_code == 200
+    response = client.get("/login")
+    assert b"bootstrap.min.css" in response.data
+    asset = response.data.split(b'href="')[1].split(b'"')[0].decode()
+    assert asset.startswith("/"), "Bootstrap must be served locally, not from a CDN"
+    assert client.get(asset).status_code == 200

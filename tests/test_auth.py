@@ -1,0 +1,87 @@
+import pytest
+from conftest import PASSWORD, csrf_token
+from flask import session
+
+
+def test_login_page_renders(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert b'name="csrf_token"' in response.data
+    assert b"<title>Log in" in response.data
+
+
+def test_login_and_logout(client, auth):
+    response = auth.login("lead")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    with client:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert b"lead@example.com" in page.data
+        assert session["_user_id"]
+        auth.logout()
+        assert "_user_id" not in session
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("lead@example.com", "wrong password"), ("nobody@example.com", PASSWORD)],
+)
+def test_wrong_credentials_do_not_say_which(client, email, password):
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
+    )
+    assert response.status_code == 401
+    assert b"The email or password is not right." in response.data
+    assert b"lead@example.com" not in response.data or email == "lead@example.com"
+
+
+def test_login_redirects_to_next_only_on_this_site(client):
+    data = {"email": "lead@example.com", "password": PASSWORD}
+    data["csrf_token"] = csrf_token(client)
+    response = client.post("/login?next=/login", data=data)
+    assert response.headers["Location"] == "/login"
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    data["csrf_token"] = csrf_token(client)
+    response = client.post("/login?next=https://evil.example/", data=data)
+    assert response.headers["Location"] == "/"
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/login", data={"email": "lead@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert b"The form has expired" in response.data
+    assert client.get("/").status_code == 302
+
+
+def test_logout_without_csrf_token_keeps_the_session(client, auth):
+    auth.login()
+    response = client.post("/logout")
+    assert response.status_code == 400
+    assert client.get("/").status_code == 200
+
+
+def test_inactive_user_cannot_log_in(app, client):
+    from assessment.db import get_db
+
+    with app.app_context():
+        get_db().execute("UPDATE users SET active = 0 WHERE email = 'member@example.com'")
+    response = client.post(
+        "/login",
+        data={
+            "email": "member@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 401
+
+
+def test_passwords_are_hashed(app):
+    from assessment.db import get_db
+
+    with app.app_context():
+        stored = get_db().execute("SELECT password_hash FROM users").fetchall()
+    assert all(PASSWORD not in row[0] and row[0].startswith("scrypt:") for row in stored)

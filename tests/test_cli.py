@@ -1,0 +1,85 @@
+from assessment.cli import main
+from assessment.db import get_db
+from assessment.store import users
+
+
+def test_every_command_has_help(app):
+    with app.app_context():
+        names = sorted(app.cli.list_commands(None))
+    assert {"init-db", "create-user", "demo", "serve"} <= set(names)
+    for name in names:
+        command = app.cli.get_command(None, name)
+        assert command.help or command.short_help, name
+        result = app.test_cli_runner().invoke(args=[name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+
+
+def test_console_script_is_the_flask_group():
+    from flask.cli import FlaskGroup
+
+    assert isinstance(main, FlaskGroup)
+
+
+def test_create_user_asks_for_the_password(app, runner):
+    result = runner.invoke(
+        args=["create-user", "new@example.com", "--role", "lead", "--name", "New Lead"],
+        input="a long password\na long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created lead new@example.com" in result.output
+    with app.app_context():
+        user = users.authenticate(get_db(), "new@example.com", "a long password")
+    assert user is not None and user.role == "lead" and user.name == "New Lead"
+
+
+def test_create_user_refuses_bad_input(runner):
+    result = runner.invoke(args=["create-user", "lead@example.com", "--password", "long enough"])
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    result = runner.invoke(args=["create-user", "x@example.com", "--password", "short"])
+    assert "at least 8 characters" in result.output
+    result = runner.invoke(args=["create-user", "y@example.com", "--role", "king"])
+    assert result.exit_code == 2
+
+
+def test_demo_is_idempotent(app, runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Created user lead@demo.example" in first.output
+    with app.app_context():
+        count = get_db()["users"].count
+    second = runner.invoke(args=["demo"])
+    assert "already loaded" in second.output
+    assert "Demo login: lead@demo.example" in second.output
+    with app.app_context():
+        assert get_db()["users"].count == count
+
+
+def test_demo_user_can_log_in(app, runner, client):
+    from conftest import csrf_token
+
+    from assessment.demo import DEMO_PASSWORD
+
+    runner.invoke(args=["demo"])
+    response = client.post(
+        "/login",
+        data={
+            "email": "lead@demo.example",
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_serve_passes_options_to_gunicorn(runner, monkeypatch):
+    calls = {}
+
+    def fake_run(instance_path, **options):
+        calls.update(options)
+
+    monkeypatch.setattr("assessment.server.run_gunicorn", fake_run)
+    result = runner.invoke(args=["serve", "--host", "0.0.0.0", "--port", "9000"])
+    assert result.exit_code == 0, result.output
+    assert calls["host"] == "0.0.0.0" and calls["port"] == 9000
+    assert calls["workers"] >= 1

@@ -1,0 +1,101 @@
+import sqlite3
+
+from assessment.db import connect, get_db, migrate, migrations
+
+EXPECTED_TABLES = {
+    "users",
+    "clients",
+    "rounds",
+    "respondents",
+    "responses",
+    "answers",
+    "comments",
+    "actions",
+    "share_links",
+}
+
+
+def test_get_db_is_cached_per_app_context_and_closed_after(app):
+    with app.app_context():
+        db = get_db()
+        assert get_db() is db
+    try:
+        db.execute("SELECT 1")
+    except sqlite3.ProgrammingError as exc:
+        assert "closed" in str(exc)
+    else:
+        raise AssertionError("the connection is still open after the app context")
+
+
+def test_schema_has_the_product_tables(app):
+    with app.app_context():
+        assert set(get_db().table_names()) >= EXPECTED_TABLES
+
+
+def test_every_table_has_utc_timestamps(app):
+    with app.app_context():
+        db = get_db()
+        for name in EXPECTED_TABLES:
+            columns = db[name].columns_dict
+            assert "created_at" in columns, name
+            assert "updated_at" in columns, name
+
+
+def test_pragmas(app):
+    with app.app_context():
+        db = get_db()
+        assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_foreign_keys_are_enforced(app):
+    with app.app_context():
+        db = get_db()
+        try:
+            db.execute(
+                "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
+                " questionnaire_version, questionnaire_snapshot, created_at, updated_at)"
+                " VALUES (999, 'kickoff', '2026-Q4', 'q', 1, '{}', 'now', 'now')"
+            )
+        except sqlite3.IntegrityError as exc:
+            assert "FOREIGN KEY" in str(exc)
+        else:
+            raise AssertionError("a round for a missing client was stored")
+
+
+def _schema(db):
+    return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall(), key=str)
+
+
+def test_migrations_applied_twice_change_nothing(tmp_path):
+    db = connect(str(tmp_path / "twice.sqlite3"))
+    first = migrate(db)
+    schema = _schema(db)
+    applied = [m.name for m in migrations.applied(db)]
+    assert first == applied
+    assert migrate(db) == []
+    assert _schema(db) == schema
+    assert [m.name for m in migrations.applied(db)] == applied
+
+
+def test_older_schema_is_migrated_forward_on_start(tmp_path):
+    from assessment import create_app
+
+    path = tmp_path / "old.sqlite3"
+    db = connect(str(path))
+    last = migrations._migrations[-1].name
+    migrations.apply(db, stop_before=last)
+    assert [m.name for m in migrations.pending(db)] == [last]
+    db.close()
+
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "x"}, instance_path=str(tmp_path))
+    with app.app_context():
+        assert migrations.pending(get_db()) == []
+
+
+def test_init_db_command(runner, app):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "is ready" in result.output
+    assert migrations._migrations[-1].name in result.output

@@ -1,0 +1,75 @@
+import os
+import stat
+
+import pytest
+
+from assessment import ConfigError, create_app
+
+
+def test_test_config_is_used(app):
+    assert app.testing
+    assert app.config["SECRET_KEY"] == "test-only-secret"
+
+
+def test_without_test_config_not_testing(tmp_path):
+    app = create_app(instance_path=str(tmp_path / "inst"))
+    assert not app.testing
+
+
+def test_missing_instance_folder_is_created(tmp_path):
+    instance = tmp_path / "does" / "not" / "exist"
+    create_app(instance_path=str(instance))
+    assert instance.is_dir()
+    assert (instance / "assessment.sqlite3").exists()
+
+
+def test_secret_key_generated_once_with_mode_0600(tmp_path):
+    instance = tmp_path / "inst"
+    first = create_app(instance_path=str(instance))
+    key_file = instance / "secret_key"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert len(first.config["SECRET_KEY"]) >= 64
+    second = create_app(instance_path=str(instance))
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    other = create_app(instance_path=str(tmp_path / "other"))
+    assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_instance_config_file_is_read(tmp_path):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    database = tmp_path / "elsewhere.sqlite3"
+    (instance / "config.toml").write_text(
+        f'DATABASE = "{database}"\nDEFAULT_LANGUAGE = "zh-CN"\n', encoding="utf-8"
+    )
+    app = create_app(instance_path=str(instance))
+    assert app.config["DATABASE"] == str(database)
+    assert app.config["DEFAULT_LANGUAGE"] == "zh-CN"
+    assert database.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("DATABASE = \n", "not valid TOML"),
+        ("database = 'x.db'\n", "upper case"),
+        ("DATABASE = ''\n", "DATABASE must be a non-empty string"),
+    ],
+)
+def test_broken_instance_config_refuses_to_start(tmp_path, content, expected):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.toml").write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as excinfo:
+        create_app(instance_path=str(instance))
+    message = str(excinfo.value)
+    assert str(instance / "config.toml") in message
+    assert expected in message
+
+
+def test_short_secret_key_file_is_refused(tmp_path):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "secret_key").write_text("short\n")
+    with pytest.raises(ConfigError, match="secret_key"):
+        create_app(instance_path=str(instance))

@@ -68,7 +68,9 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
 
 def init_app(app) -> None:
     """Register the commands on the app, so ``flask --app assessment`` has them too."""
-    for command in (create_user_command, demo_command, serve_command):
+    from .questions_cli import questions
+
+    for command in (create_user_command, demo_command, serve_command, questions):
         app.cli.add_command(command)
 
 

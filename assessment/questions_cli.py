@@ -1,0 +1,79 @@
+"""`assessment questions`: check questionnaire files and print the format's JSON Schema."""
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .questionnaire import (
+    QuestionnaireError,
+    duplicate_id_error,
+    load_questionnaire,
+    questionnaire_json_schema,
+    summarize,
+)
+
+
+@click.group("questions")
+def questions() -> None:
+    """Check the questionnaire files and describe their format."""
+
+
+@questions.command("check")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def check_command(files: tuple[Path, ...]) -> None:
+    """Validate questionnaire FILES (default: every *.toml in QUESTIONS_DIR) and summarize them.
+
+    Exits with status 1 when a file is invalid; the problems, each with its field path and line,
+    go to standard error.
+    """
+    if not files:
+        folder = Path(current_app.config["QUESTIONS_DIR"])
+        files = tuple(sorted(folder.glob("*.toml")))
+        if not files:
+            raise click.ClickException(f"no questionnaire files (*.toml) in {folder}")
+    seen: dict[str, Path] = {}
+    failed = 0
+    for file in files:
+        try:
+            questionnaire = load_questionnaire(file)
+            if questionnaire.id in seen:
+                raise duplicate_id_error(file, questionnaire.id, seen[questionnaire.id])
+        except QuestionnaireError as exc:
+            failed += 1
+            click.echo(str(exc), err=True)
+            continue
+        seen[questionnaire.id] = file
+        click.echo(_describe(file, summarize(questionnaire)))
+    if failed:
+        click.echo(f"{failed} of {len(files)} file(s) invalid.", err=True)
+        raise SystemExit(1)
+    click.echo(f"{len(files)} file(s) valid.")
+
+
+@questions.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the questionnaire format.
+
+    Save it and point your editor at it, for example with a `#:schema ./questionnaire.schema.json`
+    first line in the TOML file (Taplo, Even Better TOML).
+    """
+    click.echo(json.dumps(questionnaire_json_schema(), indent=2, ensure_ascii=False))
+
+
+def _describe(file: Path, summary: dict) -> str:
+    signs = ", ".join(f"{sign['id']} {sign['items']}" for sign in summary["signs"])
+    types = ", ".join(f"{kind} {count}" for kind, count in summary["items_by_type"].items())
+    return "\n".join(
+        [
+            f"{file}: ok",
+            f"  id: {summary['id']}, version {summary['version']}: {summary['title']['en']}",
+            f"  languages: {', '.join(summary['languages'])}",
+            f"  bands: {', '.join(summary['bands'])}",
+            f"  signs: {len(summary['signs'])} ({signs})",
+            f"  items: {summary['items']} ({types})",
+        ]
+    )

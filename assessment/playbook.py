@@ -1,0 +1,228 @@
+"""Playbook: (round result, previous result, actions) → the recommended next steps.
+
+Pure: no Flask, no database. For every scored sign whose band is `settings.recommend_from`
+or worse, the questionnaire's recommendation for that band. When the sign was at
+`settings.escalate_from` or worse in the previous round as well as now, the sign's
+`persisting` recommendation instead, marked as an escalation. When an action on the sign was
+completed since the previous round and the sign has not improved by `settings.trend_threshold`
+points, the step carries the completed actions and a bilingual note saying so. Kickoff rounds
+have no escalations and no notes (the previous round is ignored). Steps come worst band first,
+then lowest score, then in the questionnaire's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from .questionnaire import Questionnaire, Text
+from .scoring import TREND_TOLERANCE, RoundResult, SignResult
+
+__all__ = [
+    "ACTION_STATUSES",
+    "MESSAGES",
+    "ActionRecord",
+    "NextStep",
+    "format_change",
+    "message",
+    "recommend",
+]
+
+ACTION_STATUSES = ("open", "done")
+
+#: Product wording (not questionnaire content), in every language of the app.
+MESSAGES: Mapping[str, Mapping[str, str]] = {
+    "stalled": {
+        "en": (
+            "A completed action on this sign has not yet moved the score "
+            "({change} points since the last review)."
+        ),
+        "zh-CN": "该信号下已有行动完成，但得分尚未随之改善（较上次评估 {change} 分）。",
+    },
+    "escalation": {
+        "en": "Escalation: this sign was already a concern at the last review.",
+        "zh-CN": "升级处理：该信号在上次评估中已是隐患。",
+    },
+}
+
+
+def message(key: str, **values) -> Text:
+    """A message from `MESSAGES` as a `Text`, with `{placeholders}` filled in."""
+    texts = MESSAGES[key]
+    return Text.model_validate({lang: text.format(**values) for lang, text in texts.items()})
+
+
+def format_change(change: float) -> str:
+    """A change in points for display: one decimal, always signed ("+2.5", "−3.0", "0.0")."""
+    shown = round(change, 1)
+    if shown == 0:
+        return "0.0"
+    return f"{shown:+.1f}".replace("-", "−")
+
+
+Moment = datetime | date
+
+
+def _moment(value: Moment | str | None) -> Moment | None:
+    """Accept a date, a datetime or an ISO 8601 string as stored in the database."""
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    raise TypeError(f"expected a date, datetime or ISO string, got {type(value).__name__}")
+
+
+def _after(when: Moment, since: Moment) -> bool:
+    """Whether `when` is after `since`. Naive datetimes are taken as UTC; when either side is
+    a plain date, calendar days are compared and the same day counts as after."""
+    if isinstance(when, datetime) and isinstance(since, datetime):
+        return _utc(when) > _utc(since)
+    return _day(when) >= _day(since)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _day(moment: Moment) -> date:
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """An agreed action on a sign. `completed_at` may be a date, datetime or ISO string."""
+
+    sign_id: str
+    status: Literal["open", "done"]
+    completed_at: Moment | None = None
+    title: str = ""
+
+    def __post_init__(self):
+        if self.status not in ACTION_STATUSES:
+            raise ValueError(f"action status must be one of {ACTION_STATUSES}, not {self.status!r}")
+        object.__setattr__(self, "completed_at", _moment(self.completed_at))
+
+    def completed_since(self, moment: Moment | str | None) -> bool:
+        """Done, and (when `moment` is given) completed after it. A done action without a
+        completion date counts only when there is no moment to compare with."""
+        if self.status != "done":
+            return False
+        moment = _moment(moment)
+        if moment is None:
+            return True
+        return self.completed_at is not None and _after(self.completed_at, moment)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One recommended next step.
+
+    `change` is the sign's score now minus in the previous round (None when there is no
+    comparable previous score). `stalled_actions` are the actions on the sign completed since
+    the previous round when the sign did not improve by the trend threshold; `note` then says
+    so in every language.
+    """
+
+    sign_id: str
+    band_id: str
+    score: float
+    text: Text
+    owner: str
+    escalation: bool
+    change: float | None = None
+    stalled_actions: tuple[ActionRecord, ...] = ()
+    note: Text | None = None
+
+    @property
+    def stalled(self) -> bool:
+        return bool(self.stalled_actions)
+
+
+def _band_index_of(q: Questionnaire, result: SignResult) -> int:
+    """The band of an earlier result in today's bands: by id, else by its score."""
+    if any(band.id == result.band_id for band in q.bands):
+        return q.band_index(result.band_id)
+    return q.band_index(q.band_for(result.score).id)
+
+
+def recommend(
+    questionnaire: Questionnaire,
+    result: RoundResult,
+    *,
+    previous: RoundResult | None = None,
+    actions: Sequence[ActionRecord] = (),
+    previous_closed_at: Moment | str | None = None,
+) -> tuple[NextStep, ...]:
+    """The next steps for one round, worst band first, then lowest score, then file order.
+
+    `previous` is the client's previous completed round of the same questionnaire id (any
+    version; signs are matched by id) and `previous_closed_at` when it closed; an action
+    counts as completed since the previous round when it was completed after that moment (or
+    at all, when the moment is unknown). A kickoff `result` ignores `previous` and `actions`.
+    """
+    q = questionnaire
+    if result.questionnaire_id != q.id:
+        raise ValueError(f"result is for questionnaire {result.questionnaire_id!r}, not {q.id!r}")
+    if result.kind == "kickoff":
+        previous = None
+    if previous is not None and previous.questionnaire_id != q.id:
+        raise ValueError(
+            f"previous result is for questionnaire {previous.questionnaire_id!r}, not {q.id!r}"
+        )
+    settings = q.settings
+    recommend_from = q.band_index(settings.recommend_from)
+    escalate_from = q.band_index(settings.escalate_from)
+
+    ranked = []
+    for position, current in enumerate(result.signs):
+        if current.score is None or current.band_id is None:
+            continue
+        band = q.band_index(current.band_id)
+        if band < recommend_from:
+            continue
+        sign = q.sign(current.sign_id)
+        before = previous.get(sign.id) if previous is not None else None
+        if before is not None and before.score is None:
+            before = None
+
+        escalation = (
+            band >= escalate_from
+            and before is not None
+            and _band_index_of(q, before) >= escalate_from
+        )
+        if escalation:
+            recommendation = sign.persisting
+        else:
+            try:
+                recommendation = sign.recommendations[current.band_id]
+            except KeyError:
+                raise LookupError(
+                    f"questionnaire {q.id!r}, sign {sign.id!r}: "
+                    f"no recommendation for band {current.band_id!r}"
+                ) from None
+
+        change = None if before is None else current.score - before.score
+        stalled: tuple[ActionRecord, ...] = ()
+        if change is not None and change < settings.trend_threshold - TREND_TOLERANCE:
+            stalled = tuple(
+                action
+                for action in actions
+                if action.sign_id == sign.id and action.completed_since(previous_closed_at)
+            )
+        step = NextStep(
+            sign_id=sign.id,
+            band_id=current.band_id,
+            score=current.score,
+            text=recommendation.text,
+            owner=recommendation.owner,
+            escalation=escalation,
+            change=change,
+            stalled_actions=stalled,
+            note=message("stalled", change=format_change(change)) if stalled else None,
+        )
+        ranked.append(((-band, current.score, position), step))
+    ranked.sort(key=lambda pair: pair[0])
+    return tuple(step for _, step in ranked)

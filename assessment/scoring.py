@@ -1,0 +1,628 @@
+"""Scoring: (questionnaire, responses) → results per sign and overall.
+
+Pure: no Flask, no database, no PDF. The input is the questionnaire model and plain data
+(`Response`); the output is an immutable `RoundResult`. Every number is kept unrounded;
+rounding is for display. The method is explained for a non-statistician in docs/scoring.md.
+
+1. Item health `h` (0 = lord, 100 = partner): a likert answer `a` in 1..A (A = 5) gives
+   `(a − 1) / (A − 1) × 100` on a healthy item and `(A − a) / (A − 1) × 100` on a warning
+   item; a number goes through the item's piecewise-linear breakpoints, clamped at both ends;
+   a choice gives its option's score. N/A (`None`) and missing answers are left out.
+2. A respondent's sign score is the weighted mean of `h` over the sign's answered scored items.
+3. The round's sign score is the plain mean of the respondents' sign scores. A sign whose
+   coverage (answered pairs / applicable pairs) is below `settings.min_coverage`, or with
+   fewer than `settings.min_respondents` respondents, is "insufficient" and has no score.
+4. The index is the weighted mean of the scored signs (sign weights). Its band is capped: a
+   sign whose band is `settings.escalate_from` or worse holds the overall band to at best one
+   band better than that sign's band.
+5. Rater agreement rwg(j) (James, Demaree & Wolf 1984) over the sign's likert items.
+6. Trend against the previous round's result: up / down when the change reaches
+   `settings.trend_threshold`, steady otherwise. Kickoff rounds have no trend.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from .questionnaire import ROUND_KINDS, Questionnaire, Sign
+
+__all__ = [
+    "FORMAT",
+    "TREND_TOLERANCE",
+    "Answer",
+    "FrozenMap",
+    "ItemHealth",
+    "Response",
+    "RoundResult",
+    "ScoringInputError",
+    "SignResult",
+    "Trend",
+    "capped_band",
+    "item_health",
+    "rwg_j",
+    "score_round",
+    "trend_between",
+]
+
+#: Version of the layout written by `RoundResult.to_dict()`.
+FORMAT = 1
+
+#: Tolerance when comparing a change with the trend threshold, so that a change of exactly
+#: +5 points that arrives as 4.999999999999 through floating point still counts as "up".
+TREND_TOLERANCE = 1e-9
+
+Answer = int | float | str | None
+Direction = Literal["up", "down", "steady"]
+Status = Literal["scored", "insufficient"]
+
+
+class ScoringInputError(ValueError):
+    """An answer the engine refuses to score; the message names the respondent and the item."""
+
+    def __init__(
+        self, message: str, *, respondent_id: str | None = None, item_id: str | None = None
+    ):
+        super().__init__(message)
+        self.respondent_id = respondent_id
+        self.item_id = item_id
+
+
+class FrozenMap(Mapping):
+    """A small read-only, hashable, picklable mapping (results may cross process boundaries)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping | Iterable[tuple[Any, Any]] = ()):
+        object.__setattr__(self, "_data", dict(data))
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    # Fast paths: the dict's own views are read-only already.
+    def __contains__(self, key) -> bool:
+        return key in self._data
+
+    def get(self, key, default=None):
+        return self._data.get(key, default)
+
+    def keys(self):
+        return self._data.keys()
+
+    def items(self):
+        return self._data.items()
+
+    def values(self):
+        return self._data.values()
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("FrozenMap is read-only")
+
+    def __reduce__(self):
+        return (FrozenMap, (self._data,))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+
+# --------------------------------------------------------------------------------------
+# Input
+
+
+@dataclass(frozen=True)
+class Response:
+    """One respondent's answers in one round: item id → likert int, number, option id or None.
+
+    `None` (N/A) and a missing key are the same to the engine: the item is left out.
+    """
+
+    respondent_id: str
+    role: str | None = None
+    answers: Mapping[str, Answer] = field(default_factory=FrozenMap)
+
+    def __post_init__(self):
+        if not isinstance(self.answers, FrozenMap):
+            object.__setattr__(self, "answers", FrozenMap(self.answers))
+
+
+# --------------------------------------------------------------------------------------
+# Item health
+
+
+class _Invalid(Exception):
+    """Internal: why a value is not a valid answer for an item."""
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    )
+
+
+def _likert_health(item, value, points: int) -> float:
+    if not _is_number(value) or not 1 <= value <= points or value != int(value):
+        raise _Invalid(f"a likert answer must be a whole number from 1 to {points}, got {value!r}")
+    a = int(value)
+    steps = points - 1
+    return (a - 1) * 100 / steps if item.direction == "healthy" else (points - a) * 100 / steps
+
+
+def _number_health(item, value, points: int) -> float:
+    if not _is_number(value) or not math.isfinite(value):
+        raise _Invalid(f"a number answer must be a finite number, got {value!r}")
+    if item.integer and value != int(value):
+        raise _Invalid(f"this item takes whole numbers, got {value!r}")
+    # Piecewise-linear through the breakpoints, flat beyond the first and the last.
+    return float(item.score_for(float(value)))
+
+
+def _choice_health(item, value, points: int) -> float:
+    if isinstance(value, str):
+        for option in item.options:
+            if option.id == value:
+                return float(option.score)
+    known = ", ".join(option.id for option in item.options)
+    raise _Invalid(f"unknown option {value!r} (options: {known})")
+
+
+def _check_text(item, value, points: int) -> None:
+    if not isinstance(value, str):
+        raise _Invalid(f"a text answer must be a string, got {type(value).__name__}")
+
+
+#: Answer type → health function. Unscored types map to a checker that returns None.
+_HEALTH = {
+    "likert": _likert_health,
+    "number": _number_health,
+    "choice": _choice_health,
+    "text": _check_text,
+}
+
+
+def _health(item, value, points: int) -> float | None:
+    try:
+        handler = _HEALTH[item.type]
+    except KeyError:
+        raise NotImplementedError(f"no scoring rule for item type {item.type!r}") from None
+    h = handler(item, value, points)
+    if h is None or not item.scored:
+        return None
+    return min(max(h, 0.0), 100.0)
+
+
+def item_health(item, value: Answer, *, points: int = 5) -> float | None:
+    """The health `h` (0..100) of one answer, or None for N/A or an unscored item.
+
+    `points` is the number of likert options (the questionnaire's `len(scale.likert)`).
+    Raises `ScoringInputError` for a value that is not a valid answer to the item.
+    """
+    if value is None:
+        return None
+    try:
+        return _health(item, value, points)
+    except _Invalid as exc:
+        raise ScoringInputError(f"item {item.id!r}: {exc}", item_id=item.id) from None
+
+
+@dataclass(frozen=True)
+class ItemHealth:
+    """One scored answer: the raw value and its health (kept for agreement and reports)."""
+
+    item_id: str
+    value: int | float | str
+    health: float
+
+
+# --------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The change against the previous round: `delta = current − previous`."""
+
+    previous: float
+    delta: float
+    direction: Direction
+
+    def to_dict(self) -> dict:
+        return {"previous": self.previous, "delta": self.delta, "direction": self.direction}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Trend:
+        return cls(float(data["previous"]), float(data["delta"]), data["direction"])
+
+
+@dataclass(frozen=True)
+class SignResult:
+    """One sign in one round.
+
+    An insufficient sign keeps its counts (coverage, respondents, pairs) but has no score,
+    band, agreement, spread, roles or trend: too little data to show any of them.
+    """
+
+    sign_id: str
+    score: float | None
+    band_id: str | None
+    status: Status
+    coverage: float
+    respondents: int
+    answered_pairs: int
+    applicable_pairs: int
+    rwg: float | None = None
+    raters_disagree: bool | None = None
+    lowest: float | None = None
+    highest: float | None = None
+    by_role: Mapping[str, float] = field(default_factory=FrozenMap)
+    trend: Trend | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.by_role, FrozenMap):
+            object.__setattr__(self, "by_role", FrozenMap(self.by_role))
+
+    @property
+    def scored(self) -> bool:
+        return self.status == "scored"
+
+    def to_dict(self) -> dict:
+        return {
+            "sign_id": self.sign_id,
+            "score": self.score,
+            "band_id": self.band_id,
+            "status": self.status,
+            "coverage": self.coverage,
+            "respondents": self.respondents,
+            "answered_pairs": self.answered_pairs,
+            "applicable_pairs": self.applicable_pairs,
+            "rwg": self.rwg,
+            "raters_disagree": self.raters_disagree,
+            "lowest": self.lowest,
+            "highest": self.highest,
+            "by_role": dict(self.by_role),
+            "trend": None if self.trend is None else self.trend.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> SignResult:
+        return cls(
+            sign_id=data["sign_id"],
+            score=_opt_float(data["score"]),
+            band_id=data["band_id"],
+            status=data["status"],
+            coverage=float(data["coverage"]),
+            respondents=int(data["respondents"]),
+            answered_pairs=int(data["answered_pairs"]),
+            applicable_pairs=int(data["applicable_pairs"]),
+            rwg=_opt_float(data["rwg"]),
+            raters_disagree=data["raters_disagree"],
+            lowest=_opt_float(data["lowest"]),
+            highest=_opt_float(data["highest"]),
+            by_role=FrozenMap((role, float(v)) for role, v in data["by_role"].items()),
+            trend=None if data["trend"] is None else Trend.from_dict(data["trend"]),
+        )
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """The scores of one round.
+
+    `index_band_id` is the band of the index itself; `band_id` is the overall band after the
+    cap (`capped` tells whether the cap changed it). The verdict follows `band_id`. Both are
+    None, like `index`, when every sign is insufficient. `respondents` counts the responses
+    given to the engine.
+    """
+
+    questionnaire_id: str
+    questionnaire_version: int
+    kind: str
+    signs: tuple[SignResult, ...]
+    index: float | None
+    index_band_id: str | None
+    band_id: str | None
+    capped: bool
+    trend: Trend | None
+    respondents: int
+
+    def sign(self, sign_id: str) -> SignResult:
+        for result in self.signs:
+            if result.sign_id == sign_id:
+                return result
+        raise KeyError(sign_id)
+
+    def get(self, sign_id: str) -> SignResult | None:
+        """The sign's result, or None when this round's questionnaire had no such sign."""
+        try:
+            return self.sign(sign_id)
+        except KeyError:
+            return None
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict; `RoundResult.from_dict(r.to_dict()) == r`."""
+        return {
+            "format": FORMAT,
+            "questionnaire_id": self.questionnaire_id,
+            "questionnaire_version": self.questionnaire_version,
+            "kind": self.kind,
+            "index": self.index,
+            "index_band_id": self.index_band_id,
+            "band_id": self.band_id,
+            "capped": self.capped,
+            "trend": None if self.trend is None else self.trend.to_dict(),
+            "respondents": self.respondents,
+            "signs": [sign.to_dict() for sign in self.signs],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RoundResult:
+        """Rebuild a stored result. Raises ValueError for anything else."""
+        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+            raise ValueError(f"not a stored round result of format {FORMAT}")
+        try:
+            return cls(
+                questionnaire_id=data["questionnaire_id"],
+                questionnaire_version=int(data["questionnaire_version"]),
+                kind=data["kind"],
+                signs=tuple(SignResult.from_dict(sign) for sign in data["signs"]),
+                index=_opt_float(data["index"]),
+                index_band_id=data["index_band_id"],
+                band_id=data["band_id"],
+                capped=bool(data["capped"]),
+                trend=None if data["trend"] is None else Trend.from_dict(data["trend"]),
+                respondents=int(data["respondents"]),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"stored round result is incomplete: {exc!r}") from None
+
+
+def _opt_float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# --------------------------------------------------------------------------------------
+# The engine
+
+
+def _mean(values: Iterable[float]) -> float:
+    # fsum is exactly rounded, so the result does not depend on the order of the values.
+    values = list(values)
+    return math.fsum(values) / len(values)
+
+
+def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """Weighted mean of (weight, value) pairs, clamped to 0..100; None when weights sum to 0."""
+    pairs = list(pairs)
+    total = math.fsum(w for w, _ in pairs)
+    if total <= 0:
+        return None
+    return min(max(math.fsum(w * v for w, v in pairs) / total, 0.0), 100.0)
+
+
+def rwg_j(answers_per_item: Iterable[Iterable[int]], *, points: int = 5) -> float | None:
+    """Multi-item within-group agreement rwg(j) (James, Demaree & Wolf, 1984).
+
+    `answers_per_item` holds, for each likert item, the raw answers (1..points) of the
+    respondents who answered it. Items with fewer than two answers are skipped; with no item
+    left the result is None. `s²` is the mean sample variance over the items used, `σ²` the
+    variance of a uniform ("random") answer, `(A² − 1) / 12`; when `s² ≥ σ²` the result is 0.
+    Computed with exact fractions, so it is 1 exactly when everyone gave the same answers.
+    """
+    variances = []
+    for answers in answers_per_item:
+        xs = [int(a) for a in answers]
+        n = len(xs)
+        if n < 2:
+            continue
+        total, squares = sum(xs), sum(x * x for x in xs)
+        variances.append(Fraction(n * squares - total * total, n * (n - 1)))
+    if not variances:
+        return None
+    j = len(variances)
+    s2 = sum(variances, Fraction(0)) / j
+    sigma2 = Fraction(points * points - 1, 12)
+    if s2 >= sigma2:
+        return 0.0
+    agreement = j * (1 - s2 / sigma2)
+    return float(agreement / (agreement + s2 / sigma2))
+
+
+def trend_between(current: float, previous: float, threshold: float) -> Trend:
+    """Up for a change of +threshold or more, down for −threshold or less, else steady."""
+    delta = current - previous
+    if delta >= threshold - TREND_TOLERANCE:
+        direction: Direction = "up"
+    elif delta <= -threshold + TREND_TOLERANCE:
+        direction = "down"
+    else:
+        direction = "steady"
+    return Trend(previous=previous, delta=delta, direction=direction)
+
+
+@dataclass
+class _Respondent:
+    response: Response
+    scored: dict[str, ItemHealth]  # item id → answer, for applicable scored items only
+
+
+def _read_responses(
+    q: Questionnaire, responses: Iterable[Response], kind: str
+) -> list[_Respondent]:
+    points = len(q.scale.likert)
+    items = {item.id: item for item in q.items()}
+    seen: set[str] = set()
+    respondents = []
+    for response in responses:
+        rid = response.respondent_id
+        if rid in seen:
+            raise ScoringInputError(f"respondent {rid!r} appears twice", respondent_id=rid)
+        seen.add(rid)
+        scored = {}
+        for item_id, value in response.answers.items():
+            item = items.get(item_id)
+            if item is None:
+                raise ScoringInputError(
+                    f"respondent {rid!r}: unknown item {item_id!r} in questionnaire {q.id!r}",
+                    respondent_id=rid,
+                    item_id=item_id,
+                )
+            if value is None:
+                continue
+            try:
+                h = _health(item, value, points)
+            except _Invalid as exc:
+                raise ScoringInputError(
+                    f"respondent {rid!r}, item {item_id!r}: {exc}",
+                    respondent_id=rid,
+                    item_id=item_id,
+                ) from None
+            if h is not None and item.applies(kind):
+                scored[item_id] = ItemHealth(item_id, value, h)
+        respondents.append(_Respondent(response, scored))
+    return respondents
+
+
+def _score_sign(
+    q: Questionnaire,
+    sign: Sign,
+    kind: str,
+    respondents: list[_Respondent],
+    previous: RoundResult | None,
+) -> SignResult:
+    settings = q.settings
+    items = sign.scored_items(kind)
+    applicable = len(items) * len(respondents)
+    answered = 0
+    weights = {item.id: item.weight for item in items}
+    scores: list[tuple[str | None, float]] = []
+    for respondent in respondents:
+        given = [respondent.scored[item.id] for item in items if item.id in respondent.scored]
+        answered += len(given)
+        score = _weighted_mean((weights[a.item_id], a.health) for a in given)
+        if score is not None:
+            scores.append((respondent.response.role, score))
+    coverage = answered / applicable if applicable else 0.0
+    counts = dict(
+        sign_id=sign.id,
+        coverage=coverage,
+        respondents=len(scores),
+        answered_pairs=answered,
+        applicable_pairs=applicable,
+    )
+    if coverage < settings.min_coverage or len(scores) < settings.min_respondents or not scores:
+        return SignResult(score=None, band_id=None, status="insufficient", **counts)
+
+    score = min(max(_mean(s for _, s in scores), 0.0), 100.0)
+    rwg = None
+    if len(scores) >= 2:
+        rwg = rwg_j(
+            (
+                [r.scored[item.id].value for r in respondents if item.id in r.scored]
+                for item in items
+                if item.type == "likert"
+            ),
+            points=len(q.scale.likert),
+        )
+    by_role: dict[str, list[float]] = {}
+    for role, s in scores:
+        if role:
+            by_role.setdefault(role, []).append(s)
+    trend = None
+    if previous is not None:
+        before = previous.get(sign.id)
+        if before is not None and before.score is not None:
+            trend = trend_between(score, before.score, settings.trend_threshold)
+    return SignResult(
+        score=score,
+        band_id=q.band_for(score).id,
+        status="scored",
+        rwg=rwg,
+        raters_disagree=None if rwg is None else rwg < settings.agreement_threshold,
+        lowest=min(s for _, s in scores),
+        highest=max(s for _, s in scores),
+        by_role=FrozenMap((role, _mean(v)) for role, v in sorted(by_role.items())),
+        trend=trend,
+        **counts,
+    )
+
+
+def capped_band(
+    questionnaire: Questionnaire, index_band_id: str, sign_band_ids: Iterable[str]
+) -> str:
+    """The overall band: the index's band, held down by the worst signs.
+
+    A sign in band `settings.escalate_from` or worse allows the overall band to be at best one
+    band better than its own: with bands healthy / watch / at risk / critical and escalation
+    from "at risk", a critical sign gives at best "at risk" and an at-risk sign at best
+    "watch"; a "watch" sign caps nothing. Bands are ordered best first, so "worse" is a
+    higher index.
+    """
+    q = questionnaire
+    escalate_from = q.band_index(q.settings.escalate_from)
+    overall = q.band_index(index_band_id)
+    for band_id in sign_band_ids:
+        band = q.band_index(band_id)
+        if band >= escalate_from:
+            overall = max(overall, band - 1)
+    return q.bands[overall].id
+
+
+def score_round(
+    questionnaire: Questionnaire,
+    responses: Iterable[Response],
+    *,
+    kind: str,
+    previous: RoundResult | None = None,
+) -> RoundResult:
+    """Score one round: every sign, the overall index, its (capped) band and the trends.
+
+    Only items that apply to `kind` count. `previous` is the result of the client's previous
+    completed round of the same questionnaire id (any version; signs are matched by id) and
+    is used for the trend only; it is ignored for a kickoff round. Raises `ScoringInputError`
+    for an answer that is not valid for its item, an unknown item id or a repeated respondent.
+    """
+    q = questionnaire
+    if kind not in ROUND_KINDS:
+        raise ValueError(f"unknown round kind {kind!r} (kinds: {', '.join(ROUND_KINDS)})")
+    if kind == "kickoff":
+        previous = None
+    if previous is not None and previous.questionnaire_id != q.id:
+        raise ValueError(
+            f"previous result is for questionnaire {previous.questionnaire_id!r}, not {q.id!r}"
+        )
+    respondents = _read_responses(q, responses, kind)
+    signs = tuple(_score_sign(q, sign, kind, respondents, previous) for sign in q.signs)
+
+    weights = {sign.id: sign.weight for sign in q.signs}
+    index = _weighted_mean((weights[s.sign_id], s.score) for s in signs if s.score is not None)
+    index_band_id = band_id = None
+    capped = False
+    trend = None
+    if index is not None:
+        index_band_id = q.band_for(index).id
+        band_id = capped_band(q, index_band_id, (s.band_id for s in signs if s.band_id))
+        capped = band_id != index_band_id
+        if previous is not None and previous.index is not None:
+            trend = trend_between(index, previous.index, q.settings.trend_threshold)
+    return RoundResult(
+        questionnaire_id=q.id,
+        questionnaire_version=q.version,
+        kind=kind,
+        signs=signs,
+        index=index,
+        index_band_id=index_band_id,
+        band_id=band_id,
+        capped=capped,
+        trend=trend,
+        respondents=len(respondents),
+    )

@@ -203,7 +203,7 @@ class Settings(_Frozen):
     )
     agreement_threshold: Fraction = Field(
         default=0.70,
-        description="Share of respondents that must agree for a result to count as shared (0-1)",
+        description="rwg(j) agreement index below which the raters are said to disagree (0-1)",
     )
     trend_threshold: Score = Field(
         default=5.0, description="Smallest score change between rounds reported as a trend"

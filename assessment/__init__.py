@@ -22,9 +22,10 @@ __all__ = ["ConfigError", "create_app"]
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the app: config → instance → extensions → blueprints → migrations.
 
-    ``test_config`` replaces the instance's config file; ``instance_path`` moves the
-    instance folder (tests use a temporary one).
+    ``test_config`` replaces the instance's config file; ``instance_path`` (else the
+    ``ASSESSMENT_INSTANCE_PATH`` environment variable) moves the instance folder.
     """
+    instance_path = instance_path or os.environ.get("ASSESSMENT_INSTANCE_PATH") or None
     app = Flask(
         __name__,
         instance_path=instance_path,

@@ -38,8 +38,9 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
 def demo_command() -> None:
     """Load the demo data (safe to run again: nothing is duplicated)."""
     from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from .questionnaire import load_directory
 
-    created = load_demo(get_db())
+    created = load_demo(get_db(), load_directory(current_app.config["QUESTIONS_DIR"]))
     for line in created:
         click.echo(f"Created {line}.")
     if not created:

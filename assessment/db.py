@@ -7,7 +7,9 @@ file uses WAL so readers never block the writer.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import click
@@ -33,6 +35,23 @@ def connect(path: str) -> Database:
     database.execute("PRAGMA foreign_keys = ON")
     database.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return database
+
+
+@contextlib.contextmanager
+def write_transaction(database: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+    Read-then-write in a deferred transaction can fail with SQLITE_BUSY when another
+    writer commits in between; taking the lock first makes concurrent writers wait
+    their turn (up to the busy timeout) instead, so nobody's save is lost.
+    """
+    database.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield database
+    except BaseException:
+        database.rollback()
+        raise
+    database.conn.execute("COMMIT")
 
 
 def get_db() -> Database:

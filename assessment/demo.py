@@ -1,18 +1,26 @@
-"""Demo data: users to log in with, loaded by ``assessment demo`` and ``make run``.
+"""Demo data, loaded by ``assessment demo`` and ``make run``.
 
-Idempotent: running it again adds nothing that is already there. It grows as the
-product does (clients, rounds and answers come with the collection feature).
+The stories live in ``demo/demo.toml`` (data, not code: nothing here names a sign or an
+item). Everything is created through the same store functions the app uses, and loading
+again adds nothing that is already there.
 """
 
 from __future__ import annotations
 
+import random
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlite_utils import Database
 
-from .store import users
+from . import results
+from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
+from .settings import PROJECT_ROOT
+from .store import clients, responses, rounds, users
 
 DEMO_PASSWORD = "partnership-demo"
+DEMO_FILE = PROJECT_ROOT / "demo" / "demo.toml"
 
 
 @dataclass(frozen=True)
@@ -29,14 +37,87 @@ DEMO_USERS = (
 )
 
 
-def load_demo(db: Database) -> list[str]:
+def _answer(item, health: float, rng: random.Random):
+    """An answer whose health is close to ``health`` (0-100) for this item."""
+    health = max(0.0, min(100.0, health))
+    if isinstance(item, LikertItem):
+        step = health / 25
+        a = 1 + step if item.direction == "healthy" else 5 - step
+        return max(1, min(5, round(a + rng.uniform(-0.4, 0.4))))
+    if isinstance(item, NumberItem):
+        candidates = range(int(item.min), int(min(item.max, item.min + 400)) + 1)
+        best = min(candidates, key=lambda v: (abs(item.score_for(v) - health), v))
+        return best if item.integer else float(best)
+    if isinstance(item, ChoiceItem):
+        return min(item.options, key=lambda o: abs(o.score - health)).id
+    return None
+
+
+def _round_answers(q: Questionnaire, kind: str, spec: dict, bias: float, rng: random.Random):
+    answers = {}
+    targets = spec.get("signs", {})
+    for sign in q.signs:
+        target = targets.get(sign.id, spec["default"]) + bias
+        for item in sign.scored_items(kind):
+            answers[item.id] = _answer(item, target + rng.gauss(0, 6), rng)
+    return answers
+
+
+def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random) -> None:
+    lead = users.find_by_email(db, spec.get("lead", ""))
+    client = clients.create_client(
+        db,
+        name=spec["name"],
+        industry=spec.get("industry", ""),
+        lead_id=lead.id if lead else None,
+        start_date=spec.get("start_date"),
+        notes=spec.get("notes", ""),
+    )
+    team = spec["team"]
+    for round_spec in spec["rounds"]:
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind=round_spec["kind"],
+            period=round_spec["period"],
+            questionnaire=q,
+            anonymous=round_spec.get("anonymous", True),
+        )
+        members = team[: round_spec.get("respondents", len(team))]
+        drafts = round_spec.get("drafts", 0)
+        for n, person in enumerate(members):
+            respondent = rounds.add_respondent(
+                db, current.id, name=person["name"], email=person.get("email"), role=person["role"]
+            )
+            answers = _round_answers(q, current.kind, round_spec, person.get("bias", 0), rng)
+            comments = round_spec.get("comments", {}) if n == 0 else {}
+            if n >= len(members) - drafts - 1 and n < len(members) - 1 and drafts:
+                keep = dict(list(answers.items())[: len(answers) // 2])
+                responses.save_response(db, respondent.id, keep, {}, submit=False)
+            elif n == len(members) - 1 and drafts:
+                continue  # invited, has not opened the link yet
+            else:
+                responses.save_response(db, respondent.id, answers, comments, submit=True)
+        if round_spec.get("close", True):
+            results.close_round(db, rounds.get_round(db, current.id))
+
+
+def load_demo(db: Database, questionnaires: dict[str, Questionnaire], path: Path = DEMO_FILE):
     """Create what is missing; returns a line per thing created."""
     created = []
-    with db.atomic():
-        for demo in DEMO_USERS:
-            if users.find_by_email(db, demo.email) is None:
-                users.create_user(
-                    db, email=demo.email, password=DEMO_PASSWORD, role=demo.role, name=demo.name
-                )
-                created.append(f"user {demo.email} ({demo.role})")
+    for demo in DEMO_USERS:
+        if users.find_by_email(db, demo.email) is None:
+            users.create_user(
+                db, email=demo.email, password=DEMO_PASSWORD, role=demo.role, name=demo.name
+            )
+            created.append(f"user {demo.email} ({demo.role})")
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    q = questionnaires[data["questionnaire"]]
+    rng = random.Random(20261122)
+    for spec in data["clients"]:
+        if clients.find_by_name(db, spec["name"]) is not None:
+            continue
+        _load_client(db, q, spec, rng)
+        created.append(f"client {spec['name']} with {len(spec['rounds'])} rounds")
     return created

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assessment import create_app
+from assessment.db import get_db
 from assessment.store import users
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -152,3 +153,45 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def questionnaires(app):
+    from assessment.questionnaire import load_directory
+
+    return load_directory(app.config["QUESTIONS_DIR"])
+
+
+@pytest.fixture
+def make_round(app, questionnaires):
+    """Create a client and a round with ``respondents`` invitations; returns ids and tokens."""
+    from assessment.store import clients, rounds
+
+    def make(
+        *,
+        kind="quarterly",
+        period="2026-Q4",
+        respondents=3,
+        questionnaire="six-signs",
+        client="Acme",
+        anonymous=True,
+    ):
+        with app.app_context():
+            db = get_db()
+            found = clients.find_by_name(db, client)
+            client_row = found or clients.create_client(db, name=client, industry="Retail")
+            created = rounds.create_round(
+                db,
+                client_id=client_row.id,
+                kind=kind,
+                period=period,
+                questionnaire=questionnaires[questionnaire],
+                anonymous=anonymous,
+            )
+            people = [
+                rounds.add_respondent(db, created.id, name=f"Person {n}", role="delivery")
+                for n in range(respondents)
+            ]
+        return created, people
+
+    return make

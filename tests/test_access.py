@@ -2,7 +2,7 @@
 
 import pytest
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "i18n.switch_language"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "i18n.switch_language", "respond.answer"}
 
 
 def _protected_rules(app):

@@ -98,3 +98,26 @@ def set_language(db: Database, user_id: int, language: str) -> None:
         "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
         [language, utcnow(), user_id],
     )
+
+
+def list_users(db: Database) -> list[User]:
+    return [_from_row(row) for row in db.query("SELECT * FROM users ORDER BY email")]
+
+
+def update_user(db: Database, user_id: int, *, role: str, active: bool, name: str) -> User:
+    """Change a user's role, name or whether they may log in."""
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    cursor = db.execute(
+        "UPDATE users SET role = ?, active = ?, name = ?, updated_at = ? WHERE id = ?",
+        [role, int(active), name.strip(), utcnow(), user_id],
+    )
+    if cursor.rowcount != 1:
+        raise UserError(f"no user with id {user_id}")
+    return get_user(db, user_id)
+
+
+def count_active_admins(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[
+        0
+    ]

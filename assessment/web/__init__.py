@@ -8,7 +8,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
-from . import auth, errors, i18n, main
+from . import auth, clients, errors, i18n, labels, main, respond, rounds, users
 from .access import is_public
 
 csrf = CSRFProtect()
@@ -30,8 +30,13 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
+    app.register_blueprint(clients.bp)
+    app.register_blueprint(rounds.bp)
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(users.bp)
     app.register_blueprint(errors.bp)
     app.context_processor(i18n.template_context)
+    app.context_processor(labels.template_context)
     app.before_request(_require_login)
 
 

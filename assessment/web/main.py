@@ -1,10 +1,13 @@
-"""The home page."""
+"""The home page: a member's own rounds, a lead's open rounds."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from ..db import get_db
+from ..store import rounds
 
 bp = Blueprint("main", __name__)
 
@@ -13,4 +16,12 @@ ROLE_NAMES = {"admin": _l("administrator"), "lead": _l("lead"), "member": _l("me
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", role_label=ROLE_NAMES[current_user.role])
+    db = get_db()
+    mine = rounds.rounds_for_user(db, current_user.id)
+    open_rounds = rounds.open_rounds(db) if current_user.is_lead else []
+    return render_template(
+        "main/index.html",
+        role_label=ROLE_NAMES[current_user.role],
+        mine=mine,
+        open_rounds=open_rounds,
+    )

@@ -1,0 +1,318 @@
+"""Rounds (one assessment of one client) and their respondents.
+
+A round pins its questionnaire at creation: the whole questionnaire is stored with it as
+a snapshot, so its results stay reproducible after the file in ``questions/`` changes.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from sqlite_utils import Database
+
+from ..db import utcnow
+from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
+from .clients import NotFound
+
+RESPONDENT_ROLES = ("account", "delivery", "finance", "leadership", "other")
+TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
+
+
+class RoundClosed(PermissionError):
+    """The round is closed: answers can no longer be changed."""
+
+
+def suggest_period(day: date) -> str:
+    """The quarter label for a day, e.g. ``2026-Q4``."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+@lru_cache(maxsize=64)
+def _questionnaire(snapshot: str) -> Questionnaire:
+    return questionnaire_from_snapshot(json.loads(snapshot))
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    client_id: int
+    client_name: str
+    kind: str
+    period: str
+    questionnaire_id: str
+    questionnaire_version: int
+    due_date: str | None
+    anonymous: bool
+    status: str
+    closed_at: str | None
+    created_at: str
+    snapshot: str
+    results: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return _questionnaire(self.snapshot)
+
+
+_ROUND_SELECT = """
+    SELECT rounds.*, clients.name AS client_name FROM rounds
+    JOIN clients ON clients.id = rounds.client_id
+"""
+
+
+def _round(row: dict) -> Round:
+    return Round(
+        id=row["id"],
+        client_id=row["client_id"],
+        client_name=row["client_name"],
+        kind=row["kind"],
+        period=row["period"],
+        questionnaire_id=row["questionnaire_id"],
+        questionnaire_version=row["questionnaire_version"],
+        due_date=row["due_date"],
+        anonymous=bool(row["anonymous"]),
+        status=row["status"],
+        closed_at=row["closed_at"],
+        created_at=row["created_at"],
+        snapshot=row["questionnaire_snapshot"],
+        results=row["results"],
+    )
+
+
+class DuplicateRound(ValueError):
+    """The client already has a round of that kind for that period."""
+
+
+def create_round(
+    db: Database,
+    *,
+    client_id: int,
+    kind: str,
+    period: str,
+    questionnaire: Questionnaire,
+    due_date: str | None = None,
+    anonymous: bool = True,
+    created_by: int | None = None,
+) -> Round:
+    if kind not in ROUND_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(ROUND_KINDS)}")
+    existing = db.execute(
+        "SELECT 1 FROM rounds WHERE client_id = ? AND period = ? AND kind = ?",
+        [client_id, period.strip(), kind],
+    ).fetchone()
+    if existing:
+        raise DuplicateRound(f"{period} ({kind})")
+    now = utcnow()
+    cursor = db.execute(
+        "INSERT INTO rounds (client_id, kind, period, questionnaire_id, questionnaire_version,"
+        " questionnaire_snapshot, due_date, anonymous, created_by, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            client_id,
+            kind,
+            period.strip(),
+            questionnaire.id,
+            questionnaire.version,
+            json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True),
+            due_date,
+            int(anonymous),
+            created_by,
+            now,
+            now,
+        ],
+    )
+    return get_round(db, cursor.lastrowid)
+
+
+def get_round(db: Database, round_id: int) -> Round:
+    rows = list(db.query(_ROUND_SELECT + " WHERE rounds.id = ?", [round_id]))
+    if not rows:
+        raise NotFound(round_id)
+    return _round(rows[0])
+
+
+def list_rounds(db: Database, client_id: int) -> list[Round]:
+    """A client's rounds, newest first."""
+    sql = (
+        _ROUND_SELECT
+        + " WHERE rounds.client_id = ? ORDER BY rounds.created_at DESC, rounds.id DESC"
+    )
+    return [_round(row) for row in db.query(sql, [client_id])]
+
+
+def previous_closed_round(db: Database, current: Round) -> Round | None:
+    """The client's latest closed round of the same questionnaire id before ``current``."""
+    rows = list(
+        db.query(
+            _ROUND_SELECT + " WHERE rounds.client_id = ? AND rounds.questionnaire_id = ?"
+            " AND rounds.status = 'closed' AND rounds.id != ?"
+            " AND (rounds.created_at < ? OR (rounds.created_at = ? AND rounds.id < ?))"
+            " ORDER BY rounds.created_at DESC, rounds.id DESC LIMIT 1",
+            [
+                current.client_id,
+                current.questionnaire_id,
+                current.id,
+                current.created_at,
+                current.created_at,
+                current.id,
+            ],
+        )
+    )
+    return _round(rows[0]) if rows else None
+
+
+def set_status(db: Database, round_id: int, status: str, results: str | None = None) -> None:
+    """Close (storing the results) or reopen a round."""
+    if status not in ("open", "closed"):
+        raise ValueError(status)
+    now = utcnow()
+    cursor = db.execute(
+        "UPDATE rounds SET status = ?, closed_at = ?, results = ?, updated_at = ? WHERE id = ?",
+        [status, now if status == "closed" else None, results, now, round_id],
+    )
+    if cursor.rowcount != 1:
+        raise NotFound(round_id)
+
+
+# --- respondents ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Respondent:
+    id: int
+    round_id: int
+    user_id: int | None
+    name: str
+    email: str | None
+    role: str
+    language: str | None
+    token: str
+    status: str  # "invited", "draft" or "submitted"
+    updated_at: str | None
+
+
+_RESPONDENT_SELECT = """
+    SELECT respondents.*, responses.status AS response_status,
+           responses.updated_at AS response_updated_at
+    FROM respondents LEFT JOIN responses ON responses.respondent_id = respondents.id
+"""
+
+
+def _respondent(row: dict) -> Respondent:
+    return Respondent(
+        id=row["id"],
+        round_id=row["round_id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        email=row["email"],
+        role=row["role"],
+        language=row["language"],
+        token=row["token"],
+        status=row["response_status"] or "invited",
+        updated_at=row["response_updated_at"],
+    )
+
+
+def add_respondent(
+    db: Database,
+    round_id: int,
+    *,
+    name: str,
+    email: str | None = None,
+    role: str = "other",
+    language: str | None = None,
+) -> Respondent:
+    """Invite someone; a user with the same email sees the round on their home page."""
+    if role not in RESPONDENT_ROLES:
+        raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
+    email = (email or "").strip() or None
+    user_id = None
+    if email:
+        user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
+        user_id = user[0] if user else None
+    now = utcnow()
+    cursor = db.execute(
+        "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
+        " token_issued_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [round_id, user_id, name.strip(), email, role, language, new_token(), now, now, now],
+    )
+    return get_respondent(db, cursor.lastrowid)
+
+
+def get_respondent(db: Database, respondent_id: int) -> Respondent:
+    rows = list(db.query(_RESPONDENT_SELECT + " WHERE respondents.id = ?", [respondent_id]))
+    if not rows:
+        raise NotFound(respondent_id)
+    return _respondent(rows[0])
+
+
+def find_by_token(db: Database, token: str) -> Respondent | None:
+    if not token or len(token) > 128:
+        return None
+    rows = list(db.query(_RESPONDENT_SELECT + " WHERE respondents.token = ?", [token]))
+    if not rows or not secrets.compare_digest(rows[0]["token"], token):
+        return None
+    return _respondent(rows[0])
+
+
+def list_respondents(db: Database, round_id: int) -> list[Respondent]:
+    sql = _RESPONDENT_SELECT + " WHERE respondents.round_id = ? ORDER BY respondents.id"
+    return [_respondent(row) for row in db.query(sql, [round_id])]
+
+
+def reissue_token(db: Database, respondent_id: int) -> Respondent:
+    """Revoke the respondent's link and issue a new one; their answers stay."""
+    now = utcnow()
+    cursor = db.execute(
+        "UPDATE respondents SET token = ?, token_issued_at = ?, updated_at = ? WHERE id = ?",
+        [new_token(), now, now, respondent_id],
+    )
+    if cursor.rowcount != 1:
+        raise NotFound(respondent_id)
+    return get_respondent(db, respondent_id)
+
+
+def remove_respondent(db: Database, respondent_id: int) -> None:
+    """Remove an invitation (and anything they answered)."""
+    db.execute("DELETE FROM respondents WHERE id = ?", [respondent_id])
+
+
+def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]]:
+    """The rounds a member takes part in, with their own invitation, newest first."""
+    rows = db.query(
+        _RESPONDENT_SELECT + " WHERE respondents.user_id = ? ORDER BY respondents.id DESC",
+        [user_id],
+    )
+    return [
+        (get_round(db, respondent.round_id), respondent)
+        for respondent in (_respondent(row) for row in rows)
+    ]
+
+
+def open_rounds(db: Database) -> list[tuple[Round, int, int]]:
+    """Every open round with its respondent and submission counts, oldest due first."""
+    rows = db.query(
+        _ROUND_SELECT.replace(
+            "SELECT rounds.*,",
+            "SELECT rounds.*,"
+            " (SELECT COUNT(*) FROM respondents WHERE round_id = rounds.id) AS invited,"
+            " (SELECT COUNT(*) FROM respondents JOIN responses"
+            "  ON responses.respondent_id = respondents.id"
+            "  WHERE round_id = rounds.id AND responses.status = 'submitted') AS submitted,",
+        )
+        + " WHERE rounds.status = 'open' AND clients.archived_at IS NULL"
+        " ORDER BY rounds.due_date IS NULL, rounds.due_date, rounds.id"
+    )
+    return [(_round(row), row["invited"], row["submitted"]) for row in rows]

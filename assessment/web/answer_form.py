@@ -1,0 +1,205 @@
+"""The answer form, built with WTForms from a round's questionnaire.
+
+Each call makes a fresh form class (never fields added to a shared class), and each item
+type maps through ``FIELD_BUILDERS`` to a small function that makes its field, in the
+respondent's language. ``answers_from_form`` and ``form_data_from_draft`` convert between
+the form and what the store keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, RadioField, SubmitField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from ..questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire, Sign, TextItem
+from ..store.responses import MAX_TEXT, NA, Draft, Value
+from .labels import select_choices
+
+NA_CHOICE = "na"
+
+
+def item_field(item_id: str) -> str:
+    return f"q_{item_id}"
+
+
+def na_field(item_id: str) -> str:
+    return f"na_{item_id}"
+
+
+def comment_field(sign_id: str) -> str:
+    return f"c_{sign_id}"
+
+
+def _likert(q: Questionnaire, item: LikertItem, lang: str) -> dict:
+    choices = [(str(i + 1), label.get(lang)) for i, label in enumerate(q.scale.likert)]
+    if item.allow_na:
+        choices.append((NA_CHOICE, q.scale.na.get(lang)))
+    field = RadioField(
+        item.text.get(lang), choices=select_choices(choices), validators=[Optional()]
+    )
+    return {item_field(item.id): field}
+
+
+def _number(q: Questionnaire, item: NumberItem, lang: str) -> dict:
+    validators = [Optional(), NumberRange(min=item.min, max=item.max)]
+    if item.integer:
+        validators.append(_whole_number)
+    fields = {item_field(item.id): FloatField(item.text.get(lang), validators=validators)}
+    if item.allow_na:
+        fields[na_field(item.id)] = BooleanField(q.scale.na.get(lang))
+    return fields
+
+
+def _choice(q: Questionnaire, item: ChoiceItem, lang: str) -> dict:
+    choices = [(option.id, option.label.get(lang)) for option in item.options]
+    if item.allow_na:
+        choices.append((NA_CHOICE, q.scale.na.get(lang)))
+    field = RadioField(
+        item.text.get(lang), choices=select_choices(choices), validators=[Optional()]
+    )
+    return {item_field(item.id): field}
+
+
+def _text(q: Questionnaire, item: TextItem, lang: str) -> dict:
+    limit = min(item.max_length, MAX_TEXT)
+    field = TextAreaField(item.text.get(lang), validators=[Optional(), Length(max=limit)])
+    return {item_field(item.id): field}
+
+
+def _whole_number(form, field) -> None:
+    if field.data is not None and field.data != int(field.data):
+        raise ValidationError(_l("Please enter a whole number."))
+
+
+FIELD_BUILDERS: dict[str, Callable[[Questionnaire, object, str], dict]] = {
+    "likert": _likert,
+    "number": _number,
+    "choice": _choice,
+    "text": _text,
+}
+
+
+class AnswerForm(FlaskForm):
+    """Base of every answer form: the two ways to send it."""
+
+    save = SubmitField(_l("Save draft"))
+    submit_answers = SubmitField(_l("Submit answers"))
+
+    questionnaire: Questionnaire
+    kind: str
+
+    def sections(self) -> list[tuple[Sign, list]]:
+        """Per sign, the items of this round with their fields, for the template."""
+        out = []
+        for sign in self.questionnaire.signs:
+            rows = []
+            for item in sign.items:
+                if not item.applies(self.kind):
+                    continue
+                rows.append((item, self[item_field(item.id)], self._fields.get(na_field(item.id))))
+            out.append((sign, rows))
+        return out
+
+    def check_required(self) -> bool:
+        """On submit: every required item answered (N/A counts where allowed), and at
+        least one scored item answered, so that an empty form is never a submission."""
+        ok = True
+        answers, _comments = answers_from_form(self)
+        scored = {item.id for item in self.questionnaire.items() if item.scored}
+        if not scored & set(answers):
+            self.form_errors.append(
+                str(_l("Please answer at least one question before submitting."))
+            )
+            ok = False
+        for item in self.questionnaire.items():
+            if not item.required or not item.applies(self.kind):
+                continue
+            field = self[item_field(item.id)]
+            na = self._fields.get(na_field(item.id))
+            if field.data in (None, "") and not (na is not None and na.data):
+                field.errors = [*field.errors, str(_l("Please answer this question."))]
+                ok = False
+        return ok
+
+
+def build_form(questionnaire: Questionnaire, kind: str, lang: str) -> type[AnswerForm]:
+    """A new form class with a field per applicable item and a comment per sign."""
+
+    class Form(AnswerForm):
+        pass
+
+    Form.questionnaire = questionnaire
+    Form.kind = kind
+    for sign in questionnaire.signs:
+        for item in sign.items:
+            if item.applies(kind):
+                for name, field in FIELD_BUILDERS[item.type](questionnaire, item, lang).items():
+                    setattr(Form, name, field)
+        setattr(
+            Form,
+            comment_field(sign.id),
+            TextAreaField(
+                _l("Anything to add about this sign? (optional)"),
+                validators=[Optional(), Length(max=MAX_TEXT)],
+            ),
+        )
+    return Form
+
+
+def answers_from_form(form: AnswerForm) -> tuple[dict[str, Value], dict[str, str]]:
+    """The form's answers (unanswered items left out) and non-empty comments."""
+    answers: dict[str, Value] = {}
+    for item in form.questionnaire.items():
+        if not item.applies(form.kind):
+            continue
+        data = form[item_field(item.id)].data
+        na = form._fields.get(na_field(item.id))
+        if na is not None and na.data:
+            answers[item.id] = NA
+        elif data in (None, ""):
+            continue
+        elif data == NA_CHOICE and not isinstance(item, TextItem):
+            answers[item.id] = NA
+        elif isinstance(item, LikertItem):
+            answers[item.id] = int(data)
+        elif isinstance(item, NumberItem):
+            answers[item.id] = int(data) if item.integer else float(data)
+        else:
+            answers[item.id] = data
+    comments = {}
+    for sign in form.questionnaire.signs:
+        text = form[comment_field(sign.id)].data
+        if text and text.strip():
+            comments[sign.id] = text
+    return answers, comments
+
+
+def form_data_from_draft(questionnaire: Questionnaire, kind: str, draft: Draft) -> dict:
+    """What to fill the form with when a respondent comes back."""
+    data: dict = {}
+    for item_id, value in draft.answers.items():
+        try:
+            item = questionnaire.item(item_id)
+        except KeyError:
+            continue
+        if value is NA:
+            if isinstance(item, NumberItem):
+                data[na_field(item_id)] = True
+            else:
+                data[item_field(item_id)] = NA_CHOICE
+        elif isinstance(item, LikertItem):
+            data[item_field(item_id)] = str(value)
+        else:
+            data[item_field(item_id)] = value
+    for sign_id, text in draft.comments.items():
+        data[comment_field(sign_id)] = text
+    return data
+
+
+def unknown_fields(form: AnswerForm, submitted: set[str]) -> set[str]:
+    """Names posted that the form does not have: a tampered or stale form."""
+    return submitted - set(form._fields) - {"csrf_token"}

@@ -1,0 +1,131 @@
+"""Clients: list with search, create, edit, archive (leads and admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..db import get_db
+from ..store import clients, rounds
+from .access import role_required
+from .labels import select_choices
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+LEADS = ("admin", "lead")
+
+
+class ClientForm(FlaskForm):
+    name = StringField(_l("Client name"), validators=[DataRequired(), Length(max=200)])
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=200)])
+    lead_id = SelectField(_l("Account lead"), coerce=int, validators=[Optional()])
+    start_date = DateField(_l("Start of the relationship"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        leads = get_db().execute(
+            "SELECT id, COALESCE(NULLIF(name, ''), email) FROM users"
+            " WHERE role IN ('admin', 'lead') AND active = 1 ORDER BY 2"
+        )
+        self.lead_id.choices = select_choices(
+            [(0, _("(none)")), *((row[0], row[1]) for row in leads)]
+        )
+
+
+class ArchiveForm(FlaskForm):
+    """Empty form: archiving is a POST with a CSRF token."""
+
+
+def _client_or_404(client_id: int) -> clients.Client:
+    try:
+        return clients.get_client(get_db(), client_id)
+    except clients.NotFound:
+        abort(404)
+
+
+def _fields(form: ClientForm) -> dict:
+    return {
+        "name": form.name.data,
+        "industry": form.industry.data or "",
+        "lead_id": form.lead_id.data or None,
+        "start_date": form.start_date.data.isoformat() if form.start_date.data else None,
+        "notes": form.notes.data or "",
+    }
+
+
+@bp.get("/")
+@role_required(*LEADS)
+def index():
+    search = request.args.get("q", "")[:200]
+    archived = request.args.get("archived") == "1"
+    found = clients.list_clients(get_db(), search=search, archived=archived)
+    return render_template("clients/index.html", clients=found, search=search, archived=archived)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*LEADS)
+def create():
+    form = ClientForm()
+    if form.validate_on_submit():
+        client = clients.create_client(get_db(), **_fields(form))
+        flash(_("Client %(name)s created.", name=client.name), "success")
+        return redirect(url_for("clients.show", client_id=client.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("clients/form.html", form=form, client=None), status
+
+
+@bp.get("/<int:client_id>")
+@role_required(*LEADS)
+def show(client_id: int):
+    client = _client_or_404(client_id)
+    return render_template(
+        "clients/show.html",
+        client=client,
+        rounds=rounds.list_rounds(get_db(), client_id),
+        archive_form=ArchiveForm(),
+    )
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@role_required(*LEADS)
+def edit(client_id: int):
+    client = _client_or_404(client_id)
+    form = ClientForm(obj=None if request.method == "POST" else _form_data(client))
+    if form.validate_on_submit():
+        clients.update_client(get_db(), client_id, **_fields(form))
+        flash(_("Client saved."), "success")
+        return redirect(url_for("clients.show", client_id=client_id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("clients/form.html", form=form, client=client), status
+
+
+def _form_data(client: clients.Client):
+    from datetime import date
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        name=client.name,
+        industry=client.industry,
+        lead_id=client.lead_id or 0,
+        start_date=date.fromisoformat(client.start_date) if client.start_date else None,
+        notes=client.notes,
+    )
+
+
+@bp.post("/<int:client_id>/archive")
+@role_required(*LEADS)
+def archive(client_id: int):
+    client = _client_or_404(client_id)
+    if not ArchiveForm().validate_on_submit():
+        abort(400)
+    clients.set_archived(get_db(), client_id, not client.archived)
+    if client.archived:
+        flash(_("Client restored."), "success")
+    else:
+        flash(_("Client archived. It no longer appears in the list."), "success")
+    return redirect(url_for("clients.show", client_id=client_id))

@@ -1,0 +1,80 @@
+"""Answering through a personal link: no account, only the token in the address."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..db import get_db
+from ..store import responses, rounds
+from .access import public
+from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
+from .i18n import current_language
+
+bp = Blueprint("respond", __name__, url_prefix="/r")
+
+
+def _respondent_or_404(token: str) -> rounds.Respondent:
+    respondent = rounds.find_by_token(get_db(), token)
+    if respondent is None:
+        abort(404)
+    return respondent
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@public
+def answer(token: str):
+    db = get_db()
+    respondent = _respondent_or_404(token)
+    current = rounds.get_round(db, respondent.round_id)
+    questionnaire = current.questionnaire
+    lang = current_language()
+    Form = build_form(questionnaire, current.kind, lang)
+    draft = responses.load_draft(db, respondent.id)
+
+    if not current.is_open:
+        return (
+            render_template(
+                "respond/closed.html", respondent=respondent, round=current, draft=draft
+            ),
+            403 if request.method == "POST" else 200,
+        )
+
+    if request.method == "GET":
+        form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
+        return render_template(
+            "respond/form.html", form=form, respondent=respondent, round=current, draft=draft
+        )
+
+    form = Form()
+    if unknown_fields(form, set(request.form)):
+        abort(400)
+    submitting = bool(form.submit_answers.data)
+    valid = form.validate()
+    if valid and submitting:
+        valid = form.check_required()
+    if not valid:
+        flash(_("Some answers need your attention. Nothing was saved yet."), "danger")
+        return (
+            render_template(
+                "respond/form.html", form=form, respondent=respondent, round=current, draft=draft
+            ),
+            400,
+        )
+    answers, comments = answers_from_form(form)
+    try:
+        responses.save_response(
+            db, respondent.id, answers, comments, submit=submitting, language=lang
+        )
+    except rounds.RoundClosed:
+        abort(403)
+    except responses.InvalidAnswers:
+        abort(400)
+    if submitting:
+        flash(
+            _("Thank you: your answers are submitted. You can change them until the round closes."),
+            "success",
+        )
+    else:
+        flash(_("Draft saved. Come back through the same link to finish."), "success")
+    return redirect(url_for("respond.answer", token=token))

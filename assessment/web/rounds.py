@@ -1,0 +1,213 @@
+"""Review rounds: create, follow progress, manage respondents, close and reopen."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from .. import results
+from ..db import get_db
+from ..questionnaire import load_directory
+from ..store import clients, rounds
+from .access import role_required
+from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
+
+bp = Blueprint("rounds", __name__)
+LEADS = ("admin", "lead")
+
+
+class RoundForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=select_choices(KIND_NAMES.items()))
+    period = StringField(
+        _l("Period"),
+        validators=[DataRequired(), Length(max=40), Regexp(r"^[\w .:/+-]+$")],
+        description=_l("A label such as 2026-Q4; suggested from today's date."),
+    )
+    questionnaire = SelectField(_l("Questionnaire"))
+    due_date = DateField(_l("Answers due"), validators=[Optional()])
+    anonymous = BooleanField(
+        _l("Anonymous: leads see who answered, not what each person answered"), default=True
+    )
+    submit = SubmitField(_l("Create round"))
+
+
+class RespondentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=select_choices(RESPONDENT_ROLE_NAMES.items()))
+    submit = SubmitField(_l("Add respondent"))
+
+
+class PostForm(FlaskForm):
+    """Empty form for bare POST actions (close, reopen, new link, remove)."""
+
+
+def _questionnaires():
+    return load_directory(current_app.config["QUESTIONS_DIR"])
+
+
+def _round_or_404(round_id: int) -> rounds.Round:
+    try:
+        return rounds.get_round(get_db(), round_id)
+    except clients.NotFound:
+        abort(404)
+
+
+@bp.route("/clients/<int:client_id>/rounds/new", methods=["GET", "POST"])
+@role_required(*LEADS)
+def create(client_id: int):
+    db = get_db()
+    try:
+        client = clients.get_client(db, client_id)
+    except clients.NotFound:
+        abort(404)
+    if client.archived:
+        abort(403)
+    available = _questionnaires()
+    form = RoundForm()
+    form.questionnaire.choices = select_choices(
+        (q.id, f"{q.title.get(_lang())} (v{q.version})") for q in available.values()
+    )
+    if not form.is_submitted():
+        form.period.data = rounds.suggest_period(date.today())
+        form.kind.data = "quarterly" if client.rounds else "kickoff"
+    if form.validate_on_submit():
+        try:
+            created = rounds.create_round(
+                db,
+                client_id=client_id,
+                kind=form.kind.data,
+                period=form.period.data,
+                questionnaire=available[form.questionnaire.data],
+                due_date=form.due_date.data.isoformat() if form.due_date.data else None,
+                anonymous=form.anonymous.data,
+                created_by=current_user.id,
+            )
+        except rounds.DuplicateRound:
+            form.period.errors.append(
+                _("This client already has a round of this kind for this period.")
+            )
+        else:
+            flash(_("Round created. Now add the people who should answer."), "success")
+            return redirect(url_for("rounds.show", round_id=created.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("rounds/form.html", form=form, client=client), status
+
+
+def _lang() -> str:
+    from .i18n import current_language
+
+    return current_language()
+
+
+@bp.get("/rounds/<int:round_id>")
+@role_required(*LEADS)
+def show(round_id: int):
+    db = get_db()
+    current = _round_or_404(round_id)
+    respondents = rounds.list_respondents(db, round_id)
+    progress = {status: 0 for status in ("invited", "draft", "submitted")}
+    for respondent in respondents:
+        progress[respondent.status] += 1
+    return render_template(
+        "rounds/show.html",
+        round=current,
+        respondents=respondents,
+        progress=progress,
+        outcome=results.outcome(db, current),
+        respondent_form=RespondentForm(),
+        post_form=PostForm(),
+    )
+
+
+@bp.post("/rounds/<int:round_id>/respondents")
+@role_required(*LEADS)
+def add_respondent(round_id: int):
+    current = _round_or_404(round_id)
+    form = RespondentForm()
+    if not form.validate_on_submit():
+        for field, messages in form.errors.items():
+            for message in messages:
+                flash(
+                    f"{form[field].label.text}: {message}" if field in form else message, "danger"
+                )
+        return redirect(url_for("rounds.show", round_id=round_id)), 303
+    respondent = rounds.add_respondent(
+        get_db(), current.id, name=form.name.data, email=form.email.data, role=form.role.data
+    )
+    flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+def _respondent_of(current: rounds.Round, respondent_id: int) -> rounds.Respondent:
+    try:
+        respondent = rounds.get_respondent(get_db(), respondent_id)
+    except clients.NotFound:
+        abort(404)
+    if respondent.round_id != current.id:
+        abort(404)
+    return respondent
+
+
+@bp.post("/rounds/<int:round_id>/respondents/<int:respondent_id>/new-link")
+@role_required(*LEADS)
+def new_link(round_id: int, respondent_id: int):
+    current = _round_or_404(round_id)
+    respondent = _respondent_of(current, respondent_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    rounds.reissue_token(get_db(), respondent.id)
+    flash(
+        _("The old link of %(name)s no longer works; a new one is ready.", name=respondent.name),
+        "success",
+    )
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/respondents/<int:respondent_id>/remove")
+@role_required(*LEADS)
+def remove_respondent(round_id: int, respondent_id: int):
+    current = _round_or_404(round_id)
+    respondent = _respondent_of(current, respondent_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if respondent.status != "invited":
+        flash(
+            _("%(name)s has already answered and cannot be removed.", name=respondent.name),
+            "danger",
+        )
+    else:
+        rounds.remove_respondent(get_db(), respondent.id)
+        flash(_("%(name)s removed.", name=respondent.name), "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/close")
+@role_required(*LEADS)
+def close(round_id: int):
+    current = _round_or_404(round_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if current.is_open:
+        results.close_round(get_db(), current)
+        flash(_("Round closed. Answers can no longer be changed."), "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/reopen")
+@role_required(*LEADS)
+def reopen(round_id: int):
+    current = _round_or_404(round_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if not current.is_open:
+        results.reopen_round(get_db(), current)
+        flash(_("Round reopened. Respondents can change their answers again."), "success")
+    return redirect(url_for("rounds.show", round_id=round_id))

@@ -1,0 +1,80 @@
+"""The clients pages (leads and admins)."""
+
+import pytest
+from conftest import csrf_token
+
+from assessment.db import get_db
+from assessment.store import clients
+
+
+def _create(client, **fields):
+    data = {"name": "Acme", "industry": "", "lead_id": "0", "start_date": "", "notes": ""}
+    data.update(fields)
+    data["csrf_token"] = csrf_token(client, "/clients/new")
+    return client.post("/clients/new", data=data)
+
+
+def test_lead_creates_edits_and_archives_a_client(app, client, auth):
+    auth.login("lead")
+    response = _create(client, name="Acme <Corp>", industry="Retail", notes="Line 1\nLine 2")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Acme &lt;Corp&gt;" in page and "Client Acme &lt;Corp&gt; created." in page
+
+    with app.app_context():
+        acme = clients.find_by_name(get_db(), "Acme <Corp>")
+    data = {"name": "Acme", "industry": "Food", "lead_id": "2", "start_date": "2026-02-01"}
+    data["notes"] = ""
+    data["csrf_token"] = csrf_token(client, f"/clients/{acme.id}/edit")
+    assert client.post(f"/clients/{acme.id}/edit", data=data).status_code == 302
+    with app.app_context():
+        edited = clients.get_client(get_db(), acme.id)
+    assert (edited.name, edited.industry, edited.lead_id) == ("Acme", "Food", 2)
+    assert edited.start_date == "2026-02-01"
+
+    token = csrf_token(client, f"/clients/{acme.id}")
+    client.post(f"/clients/{acme.id}/archive", data={"csrf_token": token})
+    assert "Acme" not in client.get("/clients/").get_data(as_text=True)
+    assert "Acme" in client.get("/clients/?archived=1").get_data(as_text=True)
+
+
+def test_edit_form_is_prefilled(app, client, auth):
+    auth.login("lead")
+    with app.app_context():
+        acme = clients.create_client(get_db(), name="Acme", industry="Retail", notes="hello")
+    page = client.get(f"/clients/{acme.id}/edit").get_data(as_text=True)
+    assert 'value="Acme"' in page and 'value="Retail"' in page and "hello" in page
+
+
+def test_missing_name_is_refused_with_a_message(client, auth):
+    auth.login("lead")
+    response = _create(client, name="", industry="Kept")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This field is required." in page
+    assert 'value="Kept"' in page
+
+
+def test_search(app, client, auth):
+    auth.login("admin")
+    with app.app_context():
+        for name, industry in [("Acme", "Retail"), ("Blue Labs", "Biotech"), ("Crane", "Retail")]:
+            clients.create_client(get_db(), name=name, industry=industry)
+    page = client.get("/clients/?q=retail").get_data(as_text=True)
+    assert "Acme" in page and "Crane" in page and "Blue Labs" not in page
+    page = client.get("/clients/?q=zzz").get_data(as_text=True)
+    assert "No client matches" in page
+
+
+@pytest.mark.parametrize("path", ["/clients/", "/clients/new", "/clients/1", "/clients/1/edit"])
+def test_members_are_refused(app, client, auth, path):
+    with app.app_context():
+        clients.create_client(get_db(), name="Acme")
+    auth.login("member")
+    assert client.get(path).status_code == 403
+
+
+def test_unknown_client_is_404(client, auth):
+    auth.login("lead")
+    assert client.get("/clients/999").status_code == 404
+    assert client.get("/clients/999/edit").status_code == 404

@@ -1,0 +1,57 @@
+"""The demo data tells its three stories."""
+
+import pytest
+
+from assessment import results
+from assessment.db import get_db
+from assessment.demo import load_demo
+from assessment.store import clients, rounds
+
+
+@pytest.fixture
+def demo(app, questionnaires):
+    with app.app_context():
+        db = get_db()
+        load_demo(db, questionnaires)
+        yield db
+
+
+def _results(db, name):
+    client = clients.find_by_name(db, name)
+    found = list(reversed(rounds.list_rounds(db, client.id)))
+    return found, [results.score(db, r) for r in found]
+
+
+def test_three_clients_each_with_kickoff_and_two_quarterly_rounds(demo):
+    names = [c.name for c in clients.list_clients(demo)]
+    assert len(names) == 3
+    for name in names:
+        found, _ = _results(demo, name)
+        assert [r.kind for r in found] == ["kickoff", "quarterly", "quarterly"]
+        for r in found:
+            assert 3 <= len(rounds.list_respondents(demo, r.id)) <= 5
+
+
+def test_healthy_partner_stays_healthy(demo):
+    _, scored = _results(demo, "Harbor & Pine Foods")
+    assert all(r.band_id == "healthy" for r in scored)
+
+
+def test_late_payer_gets_worse_and_escalates(demo):
+    found, scored = _results(demo, "Apex Retail Group")
+    payment = [r.get("payment") for r in scored[1:]]
+    assert payment[1].score < payment[0].score
+    assert scored[2].index < scored[1].index < scored[0].index
+    steps = results.outcome(demo, found[2]).next_steps
+    assert steps[0].sign_id == "payment" and steps[0].escalation
+
+
+def test_the_team_disagrees_about_one_client(demo):
+    _, scored = _results(demo, "Meridian Tech")
+    assert any(s.raters_disagree for s in scored[-1].signs if s.rwg is not None)
+
+
+def test_loading_again_adds_nothing(demo, questionnaires):
+    before = demo.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    assert load_demo(demo, questionnaires) == []
+    assert demo.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == before

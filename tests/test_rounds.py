@@ -1,0 +1,181 @@
+"""Round pages: creating rounds, respondents, progress, close and reopen, summary."""
+
+import re
+
+import pytest
+from conftest import csrf_token
+
+from assessment.db import get_db
+from assessment.store import clients, responses, rounds
+
+
+@pytest.fixture
+def acme(app):
+    with app.app_context():
+        return clients.create_client(get_db(), name="Acme")
+
+
+def test_lead_creates_a_round_with_a_suggested_period(app, client, auth, acme):
+    auth.login("lead")
+    page = client.get(f"/clients/{acme.id}/rounds/new").get_data(as_text=True)
+    assert re.search(r'name="period"[^>]*value="\d{4}-Q[1-4]"', page)
+    assert '<option selected value="kickoff">' in page, "a client's first round is a kickoff"
+    data = {
+        "kind": "kickoff",
+        "period": "2026-Q4",
+        "questionnaire": "six-signs",
+        "due_date": "2026-12-15",
+        "anonymous": "y",
+        "csrf_token": csrf_token(client, f"/clients/{acme.id}/rounds/new"),
+    }
+    response = client.post(f"/clients/{acme.id}/rounds/new", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        [created] = rounds.list_rounds(get_db(), acme.id)
+    assert (created.kind, created.period, created.due_date) == ("kickoff", "2026-Q4", "2026-12-15")
+    assert created.anonymous and created.questionnaire_id == "six-signs"
+
+    data["csrf_token"] = csrf_token(client, f"/clients/{acme.id}/rounds/new")
+    again = client.post(f"/clients/{acme.id}/rounds/new", data=data)
+    assert again.status_code == 400
+    assert "already has a round" in again.get_data(as_text=True)
+
+
+def test_unknown_questionnaire_is_refused(app, client, auth, acme):
+    auth.login("lead")
+    data = {"kind": "kickoff", "period": "2026-Q4", "questionnaire": "../etc/passwd"}
+    data["csrf_token"] = csrf_token(client, f"/clients/{acme.id}/rounds/new")
+    assert client.post(f"/clients/{acme.id}/rounds/new", data=data).status_code == 400
+
+
+def test_respondents_progress_links_and_removal(app, client, auth, make_round, questionnaires):
+    created, _people = make_round(respondents=0)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    for name in ("Ann", "Bo <b>", "Cy"):
+        data = {"name": name, "email": "", "role": "finance"}
+        data["csrf_token"] = csrf_token(client, url)
+        assert client.post(f"{url}/respondents", data=data).status_code == 302
+    with app.app_context():
+        db = get_db()
+        ann, bo, cy = rounds.list_respondents(db, created.id)
+        likert = next(i.id for i in questionnaires["six-signs"].items() if i.type == "likert")
+        responses.save_response(db, ann.id, {likert: 4}, {}, submit=True)
+        responses.save_response(db, bo.id, {likert: 2}, {}, submit=False)
+    page = client.get(url).get_data(as_text=True)
+    assert "3 invited, 1 with a draft, 1 submitted." in page
+    assert f"/r/{cy.token}" in page
+    assert "Bo &lt;b&gt;" in page
+
+    token = csrf_token(client, url)
+    client.post(f"{url}/respondents/{cy.id}/new-link", data={"csrf_token": token})
+    page = client.get(url).get_data(as_text=True)
+    assert f"/r/{cy.token}" not in page
+
+    token = csrf_token(client, url)
+    client.post(f"{url}/respondents/{ann.id}/remove", data={"csrf_token": token})
+    token = csrf_token(client, url)
+    client.post(f"{url}/respondents/{cy.id}/remove", data={"csrf_token": token})
+    with app.app_context():
+        left = [p.name for p in rounds.list_respondents(get_db(), created.id)]
+    assert left == ["Ann", "Bo <b>"], "those who answered are kept"
+
+
+def test_anonymous_round_page_does_not_show_answers(app, client, auth, make_round, questionnaires):
+    created, people = make_round(respondents=2)
+    q = questionnaires["six-signs"]
+    with app.app_context():
+        db = get_db()
+        for person in people:
+            responses.save_response(
+                db, person.id, {}, {q.signs[0].id: f"secret of {person.name}"}, submit=False
+            )
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}").get_data(as_text=True)
+    assert "secret of" not in page
+
+
+def _answer_all(app, people, q, value):
+    with app.app_context():
+        db = get_db()
+        for person in people:
+            answers = {i.id: value for i in q.items() if i.type == "likert"}
+            responses.save_response(db, person.id, answers, {}, submit=True)
+
+
+def test_close_shows_summary_and_reopen(app, client, auth, make_round, questionnaires):
+    q = questionnaires["six-signs"]
+    created, people = make_round(kind="kickoff", respondents=3)
+    warning = {i.id for i in q.items() if i.type == "likert" and i.direction == "warning"}
+    with app.app_context():
+        db = get_db()
+        for person in people:
+            answers = {
+                i.id: (1 if i.id in warning else 5)
+                for i in q.items()
+                if i.type == "likert" and i.applies("kickoff")
+            }
+            responses.save_response(db, person.id, answers, {}, submit=True)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert "Round closed." in page
+    assert 'data-testid="index">100<' in page
+    assert q.bands[0].verdict.get("en") in page
+    with app.app_context():
+        stored = rounds.get_round(get_db(), created.id)
+    assert stored.status == "closed" and stored.results
+    client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        reopened = rounds.get_round(get_db(), created.id)
+    assert reopened.is_open and reopened.results is None
+
+
+def test_summary_without_answers_says_so(client, auth, make_round):
+    created, _people = make_round()
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}").get_data(as_text=True)
+    assert "Not enough answers yet for a score." in page
+
+
+@pytest.mark.parametrize("role", ["member"])
+def test_members_cannot_manage_rounds(client, auth, make_round, role):
+    created, people = make_round()
+    auth.login(role)
+    url = f"/rounds/{created.id}"
+    assert client.get(url).status_code == 403
+    token = csrf_token(client, "/")
+    for action in ("close", "reopen", "respondents"):
+        assert client.post(f"{url}/{action}", data={"csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            f"{url}/respondents/{people[0].id}/new-link", data={"csrf_token": token}
+        ).status_code
+        == 403
+    )
+
+
+def test_respondent_of_another_round_is_404(client, auth, make_round):
+    first, _ = make_round(period="2026-Q3")
+    _second, other_people = make_round(period="2026-Q4")
+    auth.login("lead")
+    token = csrf_token(client, "/")
+    url = f"/rounds/{first.id}/respondents/{other_people[0].id}/new-link"
+    assert client.post(url, data={"csrf_token": token}).status_code == 404
+
+
+def test_bare_posts_need_csrf(client, auth, make_round):
+    created, _ = make_round()
+    auth.login("lead")
+    assert client.post(f"/rounds/{created.id}/close").status_code == 400
+
+
+def test_member_sees_their_rounds_on_the_home_page(app, client, auth, make_round):
+    created, _ = make_round(respondents=0)
+    with app.app_context():
+        mine = rounds.add_respondent(get_db(), created.id, name="M", email="member@example.com")
+    auth.login("member")
+    page = client.get("/").get_data(as_text=True)
+    assert f"/r/{mine.token}" in page
+    assert "Acme · 2026-Q4" in page

@@ -1,0 +1,185 @@
+"""The store: clients, rounds, respondents and answers, on a real SQLite file."""
+
+import json
+from datetime import date
+
+import pytest
+
+from assessment.db import get_db
+from assessment.questionnaire import questionnaire_from_snapshot
+from assessment.store import clients, responses, rounds
+from assessment.store.responses import NA, InvalidAnswers
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield get_db()
+
+
+def _likert_ids(questionnaire, kind="quarterly"):
+    return [i.id for i in questionnaire.items() if i.type == "likert" and i.applies(kind)]
+
+
+def test_clients_create_edit_search_archive(db):
+    acme = clients.create_client(db, name="  Acme Corp ", industry="Retail", notes="n")
+    clients.create_client(db, name="Blue 100% Labs", industry="Biotech")
+    assert acme.name == "Acme Corp" and not acme.archived
+    assert [c.name for c in clients.list_clients(db)] == ["Acme Corp", "Blue 100% Labs"]
+    assert [c.name for c in clients.list_clients(db, search="bio")] == ["Blue 100% Labs"]
+    assert [c.name for c in clients.list_clients(db, search="100%")] == ["Blue 100% Labs"]
+    assert [c.name for c in clients.list_clients(db, search="%")] == ["Blue 100% Labs"]
+    assert clients.list_clients(db, search="_") == []
+    updated = clients.update_client(
+        db, acme.id, name="Acme", industry="Retail", lead_id=1, start_date="2026-01-05", notes=""
+    )
+    assert updated.lead_name == "Admin" and updated.start_date == "2026-01-05"
+    clients.set_archived(db, acme.id, True)
+    assert [c.name for c in clients.list_clients(db)] == ["Blue 100% Labs"]
+    assert [c.name for c in clients.list_clients(db, archived=True)] == ["Acme"]
+    with pytest.raises(clients.NotFound):
+        clients.get_client(db, 999)
+
+
+@pytest.mark.parametrize(
+    ("day", "period"),
+    [
+        (date(2026, 1, 1), "2026-Q1"),
+        (date(2026, 6, 30), "2026-Q2"),
+        (date(2026, 11, 22), "2026-Q4"),
+    ],
+)
+def test_suggest_period(day, period):
+    assert rounds.suggest_period(day) == period
+
+
+def test_round_pins_a_snapshot_of_its_questionnaire(db, questionnaires):
+    q = questionnaires["six-signs"]
+    client = clients.create_client(db, name="Acme")
+    created = rounds.create_round(
+        db, client_id=client.id, kind="kickoff", period="2026-Q4", questionnaire=q
+    )
+    stored = db.execute("SELECT questionnaire_snapshot FROM rounds").fetchone()[0]
+    assert questionnaire_from_snapshot(json.loads(stored)) == q
+    assert created.questionnaire == q
+    assert (created.questionnaire_id, created.questionnaire_version) == (q.id, q.version)
+    with pytest.raises(rounds.DuplicateRound):
+        rounds.create_round(
+            db, client_id=client.id, kind="kickoff", period="2026-Q4", questionnaire=q
+        )
+
+
+def test_tokens_are_long_unique_and_reissued(db, make_round):
+    _round, people = make_round(respondents=5)
+    tokens = {p.token for p in people}
+    assert len(tokens) == 5
+    assert all(len(t) >= 32 for t in tokens)  # 24 random bytes = 192 bits
+    old = people[0]
+    new = rounds.reissue_token(db, old.id)
+    assert new.token != old.token
+    assert rounds.find_by_token(db, old.token) is None
+    assert rounds.find_by_token(db, new.token).id == old.id
+    assert rounds.find_by_token(db, "") is None
+    assert rounds.find_by_token(db, "x" * 500) is None
+
+
+def test_respondent_with_a_user_email_is_linked(db, make_round):
+    created, _people = make_round(respondents=0)
+    respondent = rounds.add_respondent(db, created.id, name="M", email="member@example.com")
+    assert respondent.user_id is not None
+    mine = rounds.rounds_for_user(db, respondent.user_id)
+    assert [(r.id, p.id) for r, p in mine] == [(created.id, respondent.id)]
+
+
+def test_draft_then_submit_round_trips_every_answer_type(db, make_round, questionnaires):
+    q = questionnaires["six-signs"]
+    created, people = make_round()
+    likert = _likert_ids(q)
+    number = next(i for i in q.items() if i.type == "number" and i.applies("quarterly"))
+    answers = {likert[0]: 4, likert[1]: NA, number.id: number.min + 1}
+    comments = {q.signs[0].id: "<script>alert(1)</script>"}
+    responses.save_response(db, people[0].id, answers, comments, submit=False, language="zh-CN")
+    draft = responses.load_draft(db, people[0].id)
+    assert draft.status == "draft" and draft.language == "zh-CN"
+    assert draft.answers == answers
+    assert draft.comments == comments
+    assert rounds.get_respondent(db, people[0].id).status == "draft"
+    assert responses.submitted_responses(db, created.id) == []
+
+    responses.save_response(db, people[0].id, {likert[0]: 2}, {}, submit=True)
+    draft = responses.load_draft(db, people[0].id)
+    assert draft.status == "submitted" and draft.answers == {likert[0]: 2}
+    assert draft.comments == {}
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 1
+
+    # Changing a submission keeps it a submission.
+    responses.save_response(db, people[0].id, {likert[0]: 3}, {}, submit=False)
+    assert responses.load_draft(db, people[0].id).status == "submitted"
+    [scored] = responses.submitted_responses(db, created.id)
+    assert dict(scored.answers) == {likert[0]: 3}
+    assert scored.role == "delivery"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"no-such-item": 3},
+        {"LIKERT": 6},
+        {"LIKERT": 0},
+        {"LIKERT": "3"},
+        {"LIKERT": True},
+        {"LIKERT": 2.5},
+        {"NUMBER": -1},
+        {"NUMBER": float("nan")},
+        {"NUMBER": "12"},
+    ],
+)
+def test_invalid_answers_store_nothing(db, make_round, questionnaires, bad):
+    q = questionnaires["six-signs"]
+    _created, people = make_round()
+    likert = _likert_ids(q)[0]
+    number = next(i.id for i in q.items() if i.type == "number" and i.applies("quarterly"))
+    bad = {{"LIKERT": likert, "NUMBER": number}.get(key, key): value for key, value in bad.items()}
+    good = {_likert_ids(q)[1]: 5}
+    with pytest.raises(InvalidAnswers):
+        responses.save_response(db, people[0].id, {**good, **bad}, {}, submit=True)
+    assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+
+
+def test_long_comment_and_unknown_sign_are_refused(db, make_round, questionnaires):
+    q = questionnaires["six-signs"]
+    _created, people = make_round()
+    with pytest.raises(InvalidAnswers):
+        responses.save_response(db, people[0].id, {}, {q.signs[0].id: "x" * 5001}, submit=False)
+    with pytest.raises(InvalidAnswers):
+        responses.save_response(db, people[0].id, {}, {"nope": "x"}, submit=False)
+    assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 0
+
+
+def test_items_of_other_round_kinds_are_refused(db, make_round, questionnaires):
+    q = questionnaires["six-signs"]
+    _created, people = make_round(kind="kickoff")
+    not_at_kickoff = next(i.id for i in q.items() if not i.applies("kickoff"))
+    with pytest.raises(InvalidAnswers):
+        responses.save_response(db, people[0].id, {not_at_kickoff: 1}, {}, submit=True)
+
+
+def test_closed_round_refuses_answers_and_keeps_old_ones(db, make_round, questionnaires):
+    q = questionnaires["six-signs"]
+    created, people = make_round()
+    likert = _likert_ids(q)[0]
+    responses.save_response(db, people[0].id, {likert: 4}, {}, submit=True)
+    rounds.set_status(db, created.id, "closed")
+    with pytest.raises(rounds.RoundClosed):
+        responses.save_response(db, people[0].id, {likert: 1}, {}, submit=True)
+    assert responses.load_draft(db, people[0].id).answers == {likert: 4}
+
+
+def test_open_rounds_counts(db, make_round, questionnaires):
+    created, people = make_round(respondents=2)
+    responses.save_response(
+        db, people[0].id, {_likert_ids(questionnaires["six-signs"])[0]: 4}, {}, submit=True
+    )
+    [(found, invited, submitted)] = rounds.open_rounds(db)
+    assert (found.id, invited, submitted) == (created.id, 2, 1)

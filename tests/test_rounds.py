@@ -179,3 +179,17 @@ def test_member_sees_their_rounds_on_the_home_page(app, client, auth, make_round
     page = client.get("/").get_data(as_text=True)
     assert f"/r/{mine.token}" in page
     assert "Acme · 2026-Q4" in page
+
+
+def test_no_new_respondents_on_a_closed_round(app, client, auth, make_round):
+    created, _ = make_round(respondents=0)
+    with app.app_context():
+        rounds.set_status(get_db(), created.id, "closed")
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Add respondent" not in page
+    data = {"name": "Late", "role": "other", "csrf_token": csrf_token(client, url)}
+    assert client.post(f"{url}/respondents", data=data).status_code == 403
+    with app.app_context():
+        assert rounds.list_respondents(get_db(), created.id) == []

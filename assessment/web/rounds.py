@@ -131,6 +131,8 @@ def show(round_id: int):
 @role_required(*LEADS)
 def add_respondent(round_id: int):
     current = _round_or_404(round_id)
+    if not current.is_open:
+        abort(403)
     form = RespondentForm()
     if not form.validate_on_submit():
         for field, messages in form.errors.items():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import KNOWN_SETTINGS
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, instance_path: str):
         self.options = options
+        self.instance_path = instance_path
         super().__init__()
 
     def load_config(self) -> None:
@@ -17,18 +19,21 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from . import create_app
 
-        return create_app()
+        return create_app(instance_path=self.instance_path)
 
 
 def run_gunicorn(instance_path: str, *, host: str, port: int, workers: int) -> None:
-    """Serve with sync workers; each worker builds its own app (and DB connections)."""
-    _Gunicorn(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "worker_class": "sync",
-            "accesslog": "-",
-            "errorlog": "-",
-            "timeout": 60,
-        }
-    ).run()
+    """Serve with sync workers; each worker builds its own app from the same instance."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "accesslog": "-",
+        "errorlog": "-",
+        "timeout": 60,
+    }
+    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
+        # gunicorn 27+ opens a control socket in the home folder, shared by every server
+        # on the machine; this app needs none.
+        options["control_socket_disable"] = True
+    _Gunicorn(options, instance_path).run()

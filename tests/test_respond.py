@@ -105,7 +105,15 @@ def test_empty_submission_is_refused(app, client, setup):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("likert", "9"), ("likert", "<b>"), ("number", "-5"), ("number", "abc"), ("number", "1e9")],
+    [
+        ("likert", "9"),
+        ("likert", "<b>"),
+        ("number", "-5"),
+        ("number", "abc"),
+        ("number", "1e9"),
+        ("number", "1e400"),
+        ("number", "nan"),
+    ],
 )
 def test_bad_values_are_refused_beside_the_field_keeping_the_rest(app, client, setup, field, value):
     _created, people, _q, likert, number = setup

@@ -8,12 +8,13 @@ the form and what the store keeps.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, RadioField, SubmitField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 
 from ..questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire, Sign, TextItem
 from ..store.responses import MAX_TEXT, NA, Draft, Value
@@ -45,7 +46,11 @@ def _likert(q: Questionnaire, item: LikertItem, lang: str) -> dict:
 
 
 def _number(q: Questionnaire, item: NumberItem, lang: str) -> dict:
-    validators = [Optional(), NumberRange(min=item.min, max=item.max)]
+    validators = [
+        Optional(),
+        _finite,
+        NumberRange(min=_plain(item.min), max=_plain(item.max)),
+    ]
     if item.integer:
         validators.append(_whole_number)
     fields = {item_field(item.id): FloatField(item.text.get(lang), validators=validators)}
@@ -68,6 +73,17 @@ def _text(q: Questionnaire, item: TextItem, lang: str) -> dict:
     limit = min(item.max_length, MAX_TEXT)
     field = TextAreaField(item.text.get(lang), validators=[Optional(), Length(max=limit)])
     return {item_field(item.id): field}
+
+
+def _plain(value: float) -> int | float:
+    """50.0 → 50, so that messages say "between 0 and 100", not "0.0 and 100.0"."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _finite(form, field) -> None:
+    """Text such as "nan" or "1e400" parses as a float, but is no answer."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise StopValidation(_l("Please enter a number."))
 
 
 def _whole_number(form, field) -> None:
@@ -103,6 +119,17 @@ class AnswerForm(FlaskForm):
                 rows.append((item, self[item_field(item.id)], self._fields.get(na_field(item.id))))
             out.append((sign, rows))
         return out
+
+    def invalid_fields(self) -> list[tuple]:
+        """(field, short label) of every field with an error, in form order."""
+        return [
+            (
+                field,
+                field.label.text if len(field.label.text) <= 80 else field.label.text[:77] + "…",
+            )
+            for field in self
+            if field.errors and field.name != "csrf_token"
+        ]
 
     def check_required(self) -> bool:
         """On submit: every required item answered (N/A counts where allowed), and at

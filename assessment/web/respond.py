@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -12,6 +14,13 @@ from .answer_form import answers_from_form, build_form, form_data_from_draft, un
 from .i18n import current_language
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
+
+
+@lru_cache(maxsize=64)
+def _form_class(snapshot: str, kind: str, lang: str) -> type:
+    """Form classes are never changed once built: one per pinned questionnaire, round kind
+    and language is enough (building one costs more than rendering half the page)."""
+    return build_form(rounds.questionnaire_of(snapshot), kind, lang)
 
 
 def _respondent_or_404(token: str) -> rounds.Respondent:
@@ -29,7 +38,7 @@ def answer(token: str):
     current = rounds.get_round(db, respondent.round_id)
     questionnaire = current.questionnaire
     lang = current_language()
-    Form = build_form(questionnaire, current.kind, lang)
+    Form = _form_class(current.snapshot, current.kind, lang)
     draft = responses.load_draft(db, respondent.id)
 
     if not current.is_open:
@@ -54,7 +63,6 @@ def answer(token: str):
     if valid and submitting:
         valid = form.check_required()
     if not valid:
-        flash(_("Some answers need your attention. Nothing was saved yet."), "danger")
         return (
             render_template(
                 "respond/form.html", form=form, respondent=respondent, round=current, draft=draft

@@ -1,0 +1,587 @@
+"""Charts: the signs radar and the trend across a client's rounds, as SVG.
+
+Drawn by hand rather than with pygal, for print and for speed. A pygal chart costs WeasyPrint
+about 0.15 s to lay out (hundreds of elements and a stylesheet); these are a few dozen
+shapes. Both charts must read in black and white: series differ by line style and marker
+shape as well as colour, the current round and the fairness index are solid and thick,
+guides are thin and light, and every label is horizontal. The band zones behind the data use
+the questionnaire's band colours, always named in the legend or beside the zone, so colour
+is never the only cue.
+
+Each chart is built once as a `Chart` and then written out in one of two ways:
+
+- `Chart.svg()`: one self-contained SVG document (the web page's charts; `radar_svg` and
+  `trend_svg` return this);
+- `Chart.html(width_mm)`: for the PDF, the same drawing with the long labels and the legend
+  as HTML text around and over the SVG. WeasyPrint lays out SVG text one letter at a time
+  (about 0.2 ms a letter), HTML text a whole line at once, so this halves a chart's cost; it
+  also gives the PDF properly shaped, searchable text. The positioning rules it relies on
+  (`.chart-*` classes) are in ``assessment/static/report.css``.
+
+Every text is escaped here, so the output can be embedded in HTML as it is. Pure: no Flask.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+from markupsafe import Markup
+
+from ..questionnaire import Questionnaire
+from ..scoring import RoundResult
+
+__all__ = [
+    "FONT_STACKS",
+    "SERIES",
+    "Chart",
+    "Label",
+    "LegendItem",
+    "Series",
+    "font_stack",
+    "radar_chart",
+    "radar_svg",
+    "trend_chart",
+    "trend_svg",
+]
+
+#: The report's fonts: English in Liberation Sans (Arial's metrics) with Noto Sans CJK SC for
+#: any Chinese name or comment; Chinese wholly in Noto Sans CJK SC. The later names are for
+#: browsers showing the same SVG on machines without these fonts.
+FONT_STACKS = {
+    "en": "'Liberation Sans', Arial, Helvetica, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
+    "zh-CN": "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei',"
+    " sans-serif",
+}
+INK = "#1d2733"
+CURRENT = "#1d3557"
+PREVIOUS = "#5f6b78"
+GUIDE = "#c9ced6"
+MUTED = "#55606b"
+ZONE_OPACITY = "0.14"
+LINE_HEIGHT = 1.2
+
+_LABELS = {
+    "en": {
+        "now": "This round",
+        "before": "Previous round",
+        "index": "Fairness index",
+        "radar": "Sign scores from 0 (lord) to 100 (partner)",
+        "trend": "Fairness index and sign scores per review round, 0 to 100",
+    },
+    "zh-CN": {
+        "now": "本轮",
+        "before": "上一轮",
+        "index": "公平指数",
+        "radar": "各信号得分，0（“老爷”）至 100（伙伴）",
+        "trend": "各轮评估的公平指数与各信号得分，0 至 100",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Series:
+    """How one line is drawn: colour, dash pattern (SVG dasharray, "" = solid), marker."""
+
+    colour: str
+    dash: str
+    marker: str
+    width: float = 1.8
+
+
+#: One style per sign, in questionnaire order (Okabe–Ito colours, which stay apart for
+#: colour-blind readers; dash and marker tell them apart in black and white).
+SERIES = (
+    Series("#0072b2", "7 3", "square"),
+    Series("#d55e00", "2 2.5", "triangle"),
+    Series("#009e73", "10 3 2 3", "diamond"),
+    Series("#cc79a7", "14 4", "triangle-down"),
+    Series("#c98a00", "4 2 1 2", "circle-open"),
+    Series("#2f8fcf", "1 3", "cross"),
+    Series("#7f6a00", "6 2 6 6", "square-open"),
+)
+NOW = Series(CURRENT, "", "circle", 3.2)
+BEFORE = Series(PREVIOUS, "6 4", "square-open", 2.0)
+INDEX = Series(CURRENT, "", "circle", 3.4)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A block of text placed on the chart. (x, top) is its anchor point and top edge in
+    chart units; the last line is bold when `strong_last`."""
+
+    x: float
+    top: float
+    lines: tuple[str, ...]
+    size: float = 12.0
+    anchor: str = "start"  # start | middle | end
+    strong_last: bool = False
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """A legend entry: a line sample with its marker, or a band swatch when `swatch`."""
+
+    text: str
+    series: Series | None = None
+    swatch: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart drawn once, written as standalone SVG or as SVG plus HTML text."""
+
+    width: int
+    height: int
+    title: str
+    lang: str
+    shapes: tuple[str, ...]
+    labels: tuple[Label, ...] = ()
+    legend: tuple[LegendItem, ...] = ()
+    legend_columns: int = 3
+    kind: str = field(default="chart")
+
+    # --- standalone SVG ------------------------------------------------------------------
+
+    def svg(self) -> str:
+        """One SVG document: labels as SVG text, the legend drawn under the plot."""
+        body = list(self.shapes)
+        for label in self.labels:
+            for n, line in enumerate(label.lines):
+                baseline = label.top + label.size * (0.85 + LINE_HEIGHT * n)
+                strong = label.strong_last and n == len(label.lines) - 1
+                body.append(
+                    _text(
+                        label.x, baseline, line, size=label.size, anchor=label.anchor, bold=strong
+                    )
+                )
+        height = self.height
+        if self.legend:
+            column = (self.width - 24) / self.legend_columns
+            for n, item in enumerate(self.legend):
+                row, col = divmod(n, self.legend_columns)
+                x, y = 24 + col * column, self.height + 14 + 22 * row
+                body.append(_legend_svg(x, y, item))
+            rows = math.ceil(len(self.legend) / self.legend_columns)
+            height = self.height + 22 * rows + 6
+        return _svg_document(self.width, height, self.title, body, self.lang)
+
+    # --- for the PDF ---------------------------------------------------------------------
+
+    def html(self, width_mm: float) -> Markup:
+        """The drawing as inline SVG with the labels and legend as HTML, `width_mm` wide."""
+        mm_per_unit = width_mm / self.width
+        height_mm = self.height * mm_per_unit
+
+        def pt(size: float) -> str:
+            return f"{size * mm_per_unit * 72 / 25.4:.2f}pt"
+
+        spans = []
+        for label in self.labels:
+            left = label.x / self.width * 100
+            if label.anchor == "end":
+                where = f"right:{100 - left:.2f}%"
+            elif label.anchor == "middle":
+                where = f"left:{left - 30:.2f}%;width:60%;text-align:center"
+            else:
+                where = f"left:{left:.2f}%"
+            lines = [escape(line) for line in label.lines]
+            if label.strong_last:
+                lines[-1] = f"<strong>{lines[-1]}</strong>"
+            top = label.top / self.height * 100
+            spans.append(
+                f'<span class="chart-label" style="{where};top:{top:.2f}%;'
+                f'font-size:{pt(label.size)}">{"<br>".join(lines)}</span>'
+            )
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}"'
+            f' font-family={quoteattr(font_stack(self.lang))} aria-hidden="true">'
+            f"{''.join(self.shapes)}</svg>"
+        )
+        legend = ""
+        if self.legend:
+            items = " ".join(
+                f'<span class="chart-key">{_legend_sample(item)}{escape(item.text)}</span>'
+                for item in self.legend
+            )
+            legend = f'<p class="chart-legend">{items}</p>'
+        return Markup(
+            f'<figure class="chart chart-{self.kind}" style="width:{width_mm:.1f}mm"'
+            f" aria-label={quoteattr(self.title)}>"
+            f'<div class="chart-plot" style="height:{height_mm:.1f}mm">{svg}{"".join(spans)}</div>'
+            f"{legend}</figure>"
+        )
+
+
+# --- drawing helpers ---------------------------------------------------------------------
+
+
+def _lang(lang: str | None) -> str:
+    return "zh-CN" if lang and lang.lower().startswith("zh") else "en"
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return _LABELS[_lang(lang)]
+
+
+def font_stack(lang: str) -> str:
+    """The CSS font-family list for text in `lang`."""
+    return FONT_STACKS[_lang(lang)]
+
+
+def _n(value: float) -> str:
+    """A coordinate, short."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+#: Bold figures are set in a Latin face in every language: the bold Chinese face would add
+#: a second large font to each PDF (see .figure in report.css).
+FIGURES = "'Liberation Sans', Arial, Helvetica, sans-serif"
+
+
+def _text(x, y, content, *, size=11.0, anchor="start", bold=False, fill=INK) -> str:
+    weight = f' font-weight="700" font-family="{FIGURES}"' if bold else ""
+    return (
+        f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" text-anchor="{anchor}"'
+        f' fill="{fill}"{weight}>{escape(str(content))}</text>'
+    )
+
+
+def _marker_path(kind: str, x: float, y: float, size: float) -> str:
+    """Path data of a marker shape centred on (x, y)."""
+    s = size
+    if kind in ("circle", "circle-open"):
+        return (
+            f"M{_n(x - s)} {_n(y)}a{_n(s)} {_n(s)} 0 1 0 {_n(2 * s)} 0"
+            f"a{_n(s)} {_n(s)} 0 1 0 {_n(-2 * s)} 0Z"
+        )
+    if kind in ("square", "square-open"):
+        d = s * 0.9
+        return f"M{_n(x - d)} {_n(y - d)}h{_n(2 * d)}v{_n(2 * d)}h{_n(-2 * d)}Z"
+    if kind == "cross":
+        d = s * 0.95
+        return (
+            f"M{_n(x - d)} {_n(y - d)}L{_n(x + d)} {_n(y + d)}"
+            f"M{_n(x - d)} {_n(y + d)}L{_n(x + d)} {_n(y - d)}"
+        )
+    if kind == "diamond":
+        points = [(x, y - s * 1.3), (x + s * 1.1, y), (x, y + s * 1.3), (x - s * 1.1, y)]
+    elif kind == "triangle-down":
+        points = [(x - s * 1.15, y - s * 0.8), (x + s * 1.15, y - s * 0.8), (x, y + s * 1.2)]
+    else:  # triangle
+        points = [(x - s * 1.15, y + s * 0.8), (x + s * 1.15, y + s * 0.8), (x, y - s * 1.2)]
+    return "M" + "L".join(f"{_n(px)} {_n(py)}" for px, py in points) + "Z"
+
+
+def _markers(kind: str, points, colour: str, size: float = 4.0) -> str:
+    """All the markers of one series as a single path (one SVG element, however many
+    points): open shapes are filled white, the cross is stroked only."""
+    data = "".join(_marker_path(kind, x, y, size) for x, y in points)
+    if not data:
+        return ""
+    if kind == "cross":
+        return f'<path d="{data}" fill="none" stroke="{colour}" stroke-width="2.2"/>'
+    fill = "#fff" if kind.endswith("open") else colour
+    return f'<path d="{data}" fill="{fill}" stroke="{colour}" stroke-width="1.6"/>'
+
+
+def _marker(kind: str, x: float, y: float, colour: str, size: float = 4.0) -> str:
+    return _markers(kind, [(x, y)], colour, size)
+
+
+def _path(points: Sequence[tuple[float, float] | None], style: Series, *, close=False) -> str:
+    """A line through the points, broken where a value is missing."""
+    parts, pen_down = [], False
+    for point in points:
+        if point is None:
+            pen_down = False
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{_n(point[0])} {_n(point[1])}")
+        pen_down = True
+    if not parts:
+        return ""
+    dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
+    return (
+        f'<path d="{"".join(parts)}{"Z" if close else ""}" fill="none" stroke="{style.colour}"'
+        f' stroke-width="{_n(style.width)}" stroke-linejoin="round"{dash}/>'
+    )
+
+
+def _sample_shapes(x: float, y: float, item: LegendItem) -> str:
+    if item.swatch:
+        return (
+            f'<rect x="{_n(x + 7)}" y="{_n(y - 6)}" width="16" height="12" fill="{item.swatch}"'
+            f' fill-opacity="0.45" stroke="{item.swatch}"/>'
+        )
+    style = item.series or NOW
+    return _path([(x, y), (x + 30, y)], style) + _marker(style.marker, x + 15, y, style.colour)
+
+
+def _legend_svg(x: float, y: float, item: LegendItem) -> str:
+    return _sample_shapes(x, y, item) + _text(x + 37, y + 4, item.text)
+
+
+def _legend_sample(item: LegendItem) -> str:
+    """A small inline SVG of the line or swatch, for an HTML legend."""
+    if item.swatch:
+        return (
+            '<svg class="chart-swatch" xmlns="http://www.w3.org/2000/svg" viewBox="7 0 16 14"'
+            f' aria-hidden="true">{_sample_shapes(0, 7, item)}</svg>'
+        )
+    return (
+        '<svg class="chart-sample" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 14"'
+        f' aria-hidden="true">{_sample_shapes(0, 7, item)}</svg>'
+    )
+
+
+def _svg_document(width: int, height: int, title: str, body: list[str], lang: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}" role="img" aria-label={quoteattr(title)}'
+        f" font-family={quoteattr(font_stack(lang))}>"
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+def _wrap(text: str, width: int) -> tuple[str, ...]:
+    """Split a label into lines of about `width` characters, at spaces only."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return tuple(lines) or (text,)
+
+
+def _score(result: RoundResult | None, sign_id: str) -> float | None:
+    found = result.get(sign_id) if result is not None else None
+    return found.score if found is not None else None
+
+
+def _band_legend(q: Questionnaire, lang: str) -> list[LegendItem]:
+    items, upper = [], 100.0
+    for band in q.bands:
+        items.append(
+            LegendItem(f"{band.label.get(lang)} {band.min:.0f}–{upper:.0f}", swatch=band.colour)
+        )
+        upper = band.min
+    return items
+
+
+# --- the charts --------------------------------------------------------------------------
+
+
+def radar_chart(
+    questionnaire: Questionnaire,
+    result: RoundResult,
+    previous: RoundResult | None,
+    lang: str,
+    *,
+    current_period: str | None = None,
+    previous_period: str | None = None,
+) -> Chart:
+    """The signs on a 0–100 radar: this round solid and thick, the previous round dashed.
+
+    The rings are tinted with the band colours (named in the legend); each axis is labelled
+    horizontally with the sign's title and this round's score.
+    """
+    q, labels = questionnaire, _labels(lang)
+    width, height = 440, 372
+    cx, cy, radius = 220.0, 188.0, 126.0
+    count = len(q.signs)
+
+    def at(i: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / count
+        r = radius * value / 100
+        return cx + r * math.cos(angle), cy + r * math.sin(angle)
+
+    def ring(value: float) -> str:
+        return " ".join(f"{_n(x)},{_n(y)}" for x, y in (at(i, value) for i in range(count)))
+
+    shapes: list[str] = []
+    upper = 100.0  # each band's zone reaches up to the next better band's threshold
+    for band in q.bands:
+        shapes.append(
+            f'<polygon points="{ring(upper)}" fill="{band.colour}"'
+            f' fill-opacity="{ZONE_OPACITY}" stroke="none"/>'
+        )
+        upper = band.min
+    guides = "".join(f"M{ring(value).replace(' ', 'L')}Z" for value in (25, 50, 75, 100))
+    guides += "".join(
+        f"M{_n(cx)} {_n(cy)}L{_n(x)} {_n(y)}" for x, y in (at(i, 100) for i in range(count))
+    )
+    shapes.append(f'<path d="{guides}" fill="none" stroke="{GUIDE}" stroke-width="0.8"/>')
+    for value in (25, 50, 75, 100):
+        x, y = at(0, value)
+        shapes.append(_text(x - 3, y - 2, value, size=9, anchor="end", fill=MUTED))
+
+    def outline(res: RoundResult, style: Series, marker_size: float) -> None:
+        points = [
+            at(i, score)
+            for i, sign in enumerate(q.signs)
+            if (score := _score(res, sign.id)) is not None
+        ]
+        if points:
+            shapes.append(_path(points, style, close=True))
+            shapes.append(_markers(style.marker, points, style.colour, marker_size))
+
+    if previous is not None:
+        outline(previous, BEFORE, 3.4)
+    outline(result, NOW, 4.2)
+
+    placed: list[Label] = []
+    wrap = 9 if _lang(lang) == "zh-CN" else 14
+    size = 12.5
+    for i, sign in enumerate(q.signs):
+        angle = -math.pi / 2 + 2 * math.pi * i / count
+        cos, sin = math.cos(angle), math.sin(angle)
+        x, y = at(i, 100)
+        x, y = x + 10 * cos, y + 10 * sin
+        anchor = "middle" if abs(cos) < 0.25 else ("start" if cos > 0 else "end")
+        score = _score(result, sign.id)
+        lines = (*_wrap(sign.title.get(lang), wrap), f"{score:.0f}" if score is not None else "–")
+        block = size * LINE_HEIGHT * len(lines)
+        if sin < -0.5:  # above the chart: the block ends just above the tip
+            top = y - block
+        elif sin > 0.5:  # below: it starts just under the tip
+            top = y + 2
+        else:
+            top = y - block / 2
+        placed.append(Label(x, top, lines, size=size, anchor=anchor, strong_last=True))
+
+    now_text = labels["now"] + (f" ({current_period})" if current_period else "")
+    legend = [LegendItem(now_text, NOW)]
+    if previous is not None:
+        before_text = labels["before"] + (f" ({previous_period})" if previous_period else "")
+        legend.append(LegendItem(before_text, BEFORE))
+    legend.extend(_band_legend(q, lang))
+    return Chart(
+        width,
+        height,
+        labels["radar"],
+        _lang(lang),
+        tuple(shapes),
+        tuple(placed),
+        tuple(legend),
+        legend_columns=2,
+        kind="radar",
+    )
+
+
+def radar_svg(
+    questionnaire: Questionnaire,
+    result: RoundResult,
+    previous: RoundResult | None,
+    lang: str,
+    *,
+    current_period: str | None = None,
+    previous_period: str | None = None,
+) -> str:
+    """The radar as one SVG document (see `radar_chart`)."""
+    return radar_chart(
+        questionnaire,
+        result,
+        previous,
+        lang,
+        current_period=current_period,
+        previous_period=previous_period,
+    ).svg()
+
+
+def trend_chart(
+    questionnaire: Questionnaire,
+    history: Sequence[tuple[str, RoundResult]],
+    lang: str,
+    *,
+    signs: bool = True,
+) -> Chart:
+    """The fairness index (thick, solid, values written) and each sign (thin, its own dash
+    and marker) per round, over the band zones, which are named at the right-hand edge."""
+    q, labels = questionnaire, _labels(lang)
+    width = 700
+    left, right, top, plot_h = 34.0, 78.0, 14.0, 210.0
+    plot_w = width - left - right
+    height = int(top + plot_h + 26)
+    periods = [period for period, _ in history]
+    count, pad = len(periods), 36.0
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (1 - value / 100)
+
+    def x_of(i: int) -> float:
+        if count <= 1:
+            return left + plot_w / 2
+        return left + pad + (plot_w - 2 * pad) * i / (count - 1)
+
+    shapes: list[str] = []
+    upper = 100.0
+    for band in q.bands:
+        y1, y2 = y_of(upper), y_of(band.min)
+        shapes.append(
+            f'<rect x="{_n(left)}" y="{_n(y1)}" width="{_n(plot_w)}" height="{_n(y2 - y1)}"'
+            f' fill="{band.colour}" fill-opacity="{ZONE_OPACITY}"/>'
+            f'<rect x="{_n(left + plot_w + 3)}" y="{_n(y1 + 1)}" width="3"'
+            f' height="{_n(y2 - y1 - 2)}" fill="{band.colour}"/>'
+        )
+        shapes.append(_text(left + plot_w + 10, (y1 + y2) / 2 + 4, band.label.get(lang), size=11))
+        upper = band.min
+    grid = "".join(f"M{_n(left)} {_n(y_of(v))}H{_n(left + plot_w)}" for v in (0, 25, 50, 75, 100))
+    shapes.append(f'<path d="{grid}" stroke="{GUIDE}" stroke-width="0.8"/>')
+    for value in (0, 25, 50, 75, 100):
+        shapes.append(_text(left - 6, y_of(value) + 4, value, size=10, anchor="end", fill=MUTED))
+    for i, period in enumerate(periods):
+        shapes.append(_text(x_of(i), top + plot_h + 18, period, size=11, anchor="middle"))
+
+    def points(values: Sequence[float | None]) -> list[tuple[float, float] | None]:
+        return [None if v is None else (x_of(i), y_of(v)) for i, v in enumerate(values)]
+
+    legend = [LegendItem(labels["index"], INDEX)]
+    if signs:
+        for n, sign in enumerate(q.signs):
+            style = SERIES[n % len(SERIES)]
+            pts = points([_score(res, sign.id) for _, res in history])
+            shapes.append(_path(pts, style))
+            shapes.append(_markers(style.marker, [p for p in pts if p], style.colour, 3.4))
+            legend.append(LegendItem(sign.title.get(lang), style))
+
+    pts = points([res.index for _, res in history])
+    shapes.append(_path(pts, INDEX))
+    shapes.append(_markers("circle", [p for p in pts if p], CURRENT, 4.6))
+    for point, (_, res) in zip(pts, history, strict=True):
+        if point is None or res.index is None:
+            continue
+        x, y = point
+        value = f"{res.index:.0f}"
+        # A white plate keeps the value readable where sign lines cross it.
+        shapes.append(
+            f'<rect x="{_n(x - 4 - 3.6 * len(value))}" y="{_n(y - 24)}"'
+            f' width="{_n(8 + 7.2 * len(value))}" height="15" rx="2" fill="#fff"'
+            f' fill-opacity="0.85"/>'
+        )
+        shapes.append(_text(x, y - 12, value, size=12, anchor="middle", bold=True))
+    return Chart(
+        width,
+        height,
+        labels["trend"],
+        _lang(lang),
+        tuple(shapes),
+        (),
+        tuple(legend),
+        legend_columns=3,
+        kind="trend",
+    )
+
+
+def trend_svg(
+    questionnaire: Questionnaire,
+    history: Sequence[tuple[str, RoundResult]],
+    lang: str,
+    *,
+    signs: bool = True,
+) -> str:
+    """The trend chart as one SVG document (see `trend_chart`)."""
+    return trend_chart(questionnaire, history, lang, signs=signs).svg()

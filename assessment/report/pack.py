@@ -1,0 +1,291 @@
+"""The leadership pack: every client reviewed in a period, riskiest first, in one PDF.
+
+A portfolio page (clients sorted by risk: worst band first, then lowest index) followed by
+each client's report. The reports are rendered in parallel processes: WeasyPrint is
+single-threaded and threads only slow it down, processes scale. Each worker creates the
+Flask app once and one FontConfiguration (`_init_worker`), then renders the reports it is
+given; the parent renders the portfolio page last, once it knows on which page each report
+starts, and merges everything with pypdf, adding a bookmark per client.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import statistics
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+
+from flask import Flask
+from flask_babel import force_locale, gettext
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
+from sqlite_utils import Database
+
+from ..store import clients, rounds
+from . import pdf
+from .data import RoundReport, round_report
+
+__all__ = ["PackError", "period_reports", "period_rounds", "render_pack", "risk_key"]
+
+SUMMARY_TEMPLATE = "report/pack_summary.html"
+
+
+class PackError(LookupError):
+    """Nothing to put in the pack (no client was reviewed in that period)."""
+
+
+def period_rounds(db: Database, period: str) -> list[rounds.Round]:
+    """Each active client's round for `period` (the latest one, should a client have two)."""
+    found: dict[int, rounds.Round] = {}
+    for client in clients.list_clients(db):
+        for current in rounds.list_rounds(db, client.id):  # newest first
+            if current.period == period.strip():
+                found.setdefault(client.id, current)
+    return list(found.values())
+
+
+def risk_key(report: RoundReport) -> tuple:
+    """Riskiest first: worst band (as a share of the questionnaire's band scale, so files
+    with different numbers of bands compare), then lowest index; rounds without an index
+    come last, then by client name."""
+    result, q = report.result, report.questionnaire
+    if result.band_id is None or result.index is None:
+        return (1, 0.0, 0.0, report.client.name.casefold())
+    worst = max(len(q.bands) - 1, 1)
+    return (0, -q.band_index(result.band_id) / worst, result.index, report.client.name.casefold())
+
+
+def period_reports(db: Database, period: str, *, now: datetime | None = None) -> list[RoundReport]:
+    """The reports of every client reviewed in `period`, riskiest first."""
+    now = now or datetime.now(UTC)
+    reports = [round_report(db, current, now=now) for current in period_rounds(db, period)]
+    return sorted(reports, key=risk_key)
+
+
+# --- worker processes ---------------------------------------------------------------------
+
+_worker_app: Flask | None = None
+
+
+def _picklable_config(app: Flask) -> dict:
+    config = {}
+    for key, value in app.config.items():
+        try:
+            pickle.dumps(value)
+        except Exception:  # whatever cannot cross to a worker stays behind
+            continue
+        config[key] = value
+    return config
+
+
+def _init_worker(config: dict, instance_path: str) -> None:
+    """Once per worker process: the app (templates, translations) and one FontConfiguration
+    (a new one: nothing font-related is shared with the parent), and the parsed stylesheet."""
+    global _worker_app
+    from .. import create_app
+
+    _worker_app = create_app(config, instance_path=instance_path)
+    pdf.reset_process_resources()
+    pdf.font_config()
+    pdf.stylesheet()
+
+
+def _render_in_worker(index: int, report: RoundReport, lang: str, pack_title: str):
+    return index, pdf.render_pdf(report, lang, app=_worker_app, pack_title=pack_title)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork: workers start at once with everything imported; spawn where fork is missing.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+# --- the pack -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackRow:
+    """One client on the portfolio page."""
+
+    rank: int
+    report: RoundReport
+    page: int
+
+
+def _summary_html(
+    app: Flask, rows: list[PackRow], lang: str, period: str, generated_at: datetime
+) -> str:
+    with force_locale(pdf.BABEL_LOCALES[lang]):
+        questionnaires = [row.report.questionnaire for row in rows]
+        context = {
+            **pdf.common_context(lang, questionnaires, generated_at),
+            "rows": rows,
+            "period": period,
+            "generated_at": generated_at,
+            "counts": _band_counts(rows, lang),
+        }
+        return app.jinja_env.get_template(SUMMARY_TEMPLATE).render(context)
+
+
+def _band_counts(rows: list[PackRow], lang: str) -> list[tuple[object, int]]:
+    """(band, number of clients) from worst to best, plus (None, n) for no score."""
+    counts: dict[tuple, list] = {}
+    missing = 0
+    for row in rows:
+        r, q = row.report.result, row.report.questionnaire
+        if r.band_id is None:
+            missing += 1
+            continue
+        band = q.band(r.band_id)
+        key = (-q.band_index(band.id) / max(len(q.bands) - 1, 1), band.label.get(lang))
+        counts.setdefault(key, [band, 0])[1] += 1
+    found = [(band, n) for _, (band, n) in sorted(counts.items())]
+    if missing:
+        found.append((None, missing))
+    return found
+
+
+def pack_title(period: str, lang: str) -> str:
+    """The pack's title in `lang` (inside an app context)."""
+    with force_locale(pdf.BABEL_LOCALES[lang]):
+        return gettext("Leadership pack %(period)s", period=period)
+
+
+class _Binder:
+    """Collects the rendered reports, which arrive in any order, into one PdfWriter in pack
+    order, as soon as each can take its place: the parent does this while workers render."""
+
+    def __init__(self, reports: Sequence[RoundReport]):
+        self.reports = reports
+        self.writer = PdfWriter()
+        self.pages: dict[int, int] = {}  # report index → its number of pages
+        self._waiting: dict[int, PdfReader] = {}
+        self._bound = 0
+
+    def add(self, n: int, data: bytes) -> None:
+        reader = PdfReader(BytesIO(data))
+        self.pages[n] = len(reader.pages)
+        self._waiting[n] = reader
+        while self._bound in self._waiting:
+            self.writer.append(self._waiting.pop(self._bound), import_outline=False)
+            self._bound += 1
+
+    def starts(self, guess: int | None = None) -> list[int]:
+        """Where each report starts, counting from the first report's page (0); a report
+        not rendered yet is taken to have `guess` pages."""
+        starts, page = [], 0
+        for n in range(len(self.reports)):
+            starts.append(page)
+            page += self.pages.get(n, guess)
+        return starts
+
+    def finish(self, summary: bytes, summary_pages: int, lang: str, title: str) -> bytes:
+        writer = self.writer
+        writer.merge(0, PdfReader(BytesIO(summary)), import_outline=False)
+        with force_locale(pdf.BABEL_LOCALES[lang]):
+            portfolio = gettext("Portfolio summary")
+            product = gettext("Partnership Check")
+        writer.add_outline_item(title=portfolio, page_number=0)
+        for report, start in zip(self.reports, self.starts(), strict=True):
+            writer.add_outline_item(title=report.client.name, page_number=summary_pages + start)
+        writer.add_metadata({"/Title": title, "/Author": product, "/Creator": product})
+        root = getattr(writer, "root_object", None) or writer._root_object
+        root[NameObject("/Lang")] = TextStringObject(lang)
+        writer.page_mode = "/UseOutlines"
+        out = BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+
+@dataclass
+class _Portfolio:
+    """The portfolio page, rendered for given report start pages."""
+
+    app: Flask
+    reports: Sequence[RoundReport]
+    lang: str
+    period: str
+    generated_at: datetime
+    data: bytes = b""
+    pages: int = 1
+    starts: tuple[int, ...] = ()
+
+    def render(self, starts: list[int]) -> None:
+        for _attempt in range(3):  # until its own page count is the one assumed
+            rows = [
+                PackRow(n + 1, report, self.pages + start + 1)
+                for n, (report, start) in enumerate(zip(self.reports, starts, strict=True))
+            ]
+            html = _summary_html(self.app, rows, self.lang, self.period, self.generated_at)
+            self.data = pdf.html_to_pdf(html)
+            pages = len(PdfReader(BytesIO(self.data)).pages)
+            if pages == self.pages:
+                break
+            self.pages = pages
+        self.starts = tuple(starts)
+
+
+def render_pack(
+    reports: Sequence[RoundReport],
+    lang: str,
+    *,
+    period: str,
+    jobs: int | None = None,
+    app: Flask | None = None,
+    progress: Callable[[RoundReport], None] | None = None,
+    generated_at: datetime | None = None,
+) -> bytes:
+    """The leadership pack as PDF bytes: a portfolio page, then each report in the order
+    given (use `period_reports`, which sorts by risk).
+
+    `jobs` worker processes render the reports (default: one per CPU core, no more than
+    there are reports); with one job everything runs in this process. `progress` is called
+    with each report as it is done. Needs the app (`app=` or an active app context).
+
+    The portfolio page lists the page each report starts on, so it is rendered once the
+    page counts are known. With workers, it is rendered while the last report is still
+    being drawn (a core is free by then), taking that report to be as long as the others
+    usually are, and again in the rare case that guess was wrong.
+    """
+    if not reports:
+        raise PackError(f"no client was reviewed in {period!r}")
+    lang = pdf.normalize_lang(lang)
+    generated_at = generated_at or datetime.now(UTC)
+    with pdf.using_app(app) as flask_app:
+        title = pack_title(period, lang)
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(reports)))
+        binder = _Binder(reports)
+        portfolio = _Portfolio(flask_app, reports, lang, period, generated_at)
+        if jobs == 1:
+            for n, report in enumerate(reports):
+                binder.add(n, pdf.render_pdf(report, lang, app=flask_app, pack_title=title))
+                if progress:
+                    progress(report)
+        else:
+            with ProcessPoolExecutor(
+                max_workers=jobs,
+                mp_context=_context(),
+                initializer=_init_worker,
+                initargs=(_picklable_config(flask_app), flask_app.instance_path),
+            ) as pool:
+                futures = [
+                    pool.submit(_render_in_worker, n, report, lang, title)
+                    for n, report in enumerate(reports)
+                ]
+                for future in as_completed(futures):
+                    n, data = future.result()
+                    binder.add(n, data)
+                    if progress:
+                        progress(reports[n])
+                    if len(binder.pages) == len(reports) - 1:
+                        guess = statistics.median_low(binder.pages.values())
+                        portfolio.render(binder.starts(guess))
+        starts = binder.starts()
+        if tuple(starts) != portfolio.starts:
+            portfolio.render(starts)
+        return binder.finish(portfolio.data, portfolio.pages, lang, title)

@@ -1,0 +1,99 @@
+"""Read-only links to one round's PDF for leadership: no login, expiring, revocable."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from ..db import utcnow
+from .clients import NotFound
+
+DEFAULT_DAYS = 14
+TOKEN_BYTES = 24
+
+
+@dataclass(frozen=True, slots=True)
+class ShareLink:
+    id: int
+    round_id: int
+    token: str
+    language: str
+    expires_at: str
+    revoked_at: str | None
+    created_at: str
+
+    def usable(self, now: datetime | None = None) -> bool:
+        now = now or datetime.now(UTC)
+        return self.revoked_at is None and datetime.fromisoformat(self.expires_at) > now
+
+
+def _link(row: dict) -> ShareLink:
+    return ShareLink(
+        id=row["id"],
+        round_id=row["round_id"],
+        token=row["token"],
+        language=row["language"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        created_at=row["created_at"],
+    )
+
+
+def create_link(
+    db: Database,
+    round_id: int,
+    *,
+    language: str,
+    days: int = DEFAULT_DAYS,
+    created_by: int | None = None,
+    now: datetime | None = None,
+) -> ShareLink:
+    if days < 1:
+        raise ValueError("a share link lasts at least one day")
+    now = now or datetime.now(UTC)
+    expires = (now + timedelta(days=days)).isoformat(timespec="seconds")
+    stamp = utcnow()
+    cursor = db.execute(
+        "INSERT INTO share_links (round_id, token, language, created_by, expires_at,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [round_id, secrets.token_urlsafe(TOKEN_BYTES), language, created_by, expires, stamp, stamp],
+    )
+    return get_link(db, cursor.lastrowid)
+
+
+def get_link(db: Database, link_id: int) -> ShareLink:
+    rows = list(db.query("SELECT * FROM share_links WHERE id = ?", [link_id]))
+    if not rows:
+        raise NotFound(link_id)
+    return _link(rows[0])
+
+
+def find_usable(db: Database, token: str, now: datetime | None = None) -> ShareLink | None:
+    """The link with this token if it is neither expired nor revoked."""
+    if not token or len(token) > 128:
+        return None
+    rows = list(db.query("SELECT * FROM share_links WHERE token = ?", [token]))
+    if not rows or not secrets.compare_digest(rows[0]["token"], token):
+        return None
+    link = _link(rows[0])
+    return link if link.usable(now) else None
+
+
+def revoke(db: Database, link_id: int) -> None:
+    now = utcnow()
+    db.execute(
+        "UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?), updated_at = ? WHERE id = ?",
+        [now, now, link_id],
+    )
+
+
+def round_links(db: Database, round_id: int) -> list[ShareLink]:
+    return [
+        _link(row)
+        for row in db.query(
+            "SELECT * FROM share_links WHERE round_id = ? ORDER BY id DESC", [round_id]
+        )
+    ]

@@ -1,0 +1,219 @@
+"""A round's results page, its charts, actions, PDF downloads and share links (leads)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..db import get_db
+from ..report.charts import radar_svg, trend_svg
+from ..report.data import round_report
+from ..store import actions, clients, rounds, share_links
+from .access import public, role_required
+from .audit import log
+from .i18n import LANGUAGE_NAMES, current_language
+from .labels import select_choices
+from .lookups import PostForm, round_or_404
+
+bp = Blueprint("results", __name__)
+LEADS = ("admin", "lead")
+
+
+class ActionForm(FlaskForm):
+    sign_id = HiddenField(validators=[DataRequired()])
+    title = StringField(_l("Action"), validators=[DataRequired(), Length(max=500)])
+    owner = StringField(_l("Owner"), validators=[DataRequired(), Length(max=200)])
+    due_date = DateField(_l("Due"), validators=[Optional()])
+    submit = SubmitField(_l("Add action"))
+
+
+class ShareForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_NAMES.items()))
+    days = IntegerField(
+        _l("Valid for (days)"), default=share_links.DEFAULT_DAYS, validators=[NumberRange(1, 90)]
+    )
+    submit = SubmitField(_l("Create share link"))
+
+
+def _lang() -> str:
+    lang = request.args.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_language()
+
+
+@bp.get("/rounds/<int:round_id>/results")
+@role_required(*LEADS)
+def show(round_id: int):
+    db = get_db()
+    current = round_or_404(round_id)
+    report = round_report(db, current)
+    return render_template(
+        "results/show.html",
+        round=current,
+        report=report,
+        action_form=ActionForm(formdata=None),
+        share_form=ShareForm(formdata=None, language=current_language()),
+        post_form=PostForm(),
+        links=share_links.round_links(db, round_id),
+        today=date.today().isoformat(),
+    )
+
+
+def _svg(svg: str) -> Response:
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.get("/rounds/<int:round_id>/charts/radar.svg")
+@role_required(*LEADS)
+def radar(round_id: int):
+    report = round_report(get_db(), round_or_404(round_id))
+    return _svg(radar_svg(report.questionnaire, report.result, report.outcome.previous, _lang()))
+
+
+@bp.get("/rounds/<int:round_id>/charts/trend.svg")
+@role_required(*LEADS)
+def trend(round_id: int):
+    report = round_report(get_db(), round_or_404(round_id))
+    return _svg(trend_svg(report.questionnaire, report.history, _lang()))
+
+
+@bp.post("/rounds/<int:round_id>/actions")
+@role_required(*LEADS)
+def add_action(round_id: int):
+    current = round_or_404(round_id)
+    form = ActionForm()
+    signs = {sign.id for sign in current.questionnaire.signs}
+    if not form.validate_on_submit() or form.sign_id.data not in signs:
+        for field, messages in form.errors.items():
+            label = form[field].label.text if field in form else ""
+            for message in messages:
+                flash(f"{label}: {message}" if label else message, "danger")
+        if form.sign_id.data not in signs:
+            abort(400)
+        return redirect(url_for("results.show", round_id=round_id) + "#next-steps"), 303
+    db = get_db()
+    with db.atomic():
+        created = actions.create_action(
+            db,
+            round_id,
+            sign_id=form.sign_id.data,
+            title=form.title.data,
+            owner_name=form.owner.data,
+            due_date=form.due_date.data.isoformat() if form.due_date.data else None,
+            created_by=current_user.id,
+        )
+        log("action.created", "action", created.id, title=created.title, owner=created.owner_name)
+    flash(_("Action added."), "success")
+    return redirect(url_for("results.show", round_id=round_id) + "#actions")
+
+
+@bp.post("/actions/<int:action_id>/toggle")
+@role_required(*LEADS)
+def toggle_action(action_id: int):
+    db = get_db()
+    try:
+        action = actions.get_action(db, action_id)
+    except clients.NotFound:
+        abort(404)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    with db.atomic():
+        actions.set_done(db, action_id, not action.done)
+        log(
+            "action.reopened" if action.done else "action.done",
+            "action",
+            action_id,
+            title=action.title,
+        )
+    flash(_("Action marked done.") if not action.done else _("Action reopened."), "success")
+    back = request.form.get("round_id", type=int) or action.round_id
+    return redirect(url_for("results.show", round_id=back) + "#actions")
+
+
+@bp.get("/rounds/<int:round_id>/report.pdf")
+@role_required(*LEADS)
+def report_pdf(round_id: int):
+    current = round_or_404(round_id)
+    return _pdf_response(current, _lang())
+
+
+def _pdf_response(current: rounds.Round, lang: str) -> Response:
+    from ..report.pdf import render_pdf
+
+    pdf = render_pdf(round_report(get_db(), current), lang)
+    filename = f"partnership-check-{current.id}-{current.period}-{lang}.pdf"
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/rounds/<int:round_id>/share")
+@role_required(*LEADS)
+def share(round_id: int):
+    round_or_404(round_id)
+    form = ShareForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_db()
+    with db.atomic():
+        link = share_links.create_link(
+            db,
+            round_id,
+            language=form.language.data,
+            days=form.days.data,
+            created_by=current_user.id,
+        )
+        log(
+            "share_link.created", "round", round_id, language=link.language, expires=link.expires_at
+        )
+    flash(
+        _("Share link created. Anyone with the link can read the PDF until it expires."), "success"
+    )
+    return redirect(url_for("results.show", round_id=round_id) + "#share")
+
+
+@bp.post("/share/<int:link_id>/revoke")
+@role_required(*LEADS)
+def revoke(link_id: int):
+    db = get_db()
+    try:
+        link = share_links.get_link(db, link_id)
+    except clients.NotFound:
+        abort(404)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    with db.atomic():
+        share_links.revoke(db, link_id)
+        log("share_link.revoked", "round", link.round_id, link=link_id)
+    flash(_("Share link revoked."), "success")
+    return redirect(url_for("results.show", round_id=link.round_id) + "#share")
+
+
+@bp.get("/s/<token>")
+@public
+def shared_pdf(token: str):
+    """The read-only PDF behind a share link: no login, until it expires or is revoked."""
+    db = get_db()
+    link = share_links.find_usable(db, token)
+    if link is None:
+        abort(404)
+    return _pdf_response(rounds.get_round(db, link.round_id), link.language)

@@ -1,0 +1,376 @@
+"""The PDF report: content, fonts, metadata, the URL fetcher and escaping of user text.
+
+A few PDFs are rendered once per module from the demo data and read back with pypdf and
+pdfplumber; each render takes about a second.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+from flask_babel import force_locale, gettext
+
+from assessment import create_app
+from assessment.db import get_db
+from assessment.demo import load_demo
+from assessment.questionnaire import load_directory
+from assessment.report import pdf
+from assessment.report.data import round_report
+from assessment.store import actions, clients, responses, rounds
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FONT_NAME = re.compile(r"^/[A-Z]{6}\+")
+SCRIPT = "<script>alert('x')</script>"
+INJECTED = (
+    '</p><img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+)
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("report-pdf")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-only-secret",
+            "DATABASE": str(base / "demo.sqlite3"),
+            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
+        },
+        instance_path=str(base / "instance"),
+    )
+    with app.app_context():
+        load_demo(get_db(), load_directory(app.config["QUESTIONS_DIR"]))
+    return app
+
+
+def _report(app, client_name: str, period: str = "2026-Q4"):
+    with app.app_context():
+        db = get_db()
+        client = clients.find_by_name(db, client_name)
+        current = next(r for r in rounds.list_rounds(db, client.id) if r.period == period)
+        return round_report(db, current)
+
+
+@pytest.fixture(scope="module")
+def apex(demo_app):
+    return _report(demo_app, "Apex Retail Group")
+
+
+@pytest.fixture(scope="module")
+def rendered(demo_app, apex):
+    """Apex Retail Group's 2026-Q4 report in both languages: {lang: (bytes, text)}."""
+    out = {}
+    with demo_app.app_context():
+        for lang in ("en", "zh-CN"):
+            data = pdf.render_pdf(apex, lang)
+            out[lang] = (data, _text(data))
+    return out
+
+
+def _text(data: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        return [page.extract_text() or "" for page in doc.pages]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _dense(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_page_one_is_an_executive_summary(rendered, apex):
+    _, pages = rendered["en"]
+    assert 4 <= len(pages) <= 8
+    first = _flat(pages[0])
+    result = apex.result
+    band = apex.questionnaire.band(result.band_id)
+    assert "EXECUTIVE SUMMARY" in first
+    assert "Apex Retail Group" in first and "2026-Q4" in first
+    assert band.verdict.en in first
+    assert re.search(rf"\b{result.index:.0f} {re.escape(band.label.en)}\b", first)  # 30 At risk
+    assert "/100" in first and "Fairness index" in first
+    assert "5 of 5 submitted" in first
+    for step in apex.outcome.next_steps[:3]:
+        assert step.text.en in first
+    for step in apex.outcome.next_steps[3:]:
+        assert step.text.en not in first
+
+
+def test_every_sign_has_its_title_score_and_recommendation(rendered, apex):
+    _, pages = rendered["en"]
+    glance = _flat(pages[0])
+    body = _flat(" ".join(pages[1:]))
+    steps = {step.sign_id: step for step in apex.outcome.next_steps}
+    for sign in apex.questionnaire.signs:
+        score = f"{apex.result.sign(sign.id).score:.0f}"
+        assert re.search(re.escape(sign.title.en) + r"\s+" + score + r"\b", glance), sign.id
+        assert re.search(re.escape(sign.title.en) + r"\s+" + score + r"\s*/100", body), sign.id
+        assert steps[sign.id].text.en in body
+    assert "What the raters said" in body
+    assert "Two invoices are now more than 60 days overdue." in body
+
+
+def test_actions_trend_and_appendix(rendered, apex):
+    _, pages = rendered["en"]
+    body = _flat(" ".join(pages[1:]))
+    assert apex.actions, "the demo has actions for this client"
+    for action in apex.actions:
+        assert " ".join(action.title.split()[:4]) in body
+        assert action.owner_name in body
+    assert "Trend across rounds" in body
+    assert "2026-Q2" in body and "2026-Q3" in body
+    assert "Appendix: how the scores are made" in body
+    assert "5 of 5 invited people submitted their answers." in body
+
+
+def test_running_header_and_page_footer(rendered):
+    _, pages = rendered["en"]
+    total = len(pages)
+    for n, page in enumerate(pages, start=1):
+        assert f"Page {n} of {total}" in page
+        assert "Generated" in page
+        if n > 1:  # page one has its own title instead of the running header
+            assert page.startswith("Apex Retail Group")
+
+
+def test_chinese_report(rendered, apex):
+    data, pages = rendered["zh-CN"]
+    text = _dense(" ".join(pages))
+    q = apex.questionnaire
+    assert _dense(q.band(apex.result.band_id).verdict.get("zh-CN")) in text
+    for sign in q.signs:
+        assert _dense(sign.title.get("zh-CN")) in text
+        assert _dense(sign.description.get("zh-CN")) in text
+    for step in apex.outcome.next_steps[:3]:
+        assert _dense(step.text.get("zh-CN")) in _dense(pages[0])
+    # Every Chinese character is set in Noto Sans CJK SC (not a Japanese or fallback face).
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        cjk = [c for page in doc.pages for c in page.chars if "\u4e00" <= c["text"] <= "\u9fff"]
+    assert len(cjk) > 500
+    assert {c["fontname"].split("+", 1)[1] for c in cjk} <= {
+        "Noto-Sans-CJK-SC",
+        "Noto-Sans-CJK-SC-Bold",
+    }
+
+
+def _fonts(reader: pypdf.PdfReader) -> dict[str, pypdf.generic.DictionaryObject]:
+    found = {}
+
+    def walk(resources):
+        if not resources:
+            return
+        resources = resources.get_object()
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            found[str(font["/BaseFont"])] = font
+        for xobject in (resources.get("/XObject") or {}).values():
+            walk(xobject.get_object().get("/Resources"))
+
+    for page in reader.pages:
+        walk(page.get("/Resources"))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_fonts_are_embedded_subsets_with_identity_h(rendered, lang):
+    data, _ = rendered[lang]
+    fonts = _fonts(pypdf.PdfReader(io.BytesIO(data)))
+    assert fonts
+    for name, font in fonts.items():
+        assert FONT_NAME.match(name), f"{name} is not a subset"
+        assert font["/Subtype"] == "/Type0" and font["/Encoding"] == "/Identity-H", name
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, f"{name} not embedded"
+        assert "/ToUnicode" in font, name
+    names = " ".join(fonts)
+    if lang == "zh-CN":
+        assert "Noto-Sans-CJK-SC" in names
+    else:
+        assert "Liberation-Sans" in names
+    assert not any(bad in names for bad in ("CJK-JP", "CJK-KR", "CJK-TC", "Oblique", "Italic"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_metadata(demo_app, rendered, lang):
+    data, _ = rendered[lang]
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    meta = reader.metadata
+    with demo_app.app_context(), force_locale(pdf.BABEL_LOCALES[lang]):
+        product = gettext("Partnership Check")
+    assert "Apex Retail Group" in meta.title and "2026-Q4" in meta.title
+    assert meta.author == product
+    assert lang == "en" or product != "Partnership Check"  # translated
+    assert reader.trailer["/Root"]["/Lang"] == lang
+
+
+def test_band_colours_always_come_with_the_band_name(demo_app, apex):
+    with demo_app.app_context():
+        html = pdf.render_html(apex, "en", inline_css=False)
+    labels = {band.colour.lower()[1:]: band.label.en for band in apex.questionnaire.bands}
+    chips = re.findall(r'<span class="chip c-(\w{6})">([^<]+)</span>', html)
+    assert len(chips) >= 12
+    for colour, label in chips:
+        assert labels[colour] == label
+    for band in apex.questionnaire.bands:  # the charts' band zones are named in the legends
+        assert f"{band.label.en} {band.min:.0f}–" in html
+        assert f">{band.label.en}</text>" in html
+
+
+# --- the URL fetcher ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file:///work/main/assessment/static/report.css",
+        "http://example.com/report.css",
+        "https://example.com/static/report.css",
+        "http://report.invalid/static/report.css",
+        "https://report.invalid/static/../../etc/passwd",
+        "https://report.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+        "https://report.invalid/static/..%2f..%2fsettings.py",
+        "https://report.invalid/static//etc/passwd",
+        "https://report.invalid/static/missing.css",
+        "https://report.invalid/etc/passwd",
+        "data:text/css,body{}",
+    ],
+)
+def test_fetcher_refuses_anything_but_static_files(url):
+    with pytest.raises(pdf.ResourceRefused):
+        pdf.safe_url_fetcher(url)
+
+
+def test_fetcher_serves_static_files():
+    response = pdf.safe_url_fetcher(pdf.STATIC_URL + "report.css")
+    assert response.content_type == "text/css"
+    assert b"@page" in response.read()
+
+
+def test_fetcher_refuses_a_symlink_out_of_static(tmp_path):
+    static = tmp_path / "static"
+    static.mkdir()
+    (tmp_path / "secret.txt").write_text("secret")
+    (static / "link.css").symlink_to(tmp_path / "secret.txt")
+    fetcher = pdf.StaticFilesFetcher(static)
+    with pytest.raises(pdf.ResourceRefused):
+        fetcher(pdf.STATIC_URL + "link.css")
+
+
+class RecordingFetcher(pdf.StaticFilesFetcher):
+    def __init__(self):
+        super().__init__()
+        self.asked: list[str] = []
+
+    def fetch(self, url, headers=None):
+        self.asked.append(url)
+        return super().fetch(url, headers)
+
+
+def test_raw_html_cannot_reach_files_or_network(monkeypatch):
+    recorder = RecordingFetcher()
+    monkeypatch.setattr(pdf, "safe_url_fetcher", recorder)
+    html = (
+        '<html><head><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+        '<link rel="stylesheet" href="/static/../../etc/passwd"></head><body><p>x</p>'
+        '<img src="file:///etc/passwd"><img src="https://example.com/a.png"></body></html>'
+    )
+    data = pdf.html_to_pdf(html)
+    assert data.startswith(b"%PDF")
+    assert len(recorder.asked) == 4  # WeasyPrint asked for each, and each was refused:
+    for url in recorder.asked:
+        with pytest.raises(pdf.ResourceRefused):
+            pdf.StaticFilesFetcher().resolve(url)
+
+
+# --- user text ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(demo_app):
+    """A named (not anonymous) round whose user texts are HTML and script payloads."""
+    with demo_app.app_context():
+        db = get_db()
+        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
+        client = clients.create_client(db, name=f"<b>Evil</b> & Co {SCRIPT}", industry="x")
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=q,
+            anonymous=False,
+        )
+        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
+        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        for n in range(3):
+            person = rounds.add_respondent(
+                db, current.id, name=f"<i>Rater {n}</i>", role="delivery"
+            )
+            comments = {"payment": f"{SCRIPT}{INJECTED}"} if n == 0 else {}
+            responses.save_response(db, person.id, answers, comments, submit=True)
+        actions.create_action(db, current.id, sign_id="payment", title=INJECTED, owner_name=SCRIPT)
+        report = round_report(db, rounds.get_round(db, current.id))
+        html = pdf.render_html(report, "en")
+        return report, html, pdf.render_pdf(report, "en")
+
+
+def test_user_text_is_escaped_in_the_html(hostile):
+    _, html, _ = hostile
+    assert "<script" not in html
+    assert "<img" not in html and "<link" not in html
+    assert "&lt;script&gt;" in html
+    assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
+
+
+def test_user_text_shows_as_text_in_the_pdf(hostile):
+    _, _, data = hostile
+    text = _flat(" ".join(_text(data)))
+    assert "<b>Evil</b> & Co <script>alert('x')</script>" in text
+    assert "<i>Rater 0</i>" in text
+    assert '<img src="file:///etc/passwd">' in text
+    assert _dense(INJECTED) in _dense(text)
+
+
+# --- layering -----------------------------------------------------------------------------
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    package = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts[:-1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_report_and_cli_never_import_the_web_layer():
+    files = [*sorted((REPO_ROOT / "assessment" / "report").glob("*.py"))]
+    files.append(REPO_ROOT / "assessment" / "report_cli.py")
+    for path in files:
+        web = sorted(m for m in _imports(path) if m.split(".")[:2] == ["assessment", "web"])
+        assert not web, f"{path.name} imports {web}"
+
+
+def test_warm_up_and_one_font_configuration_per_process():
+    config = pdf.font_config()
+    pdf.warm_up("zh-CN")
+    assert pdf.font_config() is config
+    assert pdf.stylesheet() is pdf.stylesheet()

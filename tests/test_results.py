@@ -1,0 +1,167 @@
+"""The results page: verdict, charts, next steps, actions, comments and share links."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import csrf_token
+
+from assessment import results
+from assessment.db import get_db
+from assessment.demo import load_demo
+from assessment.store import actions, clients, rounds, share_links
+
+
+@pytest.fixture
+def demo(app, questionnaires):
+    with app.app_context():
+        load_demo(get_db(), questionnaires)
+
+
+def _round(app, client_name, period):
+    with app.app_context():
+        db = get_db()
+        client = clients.find_by_name(db, client_name)
+        return next(r for r in rounds.list_rounds(db, client.id) if r.period == period)
+
+
+def test_results_page_shows_verdict_signs_steps_and_comments(app, client, auth, demo):
+    current = _round(app, "Apex Retail Group", "2026-Q4")
+    auth.login("lead")
+    page = client.get(f"/rounds/{current.id}/results").get_data(as_text=True)
+    q = current.questionnaire
+    with app.app_context():
+        outcome = results.outcome(get_db(), current)
+    assert q.band(outcome.result.band_id).verdict.get("en") in page
+    for sign in q.signs:
+        assert sign.title.get("en") in page
+    assert page.count("Escalation") >= 1
+    assert "Two invoices are now more than 60 days overdue." in page
+    assert "has not yet moved the score" in page
+    assert "Move to milestone billing" in page, "earlier rounds' actions show on the next round"
+    assert f"/rounds/{current.id}/charts/radar.svg" in page
+
+
+def test_results_in_chinese(app, client, auth, demo):
+    current = _round(app, "Apex Retail Group", "2026-Q4")
+    auth.login("lead")
+    page = client.get(
+        f"/rounds/{current.id}/results", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    assert current.questionnaire.signs[0].title.get("zh-CN") in page
+    assert "建议的下一步" in page
+
+
+def test_comments_are_attributed_only_when_not_anonymous(app, client, auth, make_round):
+    from assessment.store import responses
+
+    named, named_people = make_round(anonymous=False, period="2026-Q3")
+    anon, anon_people = make_round(anonymous=True, period="2026-Q4")
+    q = named.questionnaire
+    with app.app_context():
+        db = get_db()
+        for people in (named_people, anon_people):
+            responses.save_response(
+                db, people[0].id, {}, {q.signs[0].id: "Said <b>this</b>"}, submit=True
+            )
+    auth.login("lead")
+    named_page = client.get(f"/rounds/{named.id}/results").get_data(as_text=True)
+    anon_page = client.get(f"/rounds/{anon.id}/results").get_data(as_text=True)
+    assert "Said &lt;b&gt;this&lt;/b&gt;" in named_page and "— Person 0" in named_page
+    assert "Said &lt;b&gt;this&lt;/b&gt;" in anon_page and "Person 0" not in anon_page
+
+
+@pytest.mark.parametrize("chart", ["radar", "trend"])
+def test_charts_are_svg_in_the_asked_language(app, client, auth, demo, chart):
+    current = _round(app, "Harbor & Pine Foods", "2026-Q4")
+    auth.login("lead")
+    response = client.get(f"/rounds/{current.id}/charts/{chart}.svg?lang=zh-CN")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    svg = response.get_data(as_text=True)
+    assert svg.startswith("<svg")
+    assert current.questionnaire.signs[0].title.get("zh-CN") in svg
+    assert "<script" not in svg
+
+
+def test_lead_adds_an_action_and_marks_it_done(app, client, auth, make_round):
+    created, _ = make_round()
+    sign = created.questionnaire.signs[2].id
+    auth.login("lead")
+    url = f"/rounds/{created.id}/results"
+    data = {
+        "sign_id": sign,
+        "title": "Ask for a 30% deposit <now>",
+        "owner": "Lin",
+        "due_date": "2026-12-01",
+        "csrf_token": csrf_token(client, url),
+    }
+    assert client.post(f"/rounds/{created.id}/actions", data=data).status_code == 302
+    with app.app_context():
+        [action] = actions.client_actions(get_db(), created.client_id)
+    assert (action.sign_id, action.owner_name, action.due_date) == (sign, "Lin", "2026-12-01")
+    assert not action.done
+    assert "Ask for a 30% deposit &lt;now&gt;" in client.get(url).get_data(as_text=True)
+
+    token = csrf_token(client, url)
+    client.post(f"/actions/{action.id}/toggle", data={"csrf_token": token})
+    with app.app_context():
+        assert actions.get_action(get_db(), action.id).done
+
+
+def test_action_for_an_unknown_sign_is_refused(app, client, auth, make_round):
+    created, _ = make_round()
+    auth.login("lead")
+    url = f"/rounds/{created.id}/results"
+    data = {"sign_id": "no-such-sign", "title": "x", "owner": "y"}
+    data["csrf_token"] = csrf_token(client, url)
+    assert client.post(f"/rounds/{created.id}/actions", data=data).status_code == 400
+    with app.app_context():
+        assert actions.client_actions(get_db(), created.client_id) == []
+
+
+def test_share_links_expire_and_can_be_revoked(app, make_round):
+    created, _ = make_round()
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    with app.app_context():
+        db = get_db()
+        link = share_links.create_link(db, created.id, language="zh-CN", now=now)
+        assert link.expires_at.startswith("2026-12-06")
+        assert share_links.find_usable(db, link.token, now=now).id == link.id
+        later = now + timedelta(days=14, seconds=1)
+        assert share_links.find_usable(db, link.token, now=later) is None
+        share_links.revoke(db, link.id)
+        assert share_links.find_usable(db, link.token, now=now) is None
+        assert share_links.find_usable(db, "guess") is None
+
+
+def test_lead_creates_and_revokes_a_share_link(app, client, auth, make_round):
+    created, _ = make_round()
+    auth.login("lead")
+    url = f"/rounds/{created.id}/results"
+    data = {"language": "en", "days": "3", "csrf_token": csrf_token(client, url)}
+    assert client.post(f"/rounds/{created.id}/share", data=data).status_code == 302
+    with app.app_context():
+        [link] = share_links.round_links(get_db(), created.id)
+    assert link.usable() and link.language == "en"
+    assert f"/s/{link.token}" in client.get(url).get_data(as_text=True)
+    client.post(f"/share/{link.id}/revoke", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        assert not share_links.get_link(get_db(), link.id).usable()
+    assert client.get(f"/s/{link.token}").status_code == 404
+
+
+def test_share_link_days_are_bounded(client, auth, make_round):
+    created, _ = make_round()
+    auth.login("lead")
+    url = f"/rounds/{created.id}/results"
+    data = {"language": "en", "days": "365", "csrf_token": csrf_token(client, url)}
+    assert client.post(f"/rounds/{created.id}/share", data=data).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/rounds/{id}/results", "/rounds/{id}/charts/radar.svg", "/rounds/{id}/report.pdf"]
+)
+def test_members_cannot_see_results(client, auth, make_round, path):
+    created, _ = make_round()
+    auth.login("member")
+    assert client.get(path.format(id=created.id)).status_code == 403

@@ -1,0 +1,210 @@
+"""Data commands: ``export``, ``import-respondents``, ``backup`` and ``restore``.
+
+Thin click wrappers around ``assessment.exports`` and ``assessment.backup``; the file
+formats and the caveats are in docs/data.md. ``COMMANDS`` is registered by cli.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import backup as backups
+from . import exports
+from .db import get_db
+from .store.clients import NotFound
+from .store.rounds import RoundClosed
+
+_OUTPUT_HELP = "File to write, or - for standard output."
+
+
+def _format_for(output: str, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    return "json" if output.lower().endswith(".json") else "csv"
+
+
+def _write(output: str, text: str, fmt: str, force: bool) -> None:
+    """Write the export; CSV files get a byte order mark (for Excel), standard output not."""
+    if output == "-":
+        with click.open_file("-", "wb") as fh:
+            fh.write(text.encode("utf-8"))
+        return
+    if os.path.exists(output) and not force:
+        raise click.ClickException(f"{output} exists; use --force to overwrite it")
+    encoding = exports.CSV_ENCODING if fmt == "csv" else "utf-8"
+    try:
+        with click.open_file(output, "wb", atomic=True) as fh:
+            fh.write(text.encode(encoding))
+    except OSError as exc:
+        raise click.ClickException(f"could not write {output}: {exc.strerror or exc}") from exc
+    click.echo(f"Wrote {output}.", err=True)
+
+
+_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(exports.FORMATS),
+    default=None,
+    help="File format (default: json when the file name ends in .json, else csv).",
+)
+_output_option = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help=_OUTPUT_HELP,
+)
+_force_option = click.option("--force", is_flag=True, help="Overwrite an existing file.")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export answers or results as CSV or JSON (columns: docs/data.md).
+
+    CSV text cells that a spreadsheet would run as a formula (starting with = + - @,
+    tab or carriage return) get a leading ' ; JSON values are left as they are.
+    """
+
+
+@export_group.command("answers")
+@click.option("--round", "round_id", type=int, required=True, help="The round's id.")
+@_format_option
+@_output_option
+@_force_option
+@with_appcontext
+def export_answers_command(round_id: int, fmt: str | None, output: str, force: bool) -> None:
+    """One row per submitted answer of a round (respondent × item).
+
+    Respondents of an anonymous round appear as R1, R2 ... with no name, role or time.
+    """
+    fmt = _format_for(output, fmt)
+    try:
+        text = exports.export_answers(get_db(), round_id, fmt, key=current_app.config["SECRET_KEY"])
+    except NotFound:
+        raise click.ClickException(f"there is no round {round_id}") from None
+    _write(output, text, fmt, force)
+
+
+@export_group.command("results")
+@click.option(
+    "--include-open",
+    is_flag=True,
+    help="Also open rounds, scored from the answers submitted so far (default: closed only).",
+)
+@_format_option
+@_output_option
+@_force_option
+@with_appcontext
+def export_results_command(include_open: bool, fmt: str | None, output: str, force: bool) -> None:
+    """One row per round and sign: score, band, coverage, agreement, trend, round index."""
+    fmt = _format_for(output, fmt)
+    text = exports.export_results(get_db(), fmt, include_open=include_open)
+    _write(output, text, fmt, force)
+
+
+@click.command("import-respondents")
+@click.argument("round_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@with_appcontext
+def import_respondents_command(round_id: int, file: str) -> None:
+    """Invite the people listed in a CSV FILE (- for standard input) to round ROUND_ID.
+
+    Columns: name (required), email and role (account, delivery, finance, leadership or
+    other; default other). UTF-8, with or without a byte order mark. Every row is checked
+    first; if any is wrong, each problem is listed by row and column and nobody is added.
+    """
+    try:
+        with click.open_file(file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise click.ClickException(f"could not read {file}: {exc.strerror or exc}") from exc
+    try:
+        added = exports.import_respondents(get_db(), round_id, data)
+    except NotFound:
+        raise click.ClickException(f"there is no round {round_id}") from None
+    except RoundClosed:
+        raise click.ClickException(
+            f"round {round_id} is closed; reopen it to invite more people"
+        ) from None
+    except exports.ImportRefused as refused:
+        for problem in refused.problems:
+            click.echo(exports.describe_problem(problem), err=True)
+        count = len(refused.problems)
+        raise click.ClickException(
+            f"nobody was added: {count} problem{'s' if count != 1 else ''} in {file}"
+        ) from None
+    for person in added:
+        email = f" <{person.email}>" if person.email else ""
+        click.echo(f"  {person.name}{email} ({person.role})")
+    click.echo(
+        f"Invited {len(added)} people to round {round_id}; their links are on the round page."
+    )
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@with_appcontext
+def backup_command(path: str, force: bool) -> None:
+    """Copy the database to PATH, safely while the app is serving.
+
+    Uses SQLite's online backup API: the copy is one consistent moment, written to a
+    temporary file beside PATH and renamed into place once it passed an integrity check.
+    """
+    try:
+        written = backups.backup(current_app.config["DATABASE"], path, force=force)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up {current_app.config['DATABASE']} to {written}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database with the backup at PATH.
+
+    PATH must be a database of this app that passes PRAGMA integrity_check and was made
+    by this version or an older one (an older one is migrated forward). The current
+    database is kept as <database>.before-restore-<time>.
+
+    Stop the server first when you can. The restore is one SQLite transaction, so a
+    running server sees the old data or the new, never a mix, and its workers carry on
+    with the new data; but requests during the restore may fail, anything saved after
+    the safety copy is lost, and people stay logged in as whichever user has their
+    user id in the restored data: after restoring another instance's backup, delete
+    the instance's secret_key file and restart to log everyone out.
+    """
+    database = current_app.config["DATABASE"]
+    try:
+        info = backups.inspect_backup(path)
+    except backups.RestoreRefused as exc:
+        raise click.ClickException(f"not restored: {exc}") from None
+    counts = ", ".join(
+        f"{info.counts.get(table, 0)} {table}" for table in ("clients", "rounds", "users")
+    )
+    click.echo(f"{path}: {counts}; schema {info.applied[-1]}.")
+    if info.pending:
+        click.echo(f"It will be migrated forward: {', '.join(info.pending)}.")
+    if not yes:
+        click.confirm(f"Replace the database {database} with it?", abort=True)
+    try:
+        result = backups.restore(database, path)
+    except backups.RestoreRefused as exc:
+        raise click.ClickException(f"not restored: {exc}") from None
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {path} into {database}.")
+    if result.previous:
+        click.echo(f"The previous database is kept as {result.previous}.")
+    click.echo("Restart the server so that every worker starts afresh.", err=True)
+
+
+COMMANDS = (export_group, import_respondents_command, backup_command, restore_command)
+
+__all__ = ["COMMANDS"]

@@ -1,0 +1,552 @@
+"""Exports (a round's answers, every round's results) and the respondents import.
+
+Takes a sqlite-utils Database and returns plain data or text: no Flask, no request. The CLI
+(``assessment export ...``, ``assessment import-respondents``) and the web views call the
+same functions. File formats and the rules below are described in docs/data.md.
+
+Privacy: in an anonymous round a respondent appears only as a pseudonym ``R1``, ``R2`` ...
+Pseudonyms are numbered in the order of a keyed hash (HMAC with the instance's secret
+key) of the respondent, never in invitation order, which the round page shows next to
+names; role and submission time are left out too, as both could tell who answered.
+
+Spreadsheet safety: in CSV, every text cell that starts with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return gets a leading ``'`` so that a spreadsheet shows it as text
+instead of running it as a formula (OWASP, "CSV Injection"). Numbers the app computed or
+stored as numbers stay numbers. JSON is for programs and carries every value unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlite_utils import Database
+
+from . import results
+from .db import utcnow, write_transaction
+from .questionnaire import ROLE_LABELS
+from .scoring import ScoringInputError, item_health
+from .store import rounds
+from .store.rounds import RESPONDENT_ROLES, Respondent, RoundClosed
+
+__all__ = [
+    "ANSWER_COLUMNS",
+    "CSV_ENCODING",
+    "FORMATS",
+    "FORMAT_VERSION",
+    "FORMULA_PREFIXES",
+    "IMPORT_COLUMNS",
+    "MAX_IMPORT_ROWS",
+    "RESULT_COLUMNS",
+    "ImportRefused",
+    "answer_rows",
+    "describe_problem",
+    "escape_formula",
+    "export_answers",
+    "export_results",
+    "import_respondents",
+    "parse_respondents",
+    "result_rows",
+    "to_csv",
+    "to_json",
+]
+
+FORMATS = ("csv", "json")
+#: Version of the JSON layout; raised when a column changes meaning or disappears.
+FORMAT_VERSION = 1
+#: CSV files are written as UTF-8 with a byte order mark: Excel needs it to read non-ASCII
+#: text (Chinese names, comments) correctly, Python reads it with ``encoding="utf-8-sig"``.
+CSV_ENCODING = "utf-8-sig"
+
+#: Characters that make a spreadsheet treat a cell as a formula (OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+ANSWER_COLUMNS = (
+    "round_id",
+    "client",
+    "period",
+    "round_kind",
+    "questionnaire_id",
+    "questionnaire_version",
+    "respondent",
+    "respondent_role",
+    "sign_id",
+    "item_id",
+    "item_type",
+    "answer",
+    "not_applicable",
+    "health",
+    "submitted_at",
+)
+
+RESULT_COLUMNS = (
+    "round_id",
+    "client",
+    "period",
+    "round_kind",
+    "round_status",
+    "closed_at",
+    "questionnaire_id",
+    "questionnaire_version",
+    "sign_id",
+    "sign_status",
+    "score",
+    "band",
+    "coverage",
+    "respondents",
+    "rwg",
+    "trend_delta",
+    "trend_direction",
+    "round_index",
+    "round_band",
+    "round_trend_delta",
+)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def escape_formula(value):
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'``.
+
+    Only strings are escaped; numbers (int, float) are returned as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape_formula(value)
+
+
+def to_csv(rows: Iterable[Mapping], columns: Sequence[str]) -> str:
+    """CSV text (RFC 4180: comma, double quotes, CRLF) with a header row, cells escaped.
+
+    Empty cells are None; booleans are written ``true`` / ``false``. No byte order mark:
+    add it when writing a file (``CSV_ENCODING``).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return out.getvalue()
+
+
+def to_json(rows: Sequence[Mapping], columns: Sequence[str], *, export: str, **meta) -> str:
+    """A JSON document: what was exported, when, the column names and the rows, unescaped."""
+    document = {
+        "export": export,
+        "format": FORMAT_VERSION,
+        "exported_at": utcnow(),
+        **meta,
+        "columns": list(columns),
+        "rows": [{column: row.get(column) for column in columns} for row in rows],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+def _pseudonym_order(key: str | bytes, round_id: int, respondent_id: int) -> bytes:
+    if isinstance(key, str):
+        key = key.encode()
+    # A key of its own for this use, so the instance's secret is not used directly.
+    derived = hmac.new(key, b"partnership-check export pseudonyms", hashlib.sha256).digest()
+    return hmac.new(derived, f"{round_id}:{respondent_id}".encode(), hashlib.sha256).digest()
+
+
+def _answer_value(row: Mapping):
+    """The raw answer: a whole number as int, a number as float, an option id or a text."""
+    if row["not_applicable"]:
+        return None
+    if row["value_text"] is not None:
+        return row["value_text"]
+    number = row["value_number"]
+    if number is None:
+        return None
+    return int(number) if number == int(number) else number
+
+
+def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
+    """One row per submitted answer (respondent × item) of the round, in ``ANSWER_COLUMNS``.
+
+    ``key`` orders the pseudonyms of an anonymous round (pass the app's ``SECRET_KEY``):
+    the same key and the same submitted responses give the same pseudonyms every time.
+    Drafts are left out. Items never answered have no row; "not applicable" answers have
+    a row with ``not_applicable`` true and no answer. Raises ``NotFound`` for an unknown
+    round.
+    """
+    if not key:
+        raise ValueError("a secret key is needed to number the pseudonyms")
+    current = rounds.get_round(db, round_id)
+    q = current.questionnaire
+    points = len(q.scale.likert)
+    items = {item.id: item for item in q.items()}
+    order = {item_id: n for n, item_id in enumerate(items)}
+    signs = {item.id: sign.id for sign in q.signs for item in sign.items}
+
+    people = db.execute(
+        "SELECT respondents.id, respondents.name, respondents.role, responses.submitted_at"
+        " FROM responses JOIN respondents ON respondents.id = responses.respondent_id"
+        " WHERE respondents.round_id = ? AND responses.status = 'submitted'",
+        [round_id],
+    ).fetchall()
+    if current.anonymous:
+        ranked = sorted(people, key=lambda p: _pseudonym_order(key, round_id, p[0]))
+        who = {p[0]: (n, f"R{n}", None, None) for n, p in enumerate(ranked, start=1)}
+    else:
+        who = {p[0]: (p[0], p[1], p[2], p[3]) for p in people}
+
+    answers = db.query(
+        "SELECT responses.respondent_id, answers.item_id, answers.value_number,"
+        " answers.value_text, answers.not_applicable FROM answers"
+        " JOIN responses ON responses.id = answers.response_id"
+        " JOIN respondents ON respondents.id = responses.respondent_id"
+        " WHERE respondents.round_id = ? AND responses.status = 'submitted'",
+        [round_id],
+    )
+    rows = []
+    for answer in answers:
+        rank, respondent, role, submitted_at = who[answer["respondent_id"]]
+        item_id = answer["item_id"]
+        value = _answer_value(answer)
+        item = items.get(item_id)
+        health = None
+        if item is not None and value is not None:
+            try:
+                health = item_health(item, value, points=points)
+            except ScoringInputError:
+                health = None  # a stored value the engine refuses: exported, not scored
+        row = {
+            "round_id": current.id,
+            "client": current.client_name,
+            "period": current.period,
+            "round_kind": current.kind,
+            "questionnaire_id": current.questionnaire_id,
+            "questionnaire_version": current.questionnaire_version,
+            "respondent": respondent,
+            "respondent_role": role,
+            "sign_id": signs.get(item_id),
+            "item_id": item_id,
+            "item_type": item.type if item is not None else None,
+            "answer": value,
+            "not_applicable": bool(answer["not_applicable"]),
+            "health": health,
+            "submitted_at": submitted_at,
+        }
+        rows.append(((rank, order.get(item_id, len(order)), item_id), row))
+    rows.sort(key=lambda pair: pair[0])
+    return [row for _, row in rows]
+
+
+def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | bytes) -> str:
+    """The round's submitted answers as CSV or JSON text (see ``answer_rows``)."""
+    _check_format(fmt)
+    rows = answer_rows(db, round_id, key=key)
+    if fmt == "csv":
+        return to_csv(rows, ANSWER_COLUMNS)
+    current = rounds.get_round(db, round_id)
+    meta = {
+        "round": {
+            "id": current.id,
+            "client": current.client_name,
+            "period": current.period,
+            "kind": current.kind,
+            "status": current.status,
+            "anonymous": current.anonymous,
+            "questionnaire_id": current.questionnaire_id,
+            "questionnaire_version": current.questionnaire_version,
+        }
+    }
+    return to_json(rows, ANSWER_COLUMNS, export="answers", **meta)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
+    """One row per round and sign, in ``RESULT_COLUMNS``: closed rounds (their stored
+    results) by client and date; with ``include_open``, open rounds too, scored from the
+    answers submitted so far."""
+    where = "" if include_open else " WHERE rounds.status = 'closed'"
+    ids = db.execute(
+        "SELECT rounds.id FROM rounds JOIN clients ON clients.id = rounds.client_id"
+        + where
+        + " ORDER BY clients.name COLLATE NOCASE, clients.id, rounds.created_at, rounds.id"
+    ).fetchall()
+    rows = []
+    for (round_id,) in ids:
+        current = rounds.get_round(db, round_id)
+        result = results.score(db, current)
+        for sign in result.signs:
+            rows.append(
+                {
+                    "round_id": current.id,
+                    "client": current.client_name,
+                    "period": current.period,
+                    "round_kind": current.kind,
+                    "round_status": current.status,
+                    "closed_at": current.closed_at,
+                    "questionnaire_id": result.questionnaire_id,
+                    "questionnaire_version": result.questionnaire_version,
+                    "sign_id": sign.sign_id,
+                    "sign_status": sign.status,
+                    "score": sign.score,
+                    "band": sign.band_id,
+                    "coverage": sign.coverage,
+                    "respondents": sign.respondents,
+                    "rwg": sign.rwg,
+                    "trend_delta": sign.trend.delta if sign.trend else None,
+                    "trend_direction": sign.trend.direction if sign.trend else None,
+                    "round_index": result.index,
+                    "round_band": result.band_id,
+                    "round_trend_delta": result.trend.delta if result.trend else None,
+                }
+            )
+    return rows
+
+
+def export_results(db: Database, fmt: str = "csv", *, include_open: bool = False) -> str:
+    """Every round's results per sign as CSV or JSON text (see ``result_rows``)."""
+    _check_format(fmt)
+    rows = result_rows(db, include_open=include_open)
+    if fmt == "csv":
+        return to_csv(rows, RESULT_COLUMNS)
+    return to_json(rows, RESULT_COLUMNS, export="results", include_open=include_open)
+
+
+# --- respondents import -------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("name", "email", "role")
+MAX_IMPORT_ROWS = 1000
+MAX_IMPORT_BYTES = 512 * 1024
+MAX_NAME = 200  # as the round page's form
+MAX_EMAIL = 254
+
+Problem = tuple[int, str, str]  # (row, column, message); row 1 is the header
+
+
+class ImportRefused(ValueError):
+    """A respondents file with problems; nothing was stored."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        lines = [describe_problem(p) for p in self.problems[:20]]
+        if len(self.problems) > 20:
+            lines.append(f"... and {len(self.problems) - 20} more problems")
+        super().__init__("\n".join(lines))
+
+
+def describe_problem(problem: Problem) -> str:
+    row, column, message = problem
+    where = f"row {row}" if row else "file"
+    return f"{where}, column {column}: {message}" if column else f"{where}: {message}"
+
+
+@dataclass(frozen=True)
+class NewRespondent:
+    """One valid row of a respondents file."""
+
+    row: int
+    name: str
+    email: str | None
+    role: str
+
+
+def _role_names() -> dict[str, str]:
+    """Role ids and their labels in every language, lower-cased → role id."""
+    names = {role: role for role in RESPONDENT_ROLES}
+    for role, label in ROLE_LABELS.items():
+        if role in RESPONDENT_ROLES:
+            names[label.en.casefold()] = role
+            names[label.zh_CN.casefold()] = role
+    return names
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def _decode(data: str | bytes) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRefused(
+            [(line, "", 'the file is not UTF-8 text (save it as "CSV UTF-8")')]
+        ) from None
+
+
+def _read(text: str) -> list[list[str]]:
+    """The records of the file, with the delimiter (comma, semicolon or tab) that makes
+    the first line a header naming the ``name`` column."""
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ","
+    for candidate in (",", ";", "\t"):
+        cells = next(csv.reader([first], delimiter=candidate), [])
+        if "name" in (cell.strip().casefold() for cell in cells):
+            delimiter = candidate
+            break
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise ImportRefused([(0, "", f"not a readable CSV file: {exc}")]) from None
+
+
+def parse_respondents(data: str | bytes) -> list[NewRespondent]:
+    """Read and check a respondents file (no database); raises ``ImportRefused`` with
+    every problem found, each naming its row (the header is row 1) and column."""
+    records = _read(_decode(data))
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise ImportRefused([(1, "", "the file is empty: it needs a header row (name,email,role)")])
+    problems: list[Problem] = []
+    header = [cell.strip().casefold() for cell in records[0]]
+    allowed = ", ".join(IMPORT_COLUMNS)
+    for n, column in enumerate(header):
+        if not column:
+            continue  # an unnamed column: its cells must stay empty (checked per row)
+        if column not in IMPORT_COLUMNS:
+            problems.append((1, column, f"unknown column; the columns are {allowed}"))
+        elif header.index(column) != n:
+            problems.append((1, column, "the column appears twice"))
+    if "name" not in header:
+        problems.append((1, "name", "the header has no name column"))
+    people = sum(1 for record in records[1:] if any(cell.strip() for cell in record))
+    if people > MAX_IMPORT_ROWS:
+        problems.append((0, "", f"{people} people; at most {MAX_IMPORT_ROWS} in one file"))
+    if problems:
+        raise ImportRefused(problems)
+
+    roles = _role_names()
+    found: list[NewRespondent] = []
+    emails: dict[str, int] = {}
+    names: dict[str, int] = {}
+    for row_number, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines, as spreadsheets leave at the end
+        if len(record) > len(header):
+            problems.append(
+                (row_number, "", f"{len(record)} cells, but the header has {len(header)}")
+            )
+            continue
+        cells = {
+            column: record[n].strip() if n < len(record) else ""
+            for n, column in enumerate(header)
+            if column
+        }
+        before = len(problems)
+        for n, cell in enumerate(record):
+            if not header[n] and cell.strip():
+                problems.append((row_number, f"{n + 1}", "a value in a column with no name"))
+        name = cells.get("name", "")
+        if not name:
+            problems.append((row_number, "name", "a name is required"))
+        elif len(name) > MAX_NAME:
+            problems.append((row_number, "name", f"at most {MAX_NAME} characters"))
+        elif _has_control(name):
+            problems.append((row_number, "name", "contains a line break or control character"))
+        email = cells.get("email", "") or None
+        if email is not None:
+            if len(email) > MAX_EMAIL:
+                problems.append((row_number, "email", f"at most {MAX_EMAIL} characters"))
+            else:
+                try:
+                    validate_email(email, check_deliverability=False)
+                except EmailNotValidError as exc:
+                    problems.append((row_number, "email", f"not an email address: {exc}"))
+                else:
+                    folded = email.casefold()
+                    if folded in emails:
+                        problems.append(
+                            (row_number, "email", f"the same email as row {emails[folded]}")
+                        )
+                    emails.setdefault(folded, row_number)
+        role_text = cells.get("role", "")
+        role = roles.get(role_text.casefold()) if role_text else "other"
+        if role is None:
+            problems.append(
+                (
+                    row_number,
+                    "role",
+                    f"unknown role {role_text!r}; the roles are " + ", ".join(RESPONDENT_ROLES),
+                )
+            )
+        if name and email is None:
+            folded = name.casefold()
+            if folded in names:
+                problems.append(
+                    (
+                        row_number,
+                        "name",
+                        f"the same name as row {names[folded]} and no email to tell them apart",
+                    )
+                )
+            names.setdefault(folded, row_number)
+        if len(problems) == before:
+            found.append(NewRespondent(row_number, name, email, role))
+    if not problems and not found:
+        problems.append((2, "", "the file has a header but no respondents"))
+    if problems:
+        raise ImportRefused(problems)
+    return found
+
+
+def import_respondents(db: Database, round_id: int, data: str | bytes) -> list[Respondent]:
+    """Invite everyone in a CSV file (columns name, email, role) to the round, all or none.
+
+    ``data`` is the file's text, or its bytes (UTF-8, with or without a byte order mark).
+    Every row is checked first: ``ImportRefused`` lists each problem as (row, column,
+    message), including emails (and, for rows without email, names) already invited to
+    this round, and nothing is stored. Raises ``store.clients.NotFound`` for an unknown
+    round and ``store.rounds.RoundClosed`` for a closed one.
+    """
+    wanted = parse_respondents(data)
+    with write_transaction(db):
+        current = rounds.get_round(db, round_id)
+        if not current.is_open:
+            raise RoundClosed(round_id)
+        existing = rounds.list_respondents(db, round_id)
+        emails = {r.email.casefold() for r in existing if r.email}
+        names = {r.name.casefold() for r in existing if not r.email}
+        problems: list[Problem] = []
+        for person in wanted:
+            if person.email and person.email.casefold() in emails:
+                problems.append((person.row, "email", "already invited to this round"))
+            elif not person.email and person.name.casefold() in names:
+                problems.append(
+                    (
+                        person.row,
+                        "name",
+                        "already invited to this round (give an email to "
+                        "invite a second person of that name)",
+                    )
+                )
+        if problems:
+            raise ImportRefused(problems)
+        return [
+            rounds.add_respondent(
+                db, round_id, name=person.name, email=person.email, role=person.role
+            )
+            for person in wanted
+        ]

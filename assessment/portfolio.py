@@ -1,0 +1,177 @@
+"""The leadership portfolio: one row per active client, built from stored summaries.
+
+Closing a round stores a small summary of its result (index, band, trend, escalations,
+each sign's band and score: see ``results.summary``), so the portfolio reads a few hundred
+bytes per client instead of scoring answers or parsing whole results on each view.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+
+from sqlite_utils import Database
+
+from .questionnaire import Questionnaire, questionnaire_from_snapshot
+from .scoring import Trend, trend_between
+
+REVIEW_EVERY_DAYS = 92  # a quarterly review is due about three months after the last round
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    client_id: int
+    name: str
+    industry: str
+    lead_id: int | None
+    lead_name: str | None
+    questionnaire: Questionnaire | None
+    round_id: int | None
+    period: str | None
+    index: float | None
+    band_id: str | None
+    trend: Trend | None
+    open_round_id: int | None
+    next_review_due: date | None
+    overdue_actions: int
+    escalations: int
+    worst_sign_id: str | None = None
+    sign_bands: dict = field(default_factory=dict)
+
+    @property
+    def questionnaire_key(self) -> str | None:
+        q = self.questionnaire
+        return f"{q.id}@{q.version}" if q else None
+
+    @property
+    def review_overdue(self) -> bool:
+        return (
+            self.open_round_id is None
+            and self.next_review_due is not None
+            and self.next_review_due < date.today()
+        )
+
+    def risk_key(self) -> tuple:
+        """Sort key: worst band first, then lowest index; clients with no result last."""
+        if self.index is None or self.questionnaire is None:
+            return (1, 0, 0.0, self.name.lower())
+        band = self.questionnaire.band_index(self.band_id)
+        return (0, -band, self.index, self.name.lower())
+
+
+_SQL = """
+WITH latest AS (
+    SELECT clients.id AS client_id,
+           (SELECT id FROM rounds WHERE rounds.client_id = clients.id AND status = 'closed'
+                ORDER BY created_at DESC, id DESC LIMIT 1) AS closed_id,
+           (SELECT MAX(created_at) FROM rounds WHERE rounds.client_id = clients.id)
+               AS last_round_at,
+           (SELECT MAX(id) FROM rounds WHERE rounds.client_id = clients.id
+                AND status = 'open') AS open_round_id
+    FROM clients WHERE clients.archived_at IS NULL
+),
+overdue AS (
+    SELECT rounds.client_id, COUNT(*) AS overdue_actions
+    FROM actions JOIN rounds ON rounds.id = actions.round_id
+    WHERE actions.status = 'open' AND actions.due_date < :today
+    GROUP BY rounds.client_id
+)
+SELECT clients.id, clients.name, clients.industry, clients.lead_id,
+       COALESCE(NULLIF(users.name, ''), users.email) AS lead_name,
+       closed.id AS round_id, closed.period, closed.questionnaire_id,
+       closed.questionnaire_version, round_summaries.summary AS result_summary,
+       latest.last_round_at, latest.open_round_id,
+       COALESCE(overdue.overdue_actions, 0) AS overdue_actions
+FROM latest
+JOIN clients ON clients.id = latest.client_id
+LEFT JOIN users ON users.id = clients.lead_id
+LEFT JOIN rounds closed ON closed.id = latest.closed_id
+LEFT JOIN round_summaries ON round_summaries.round_id = latest.closed_id
+LEFT JOIN overdue ON overdue.client_id = clients.id
+"""
+
+
+def _questionnaire_loader(db: Database):
+    @cache
+    def load(questionnaire_id: str, version: int) -> Questionnaire:
+        snapshot = db.execute(
+            "SELECT questionnaire_snapshot FROM rounds"
+            " WHERE questionnaire_id = ? AND questionnaire_version = ? LIMIT 1",
+            [questionnaire_id, version],
+        ).fetchone()[0]
+        return questionnaire_from_snapshot(json.loads(snapshot))
+
+    return load
+
+
+def _row(row: dict, load) -> ClientRow:
+    q = index = band_id = trend = worst = None
+    escalations = 0
+    sign_bands: dict[str, tuple[str | None, float | None]] = {}
+    if row["result_summary"]:
+        q = load(row["questionnaire_id"], row["questionnaire_version"])
+        summary = json.loads(row["result_summary"])
+        index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
+        if index is not None and summary["trend"] is not None:
+            trend = trend_between(index, index - summary["trend"], q.settings.trend_threshold)
+        sign_bands = {sign: tuple(value) for sign, value in summary["signs"].items()}
+        scored = [(score, sign) for sign, (_band, score) in sign_bands.items() if score is not None]
+        worst = min(scored)[1] if scored else None
+    last = row["last_round_at"]
+    due = date.fromisoformat(last[:10]) + timedelta(days=REVIEW_EVERY_DAYS) if last else None
+    return ClientRow(
+        client_id=row["id"],
+        name=row["name"],
+        industry=row["industry"],
+        lead_id=row["lead_id"],
+        lead_name=row["lead_name"],
+        questionnaire=q,
+        round_id=row["round_id"],
+        period=row["period"],
+        index=index,
+        band_id=band_id,
+        trend=trend,
+        open_round_id=row["open_round_id"],
+        next_review_due=due,
+        overdue_actions=row["overdue_actions"],
+        escalations=escalations,
+        worst_sign_id=worst,
+        sign_bands=sign_bands,
+    )
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    rows: list[ClientRow]
+    questionnaire: Questionnaire | None  # the most used one: its signs are the heat map columns
+    industries: list[str]
+    leads: list[tuple[int, str]]
+
+
+def portfolio(
+    db: Database,
+    *,
+    lead_id: int | None = None,
+    band_id: str | None = None,
+    industry: str | None = None,
+    today: date | None = None,
+) -> Portfolio:
+    """Every active client with its latest closed result, sorted by risk, then filtered."""
+    today = today or date.today()
+    load = _questionnaire_loader(db)
+    rows = [_row(row, load) for row in db.query(_SQL, {"today": today.isoformat()})]
+    industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
+    leads = sorted({(r.lead_id, r.lead_name) for r in rows if r.lead_id}, key=lambda x: x[1])
+    used = Counter((r.questionnaire.id, r.questionnaire.version) for r in rows if r.questionnaire)
+    main = load(*used.most_common(1)[0][0]) if used else None
+    if lead_id:
+        rows = [r for r in rows if r.lead_id == lead_id]
+    if band_id:
+        rows = [r for r in rows if r.band_id == band_id]
+    if industry:
+        rows = [r for r in rows if r.industry == industry]
+    rows.sort(key=ClientRow.risk_key)
+    return Portfolio(rows=rows, questionnaire=main, industries=industries, leads=leads)

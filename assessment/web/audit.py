@@ -1,0 +1,56 @@
+"""Recording what users do, and the audit log page (admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..db import get_db
+from ..store import audit
+from .access import role_required
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+PAGE_SIZE = 50
+
+ACTION_NAMES = {
+    "round.created": _l("created a round"),
+    "round.closed": _l("closed a round"),
+    "round.reopened": _l("reopened a round"),
+    "action.created": _l("added an action"),
+    "action.done": _l("marked an action done"),
+    "action.reopened": _l("reopened an action"),
+    "share_link.created": _l("created a share link"),
+    "share_link.revoked": _l("revoked a share link"),
+    "user.created": _l("created a user"),
+    "user.changed": _l("changed a user"),
+}
+
+
+def log(action: str, object_type: str, object_id: int | None, **details) -> None:
+    """Record an action of the logged-in user (call inside the change's transaction)."""
+    audit.record(
+        get_db(),
+        user_id=current_user.id,
+        actor=current_user.email,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )
+
+
+@bp.get("/")
+@role_required("admin")
+def index():
+    db = get_db()
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = audit.count(db)
+    found = audit.entries(db, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render_template(
+        "audit/index.html",
+        entries=found,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        action_names=ACTION_NAMES,
+    )

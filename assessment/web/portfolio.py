@@ -1,0 +1,53 @@
+"""The portfolio dashboard for leaders: every active client at a glance, worst first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from .. import exports
+from .. import portfolio as portfolio_model
+from ..db import get_db
+from .access import role_required
+from .downloads import download
+from .i18n import current_language
+
+bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
+
+
+@bp.get("/")
+@role_required("admin", "lead")
+def index():
+    lead_id = request.args.get("lead", type=int)
+    band_id = request.args.get("band") or None
+    industry = request.args.get("industry") or None
+    found = portfolio_model.portfolio(get_db(), lead_id=lead_id, band_id=band_id, industry=industry)
+    return render_template(
+        "portfolio/index.html",
+        portfolio=found,
+        labels=_labels(found, current_language()),
+        filters={"lead": lead_id, "band": band_id, "industry": industry},
+    )
+
+
+def _labels(found: portfolio_model.Portfolio, lang: str) -> dict:
+    """Band colours and labels and sign titles per questionnaire, looked up once: the
+    page shows hundreds of rows and thousands of heat map cells."""
+    labels = {}
+    for row in found.rows:
+        key = row.questionnaire_key
+        if key and key not in labels:
+            q = row.questionnaire
+            labels[key] = {
+                "bands": {b.id: (b.colour, b.label.get(lang)) for b in q.bands},
+                "signs": {s.id: s.title.get(lang) for s in q.signs},
+            }
+    return labels
+
+
+@bp.get("/results.<fmt>")
+@role_required("admin", "lead")
+def export_results(fmt: str):
+    """Every closed round's results, one row per sign, for analysis elsewhere."""
+    if fmt not in exports.FORMATS:
+        abort(404)
+    return download(exports.export_results(get_db(), fmt), fmt, "partnership-check-results")

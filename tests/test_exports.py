@@ -1,0 +1,532 @@
+"""Exports of answers and results (CSV, JSON) and the respondents import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from assessment import exports, results
+from assessment.data_cli import COMMANDS, export_group, import_respondents_command
+from assessment.db import get_db
+from assessment.demo import load_demo
+from assessment.scoring import item_health
+from assessment.store import clients, responses, rounds
+
+KEY = "test-only-secret"
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1:A2)", "\tTab", "\rCR"]
+
+
+def _answers(q, kind, n: int) -> dict:
+    """A full set of answers of every type, different for each respondent ``n``."""
+    answers = {}
+    for item in q.items():
+        if not item.applies(kind):
+            continue
+        if item.type == "likert":
+            answers[item.id] = 1 + (n + len(answers)) % 5
+        elif item.type == "number":
+            answers[item.id] = int(item.min) + n
+        elif item.type == "choice":
+            answers[item.id] = item.options[n % len(item.options)].id
+        elif item.type == "text":
+            answers[item.id] = f"Text of respondent {n}: 好"
+    first_na = next(i for i in q.items() if getattr(i, "allow_na", False) and i.applies(kind))
+    answers[first_na.id] = responses.NA
+    return answers
+
+
+@pytest.fixture
+def filled(app, make_round):
+    """Two rounds (named and anonymous) with four submissions and one draft each."""
+
+    def make(*, anonymous: bool, names=None, period="2026-Q4", texts=None):
+        current, people = make_round(anonymous=anonymous, respondents=0, period=period)
+        names = names or [f"Person {n}" for n in range(5)]
+        with app.app_context():
+            db = get_db()
+            people = [
+                rounds.add_respondent(
+                    db,
+                    current.id,
+                    name=name,
+                    email=f"person{n}@example.com",
+                    role=("finance", "delivery", "leadership")[n % 3],
+                )
+                for n, name in enumerate(names)
+            ]
+            q = current.questionnaire
+            for n, person in enumerate(people):
+                answers = _answers(q, current.kind, n)
+                if texts:
+                    text_item = next(i for i in q.items() if i.type == "text")
+                    answers[text_item.id] = texts[n % len(texts)]
+                submit = n < len(people) - 1
+                responses.save_response(db, person.id, answers, {}, submit=submit)
+        return current, people
+
+    return make
+
+
+def _read_csv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _db_answers(app, round_id: int) -> list[dict]:
+    with app.app_context():
+        return list(
+            get_db().query(
+                "SELECT respondents.id AS respondent_id, respondents.name, respondents.role,"
+                " responses.submitted_at, answers.* FROM answers"
+                " JOIN responses ON responses.id = answers.response_id"
+                " JOIN respondents ON respondents.id = responses.respondent_id"
+                " WHERE respondents.round_id = ? AND responses.status = 'submitted'",
+                [round_id],
+            )
+        )
+
+
+def _invoke(app, command, args, **kwargs):
+    return app.test_cli_runner().invoke(command, args, **kwargs)
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_answers_csv_file_matches_the_database(app, filled, tmp_path, anonymous):
+    current, _ = filled(anonymous=anonymous)
+    out = tmp_path / "answers.csv"
+    result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "CSV files carry a BOM for Excel"
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames) == exports.ANSWER_COLUMNS
+        exported = list(reader)
+
+    stored = _db_answers(app, current.id)
+    assert len(exported) == len(stored) > 0
+    by_key = {(row["respondent"], row["item_id"]): row for row in exported}
+    assert len(by_key) == len(exported), "one row per respondent and item"
+    q = current.questionnaire
+    # Who is who: by name, or (anonymous) through each respondent's own text answer.
+    text_item = next(item.id for item in q.items() if item.type == "text")
+    if anonymous:
+        label_of = {
+            answer["respondent_id"]: next(
+                row["respondent"]
+                for row in exported
+                if row["item_id"] == text_item and row["answer"] == answer["value_text"]
+            )
+            for answer in stored
+            if answer["item_id"] == text_item
+        }
+        assert sorted(label_of.values()) == ["R1", "R2", "R3", "R4"]
+    else:
+        label_of = {answer["respondent_id"]: answer["name"] for answer in stored}
+    for answer in stored:
+        row = by_key[(label_of[answer["respondent_id"]], answer["item_id"])]
+        item = q.item(answer["item_id"])
+        assert row["client"] == "Acme"
+        assert row["round_id"] == str(current.id)
+        assert row["period"] == current.period
+        assert row["round_kind"] == current.kind
+        assert row["questionnaire_id"] == current.questionnaire_id
+        assert int(row["questionnaire_version"]) == current.questionnaire_version
+        assert row["sign_id"] == q.sign_of(item.id).id
+        assert row["item_type"] == item.type
+        assert row["not_applicable"] == ("true" if answer["not_applicable"] else "false")
+        if answer["not_applicable"]:
+            assert row["answer"] == ""
+        elif answer["value_text"] is not None:
+            assert row["answer"] == answer["value_text"]
+        else:
+            assert float(row["answer"]) == answer["value_number"]
+        value = responses._value(answer)
+        expected = None if value is responses.NA else item_health(item, value)
+        assert (float(row["health"]) if row["health"] else None) == expected
+        if anonymous:
+            assert row["respondent_role"] == "" and row["submitted_at"] == ""
+        else:
+            assert row["respondent_role"] == answer["role"]
+            assert row["submitted_at"] == answer["submitted_at"]
+
+
+def test_drafts_are_not_exported(app, filled):
+    current, people = filled(anonymous=False)
+    with app.app_context():
+        rows = exports.answer_rows(get_db(), current.id, key=KEY)
+    assert {row["respondent"] for row in rows} == {p.name for p in people[:-1]}
+    assert people[-1].name not in {row["respondent"] for row in rows}
+
+
+def test_anonymous_export_has_no_names_emails_or_roles(app, filled):
+    current, _ = filled(anonymous=True, names=[f"Zed Secret{n}" for n in range(5)])
+    with app.app_context():
+        db = get_db()
+        csv_text = exports.export_answers(db, current.id, "csv", key=KEY)
+        json_text = exports.export_answers(db, current.id, "json", key=KEY)
+    for text in (csv_text, json_text):
+        assert "Secret" not in text
+        assert "@example.com" not in text
+        assert "person0" not in text.lower()
+    rows = _read_csv(csv_text)
+    assert {row["respondent_role"] for row in rows} == {""}
+    assert {row["submitted_at"] for row in rows} == {""}
+    assert {row["respondent_role"] for row in json.loads(json_text)["rows"]} == {None}
+    assert {row["respondent"] for row in rows} == {"R1", "R2", "R3", "R4"}
+    assert all(re.fullmatch(r"R\d+", row["respondent"]) for row in rows)
+
+
+def test_pseudonyms_are_stable_and_not_in_invitation_order(app, filled):
+    current, _ = filled(anonymous=True)
+    with app.app_context():
+        db = get_db()
+        first = exports.answer_rows(db, current.id, key=KEY)
+        again = exports.answer_rows(db, current.id, key=KEY)
+        # Which respondent is which label, per key, read back through the answers.
+        orders = set()
+        for key in ("a", "b", "c", "d", "e", "f"):
+            rows = exports.answer_rows(db, current.id, key=key)
+            text_item = next(i for i in current.questionnaire.items() if i.type == "text")
+            mapping = tuple(
+                row["answer"]
+                for row in sorted(rows, key=lambda r: r["respondent"])
+                if row["item_id"] == text_item.id
+            )
+            orders.add(mapping)
+    assert first == again
+    assert len(orders) > 1, "the order of the pseudonyms depends on the key"
+
+
+def test_named_export_shows_name_and_role_but_no_email(app, filled):
+    current, people = filled(anonymous=False)
+    with app.app_context():
+        text = exports.export_answers(get_db(), current.id, "csv", key=KEY)
+    rows = _read_csv(text)
+    assert {(r["respondent"], r["respondent_role"]) for r in rows} == {
+        (p.name, p.role) for p in people[:-1]
+    }
+    assert "@example.com" not in text
+
+
+def test_json_export_parses_and_equals_the_rows(app, filled):
+    current, _ = filled(anonymous=True)
+    with app.app_context():
+        db = get_db()
+        document = json.loads(exports.export_answers(db, current.id, "json", key=KEY))
+        rows = exports.answer_rows(db, current.id, key=KEY)
+    assert document["export"] == "answers"
+    assert document["format"] == exports.FORMAT_VERSION
+    assert document["columns"] == list(exports.ANSWER_COLUMNS)
+    assert document["round"]["id"] == current.id and document["round"]["anonymous"] is True
+    assert document["rows"] == rows
+    types = {row["item_type"]: row["answer"] for row in rows if not row["not_applicable"]}
+    assert isinstance(types["likert"], int)
+    assert isinstance(types["number"], int)
+    assert isinstance(types["choice"], str) and isinstance(types["text"], str)
+    assert any(row["not_applicable"] is True and row["answer"] is None for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-3.5, -3.5),
+        (-2, -2),
+        (None, None),
+    ],
+)
+def test_escape_formula(value, escaped):
+    assert exports.escape_formula(value) == escaped
+
+
+def test_formula_injection_is_escaped_in_csv_only(app, filled, questionnaires):
+    texts = ["=1+1", "-3.5", "@cmd", "\t+SUM(1)"]
+    current, _ = filled(anonymous=False, names=FORMULAS[:5], texts=texts)
+    with app.app_context():
+        db = get_db()
+        clients.update_client(
+            db,
+            current.client_id,
+            name='=HYPERLINK("http://evil.example")',
+            industry="",
+            lead_id=None,
+            start_date=None,
+            notes="",
+        )
+        csv_text = exports.export_answers(db, current.id, "csv", key=KEY)
+        document = json.loads(exports.export_answers(db, current.id, "json", key=KEY))
+    rows = _read_csv(csv_text)
+    names = {row["respondent"] for row in rows}
+    assert names == {"'" + name for name in FORMULAS[:4]}
+    for row in rows:
+        assert row["client"] == '\'=HYPERLINK("http://evil.example")'
+        for column, cell in row.items():
+            assert not cell.startswith(exports.FORMULA_PREFIXES), (column, cell)
+        if row["item_type"] == "text":
+            assert row["answer"] in {"'" + t for t in texts}
+    # Numbers stay numbers: no quote before a likert answer or a health value.
+    assert all(re.fullmatch(r"[0-9.]+", r["health"]) for r in rows if r["health"])
+    # JSON is for programs: values as typed.
+    assert {row["respondent"] for row in document["rows"]} == set(FORMULAS[:4])
+    assert {row["answer"] for row in document["rows"] if row["item_type"] == "text"} <= set(texts)
+
+
+def test_export_answers_cli_to_stdout_and_errors(app, filled, tmp_path):
+    current, _ = filled(anonymous=True)
+    result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert not result.stdout.startswith("\ufeff"), "no BOM on standard output"
+    assert _read_csv(result.stdout)[0]["respondent"].startswith("R")
+
+    result = _invoke(
+        app, export_group, ["answers", "--round", str(current.id), "--format", "json", "-o", "-"]
+    )
+    assert json.loads(result.stdout)["export"] == "answers"
+
+    out = tmp_path / "a.json"  # the format follows the file name
+    result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", str(out)])
+    assert result.exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["export"] == "answers"
+    result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", str(out)])
+    assert result.exit_code == 1 and "use --force" in result.output
+    args = ["answers", "--round", str(current.id), "-o", str(out), "--force", "--format", "csv"]
+    assert _invoke(app, export_group, args).exit_code == 0
+    assert out.read_text(encoding="utf-8-sig").startswith("round_id,client")
+
+    result = _invoke(app, export_group, ["answers", "--round", "9999", "-o", "-"])
+    assert result.exit_code == 1 and "no round 9999" in result.output
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo(app, questionnaires):
+    with app.app_context():
+        load_demo(get_db(), questionnaires)
+
+
+def test_results_export_has_one_row_per_closed_round_and_sign(app, demo):
+    with app.app_context():
+        db = get_db()
+        closed = [
+            rounds.get_round(db, row[0])
+            for row in db.execute("SELECT id FROM rounds WHERE status = 'closed'").fetchall()
+        ]
+        expected = {r.id: results.score(db, r) for r in closed}
+        rows = exports.result_rows(db)
+        everything = exports.result_rows(db, include_open=True)
+        csv_rows = _read_csv(exports.export_results(db, "csv"))
+        document = json.loads(exports.export_results(db, "json"))
+    assert len(rows) == sum(len(result.signs) for result in expected.values())
+    assert document["rows"] == rows and document["export"] == "results"
+    assert len(csv_rows) == len(rows)
+    for row, csv_row in zip(rows, csv_rows, strict=True):
+        result = expected[row["round_id"]]
+        sign = result.sign(row["sign_id"])
+        assert row["score"] == sign.score and row["band"] == sign.band_id
+        assert row["coverage"] == sign.coverage and row["rwg"] == sign.rwg
+        assert row["trend_delta"] == (sign.trend.delta if sign.trend else None)
+        assert row["round_index"] == result.index and row["round_band"] == result.band_id
+        assert row["round_status"] == "closed"
+        for column in exports.RESULT_COLUMNS:
+            value = row[column]
+            if isinstance(value, float):
+                assert float(csv_row[column]) == value, column
+            elif value is None:
+                assert csv_row[column] == ""
+    # Declining signs keep their minus sign as numbers, not escaped text.
+    negative = [r for r in csv_rows if r["trend_delta"].startswith("-")]
+    assert negative, "the demo has signs that got worse"
+    assert all(float(r["trend_delta"]) < 0 for r in negative)
+    assert {r["round_status"] for r in everything} == {"closed", "open"}
+    assert len(everything) > len(rows)
+
+
+def test_export_results_cli(app, demo, tmp_path):
+    out = tmp_path / "results.csv"
+    result = _invoke(app, export_group, ["results", "--include-open", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {row["round_status"] for row in rows} == {"closed", "open"}
+    result = _invoke(app, export_group, ["results", "--format", "json", "-o", "-"])
+    assert {row["round_status"] for row in json.loads(result.stdout)["rows"]} == {"closed"}
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def _respondents(app, round_id):
+    with app.app_context():
+        return rounds.list_respondents(get_db(), round_id)
+
+
+def test_import_adds_everyone_in_one_go(app, make_round):
+    current, _ = make_round(respondents=0)
+    text = (
+        "\ufeffName,Email,Role\r\n"
+        "Ann Lee,ann@example.com,delivery\r\n"
+        "Bo Chen,,Finance\r\n"
+        "王芳,wang@example.com,客户经理\r\n"
+        '"Doe, Jo",jo@example.com,\r\n'
+        ",,\r\n"
+    )
+    with app.app_context():
+        added = exports.import_respondents(get_db(), current.id, text.encode("utf-8"))
+    stored = _respondents(app, current.id)
+    assert [(r.name, r.email, r.role) for r in stored] == [
+        ("Ann Lee", "ann@example.com", "delivery"),
+        ("Bo Chen", None, "finance"),
+        ("王芳", "wang@example.com", "account"),
+        ("Doe, Jo", "jo@example.com", "other"),
+    ]
+    assert [r.id for r in added] == [r.id for r in stored]
+    assert len({r.token for r in stored}) == 4
+
+
+def test_import_reads_semicolons_and_only_a_name_column(app, make_round):
+    current, _ = make_round(respondents=0)
+    with app.app_context():
+        exports.import_respondents(get_db(), current.id, "name;role\nAnn;account\n")
+        exports.import_respondents(get_db(), current.id, "name\nBo\n")
+    assert [(r.name, r.role) for r in _respondents(app, current.id)] == [
+        ("Ann", "account"),
+        ("Bo", "other"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            "name,email,role\nAnn,ann@example.com,delivery\n,bo@example.com,\n",
+            [(3, "name", "a name is required")],
+        ),
+        ("name,email\nAnn,not-an-email\n", [(2, "email", "not an email address")]),
+        ("name,role\nAnn,king\n", [(2, "role", "unknown role 'king'")]),
+        ("name\n" + "x" * 201 + "\n", [(2, "name", "at most 200 characters")]),
+        (
+            "name,email\nAnn,ann@example.com\nBo,ANN@example.com\n",
+            [(3, "email", "the same email as row 2")],
+        ),
+        ("name\nAnn\nann\n", [(3, "name", "the same name as row 2")]),
+        ("name,e-mail\nAnn,ann@example.com\n", [(1, "e-mail", "unknown column")]),
+        ("email\nann@example.com\n", [(1, "name", "no name column")]),
+        ("name,email\nAnn,a@example.com,extra\n", [(2, "", "3 cells, but the header has 2")]),
+        ("name,,role\nAnn,x,other\n", [(2, "2", "a value in a column with no name")]),
+        ("name\n", [(2, "", "no respondents")]),
+        ("", [(1, "", "the file is empty")]),
+        ("name\n" + "x\n" * 1001, [(0, "", "at most 1000 in one file")]),
+        (
+            "name,email,role\nAnn,bad,boss\n,,finance\n",
+            [
+                (2, "email", "not an email address"),
+                (2, "role", "unknown role 'boss'"),
+                (3, "name", "a name is required"),
+            ],
+        ),
+    ],
+)
+def test_import_refuses_bad_files_and_stores_nothing(app, make_round, text, problems):
+    current, _ = make_round(respondents=1)
+    with app.app_context(), pytest.raises(exports.ImportRefused) as refused:
+        exports.import_respondents(get_db(), current.id, text)
+    found = refused.value.problems
+    assert [(row, column) for row, column, _ in found] == [(r, c) for r, c, _ in problems]
+    for (_, _, message), (_, _, expected) in zip(found, problems, strict=True):
+        assert expected in message
+    assert len(_respondents(app, current.id)) == 1
+    assert f"row {problems[0][0]}" in str(refused.value) or problems[0][0] == 0
+
+
+def test_import_refuses_people_already_invited(app, make_round):
+    current, _ = make_round(respondents=0)
+    with app.app_context():
+        db = get_db()
+        rounds.add_respondent(db, current.id, name="Ann", email="ann@example.com")
+        rounds.add_respondent(db, current.id, name="Bo")
+        with pytest.raises(exports.ImportRefused) as refused:
+            exports.import_respondents(
+                db, current.id, "name,email\nNew,new@example.com\nAnn L,Ann@Example.com\nbo,\n"
+            )
+    assert [(r, c) for r, c, _ in refused.value.problems] == [(3, "email"), (4, "name")]
+    assert all("already invited" in m for _, _, m in refused.value.problems)
+    assert [r.name for r in _respondents(app, current.id)] == ["Ann", "Bo"]
+
+
+def test_import_refuses_non_utf8_and_closed_rounds(app, make_round):
+    current, _ = make_round(respondents=0)
+    with app.app_context():
+        db = get_db()
+        with pytest.raises(exports.ImportRefused) as refused:
+            exports.import_respondents(db, current.id, "name\nJosé\n".encode("latin-1"))
+        assert "not UTF-8" in refused.value.problems[0][2]
+        rounds.set_status(db, current.id, "closed")
+        with pytest.raises(rounds.RoundClosed):
+            exports.import_respondents(db, current.id, "name\nAnn\n")
+        with pytest.raises(clients.NotFound):
+            exports.import_respondents(db, 9999, "name\nAnn\n")
+    assert _respondents(app, current.id) == []
+
+
+def test_import_respondents_cli(app, make_round, tmp_path):
+    current, _ = make_round(respondents=0)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,email,role\nAnn,ann@example.com,delivery\nBo,bo@,\n", encoding="utf-8")
+    result = _invoke(app, import_respondents_command, [str(current.id), str(bad)])
+    assert result.exit_code == 1
+    assert "row 3, column email: not an email address" in result.output
+    assert "nobody was added: 1 problem" in result.output
+    assert _respondents(app, current.id) == []
+
+    good = tmp_path / "good.csv"
+    good.write_bytes("name,email,role\nAnn,ann@example.com,delivery\n".encode("utf-8-sig"))
+    result = _invoke(app, import_respondents_command, [str(current.id), str(good)])
+    assert result.exit_code == 0, result.output
+    assert "Invited 1 people" in result.output
+    result = _invoke(app, import_respondents_command, [str(current.id), "-"], input="name\nBo\n")
+    assert result.exit_code == 0, result.output
+    assert [r.name for r in _respondents(app, current.id)] == ["Ann", "Bo"]
+    result = _invoke(app, import_respondents_command, ["9999", str(good)])
+    assert result.exit_code == 1 and "no round 9999" in result.output
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def _all_commands(commands):
+    for command in commands:
+        yield [command.name], command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield [command.name, name], sub
+
+
+def test_every_data_command_has_help(app):
+    import click
+
+    group = click.Group("assessment", commands=list(COMMANDS))
+    names = [path for path, _ in _all_commands(COMMANDS)]
+    assert ["export", "answers"] in names and ["restore"] in names
+    for path, command in _all_commands(COMMANDS):
+        assert command.help, path
+        result = app.test_cli_runner().invoke(group, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, (path, param.name)

@@ -1,0 +1,105 @@
+"""The portfolio: one row per active client from stored summaries, worst first."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from conftest import csrf_token
+
+from assessment.db import get_db
+from assessment.demo import load_demo
+from assessment.portfolio import portfolio
+from assessment.store import clients
+
+
+@pytest.fixture
+def demo(app, questionnaires):
+    with app.app_context():
+        load_demo(get_db(), questionnaires)
+
+
+def _names(found):
+    return [row.name for row in found.rows]
+
+
+def test_sorted_by_risk_with_summaries(app, demo):
+    with app.app_context():
+        found = portfolio(get_db(), today=date(2026, 11, 22))
+    assert _names(found) == ["Apex Retail Group", "Meridian Tech", "Harbor & Pine Foods"]
+    apex, meridian, harbor = found.rows
+    assert (apex.band_id, apex.escalations, apex.overdue_actions) == ("at-risk", 3, 1)
+    assert apex.worst_sign_id == "payment" and apex.trend.direction == "down"
+    assert meridian.period == "2026-Q3" and meridian.open_round_id is not None
+    assert harbor.band_id == "healthy" and harbor.escalations == 0
+    assert harbor.next_review_due == date(2027, 2, 9)
+
+
+def test_filters(app, demo):
+    with app.app_context():
+        db = get_db()
+        assert _names(portfolio(db, band_id="healthy")) == ["Harbor & Pine Foods"]
+        assert _names(portfolio(db, industry="Software")) == ["Meridian Tech"]
+        admin = db.execute("SELECT id FROM users WHERE email = 'admin@demo.example'").fetchone()
+        assert _names(portfolio(db, lead_id=admin[0])) == ["Meridian Tech"]
+
+
+def test_archived_clients_and_clients_without_rounds(app, demo):
+    with app.app_context():
+        db = get_db()
+        clients.set_archived(db, clients.find_by_name(db, "Meridian Tech").id, True)
+        clients.create_client(db, name="Newcomer")
+        found = portfolio(db)
+    assert _names(found) == ["Apex Retail Group", "Harbor & Pine Foods", "Newcomer"]
+    assert found.rows[-1].round_id is None and found.rows[-1].next_review_due is None
+
+
+def test_reopening_drops_the_summary_and_closing_stores_it(app, client, auth, demo):
+    auth.login("lead")
+    with app.app_context():
+        db = get_db()
+        apex = clients.find_by_name(db, "Apex Retail Group")
+        latest = db.execute(
+            "SELECT id FROM rounds WHERE client_id = ? ORDER BY created_at DESC LIMIT 1",
+            [apex.id],
+        ).fetchone()[0]
+    url = f"/rounds/{latest}"
+    client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
+    assert row.period == "2026-Q3" and row.open_round_id == latest
+    client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
+    assert row.period == "2026-Q4" and row.escalations == 3
+
+
+def test_page_shows_rows_heat_map_and_filters(app, client, auth, demo):
+    auth.login("lead")
+    page = client.get("/portfolio/").get_data(as_text=True)
+    assert page.index("Apex Retail Group") < page.index("Harbor &amp; Pine Foods")
+    assert "Heat map" in page and page.count('class="text-center heat"') == 18
+    filtered = client.get("/portfolio/?band=healthy").get_data(as_text=True)
+    assert "Harbor &amp; Pine Foods" in filtered and "Apex Retail Group" not in filtered
+    chinese = client.get("/portfolio/", headers={"Accept-Language": "zh-CN"})
+    assert "按时付款" in chinese.get_data(as_text=True)
+
+
+def test_results_export_download(app, client, auth, demo):
+    auth.login("lead")
+    response = client.get("/portfolio/results.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert {row["client"] for row in rows} == {
+        "Apex Retail Group",
+        "Meridian Tech",
+        "Harbor & Pine Foods",
+    }
+    assert client.get("/portfolio/results.xml").status_code == 404
+
+
+def test_members_cannot_see_the_portfolio(client, auth):
+    auth.login("member")
+    assert client.get("/portfolio/").status_code == 403
+    assert client.get("/portfolio/results.csv").status_code == 403

@@ -1,0 +1,302 @@
+"""Load test on loopback: 200 respondents against ``assessment serve``, then hello world.
+
+    .venv/bin/python benchmarks/load/run_load.py              # 120 s per run
+    .venv/bin/python benchmarks/load/run_load.py --run-time 20s
+
+Needs the ``load`` extra (``pip install -e '.[load]'``: locust). In a temporary folder it
+makes an instance and database with one open round of ``--users`` respondents, writes
+their tokens (and the form data of a draft and of a full submission) to a JSON file, starts
+``assessment serve --workers N`` (N = cores) on 127.0.0.1 and runs locust headless
+(``Respondent`` in locustfile.py: open the form, save a draft, submit, then keep opening the
+form). Afterwards it checks the database: every submission that was answered with a
+redirect must be stored whole. Then it serves the bare Flask app of hello.py with the same
+gunicorn settings (sync workers, same count, access log to stdout) and runs locust again
+with the same users, spawn rate and run time (``Hello``: GET / only). It prints p50/p95
+latency, throughput and errors per request type, and the form page's throughput as a share
+of hello world's. The exit status is 1 if a submission is missing, a request failed or the
+server answered 5xx or logged an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import json
+import os
+import platform
+import re
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the live-server helpers the fault test uses too
+
+from live_server_helpers import (  # noqa: E402
+    HOST,
+    LiveServer,
+    complete_answers,
+    draft_answers,
+    make_instance,
+    prepare_round,
+    serve_command,
+)
+
+ACCESS_RE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) ')
+FORM_GET = "GET /r/[token]"
+HELLO_GET = "GET / (hello world)"
+
+
+def _seconds(run_time: str) -> int:
+    """Locust's --run-time ("120", "120s", "2m", "1h30m") in seconds."""
+    if run_time.isdigit():
+        return int(run_time)
+    parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", run_time)
+    if not parts or not any(parts.groups()):
+        raise argparse.ArgumentTypeError(f"not a run time: {run_time!r}")
+    hours, minutes, seconds = (int(part or 0) for part in parts.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def hello_command(workers: int) -> list[str]:
+    """gunicorn for hello.py with the settings of assessment/server.py's run_gunicorn."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        *("--bind", f"{HOST}:0", "--workers", str(workers), "--worker-class", "sync"),
+        *("--access-logfile", "-", "--error-logfile", "-", "--timeout", "60"),
+        *("--chdir", str(HERE)),
+    ]
+    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
+        command.append("--no-control-socket")
+    return [*command, "hello:app"]
+
+
+def run_locust(user_class: str, port: int, args, folder: Path, env: dict) -> tuple[Path, str]:
+    """locust headless against 127.0.0.1:port; returns its CSV prefix and its command line."""
+    prefix = folder / user_class.lower()
+    command = [
+        str(Path(sys.executable).with_name("locust")),
+        *("-f", str(HERE / "locustfile.py"), "--headless"),
+        *("-u", str(args.users), "-r", str(args.spawn_rate), "--run-time", args.run_time),
+        *("--host", f"http://{HOST}:{port}", "--csv", str(prefix)),
+        *("--only-summary", "--stop-timeout", "30", "--loglevel", "WARNING"),
+        user_class,
+    ]
+    log = folder / f"locust-{user_class.lower()}.log"
+    print(f"$ {shlex.join(command)}", flush=True)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            process.wait(timeout=_seconds(args.run_time) + 120)  # run, stop-timeout, slack
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            raise SystemExit(f"locust did not finish in time; see {log}") from None
+    text = log.read_text(encoding="utf-8", errors="replace")
+    if process.returncode not in (0, 1):  # 1: some requests failed, reported below
+        raise SystemExit(f"locust exited with {process.returncode}:\n{text}")
+    for line in text.splitlines():
+        if "CPU usage" in line:
+            print(f"  locust: {line.strip()}")
+    return prefix, shlex.join(command)
+
+
+def read_stats(prefix: Path) -> dict[str, dict]:
+    """Locust's per-request-type figures, by name (and "Aggregated")."""
+    with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as handle:
+        return {row["Name"]: row for row in csv.DictReader(handle)}
+
+
+def print_stats(title: str, stats: dict[str, dict]) -> None:
+    print(f"\n{title}")
+    header = f"{'request':<30} {'count':>7} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, row in stats.items():
+        print(
+            f"{name:<30} {row['Request Count']:>7} {row['Failure Count']:>6}"
+            f" {row['50%']:>7} {row['95%']:>7} {float(row['Requests/s']):>8.1f}"
+        )
+
+
+def status_counts(server: LiveServer) -> collections.Counter:
+    """Responses per (method, path kind, status) from gunicorn's access log."""
+    counts: collections.Counter = collections.Counter()
+    for line in server.access_lines():
+        found = ACCESS_RE.search(line)
+        if found:
+            path = re.sub(r"^/r/[^/?]+", "/r/[token]", found["path"])
+            counts[(found["method"], path, int(found["status"]))] += 1
+    return counts
+
+
+def server_errors(server: LiveServer) -> list[str]:
+    words = ("Traceback", "[ERROR]", "[CRITICAL]", "database is locked", "WORKER TIMEOUT")
+    return [line for line in server.text().splitlines() if any(w in line for w in words)]
+
+
+def check_database(database: Path, round_id: int, tokens: list[str], acks: set[str], items: int):
+    """(missing acknowledged submissions, counts by state) after the run."""
+    with sqlite3.connect(database) as db:
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = db.execute(
+            "SELECT respondents.token, responses.status, responses.submitted_at,"
+            " (SELECT COUNT(*) FROM answers WHERE answers.response_id = responses.id)"
+            " FROM respondents LEFT JOIN responses ON responses.respondent_id = respondents.id"
+            " WHERE respondents.round_id = ?",
+            [round_id],
+        ).fetchall()
+    state = {token: (status, at, count) for token, status, at, count in rows}
+    assert set(state) == set(tokens)
+    whole = {
+        token
+        for token, (status, at, count) in state.items()
+        if status == "submitted" and at and count == items
+    }
+    counts = collections.Counter(status or "none" for status, _at, _count in state.values())
+    counts["submitted whole"] = len(whole)
+    return sorted(acks - whole), integrity, counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--run-time", default="120s", help="per locust run (default 120s)")
+    parser.add_argument("--users", type=int, default=200, help="respondents (default 200)")
+    parser.add_argument("--spawn-rate", type=int, default=20, help="users started per second")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="default: cores")
+    parser.add_argument("--out", type=Path, help="folder for logs and CSVs (default: a temp one)")
+    args = parser.parse_args(argv)
+    _seconds(args.run_time)  # refuse a bad run time before doing anything
+
+    folder = args.out or Path(tempfile.mkdtemp(prefix="partnership-load-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"Output in {folder}")
+    print(
+        f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python"
+        f" {platform.python_version()}, SQLite {sqlite3.sqlite_version}; locust runs here too."
+    )
+
+    database = folder / "load.sqlite3"
+    app = make_instance(folder / "instance", database)
+    current, tokens = prepare_round(app, args.users)
+    questionnaire, kind = current.questionnaire, current.kind
+    items = sum(1 for item in questionnaire.items() if item.applies(kind))
+    respondents = [
+        {
+            "token": token,
+            "draft": draft_answers(questionnaire, kind, n),
+            "submit": complete_answers(questionnaire, kind, n),
+        }
+        for n, token in enumerate(tokens)
+    ]
+    respondents_file = folder / "respondents.json"
+    respondents_file.write_text(json.dumps({"respondents": respondents}), encoding="utf-8")
+    acks_file = folder / "acks.txt"
+    acks_file.write_text("", encoding="utf-8")
+
+    # 1. The app: respondents open, save and submit, then keep opening their form.
+    server = LiveServer(
+        serve_command(args.workers),
+        folder,
+        workers=args.workers,
+        env={"ASSESSMENT_INSTANCE_PATH": str(folder / "instance")},
+        name="assessment",
+    )
+    try:
+        server.start()
+        print(f"$ {shlex.join(server.command)}  (port {server.port})", flush=True)
+        app_prefix, _command = run_locust(
+            "Respondent",
+            server.port,
+            args,
+            folder,
+            {"LOAD_RESPONDENTS": str(respondents_file), "LOAD_ACKS": str(acks_file)},
+        )
+    finally:
+        server.stop()
+    app_statuses = status_counts(server)
+    app_errors = server_errors(server)
+
+    acks = set(acks_file.read_text(encoding="utf-8").split())
+    missing, integrity, states = check_database(database, current.id, tokens, acks, items)
+
+    # 2. Hello world, same server settings and locust settings, GET only.
+    hello = LiveServer(
+        hello_command(args.workers), folder, workers=args.workers, ready_path="/", name="hello"
+    )
+    try:
+        hello.start()
+        print(f"$ {shlex.join(hello.command)}  (port {hello.port})", flush=True)
+        hello_prefix, _command = run_locust("Hello", hello.port, args, folder, {})
+    finally:
+        hello.stop()
+    hello_errors = server_errors(hello)
+
+    app_stats, hello_stats = read_stats(app_prefix), read_stats(hello_prefix)
+    print_stats(f"assessment serve, {args.workers} workers, {args.users} respondents", app_stats)
+    print_stats(f"hello world, same gunicorn settings, {args.users} users", hello_stats)
+    form_rate = float(app_stats[FORM_GET]["Requests/s"]) if FORM_GET in app_stats else 0.0
+    hello_rate = float(hello_stats[HELLO_GET]["Requests/s"]) if HELLO_GET in hello_stats else 0.0
+    ratio = form_rate / hello_rate if hello_rate else 0.0
+    print(
+        f"\nForm page throughput: {form_rate:.1f} req/s = {ratio:.2f} × hello world's"
+        f" {hello_rate:.1f} req/s (target ≥ 0.5)"
+    )
+    print("\nServer responses by status (access log):")
+    for (method, path, status), count in sorted(app_statuses.items()):
+        print(f"  {method} {path} {status}: {count}")
+    server_5xx = sum(c for (_m, _p, status), c in app_statuses.items() if status >= 500)
+    print(
+        f"\nDatabase: integrity {integrity}; responses {dict(states)};"
+        f" {len(acks)} submissions acknowledged, {len(missing)} of them missing"
+    )
+    if missing:
+        print(f"  missing: {missing}")
+    for line in app_errors + hello_errors:
+        print(f"  server log: {line}")
+
+    failures = sum(
+        int(stats.get("Aggregated", {}).get("Failure Count", 0))
+        for stats in (app_stats, hello_stats)
+    )
+    summary = {
+        "run_time": args.run_time,
+        "users": args.users,
+        "spawn_rate": args.spawn_rate,
+        "workers": args.workers,
+        "cores": os.cpu_count(),
+        "app": app_stats,
+        "hello": hello_stats,
+        "ratio": ratio,
+        "acknowledged": len(acks),
+        "missing": missing,
+        "states": dict(states),
+        "integrity": integrity,
+        "server_5xx": server_5xx,
+        "server_errors": app_errors + hello_errors,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    bad = missing or integrity != "ok" or server_5xx or app_errors or hello_errors or failures
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

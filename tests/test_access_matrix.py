@@ -1,0 +1,160 @@
+"""Every route × every kind of visitor, with the status each must get.
+
+Visitors: anonymous; a respondent (no account, holding the link of a round other than the
+one asked for); member; lead; admin. A route added without an entry here fails the
+completeness test, so nobody can forget to decide who may use it.
+"""
+
+import pytest
+from conftest import PASSWORD, csrf_token
+
+from assessment.db import get_db
+from assessment.store import actions, rounds, share_links
+
+ROLES = ("anonymous", "respondent", "member", "lead", "admin")
+LEADS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 200, "admin": 200}
+ADMINS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 403, "admin": 200}
+LOGGED_IN = {"anonymous": 302, "respondent": 302, "member": 200, "lead": 200, "admin": 200}
+PUBLIC = dict.fromkeys(ROLES, 200)
+
+# (method, url template, expected status per visitor). POSTs by allowed roles redirect.
+MATRIX = [
+    ("GET", "/", LOGGED_IN),
+    ("GET", "/login", {**PUBLIC, "member": 302, "lead": 302, "admin": 302}),
+    ("GET", "/portfolio/", LEADS_ONLY),
+    ("GET", "/portfolio/results.csv", LEADS_ONLY),
+    ("GET", "/clients/", LEADS_ONLY),
+    ("GET", "/clients/new", LEADS_ONLY),
+    ("GET", "/clients/{client}", LEADS_ONLY),
+    ("GET", "/clients/{client}/edit", LEADS_ONLY),
+    ("GET", "/clients/{client}/charts/trend.svg", LEADS_ONLY),
+    ("GET", "/clients/{client}/rounds/new", LEADS_ONLY),
+    ("GET", "/rounds/{round}", LEADS_ONLY),
+    ("GET", "/rounds/{round}/results", LEADS_ONLY),
+    ("GET", "/rounds/{round}/charts/radar.svg", LEADS_ONLY),
+    ("GET", "/rounds/{round}/charts/trend.svg", LEADS_ONLY),
+    ("GET", "/rounds/{round}/answers.csv", LEADS_ONLY),
+    ("GET", "/rounds/{round}/report.pdf", LEADS_ONLY),
+    ("GET", "/users/", ADMINS_ONLY),
+    ("GET", "/users/{user}", ADMINS_ONLY),
+    ("GET", "/audit/", ADMINS_ONLY),
+    ("GET", "/r/{token}", PUBLIC),
+    ("GET", "/s/{share}", PUBLIC),
+    ("POST", "/clients/{client}/archive", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/close", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/reopen", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/respondents", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/respondents/import", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    (
+        "POST",
+        "/rounds/{round}/respondents/{respondent}/new-link",
+        {**LEADS_ONLY, "lead": 302, "admin": 302},
+    ),
+    (
+        "POST",
+        "/rounds/{round}/respondents/{respondent}/remove",
+        {**LEADS_ONLY, "lead": 302, "admin": 302},
+    ),
+    ("POST", "/rounds/{round}/actions", {**LEADS_ONLY, "lead": 400, "admin": 400}),
+    ("POST", "/actions/{action}/toggle", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/share", {**LEADS_ONLY, "lead": 400, "admin": 400}),
+    ("POST", "/share/{share_id}/revoke", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
+    ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
+    (
+        "POST",
+        "/logout",
+        {
+            **LOGGED_IN,
+            "anonymous": 302,
+            "respondent": 302,
+            "member": 302,
+            "lead": 302,
+            "admin": 302,
+        },
+    ),
+]
+
+
+@pytest.fixture
+def world(app, make_round):
+    """A round with a respondent, an action and a share link; another round's respondent."""
+    current, people = make_round(period="2026-Q3", respondents=2)
+    _other, strangers = make_round(period="2026-Q4", client="Other Co", respondents=1)
+    with app.app_context():
+        db = get_db()
+        action = actions.create_action(
+            db, current.id, sign_id=current.questionnaire.signs[0].id, title="t", owner_name="o"
+        )
+        link = share_links.create_link(db, current.id, language="en")
+        member = db.execute("SELECT id FROM users WHERE role = 'member'").fetchone()[0]
+    return {
+        "client": current.client_id,
+        "round": current.id,
+        "respondent": people[0].id,
+        "token": people[1].token,
+        "action": action.id,
+        "share": link.token,
+        "share_id": link.id,
+        "user": member,
+        "stranger_token": strangers[0].token,
+    }
+
+
+def _visitor(app, role, world):
+    client = app.test_client()
+    if role in ("member", "lead", "admin"):
+        client.post(
+            "/login",
+            data={
+                "email": f"{role}@example.com",
+                "password": PASSWORD,
+                "csrf_token": csrf_token(client),
+            },
+        )
+    elif role == "respondent":
+        assert client.get(f"/r/{world['stranger_token']}").status_code == 200
+    return client
+
+
+def test_every_route_is_in_the_matrix(app):
+    listed = {url.split("{")[0].rstrip("/") or "/" for _m, url, _e in MATRIX}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "bootstrap.static", "i18n.switch_language"):
+            continue
+        prefix = rule.rule.split("<")[0].rstrip("/") or "/"
+        assert any(item.startswith(prefix) or prefix.startswith(item) for item in listed), rule
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, world, role):
+    client = _visitor(app, role, world)
+    token = csrf_token(client, "/login") if role in ("anonymous", "respondent") else None
+    for method, template, expected in MATRIX:
+        url = template.format(**world)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            token = csrf_token(client, "/" if role in ("member", "lead", "admin") else "/login")
+            response = client.post(url, data={"csrf_token": token})
+        if template == "/logout" and role in ("member", "lead", "admin"):
+            client = _visitor(app, role, world)  # log back in for the rest
+        want = expected[role]
+        assert response.status_code == want, (role, method, url, response.status_code)
+        if want == 302 and role in ("anonymous", "respondent") and template != "/logout":
+            assert response.headers["Location"].startswith("/login"), (role, url)
+    with app.app_context():
+        assert rounds.get_round(get_db(), world["round"]) is not None
+
+
+@pytest.mark.parametrize(
+    ("method", "template"), [(m, t) for m, t, _e in MATRIX if m == "POST" and t != "/logout"]
+)
+def test_every_post_needs_a_csrf_token(app, world, method, template):
+    client = _visitor(app, "admin", world)
+    response = client.post(template.format(**world), data={})
+    assert response.status_code == 400, template
+
+
+def test_answer_form_post_needs_a_csrf_token(client, world):
+    assert client.post(f"/r/{world['token']}", data={"save": "y"}).status_code == 400

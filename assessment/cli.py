@@ -69,9 +69,19 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
 
 def init_app(app) -> None:
     """Register the commands on the app, so ``flask --app assessment`` has them too."""
+    from .data_cli import COMMANDS as DATA_COMMANDS
     from .questions_cli import questions
+    from .report_cli import pack_command, report_command
 
-    for command in (create_user_command, demo_command, serve_command, questions):
+    for command in (
+        create_user_command,
+        demo_command,
+        serve_command,
+        questions,
+        *DATA_COMMANDS,
+        report_command,
+        pack_command,
+    ):
         app.cli.add_command(command)
 
 

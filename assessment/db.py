@@ -73,6 +73,10 @@ def migrate(database: Database) -> list[str]:
         database.enable_wal()
     pending = [m.name for m in migrations.pending(database)]
     migrations.apply(database)
+    if pending:
+        from .results import fill_missing_summaries
+
+        fill_missing_summaries(database)
     return pending
 
 
@@ -215,6 +219,63 @@ _INITIAL_SCHEMA = [
 def _initial(database: Database) -> None:
     for statement in _INITIAL_SCHEMA:
         database.execute(statement)
+
+
+@migrations(name="0002_audit_log_and_result_summary")
+def _audit_and_summary(database: Database) -> None:
+    """An audit trail, and a small summary of each closed round's result (index, band,
+    trend, escalations, each sign's band and score) in a table of its own, so the
+    portfolio reads a few hundred bytes per client instead of whole rounds (whose
+    questionnaire snapshot alone is some 20 KB). Rounds closed before this migration get
+    theirs from `results.fill_missing_summaries`, which runs after every migration."""
+    database.execute(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL,
+            object_id INTEGER,
+            details TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX audit_log_created ON audit_log(created_at)")
+    database.execute(
+        """
+        CREATE TABLE round_summaries (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id) ON DELETE CASCADE,
+            summary TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute(
+        "CREATE INDEX rounds_client_status ON rounds(client_id, status, created_at, id)"
+    )
+    database.execute("CREATE INDEX actions_status ON actions(status, due_date)")
+
+
+@migrations(name="0003_login_failures")
+def _login_failures(database: Database) -> None:
+    """Failed logins, so repeated guessing can be slowed down (see store.users)."""
+    database.execute(
+        """
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL COLLATE NOCASE,
+            ip TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX login_failures_email ON login_failures(email, created_at)")
+    database.execute("CREATE INDEX login_failures_ip ON login_failures(ip, created_at)")
 
 
 @click.command("init-db")

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from . import results
 from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
 from .settings import PROJECT_ROOT
-from .store import clients, responses, rounds, users
+from .store import actions, clients, responses, rounds, users
 
 DEMO_PASSWORD = "partnership-demo"
 DEMO_FILE = PROJECT_ROOT / "demo" / "demo.toml"
@@ -98,8 +98,25 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random)
                 continue  # invited, has not opened the link yet
             else:
                 responses.save_response(db, respondent.id, answers, comments, submit=True)
+        if "opened" in round_spec:
+            rounds.set_timestamps(db, current.id, created_at=round_spec["opened"])
         if round_spec.get("close", True):
             results.close_round(db, rounds.get_round(db, current.id))
+            if "closed" in round_spec:
+                rounds.set_timestamps(
+                    db, current.id, created_at=round_spec["opened"], closed_at=round_spec["closed"]
+                )
+        for spec in round_spec.get("actions", []):
+            action = actions.create_action(
+                db,
+                current.id,
+                sign_id=spec["sign"],
+                title=spec["title"],
+                owner_name=spec["owner"],
+                due_date=spec.get("due"),
+            )
+            if "done" in spec:
+                actions.set_done(db, action.id, True, when=spec["done"])
 
 
 def load_demo(db: Database, questionnaires: dict[str, Questionnaire], path: Path = DEMO_FILE):

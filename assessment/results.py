@@ -69,13 +69,49 @@ def outcome(db: Database, current: rounds.Round) -> RoundOutcome:
     return RoundOutcome(result, previous, previous_round, steps)
 
 
+def summary(outcome: RoundOutcome) -> dict:
+    """What the portfolio shows of a closed round, small enough to read for every client."""
+    result = outcome.result
+    return {
+        "index": result.index,
+        "band": result.band_id,
+        "trend": result.trend.delta if result.trend else None,
+        "escalations": sum(1 for step in outcome.next_steps if step.escalation),
+        "signs": {s.sign_id: [s.band_id, s.score] for s in result.signs},
+    }
+
+
 def close_round(db: Database, current: rounds.Round) -> RoundResult:
-    """Close the round and store its result, so later views read one row."""
-    result = score(db, current)
-    rounds.set_status(db, current.id, "closed", json.dumps(result.to_dict()))
-    return result
+    """Close the round and store its result and summary, so later views read one row."""
+    closing = outcome(db, current)
+    rounds.set_status(
+        db,
+        current.id,
+        "closed",
+        json.dumps(closing.result.to_dict()),
+        json.dumps(summary(closing)),
+    )
+    return closing.result
 
 
 def reopen_round(db: Database, current: rounds.Round) -> None:
     """Reopen: answers can change again, so the stored result is dropped."""
     rounds.set_status(db, current.id, "open", None)
+
+
+def fill_missing_summaries(db: Database) -> int:
+    """Store the summary of every closed round that has none (rounds closed before
+    summaries existed); returns how many were filled."""
+    missing = [
+        row[0]
+        for row in db.execute(
+            "SELECT rounds.id FROM rounds LEFT JOIN round_summaries"
+            " ON round_summaries.round_id = rounds.id"
+            " WHERE rounds.status = 'closed' AND round_summaries.round_id IS NULL"
+            " ORDER BY rounds.created_at, rounds.id"
+        ).fetchall()
+    ]
+    for round_id in missing:
+        current = rounds.get_round(db, round_id)
+        rounds.save_summary(db, round_id, json.dumps(summary(outcome(db, current))))
+    return len(missing)

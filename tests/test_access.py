@@ -2,7 +2,13 @@
 
 import pytest
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "i18n.switch_language", "respond.answer"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "i18n.switch_language",
+    "respond.answer",
+    "results.shared_pdf",
+}
 
 
 def _protected_rules(app):

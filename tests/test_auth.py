@@ -85,3 +85,64 @@ def test_passwords_are_hashed(app):
     with app.app_context():
         stored = get_db().execute("SELECT password_hash FROM users").fetchall()
     assert all(PASSWORD not in row[0] and row[0].startswith("scrypt:") for row in stored)
+
+
+def test_repeated_failures_lock_the_email_out(client):
+    for _ in range(5):
+        response = client.post(
+            "/login",
+            data={
+                "email": "lead@example.com",
+                "password": "guess",
+                "csrf_token": csrf_token(client),
+            },
+        )
+        assert response.status_code == 401
+    response = client.post(
+        "/login",
+        data={"email": "lead@example.com", "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 429, "even the right password waits out the lock"
+    assert b"Too many failed attempts" in response.data
+    other = client.post(
+        "/login",
+        data={
+            "email": "member@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert other.status_code == 302, "another account from the same address still works"
+
+
+def test_lock_expires_after_the_window(app):
+    from datetime import UTC, datetime, timedelta
+
+    from assessment.db import get_db
+    from assessment.store import users
+
+    with app.app_context():
+        db = get_db()
+        for _ in range(5):
+            users.record_login_failure(db, "lead@example.com", "10.0.0.1")
+        assert users.login_locked(db, "LEAD@example.com", "10.0.0.2")
+        later = datetime.now(UTC) + timedelta(minutes=16)
+        assert not users.login_locked(db, "lead@example.com", "10.0.0.2", now=later)
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"<script>" not in response.data, "no inline script anywhere"
+
+
+def test_session_cookie_flags(client, auth):
+    response = auth.login()
+    cookie = response.headers.get("Set-Cookie")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

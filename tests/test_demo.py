@@ -55,3 +55,11 @@ def test_loading_again_adds_nothing(demo, questionnaires):
     before = demo.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     assert load_demo(demo, questionnaires) == []
     assert demo.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == before
+
+
+def test_a_completed_action_that_did_not_help_is_called_out(demo):
+    found, _ = _results(demo, "Apex Retail Group")
+    steps = {s.sign_id: s for s in results.outcome(demo, found[2]).next_steps}
+    assert steps["payment"].stalled
+    assert "has not yet moved the score" in steps["payment"].note.get("en")
+    assert not steps["power"].stalled, "an open action is not a completed one"

@@ -193,3 +193,55 @@ def test_no_new_respondents_on_a_closed_round(app, client, auth, make_round):
     assert client.post(f"{url}/respondents", data=data).status_code == 403
     with app.app_context():
         assert rounds.list_respondents(get_db(), created.id) == []
+
+
+def _upload(client, url, text, name="people.csv"):
+    import io
+
+    data = {"file": (io.BytesIO(text.encode("utf-8")), name), "csrf_token": csrf_token(client, url)}
+    return client.post(f"{url}/respondents/import", data=data, content_type="multipart/form-data")
+
+
+def test_import_respondents_from_csv(app, client, auth, make_round):
+    created, _ = make_round(respondents=0)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    response = _upload(
+        client, url, "name,email,role\nAnn,ann@example.com,finance\n李雷,,delivery\n"
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        people = [(p.name, p.role) for p in rounds.list_respondents(get_db(), created.id)]
+    assert people == [("Ann", "finance"), ("李雷", "delivery")]
+    assert "2 respondents imported." in client.get(url).get_data(as_text=True)
+
+
+def test_a_bad_row_imports_nothing_and_says_where(app, client, auth, make_round):
+    created, _ = make_round(respondents=0)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    response = _upload(client, url, "name,email,role\nAnn,,finance\n,bo@example.com,king\n")
+    assert response.status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert "Nothing was imported" in page and "row 3" in page.lower()
+    with app.app_context():
+        assert rounds.list_respondents(get_db(), created.id) == []
+
+
+def test_answers_export_download_is_anonymised(app, client, auth, make_round, questionnaires):
+    import csv
+    import io
+
+    created, people = make_round(respondents=2)
+    likert = next(i.id for i in questionnaires["six-signs"].items() if i.type == "likert")
+    with app.app_context():
+        for person in people:
+            responses.save_response(get_db(), person.id, {likert: 4}, {}, submit=True)
+    auth.login("lead")
+    response = client.get(f"/rounds/{created.id}/answers.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    assert "Person 0" not in response.data.decode("utf-8-sig")
+    assert {row["respondent"] for row in rows} == {"R1", "R2"}
+    assert client.get(f"/rounds/{created.id}/answers.json").mimetype == "application/json"

@@ -13,3 +13,10 @@ document.addEventListener("click", async (event) => {
   button.textContent = button.dataset.copied;
   setTimeout(() => { button.textContent = original; }, 1500);
 });
+
+// After a refused submission, bring the list of problems into view (not under the
+// sticky buttons) so keyboard and screen reader users start from it.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+});

@@ -36,7 +36,8 @@ def new_token() -> str:
 
 
 @lru_cache(maxsize=64)
-def _questionnaire(snapshot: str) -> Questionnaire:
+def questionnaire_of(snapshot: str) -> Questionnaire:
+    """The questionnaire of a stored snapshot, parsed once per process."""
     return questionnaire_from_snapshot(json.loads(snapshot))
 
 
@@ -63,7 +64,7 @@ class Round:
 
     @property
     def questionnaire(self) -> Questionnaire:
-        return _questionnaire(self.snapshot)
+        return questionnaire_of(self.snapshot)
 
 
 _ROUND_SELECT = """
@@ -173,17 +174,37 @@ def previous_closed_round(db: Database, current: Round) -> Round | None:
     return _round(rows[0]) if rows else None
 
 
-def set_status(db: Database, round_id: int, status: str, results: str | None = None) -> None:
-    """Close (storing the results) or reopen a round."""
+def set_status(
+    db: Database,
+    round_id: int,
+    status: str,
+    results: str | None = None,
+    summary: str | None = None,
+) -> None:
+    """Close (storing the result and its summary, both JSON) or reopen a round."""
     if status not in ("open", "closed"):
         raise ValueError(status)
     now = utcnow()
-    cursor = db.execute(
-        "UPDATE rounds SET status = ?, closed_at = ?, results = ?, updated_at = ? WHERE id = ?",
-        [status, now if status == "closed" else None, results, now, round_id],
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE rounds SET status = ?, closed_at = ?, results = ?, updated_at = ? WHERE id = ?",
+            [status, now if status == "closed" else None, results, now, round_id],
+        )
+        if cursor.rowcount != 1:
+            raise NotFound(round_id)
+        db.execute("DELETE FROM round_summaries WHERE round_id = ?", [round_id])
+        if summary is not None:
+            save_summary(db, round_id, summary)
+
+
+def save_summary(db: Database, round_id: int, summary: str) -> None:
+    now = utcnow()
+    db.execute(
+        "INSERT INTO round_summaries (round_id, summary, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET summary = excluded.summary,"
+        " updated_at = excluded.updated_at",
+        [round_id, summary, now, now],
     )
-    if cursor.rowcount != 1:
-        raise NotFound(round_id)
 
 
 # --- respondents ----------------------------------------------------------------------
@@ -316,3 +337,13 @@ def open_rounds(db: Database) -> list[tuple[Round, int, int]]:
         " ORDER BY rounds.due_date IS NULL, rounds.due_date, rounds.id"
     )
     return [(_round(row), row["invited"], row["submitted"]) for row in rows]
+
+
+def set_timestamps(
+    db: Database, round_id: int, *, created_at: str, closed_at: str | None = None
+) -> None:
+    """Give a round the dates it really had (imports and demo data of past quarters)."""
+    db.execute(
+        "UPDATE rounds SET created_at = ?, closed_at = COALESCE(?, closed_at) WHERE id = ?",
+        [created_at, closed_at, round_id],
+    )

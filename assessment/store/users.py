@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -91,6 +92,41 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
         return None
     db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [utcnow(), row["id"]])
     return _from_row(row)
+
+
+MAX_FAILURES = 5  # per email, or 4 times that per address, within the window
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _window_start(now: datetime | None) -> str:
+    return ((now or datetime.now(UTC)) - FAILURE_WINDOW).isoformat(timespec="seconds")
+
+
+def login_locked(db: Database, email: str, ip: str, now: datetime | None = None) -> bool:
+    """Too many recent failures for this email (or from this address): refuse to check."""
+    since = _window_start(now)
+    by_email = db.execute(
+        "SELECT COUNT(*) FROM login_failures WHERE email = ? AND created_at > ?",
+        [email.strip(), since],
+    ).fetchone()[0]
+    by_ip = db.execute(
+        "SELECT COUNT(*) FROM login_failures WHERE ip = ? AND created_at > ?", [ip, since]
+    ).fetchone()[0]
+    return by_email >= MAX_FAILURES or by_ip >= 4 * MAX_FAILURES
+
+
+def record_login_failure(db: Database, email: str, ip: str) -> None:
+    now = utcnow()
+    with db.atomic():
+        db.execute(
+            "INSERT INTO login_failures (email, ip, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            [email.strip()[:254], ip, now, now],
+        )
+        db.execute("DELETE FROM login_failures WHERE created_at < ?", [_window_start(None)])
+
+
+def clear_login_failures(db: Database, email: str) -> None:
+    db.execute("DELETE FROM login_failures WHERE email = ?", [email.strip()])
 
 
 def set_language(db: Database, user_id: int, language: str) -> None:

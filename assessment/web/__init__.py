@@ -8,7 +8,21 @@ from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
-from . import auth, clients, errors, i18n, labels, main, respond, rounds, users
+from . import (
+    audit,
+    auth,
+    clients,
+    errors,
+    i18n,
+    labels,
+    main,
+    portfolio,
+    respond,
+    results,
+    rounds,
+    security,
+    users,
+)
 from .access import is_public
 
 csrf = CSRFProtect()
@@ -30,14 +44,18 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
+    app.register_blueprint(portfolio.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(rounds.bp)
+    app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)
     app.before_request(_require_login)
+    security.init_app(app)
 
 
 def _require_login():

@@ -63,10 +63,17 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(get_db(), form.email.data, form.password.data)
+        db = get_db()
+        ip = request.remote_addr or ""
+        if users.login_locked(db, form.email.data, ip):
+            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
+            return render_template("auth/login.html", form=form), 429
+        user = users.authenticate(db, form.email.data, form.password.data)
         if user is not None:
+            users.clear_login_failures(db, form.email.data)
             login_user(LoginUser(user), remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
+        users.record_login_failure(db, form.email.data, ip)
         flash(_("The email or password is not right."), "danger")
     status = 200
     if form.is_submitted():

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import results
 from ..db import get_db
-from ..store import clients, rounds
+from ..report.charts import trend_svg
+from ..report.data import history
+from ..store import actions, clients, rounds
 from .access import role_required
+from .i18n import current_language
 from .labels import select_choices
+from .lookups import PostForm, client_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 LEADS = ("admin", "lead")
@@ -35,17 +52,6 @@ class ClientForm(FlaskForm):
         self.lead_id.choices = select_choices(
             [(0, _("(none)")), *((row[0], row[1]) for row in leads)]
         )
-
-
-class ArchiveForm(FlaskForm):
-    """Empty form: archiving is a POST with a CSRF token."""
-
-
-def _client_or_404(client_id: int) -> clients.Client:
-    try:
-        return clients.get_client(get_db(), client_id)
-    except clients.NotFound:
-        abort(404)
 
 
 def _fields(form: ClientForm) -> dict:
@@ -82,19 +88,43 @@ def create():
 @bp.get("/<int:client_id>")
 @role_required(*LEADS)
 def show(client_id: int):
-    client = _client_or_404(client_id)
+    """The client's history: every round with its result, the trend, the actions."""
+    db = get_db()
+    client = client_or_404(client_id)
+    found = rounds.list_rounds(db, client_id)
+    scored = {r.id: results.score(db, r) for r in found if not r.is_open}
     return render_template(
         "clients/show.html",
         client=client,
-        rounds=rounds.list_rounds(get_db(), client_id),
-        archive_form=ArchiveForm(),
+        rounds=found,
+        scored=scored,
+        client_actions=actions.client_actions(db, client_id),
+        archive_form=PostForm(),
+        today=date.today().isoformat(),
     )
+
+
+@bp.get("/<int:client_id>/charts/trend.svg")
+@role_required(*LEADS)
+def trend_chart(client_id: int):
+    """The trend of the client's latest questionnaire across its rounds."""
+    db = get_db()
+    client_or_404(client_id)
+    found = rounds.list_rounds(db, client_id)
+    if not found:
+        abort(404)
+    latest = found[0]
+    lang = request.args.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = current_language()
+    svg = trend_svg(latest.questionnaire, history(db, latest), lang)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
 @role_required(*LEADS)
 def edit(client_id: int):
-    client = _client_or_404(client_id)
+    client = client_or_404(client_id)
     form = ClientForm(obj=None if request.method == "POST" else _form_data(client))
     if form.validate_on_submit():
         clients.update_client(get_db(), client_id, **_fields(form))
@@ -105,7 +135,6 @@ def edit(client_id: int):
 
 
 def _form_data(client: clients.Client):
-    from datetime import date
     from types import SimpleNamespace
 
     return SimpleNamespace(
@@ -120,8 +149,8 @@ def _form_data(client: clients.Client):
 @bp.post("/<int:client_id>/archive")
 @role_required(*LEADS)
 def archive(client_id: int):
-    client = _client_or_404(client_id)
-    if not ArchiveForm().validate_on_submit():
+    client = client_or_404(client_id)
+    if not PostForm().validate_on_submit():
         abort(400)
     clients.set_archived(get_db(), client_id, not client.archived)
     if client.archived:

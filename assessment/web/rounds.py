@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from .. import results
+from .. import exports, results
 from ..db import get_db
 from ..questionnaire import load_directory
 from ..store import clients, rounds
 from .access import role_required
+from .audit import log
+from .downloads import download
 from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
+from .lookups import PostForm, round_or_404
 
 bp = Blueprint("rounds", __name__)
 LEADS = ("admin", "lead")
@@ -45,19 +57,8 @@ class RespondentForm(FlaskForm):
     submit = SubmitField(_l("Add respondent"))
 
 
-class PostForm(FlaskForm):
-    """Empty form for bare POST actions (close, reopen, new link, remove)."""
-
-
 def _questionnaires():
     return load_directory(current_app.config["QUESTIONS_DIR"])
-
-
-def _round_or_404(round_id: int) -> rounds.Round:
-    try:
-        return rounds.get_round(get_db(), round_id)
-    except clients.NotFound:
-        abort(404)
 
 
 @bp.route("/clients/<int:client_id>/rounds/new", methods=["GET", "POST"])
@@ -72,24 +73,31 @@ def create(client_id: int):
         abort(403)
     available = _questionnaires()
     form = RoundForm()
+    # The fullest questionnaire first; a client keeps the one its last round used.
+    ordered = sorted(available.values(), key=lambda q: (-len(q.items()), q.id))
     form.questionnaire.choices = select_choices(
-        (q.id, f"{q.title.get(_lang())} (v{q.version})") for q in available.values()
+        (q.id, f"{q.title.get(_lang())} (v{q.version})") for q in ordered
     )
     if not form.is_submitted():
         form.period.data = rounds.suggest_period(date.today())
         form.kind.data = "quarterly" if client.rounds else "kickoff"
+        previous = rounds.list_rounds(db, client_id)
+        if previous and previous[0].questionnaire_id in available:
+            form.questionnaire.data = previous[0].questionnaire_id
     if form.validate_on_submit():
         try:
-            created = rounds.create_round(
-                db,
-                client_id=client_id,
-                kind=form.kind.data,
-                period=form.period.data,
-                questionnaire=available[form.questionnaire.data],
-                due_date=form.due_date.data.isoformat() if form.due_date.data else None,
-                anonymous=form.anonymous.data,
-                created_by=current_user.id,
-            )
+            with db.atomic():
+                created = rounds.create_round(
+                    db,
+                    client_id=client_id,
+                    kind=form.kind.data,
+                    period=form.period.data,
+                    questionnaire=available[form.questionnaire.data],
+                    due_date=form.due_date.data.isoformat() if form.due_date.data else None,
+                    anonymous=form.anonymous.data,
+                    created_by=current_user.id,
+                )
+                log("round.created", "round", created.id, client=client.name, period=created.period)
         except rounds.DuplicateRound:
             form.period.errors.append(
                 _("This client already has a round of this kind for this period.")
@@ -111,7 +119,7 @@ def _lang() -> str:
 @role_required(*LEADS)
 def show(round_id: int):
     db = get_db()
-    current = _round_or_404(round_id)
+    current = round_or_404(round_id)
     respondents = rounds.list_respondents(db, round_id)
     progress = {status: 0 for status in ("invited", "draft", "submitted")}
     for respondent in respondents:
@@ -123,6 +131,7 @@ def show(round_id: int):
         progress=progress,
         outcome=results.outcome(db, current),
         respondent_form=RespondentForm(),
+        import_form=ImportForm(formdata=None),
         post_form=PostForm(),
     )
 
@@ -130,7 +139,7 @@ def show(round_id: int):
 @bp.post("/rounds/<int:round_id>/respondents")
 @role_required(*LEADS)
 def add_respondent(round_id: int):
-    current = _round_or_404(round_id)
+    current = round_or_404(round_id)
     if not current.is_open:
         abort(403)
     form = RespondentForm()
@@ -161,7 +170,7 @@ def _respondent_of(current: rounds.Round, respondent_id: int) -> rounds.Responde
 @bp.post("/rounds/<int:round_id>/respondents/<int:respondent_id>/new-link")
 @role_required(*LEADS)
 def new_link(round_id: int, respondent_id: int):
-    current = _round_or_404(round_id)
+    current = round_or_404(round_id)
     respondent = _respondent_of(current, respondent_id)
     if not PostForm().validate_on_submit():
         abort(400)
@@ -176,7 +185,7 @@ def new_link(round_id: int, respondent_id: int):
 @bp.post("/rounds/<int:round_id>/respondents/<int:respondent_id>/remove")
 @role_required(*LEADS)
 def remove_respondent(round_id: int, respondent_id: int):
-    current = _round_or_404(round_id)
+    current = round_or_404(round_id)
     respondent = _respondent_of(current, respondent_id)
     if not PostForm().validate_on_submit():
         abort(400)
@@ -194,11 +203,20 @@ def remove_respondent(round_id: int, respondent_id: int):
 @bp.post("/rounds/<int:round_id>/close")
 @role_required(*LEADS)
 def close(round_id: int):
-    current = _round_or_404(round_id)
+    current = round_or_404(round_id)
     if not PostForm().validate_on_submit():
         abort(400)
     if current.is_open:
-        results.close_round(get_db(), current)
+        db = get_db()
+        with db.atomic():
+            results.close_round(db, current)
+            log(
+                "round.closed",
+                "round",
+                current.id,
+                client=current.client_name,
+                period=current.period,
+            )
         flash(_("Round closed. Answers can no longer be changed."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -206,10 +224,63 @@ def close(round_id: int):
 @bp.post("/rounds/<int:round_id>/reopen")
 @role_required(*LEADS)
 def reopen(round_id: int):
-    current = _round_or_404(round_id)
+    current = round_or_404(round_id)
     if not PostForm().validate_on_submit():
         abort(400)
     if not current.is_open:
-        results.reopen_round(get_db(), current)
+        db = get_db()
+        with db.atomic():
+            results.reopen_round(db, current)
+            log(
+                "round.reopened",
+                "round",
+                current.id,
+                client=current.client_name,
+                period=current.period,
+            )
         flash(_("Round reopened. Respondents can change their answers again."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file with the columns name, email, role"),
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("A .csv file, please."))],
+    )
+    submit = SubmitField(_l("Import respondents"))
+
+
+@bp.post("/rounds/<int:round_id>/respondents/import")
+@role_required(*LEADS)
+def import_respondents(round_id: int):
+    current = round_or_404(round_id)
+    if not current.is_open:
+        abort(403)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "danger")
+        return redirect(url_for("rounds.show", round_id=round_id)), 303
+    data = form.file.data.read(exports.MAX_IMPORT_BYTES + 1)
+    try:
+        if len(data) > exports.MAX_IMPORT_BYTES:
+            raise exports.ImportRefused([(0, "", _("the file is too large"))])
+        added = exports.import_respondents(get_db(), round_id, data)
+    except exports.ImportRefused as refused:
+        flash(_("Nothing was imported:"), "danger")
+        for problem in refused.problems[:20]:
+            flash(exports.describe_problem(problem), "danger")
+        return redirect(url_for("rounds.show", round_id=round_id)), 303
+    flash(_("%(n)s respondents imported.", n=len(added)), "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.get("/rounds/<int:round_id>/answers.<fmt>")
+@role_required(*LEADS)
+def export_answers(round_id: int, fmt: str):
+    current = round_or_404(round_id)
+    if fmt not in exports.FORMATS:
+        abort(404)
+    text = exports.export_answers(get_db(), round_id, fmt, key=current_app.config["SECRET_KEY"])
+    return download(text, fmt, f"answers-{current.id}-{current.period}")

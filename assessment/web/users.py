@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..db import get_db
 from ..store import users
 from .access import role_required
+from .audit import log
 from .labels import select_choices
 from .main import ROLE_NAMES
 
@@ -44,13 +45,15 @@ def index():
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            user = users.create_user(
-                db,
-                email=form.email.data,
-                password=form.password.data,
-                role=form.role.data,
-                name=form.name.data or "",
-            )
+            with db.atomic():
+                user = users.create_user(
+                    db,
+                    email=form.email.data,
+                    password=form.password.data,
+                    role=form.role.data,
+                    name=form.name.data or "",
+                )
+                log("user.created", "user", user.id, email=user.email, role=user.role)
         except users.UserError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -75,9 +78,22 @@ def edit(user_id: int):
         if demoting_self and users.count_active_admins(db) <= 1:
             form.role.errors.append(_("You are the last administrator; keep at least one."))
         else:
-            users.update_user(
-                db, user_id, role=form.role.data, active=form.active.data, name=form.name.data or ""
-            )
+            with db.atomic():
+                users.update_user(
+                    db,
+                    user_id,
+                    role=form.role.data,
+                    active=form.active.data,
+                    name=form.name.data or "",
+                )
+                log(
+                    "user.changed",
+                    "user",
+                    user_id,
+                    email=user.email,
+                    role=form.role.data,
+                    active=form.active.data,
+                )
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("users.index"))
     status = 400 if form.is_submitted() else 200

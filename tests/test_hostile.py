@@ -4,6 +4,7 @@ produce a server error or a partial write."""
 import csv
 import io
 import itertools
+from pathlib import Path
 
 import pytest
 from conftest import csrf_token
@@ -123,3 +124,26 @@ def test_random_answer_posts_never_fail_or_half_save(app, make_round, form):
             for item_id, value in stored.answers.items():
                 assert created.questionnaire.item(item_id)
                 assert value is responses.NA or value is not None
+
+
+VALID_FILE = (Path(__file__).parent / "data" / "valid" / "minimal.toml").read_text("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cut=st.integers(min_value=0, max_value=len(VALID_FILE)),
+    insert=st.text(max_size=12),
+    drop=st.integers(min_value=0, max_value=40),
+)
+def test_mangled_questionnaire_files_fail_cleanly(tmp_path_factory, cut, insert, drop):
+    """Any edit of a valid file either still loads or raises QuestionnaireError naming the
+    file: never another exception."""
+    from assessment.questionnaire import QuestionnaireError, load_questionnaire
+
+    text = VALID_FILE[:cut] + insert + VALID_FILE[cut + drop :]
+    path = tmp_path_factory.mktemp("mangled") / "mangled.toml"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        load_questionnaire(path)
+    except QuestionnaireError as error:
+        assert "mangled.toml" in str(error)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
@@ -141,7 +141,7 @@ class Chart:
     labels: tuple[Label, ...] = ()
     legend: tuple[LegendItem, ...] = ()
     legend_columns: int = 3
-    kind: str = field(default="chart")
+    kind: str = "chart"
 
     # --- standalone SVG ------------------------------------------------------------------
 

@@ -195,3 +195,24 @@ def make_round(app, questionnaires):
         return created, people
 
     return make
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """An app on its own database with the demo data, shared by one test module."""
+    from assessment.demo import load_demo
+    from assessment.questionnaire import load_directory
+
+    base = tmp_path_factory.mktemp("demo")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-only-secret",
+            "DATABASE": str(base / "demo.sqlite3"),
+            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
+        },
+        instance_path=str(base / "instance"),
+    )
+    with app.app_context():
+        load_demo(get_db(), load_directory(app.config["QUESTIONS_DIR"]))
+    return app

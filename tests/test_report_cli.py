@@ -13,31 +13,11 @@ import pypdf
 import pytest
 from flask_babel import force_locale, gettext
 
-from assessment import create_app
 from assessment.db import get_db
-from assessment.demo import load_demo
-from assessment.questionnaire import load_directory
 from assessment.report.pack import period_reports, risk_key
 from assessment.report_cli import pack_command, report_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report-cli")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-only-secret",
-            "DATABASE": str(base / "demo.sqlite3"),
-            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
-        },
-        instance_path=str(base / "instance"),
-    )
-    with app.app_context():
-        load_demo(get_db(), load_directory(app.config["QUESTIONS_DIR"]))
-    return app
 
 
 @pytest.fixture

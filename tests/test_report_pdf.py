@@ -16,9 +16,7 @@ import pypdf
 import pytest
 from flask_babel import force_locale, gettext
 
-from assessment import create_app
 from assessment.db import get_db
-from assessment.demo import load_demo
 from assessment.questionnaire import load_directory
 from assessment.report import pdf
 from assessment.report.data import round_report
@@ -30,23 +28,6 @@ SCRIPT = "<script>alert('x')</script>"
 INJECTED = (
     '</p><img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
 )
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report-pdf")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-only-secret",
-            "DATABASE": str(base / "demo.sqlite3"),
-            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
-        },
-        instance_path=str(base / "instance"),
-    )
-    with app.app_context():
-        load_demo(get_db(), load_directory(app.config["QUESTIONS_DIR"]))
-    return app
 
 
 def _report(app, client_name: str, period: str = "2026-Q4"):

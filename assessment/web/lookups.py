@@ -1,8 +1,8 @@
-"""Shared view helpers: records by id (or 404), and the empty form for bare POSTs."""
+"""Shared view helpers: records by id (or 404), bare-POST forms, form errors as flashes."""
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash
 from flask_wtf import FlaskForm
 
 from ..db import get_db
@@ -25,3 +25,11 @@ def round_or_404(round_id: int) -> rounds.Round:
         return rounds.get_round(get_db(), round_id)
     except clients.NotFound:
         abort(404)
+
+
+def flash_errors(form: FlaskForm) -> None:
+    """Each error of a form that is not re-rendered, as "Label: message"."""
+    for name, messages in form.errors.items():
+        label = form[name].label.text if name in form and name != "csrf_token" else ""
+        for message in messages:
+            flash(f"{label}: {message}" if label else message, "danger")

@@ -30,7 +30,7 @@ from .access import public, role_required
 from .audit import log
 from .i18n import LANGUAGE_NAMES, current_language
 from .labels import select_choices
-from .lookups import PostForm, round_or_404
+from .lookups import PostForm, flash_errors, round_or_404
 
 bp = Blueprint("results", __name__)
 LEADS = ("admin", "lead")
@@ -102,10 +102,7 @@ def add_action(round_id: int):
     form = ActionForm()
     signs = {sign.id for sign in current.questionnaire.signs}
     if not form.validate_on_submit() or form.sign_id.data not in signs:
-        for field, messages in form.errors.items():
-            label = form[field].label.text if field in form else ""
-            for message in messages:
-                flash(f"{label}: {message}" if label else message, "danger")
+        flash_errors(form)
         if form.sign_id.data not in signs:
             abort(400)
         return redirect(url_for("results.show", round_id=round_id) + "#next-steps"), 303

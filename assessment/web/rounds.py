@@ -29,7 +29,7 @@ from .access import role_required
 from .audit import log
 from .downloads import download
 from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
-from .lookups import PostForm, round_or_404
+from .lookups import PostForm, flash_errors, round_or_404
 
 bp = Blueprint("rounds", __name__)
 LEADS = ("admin", "lead")
@@ -144,11 +144,7 @@ def add_respondent(round_id: int):
         abort(403)
     form = RespondentForm()
     if not form.validate_on_submit():
-        for field, messages in form.errors.items():
-            for message in messages:
-                flash(
-                    f"{form[field].label.text}: {message}" if field in form else message, "danger"
-                )
+        flash_errors(form)
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     respondent = rounds.add_respondent(
         get_db(), current.id, name=form.name.data, email=form.email.data, role=form.role.data
@@ -258,9 +254,7 @@ def import_respondents(round_id: int):
         abort(403)
     form = ImportForm()
     if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "danger")
+        flash_errors(form)
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     data = form.file.data.read(exports.MAX_IMPORT_BYTES + 1)
     try:

@@ -68,15 +68,21 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def migrate(database: Database) -> list[str]:
-    """Bring the schema up to date; returns the names of the migrations applied."""
+    """Bring the schema up to date; returns the names of the migrations applied.
+
+    The whole check-and-apply holds the write lock, so server processes starting at the
+    same time on a new database take turns: the first migrates, the others find nothing
+    left to do (each migration still runs in a savepoint of its own).
+    """
     if database.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         database.enable_wal()
-    pending = [m.name for m in migrations.pending(database)]
-    migrations.apply(database)
-    if pending:
-        from .results import fill_missing_summaries
+    with write_transaction(database):
+        pending = [m.name for m in migrations.pending(database)]
+        migrations.apply(database)
+        if pending:
+            from .results import fill_missing_summaries
 
-        fill_missing_summaries(database)
+            fill_missing_summaries(database)
     return pending
 
 

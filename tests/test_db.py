@@ -99,3 +99,32 @@ def test_init_db_command(runner, app):
     assert result.exit_code == 0, result.output
     assert "is ready" in result.output
     assert migrations._migrations[-1].name in result.output
+
+
+def _migrate_in_process(path, start, results):
+    start.wait()
+    try:
+        results.put(("ok", migrate(connect(path))))
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put(("error", repr(exc)))
+
+
+def test_processes_starting_together_migrate_once(tmp_path):
+    """Server workers booting at once on a new database must not race the migrations."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Event(), ctx.Queue()
+    path = str(tmp_path / "race.sqlite3")
+    workers = [
+        ctx.Process(target=_migrate_in_process, args=(path, start, results)) for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    start.set()
+    outcomes = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
+    assert [kind for kind, _ in outcomes] == ["ok"] * 4, outcomes
+    applied = [names for _, names in outcomes if names]
+    assert applied == [[m.name for m in migrations._migrations]], "exactly one process migrated"

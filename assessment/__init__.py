@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
-
 from .settings import (
     CONFIG_FILENAME,
     PROJECT_ROOT,
@@ -19,12 +17,14 @@ from .settings import (
 __all__ = ["ConfigError", "create_app"]
 
 
-def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, instance_path: str | None = None):
     """Build the app: config → instance → extensions → blueprints → migrations.
 
     ``test_config`` replaces the instance's config file; ``instance_path`` (else the
     ``ASSESSMENT_INSTANCE_PATH`` environment variable) moves the instance folder.
     """
+    from flask import Flask  # here, so that importing the pure core never loads Flask
+
     instance_path = instance_path or os.environ.get("ASSESSMENT_INSTANCE_PATH") or None
     app = Flask(
         __name__,

@@ -612,3 +612,16 @@ def _result(
 def _with_insufficient(result: RoundResult, sign_id: str) -> RoundResult:
     sign = SignResult(sign_id, None, None, "insufficient", 0.1, 1, 1, 10)
     return dataclasses.replace(result, signs=(*result.signs, sign))
+
+
+def test_the_pure_core_loads_without_flask_sqlite_or_weasyprint():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assessment.questionnaire, assessment.scoring, assessment.playbook; "
+        "loaded = [m for m in ('flask', 'sqlite_utils', 'weasyprint') if m in sys.modules]; "
+        "print(loaded)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

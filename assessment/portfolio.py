@@ -21,6 +21,20 @@ from .scoring import Trend, trend_between
 REVIEW_EVERY_DAYS = 92  # a quarterly review is due about three months after the last round
 
 
+def risk_order(
+    questionnaire: Questionnaire | None, band_id: str | None, index: float | None, name: str
+) -> tuple:
+    """The portfolio's and the leadership pack's sort key: riskiest first.
+
+    Worst band first (as a share of the questionnaire's band scale, so files with different
+    numbers of bands compare), then lowest index; clients without a score last, then by name.
+    """
+    if questionnaire is None or band_id is None or index is None:
+        return (1, 0.0, 0.0, name.casefold())
+    worst = max(len(questionnaire.bands) - 1, 1)
+    return (0, -questionnaire.band_index(band_id) / worst, index, name.casefold())
+
+
 @dataclass(frozen=True)
 class ClientRow:
     client_id: int
@@ -55,11 +69,7 @@ class ClientRow:
         )
 
     def risk_key(self) -> tuple:
-        """Sort key: worst band first, then lowest index; clients with no result last."""
-        if self.index is None or self.questionnaire is None:
-            return (1, 0, 0.0, self.name.lower())
-        band = self.questionnaire.band_index(self.band_id)
-        return (0, -band, self.index, self.name.lower())
+        return risk_order(self.questionnaire, self.band_id, self.index, self.name)
 
 
 _SQL = """

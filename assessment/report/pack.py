@@ -26,6 +26,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 from sqlite_utils import Database
 
+from ..portfolio import risk_order
 from ..store import clients, rounds
 from . import pdf
 from .data import RoundReport, round_report
@@ -50,14 +51,9 @@ def period_rounds(db: Database, period: str) -> list[rounds.Round]:
 
 
 def risk_key(report: RoundReport) -> tuple:
-    """Riskiest first: worst band (as a share of the questionnaire's band scale, so files
-    with different numbers of bands compare), then lowest index; rounds without an index
-    come last, then by client name."""
-    result, q = report.result, report.questionnaire
-    if result.band_id is None or result.index is None:
-        return (1, 0.0, 0.0, report.client.name.casefold())
-    worst = max(len(q.bands) - 1, 1)
-    return (0, -q.band_index(result.band_id) / worst, result.index, report.client.name.casefold())
+    """Riskiest first, by the same rule as the portfolio (`portfolio.risk_order`)."""
+    result = report.result
+    return risk_order(report.questionnaire, result.band_id, result.index, report.client.name)
 
 
 def period_reports(db: Database, period: str, *, now: datetime | None = None) -> list[RoundReport]:

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +26,7 @@ from ..report.charts import trend_svg
 from ..report.data import history
 from ..store import actions, clients, rounds
 from .access import role_required
-from .i18n import current_language
+from .i18n import requested_language
 from .labels import select_choices
 from .lookups import PostForm, client_or_404
 
@@ -114,10 +113,7 @@ def trend_chart(client_id: int):
     if not found:
         abort(404)
     latest = found[0]
-    lang = request.args.get("lang")
-    if lang not in current_app.config["LANGUAGES"]:
-        lang = current_language()
-    svg = trend_svg(latest.questionnaire, history(db, latest), lang)
+    svg = trend_svg(latest.questionnaire, history(db, latest), requested_language())
     return Response(svg, mimetype="image/svg+xml")
 
 

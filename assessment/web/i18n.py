@@ -32,6 +32,12 @@ def current_language() -> str:
     return best or current_app.config["DEFAULT_LANGUAGE"]
 
 
+def requested_language() -> str:
+    """A ``?lang=`` the page asks for (charts, PDFs), else the request's language."""
+    lang = request.args.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_language()
+
+
 def babel_locale() -> str:
     """Babel spells zh-CN with an underscore."""
     return current_language().replace("-", "_")

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,7 +27,7 @@ from ..report.data import round_report
 from ..store import actions, clients, rounds, share_links
 from .access import public, role_required
 from .audit import log
-from .i18n import LANGUAGE_NAMES, current_language
+from .i18n import LANGUAGE_NAMES, current_language, requested_language
 from .labels import select_choices
 from .lookups import PostForm, flash_errors, round_or_404
 
@@ -50,11 +49,6 @@ class ShareForm(FlaskForm):
         _l("Valid for (days)"), default=share_links.DEFAULT_DAYS, validators=[NumberRange(1, 90)]
     )
     submit = SubmitField(_l("Create share link"))
-
-
-def _lang() -> str:
-    lang = request.args.get("lang")
-    return lang if lang in current_app.config["LANGUAGES"] else current_language()
 
 
 @bp.get("/rounds/<int:round_id>/results")
@@ -85,14 +79,15 @@ def _svg(svg: str) -> Response:
 @role_required(*LEADS)
 def radar(round_id: int):
     report = round_report(get_db(), round_or_404(round_id))
-    return _svg(radar_svg(report.questionnaire, report.result, report.outcome.previous, _lang()))
+    previous = report.outcome.previous
+    return _svg(radar_svg(report.questionnaire, report.result, previous, requested_language()))
 
 
 @bp.get("/rounds/<int:round_id>/charts/trend.svg")
 @role_required(*LEADS)
 def trend(round_id: int):
     report = round_report(get_db(), round_or_404(round_id))
-    return _svg(trend_svg(report.questionnaire, report.history, _lang()))
+    return _svg(trend_svg(report.questionnaire, report.history, requested_language()))
 
 
 @bp.post("/rounds/<int:round_id>/actions")
@@ -149,7 +144,7 @@ def toggle_action(action_id: int):
 @role_required(*LEADS)
 def report_pdf(round_id: int):
     current = round_or_404(round_id)
-    return _pdf_response(current, _lang())
+    return _pdf_response(current, requested_language())
 
 
 def _pdf_response(current: rounds.Round, lang: str) -> Response:

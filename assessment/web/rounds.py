@@ -28,6 +28,7 @@ from ..store import clients, rounds
 from .access import role_required
 from .audit import log
 from .downloads import download
+from .i18n import current_language
 from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
 from .lookups import PostForm, flash_errors, round_or_404
 
@@ -76,7 +77,7 @@ def create(client_id: int):
     # The fullest questionnaire first; a client keeps the one its last round used.
     ordered = sorted(available.values(), key=lambda q: (-len(q.items()), q.id))
     form.questionnaire.choices = select_choices(
-        (q.id, f"{q.title.get(_lang())} (v{q.version})") for q in ordered
+        (q.id, f"{q.title.get(current_language())} (v{q.version})") for q in ordered
     )
     if not form.is_submitted():
         form.period.data = rounds.suggest_period(date.today())
@@ -107,12 +108,6 @@ def create(client_id: int):
             return redirect(url_for("rounds.show", round_id=created.id))
     status = 400 if form.is_submitted() else 200
     return render_template("rounds/form.html", form=form, client=client), status
-
-
-def _lang() -> str:
-    from .i18n import current_language
-
-    return current_language()
 
 
 @bp.get("/rounds/<int:round_id>")

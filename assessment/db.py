@@ -1,14 +1,18 @@
 """The SQLite store: one sqlite-utils Database per app context, named migrations.
 
-Connections are opened on first use in an app context and closed at teardown. Every
-connection has foreign keys on and waits up to ``BUSY_TIMEOUT_MS`` for a lock; the
-file uses WAL so readers never block the writer.
+An app context borrows its thread's connection on first use and hands it back at
+teardown (rolled back if a transaction was left open), so a worker keeps one connection
+for its life instead of paying for a new one, and SQLite's schema parse, on every
+request. Every connection has foreign keys on and waits up to ``BUSY_TIMEOUT_MS`` for a
+lock; the file uses WAL so readers never block the writer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -54,17 +58,58 @@ def write_transaction(database: Database) -> Iterator[Database]:
     database.conn.execute("COMMIT")
 
 
+class ConnectionKeeper:
+    """One open connection per thread and process for an app's database.
+
+    The process id is part of the key: a connection must never be used on both sides of
+    a ``fork`` (gunicorn forks workers), so a child opens its own.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._local = threading.local()
+
+    def acquire(self) -> Database:
+        kept = getattr(self._local, "kept", None)
+        if kept is not None and kept[0] == os.getpid():
+            self._local.kept = None  # lent out: a nested app context gets its own
+            return kept[1]
+        return connect(self.path)
+
+    def release(self, database: Database) -> None:
+        """Take a connection back; one left in a transaction is rolled back first."""
+        try:
+            if database.conn.in_transaction:
+                database.conn.rollback()
+        except sqlite3.Error:
+            database.close()
+            return
+        kept = getattr(self._local, "kept", None)
+        if kept is None or kept[0] != os.getpid():
+            self._local.kept = (os.getpid(), database)
+        else:
+            database.close()
+
+
+def _keeper() -> ConnectionKeeper:
+    path = current_app.config["DATABASE"]
+    keeper = current_app.extensions.get("assessment.db")
+    if keeper is None or keeper.path != path:
+        keeper = current_app.extensions["assessment.db"] = ConnectionKeeper(path)
+    return keeper
+
+
 def get_db() -> Database:
-    """The app context's database, opened on first use."""
+    """The app context's database, borrowed on first use."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        g.db = _keeper().acquire()
     return g.db
 
 
 def close_db(_exc: BaseException | None = None) -> None:
     database = g.pop("db", None)
     if database is not None:
-        database.close()
+        _keeper().release(database)
 
 
 def migrate(database: Database) -> list[str]:

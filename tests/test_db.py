@@ -1,3 +1,4 @@
+import os
 import sqlite3
 
 from assessment.db import connect, get_db, migrate, migrations
@@ -15,16 +16,73 @@ EXPECTED_TABLES = {
 }
 
 
-def test_get_db_is_cached_per_app_context_and_closed_after(app):
+def test_get_db_is_cached_per_app_context_and_kept_for_the_thread(app):
     with app.app_context():
         db = get_db()
         assert get_db() is db
-    try:
-        db.execute("SELECT 1")
-    except sqlite3.ProgrammingError as exc:
-        assert "closed" in str(exc)
-    else:
-        raise AssertionError("the connection is still open after the app context")
+    with app.app_context():
+        assert get_db() is db  # the same connection: no reconnect per request
+        assert db.execute("SELECT 1").fetchone()[0] == 1
+
+
+def test_nested_app_contexts_get_their_own_connection(app):
+    with app.app_context():
+        outer = get_db()
+        with app.app_context():
+            assert get_db() is not outer
+        assert get_db() is outer
+
+
+def test_a_transaction_left_open_is_rolled_back_at_teardown(app):
+    with app.app_context():
+        db = get_db()
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute(
+            "INSERT INTO clients (name, created_at, updated_at) VALUES ('Ghost', 'now', 'now')"
+        )
+    with app.app_context():
+        db = get_db()
+        assert not db.conn.in_transaction
+        assert db.execute("SELECT count(*) FROM clients WHERE name = 'Ghost'").fetchone()[0] == 0
+        # and nothing holds the write lock: another connection can write at once
+        other = connect(app.config["DATABASE"])
+        other.execute("PRAGMA busy_timeout = 0")
+        with other.conn:
+            other.execute(
+                "INSERT INTO clients (name, created_at, updated_at) VALUES ('Real', 'now', 'now')"
+            )
+        other.close()
+
+
+def test_a_forked_child_opens_its_own_connection(app):
+    with app.app_context():
+        parent = get_db()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether it was handed the parent's connection
+        try:
+            with app.app_context():
+                same = get_db() is parent
+                get_db().execute("SELECT count(*) FROM users").fetchone()
+            os.write(write, b"same" if same else b"own")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 10)
+    os.waitpid(pid, 0)
+    assert answer == b"own"
+    with app.app_context():
+        assert get_db() is parent
+
+
+def test_the_connection_follows_a_changed_database_path(app, tmp_path):
+    with app.app_context():
+        first = get_db()
+    app.config["DATABASE"] = str(tmp_path / "other.sqlite3")
+    with app.app_context():
+        other = get_db()
+        assert other is not first
+        assert other.execute("PRAGMA database_list").fetchone()[2].endswith("other.sqlite3")
 
 
 def test_schema_has_the_product_tables(app):

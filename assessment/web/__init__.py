@@ -9,6 +9,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
 from . import (
+    answer_form,
     audit,
     auth,
     clients,
@@ -21,6 +22,7 @@ from . import (
     results,
     rounds,
     security,
+    slots,
     users,
 )
 from .access import is_public
@@ -54,6 +56,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(errors.bp)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)
+    app.jinja_env.globals.update(slot=slots.live_slot, flash_messages=slots.flash_messages)
+    app.jinja_env.filters["number_text"] = answer_form.number_text
     app.before_request(_require_login)
     security.init_app(app)
 

@@ -80,6 +80,16 @@ def _plain(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+def number_text(value: float | int | None) -> str:
+    """A number as a form field shows it: no exponent, no trailing ".0", 15 significant
+    digits (``%g`` would show 1234567 as 1.23457e+06 and lose digits when sent back)."""
+    if value is None:
+        return ""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}"
+
+
 def _finite(form, field) -> None:
     """Text such as "nan" or "1e400" parses as a float, but is no answer."""
     if field.data is not None and not math.isfinite(field.data):

@@ -70,9 +70,14 @@ def switch_language():
     return redirect(_safe_next(form.next.data))
 
 
+def language_next() -> str:
+    """Where the language switch returns to: this page."""
+    return request.full_path.rstrip("?")
+
+
 def template_context() -> dict:
     return {
         "current_language": current_language(),
         "language_names": LANGUAGE_NAMES,
-        "language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?")),
+        "language_next": language_next,
     }

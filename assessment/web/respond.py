@@ -6,11 +6,13 @@ from functools import lru_cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..db import get_db
 from ..store import responses, rounds
 from .access import public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
+from .answer_page import render_compiled, render_live
 from .i18n import current_language
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
@@ -50,10 +52,10 @@ def answer(token: str):
         )
 
     if request.method == "GET":
+        if not current_user.is_authenticated:
+            return render_compiled(Form, respondent, current, draft, lang)
         form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
-        return render_template(
-            "respond/form.html", form=form, respondent=respondent, round=current, draft=draft
-        )
+        return render_live(form, respondent, current, draft)
 
     form = Form()
     if unknown_fields(form, set(request.form)):
@@ -63,12 +65,7 @@ def answer(token: str):
     if valid and submitting:
         valid = form.check_required()
     if not valid:
-        return (
-            render_template(
-                "respond/form.html", form=form, respondent=respondent, round=current, draft=draft
-            ),
-            400,
-        )
+        return render_live(form, respondent, current, draft), 400
     answers, comments = answers_from_form(form)
     try:
         responses.save_response(

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from types import UnionType
@@ -574,13 +575,15 @@ class Questionnaire(_Frozen):
         return tuple(item for sign in self.signs for item in sign.items)
 
     def item(self, item_id: str) -> Item:
-        return self.sign_of(item_id).item(item_id)
+        return self.items_by_id[item_id][1]
 
     def sign_of(self, item_id: str) -> Sign:
-        for sign in self.signs:
-            if any(item.id == item_id for item in sign.items):
-                return sign
-        raise KeyError(item_id)
+        return self.items_by_id[item_id][0]
+
+    @cached_property
+    def items_by_id(self) -> dict[str, tuple[Sign, Item]]:
+        """(sign, item) by item id, built on first use (a form page looks up every item)."""
+        return {item.id: (sign, item) for sign in self.signs for item in sign.items}
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-safe dict of the whole questionnaire, defaults included, that

@@ -147,7 +147,9 @@ def test_answers_csv_file_matches_the_database(app, filled, tmp_path, anonymous)
             assert row["answer"] == answer["value_text"]
         else:
             assert float(row["answer"]) == answer["value_number"]
-        value = responses._value(answer)
+        value = responses._value(
+            answer["value_number"], answer["value_text"], answer["not_applicable"]
+        )
         expected = None if value is responses.NA else item_health(item, value)
         assert (float(row["health"]) if row["health"] else None) == expected
         if anonymous:

@@ -179,12 +179,12 @@ def save_response(
         )
 
 
-def _value(row) -> Value:
-    if row["not_applicable"]:
+def _value(number: float | None, text: str | None, not_applicable: int) -> Value:
+    """An answer from its stored columns (value_number, value_text, not_applicable)."""
+    if not_applicable:
         return NA
-    if row["value_text"] is not None:
-        return row["value_text"]
-    number = row["value_number"]
+    if text is not None:
+        return text
     return int(number) if number is not None and number == int(number) else number
 
 
@@ -197,15 +197,16 @@ def load_draft(db: Database, respondent_id: int) -> Draft:
         return Draft()
     response_id = response[0]
     answers = {
-        row["item_id"]: _value(row)
-        for row in db.query("SELECT * FROM answers WHERE response_id = ?", [response_id])
-    }
-    comments = {
-        row["sign_id"]: row["body"]
-        for row in db.query(
-            "SELECT sign_id, body FROM comments WHERE response_id = ?", [response_id]
+        item_id: _value(number, text, not_applicable)
+        for item_id, number, text, not_applicable in db.conn.execute(
+            "SELECT item_id, value_number, value_text, not_applicable FROM answers"
+            " WHERE response_id = ?",
+            [response_id],
         )
     }
+    comments = dict(
+        db.conn.execute("SELECT sign_id, body FROM comments WHERE response_id = ?", [response_id])
+    )
     return Draft(
         status=response[1],
         language=response[2],
@@ -230,7 +231,7 @@ def submitted_responses(db: Database, round_id: int) -> list[Response]:
         _role, answers = collected.setdefault(row["respondent_id"], (row["role"], {}))
         if row["item_id"] is None:
             continue
-        value = _value(row)
+        value = _value(row["value_number"], row["value_text"], row["not_applicable"])
         answers[row["item_id"]] = None if value is NA else value
     return [
         Response(respondent_id=str(rid), role=role, answers=answers)

@@ -84,7 +84,7 @@ def test_compiled_page_is_byte_for_byte_the_live_page(app, setup, lang):
                 current,
                 draft,
             )
-            compiled = render_compiled(form_class, respondent, current, draft, lang)
+            compiled = render_compiled(form_class, respondent, current, draft, lang).decode()
         assert compiled == live, f"{status} {sorted(answers)[:3]}"
         assert "<script>alert" not in compiled
 

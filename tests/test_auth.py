@@ -146,3 +146,16 @@ def test_session_cookie_flags(client, auth):
     response = auth.login()
     cookie = response.headers.get("Set-Cookie")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_sessions_follow_a_changed_secret_key(app, client, auth):
+    """The session serializer is reused between requests, but never across keys."""
+    auth.login("lead")
+    assert client.get("/").status_code == 200
+    old_key = app.secret_key
+    app.secret_key = "a new key"
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert client.get("/").status_code == 200  # the old key still reads the cookie
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -22,6 +22,7 @@ from . import (
     results,
     rounds,
     security,
+    sessions,
     slots,
     users,
 )
@@ -34,6 +35,7 @@ login_manager = LoginManager()
 
 
 def init_web(app: Flask) -> None:
+    app.session_interface = sessions.SessionInterface()
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=i18n.babel_locale)

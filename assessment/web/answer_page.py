@@ -16,7 +16,7 @@ check that both give the same page.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from flask import current_app, render_template
 from flask_wtf.csrf import generate_csrf
@@ -26,7 +26,7 @@ from ..store.responses import Draft
 from ..store.rounds import Respondent, Round
 from .answer_form import AnswerForm, form_data_from_draft, number_text
 from .i18n import language_next
-from .slots import CompiledPage, compile_page, flash_messages, slot_key
+from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages
 
 TEMPLATE = "respond/form.html"
 CACHE_SIZE = 64  # pages per worker; one is about 70 KB
@@ -38,8 +38,8 @@ def render_live(form: AnswerForm, respondent: Respondent, current: Round, draft:
 
 def render_compiled(
     form_class: type[AnswerForm], respondent: Respondent, current: Round, draft: Draft, lang: str
-) -> str:
-    """The page of a respondent who is not logged in, opening their form (no errors)."""
+) -> bytes:
+    """The page (UTF-8) of a respondent who is not logged in, opening their form."""
     page = _compiled_page(form_class, respondent, current, draft.status, lang)
     values = {
         "csrf": generate_csrf(),
@@ -48,13 +48,44 @@ def render_compiled(
         "name": escape(respondent.name),
     }
     data = form_data_from_draft(current.questionnaire, current.kind, draft)
-    values.update(_answer_values(page, data))
-    return page.fill(values)
+    values.update(page.answer_values(data))
+    return page.html.fill(values)
+
+
+@dataclass(frozen=True)
+class _AnswerPage:
+    html: CompiledPage
+    kinds: dict[str, str]  # form field name → "checked", "value" or "text"
+
+    @classmethod
+    def of(cls, html: CompiledPage) -> _AnswerPage:
+        """The kind of slot each field has, as the macros in ``respond/_fields.html``
+        write them: ("checked", name, value), ("value", name) or ("text", name)."""
+        kinds = {}
+        for key in html.keys:
+            kind, _sep, rest = key.partition(SEPARATOR)
+            if kind in ("checked", "value", "text"):
+                kinds[rest.partition(SEPARATOR)[0]] = kind
+        return cls(html, kinds)
+
+    def answer_values(self, data: dict) -> dict[str, str]:
+        """Slot values for the form data of a draft (``form_data_from_draft``)."""
+        values: dict[str, str] = {}
+        kinds, sep = self.kinds, SEPARATOR  # keys as slot_key() makes them, spelled out
+        for name, value in data.items():
+            kind = kinds.get(name)
+            if kind == "checked":  # a radio button, or an N/A checkbox (True)
+                values[f"checked{sep}{name}{sep}{'y' if value is True else value}"] = "checked"
+            elif kind == "value":
+                values[f"value{sep}{name}"] = escape(number_text(value))
+            elif kind == "text":
+                values[f"text{sep}{name}"] = escape(value or "")
+        return values
 
 
 def _compiled_page(
     form_class: type[AnswerForm], respondent: Respondent, current: Round, status: str, lang: str
-) -> CompiledPage:
+) -> _AnswerPage:
     """From this worker's cache; the key holds everything the page's fixed parts show, so
     an edited round (due date, client name, status) gets a page of its own."""
     cache = current_app.extensions.setdefault("assessment.answer_pages", OrderedDict())
@@ -63,30 +94,16 @@ def _compiled_page(
     if page is not None:
         cache.move_to_end(key)
         return page
-    page = compile_page(
-        TEMPLATE,
-        form=form_class(formdata=None),
-        respondent=replace(respondent, name=""),
-        round=current,
-        draft=Draft(status=status),
+    page = _AnswerPage.of(
+        compile_page(
+            TEMPLATE,
+            form=form_class(formdata=None),
+            respondent=replace(respondent, name=""),
+            round=current,
+            draft=Draft(status=status),
+        )
     )
     cache[key] = page
     while len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
     return page
-
-
-def _answer_values(page: CompiledPage, data: dict) -> dict[str, str]:
-    """Slot values for the form data of a draft (``form_data_from_draft``), named as the
-    field macros in ``respond/_fields.html`` name them."""
-    values: dict[str, str] = {}
-    for name, value in data.items():
-        if value is True:  # an N/A checkbox
-            values[slot_key("checked", name, "y")] = "checked"
-        elif (key := slot_key("value", name)) in page.keys:
-            values[key] = escape(number_text(value))
-        elif (key := slot_key("text", name)) in page.keys:
-            values[key] = escape(value or "")
-        else:
-            values[slot_key("checked", name, value)] = "checked"
-    return values

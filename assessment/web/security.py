@@ -23,11 +23,20 @@ CSP = "; ".join(
 )
 
 
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
 def add_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    """Each header unless the view set its own (one pass over the response's headers)."""
+    present = {name.lower() for name, _value in response.headers.items()}
+    for name, value in HEADERS.items():
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 

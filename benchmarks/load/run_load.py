@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shlex
 import signal
 import sqlite3
@@ -45,6 +46,7 @@ from live_server_helpers import (  # noqa: E402
     LiveServer,
     complete_answers,
     draft_answers,
+    group_members,
     make_instance,
     prepare_round,
     serve_command,
@@ -116,6 +118,45 @@ def run_locust(user_class: str, port: int, args, folder: Path, env: dict) -> tup
         if "CPU usage" in line:
             print(f"  locust: {line.strip()}")
     return prefix, shlex.join(command)
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of a process group:
+    the server's master and workers."""
+    total = 0
+    for pid in group_members(pgid):
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2 :].split()  # from field 3, "state"
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured_locust(server: LiveServer, *args) -> tuple[Path, dict[str, float]]:
+    """``run_locust`` against ``server``, with the CPU seconds the server and locust used
+    during the run (locust's from the finished child's rusage)."""
+    server_before, locust_before = group_cpu_seconds(server.pgid), children_cpu_seconds()
+    prefix, _command = run_locust(*args)
+    cpu = {
+        "server": group_cpu_seconds(server.pgid) - server_before,
+        "locust": children_cpu_seconds() - locust_before,
+    }
+    return prefix, cpu
+
+
+def print_cpu(label: str, cpu: dict[str, float], requests: int) -> None:
+    per = {who: 1000 * seconds / requests if requests else 0.0 for who, seconds in cpu.items()}
+    print(
+        f"  CPU, {label}: server {cpu['server']:.1f} s ({per['server']:.2f} ms a request),"
+        f" locust {cpu['locust']:.1f} s ({per['locust']:.2f} ms a request)"
+    )
 
 
 def read_stats(prefix: Path) -> dict[str, dict]:
@@ -222,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.start()
         print(f"$ {shlex.join(server.command)}  (port {server.port})", flush=True)
-        app_prefix, _command = run_locust(
+        app_prefix, app_cpu = measured_locust(
+            server,
             "Respondent",
             server.port,
             args,
@@ -244,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hello.start()
         print(f"$ {shlex.join(hello.command)}  (port {hello.port})", flush=True)
-        hello_prefix, _command = run_locust("Hello", hello.port, args, folder, {})
+        hello_prefix, hello_cpu = measured_locust(hello, "Hello", hello.port, args, folder, {})
     finally:
         hello.stop()
     hello_errors = server_errors(hello)
@@ -259,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         f"\nForm page throughput: {form_rate:.1f} req/s = {ratio:.2f} × hello world's"
         f" {hello_rate:.1f} req/s (target ≥ 0.5)"
     )
+    runs = (("assessment", app_cpu, app_stats), ("hello", hello_cpu, hello_stats))
+    for label, cpu, stats in runs:
+        print_cpu(f"{label} run", cpu, int(stats.get("Aggregated", {}).get("Request Count", 0)))
     print("\nServer responses by status (access log):")
     for (method, path, status), count in sorted(app_statuses.items()):
         print(f"  {method} {path} {status}: {count}")
@@ -285,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         "app": app_stats,
         "hello": hello_stats,
         "ratio": ratio,
+        "cpu_seconds": {"app": app_cpu, "hello": hello_cpu},
         "acknowledged": len(acks),
         "missing": missing,
         "states": dict(states),

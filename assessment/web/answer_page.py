@@ -75,7 +75,7 @@ class _AnswerPage:
         for name, value in data.items():
             kind = kinds.get(name)
             if kind == "checked":  # a radio button, or an N/A checkbox (True)
-                values[f"checked{sep}{name}{sep}{'y' if value is True else value}"] = "checked"
+                values[f"checked{sep}{name}{sep}{'y' if value is True else value}"] = " checked"
             elif kind == "value":
                 values[f"value{sep}{name}"] = escape(number_text(value))
             elif kind == "text":

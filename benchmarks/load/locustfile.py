@@ -7,7 +7,7 @@ would), submits, and from then on re-opens their form until the run ends. Every 
 answered with a redirect is appended (one token a line) to the file named by ``LOAD_ACKS``,
 so the runner can check that each one is stored.
 
-``Hello``: GET / only, for the bare hello-world app.
+``Hello``: GET / only, for the bare hello-world app, checked the same way.
 
 Neither waits between requests (``constant(0)``): the point is the throughput the server
 can sustain, not a realistic pace.
@@ -28,6 +28,7 @@ from locust.exception import StopUser
 # Bytes, not text: decoding every 70 KB page cost locust a third of a millisecond a
 # request, CPU the server it shares the machine with could not use.
 CSRF_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+HELLO_RE = re.compile(rb"Hello, World!")
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "en"}
 PAGE_HEADERS = {"Accept-Language": "en"}
 
@@ -112,8 +113,18 @@ class Respondent(FastHttpUser):
 
 
 class Hello(FastHttpUser):
+    """The same client work per request as ``Respondent.open_form`` (a checked response,
+    its body searched), so that the two runs differ in the server only: on a machine
+    locust shares with the server, a lighter client leaves the server more CPU."""
+
     wait_time = constant(0)
 
     @task
     def hello(self) -> None:
-        self.client.get("/", name="GET / (hello world)", headers=PAGE_HEADERS)
+        with self.client.get(
+            "/", name="GET / (hello world)", headers=PAGE_HEADERS, catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+            elif not HELLO_RE.search(response.content or b""):
+                response.failure("not the hello page")

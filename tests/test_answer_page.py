@@ -1,6 +1,7 @@
 """The answer page compiled per round is the page the templates render, filled per person."""
 
 import re
+import threading
 
 import pytest
 from flask import flash
@@ -151,9 +152,11 @@ def test_the_page_cache_is_bounded(app, client, make_round, monkeypatch):
     tokens = [make_round(client=f"Client {n}", respondents=1)[1][0].token for n in range(3)]
     for token in tokens:
         assert client.get(f"/r/{token}").status_code == 200
-    cache = app.extensions["assessment.answer_pages"]
-    assert len(cache) == 2
-    assert [key[0].client_name for key in cache] == ["Client 1", "Client 2"]
+    keys = app.extensions["assessment.answer_pages"].keys()
+    assert [key[0].client_name for key in keys] == ["Client 1", "Client 2"]
+    assert client.get(f"/r/{tokens[1]}").status_code == 200  # used: now the newest
+    keys = app.extensions["assessment.answer_pages"].keys()
+    assert [key[0].client_name for key in keys] == ["Client 2", "Client 1"]
 
 
 @pytest.mark.parametrize(
@@ -172,3 +175,22 @@ def test_the_page_cache_is_bounded(app, client, make_round, monkeypatch):
 )
 def test_number_text(value, text):
     assert number_text(value) == text
+
+
+def test_the_page_cache_holds_up_under_threads(app, make_round, monkeypatch):
+    """``flask run`` serves with threads: pages come and go while others are read."""
+    monkeypatch.setattr(answer_page, "CACHE_SIZE", 1)
+    tokens = [make_round(client=f"Client {n}", respondents=1)[1][0].token for n in range(3)]
+    statuses: list[int] = []
+
+    def visit(offset: int) -> None:
+        client = app.test_client()
+        for n in range(30):
+            statuses.append(client.get(f"/r/{tokens[(n + offset) % 3]}").status_code)
+
+    threads = [threading.Thread(target=visit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 120

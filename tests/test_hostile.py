@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import csrf_token
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assessment.db import get_db
@@ -108,6 +108,7 @@ _PERIODS = itertools.count()
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(form=st.dictionaries(FORM_KEYS, FORM_VALUES, max_size=6))
+@example(form={"q_after-hours-contact": " "})  # found by hypothesis: int(" ") was a 500
 def test_random_answer_posts_never_fail_or_half_save(app, make_round, form):
     created, people = make_round(respondents=1, period=f"P{next(_PERIODS)}")
     client = app.test_client()

@@ -174,3 +174,11 @@ def test_user_text_is_inert(app, client, setup):
     page = client.get(f"/r/{people[0].token}").get_data(as_text=True)
     assert payload not in page
     assert "&lt;script&gt;alert(" in page
+
+
+def test_a_blank_answer_is_no_answer(app, client, setup):
+    _created, people, _q, likert, number = setup
+    sent = {f"q_{likert[0].id}": " ", f"q_{likert[1].id}": "2", f"q_{number.id}": "  "}
+    response = _post(client, people[0].token, sent)
+    assert response.status_code == 302
+    assert _stored(app, people[0].id).answers == {likert[1].id: 2}

@@ -157,7 +157,7 @@ class AnswerForm(FlaskForm):
                 continue
             field = self[item_field(item.id)]
             na = self._fields.get(na_field(item.id))
-            if field.data in (None, "") and not (na is not None and na.data):
+            if _blank(field.data) and not (na is not None and na.data):
                 field.errors = [*field.errors, str(_l("Please answer this question."))]
                 ok = False
         return ok
@@ -197,7 +197,7 @@ def answers_from_form(form: AnswerForm) -> tuple[dict[str, Value], dict[str, str
         na = form._fields.get(na_field(item.id))
         if na is not None and na.data:
             answers[item.id] = NA
-        elif data in (None, ""):
+        elif _blank(data):
             continue
         elif data == NA_CHOICE and not isinstance(item, TextItem):
             answers[item.id] = NA
@@ -213,6 +213,12 @@ def answers_from_form(form: AnswerForm) -> tuple[dict[str, Value], dict[str, str
         if text and text.strip():
             comments[sign.id] = text
     return answers, comments
+
+
+def _blank(data: object) -> bool:
+    """No answer: nothing sent, or only whitespace (which ``Optional()`` lets through
+    unvalidated, so a radio button "answered" with a space must not reach ``int()``)."""
+    return data is None or (isinstance(data, str) and not data.strip())
 
 
 def form_data_from_draft(questionnaire: Questionnaire, kind: str, draft: Draft) -> dict:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import pytest
+from live_server_helpers import CSRF_RE  # one pattern for the tests and the live servers
 
 from assessment import create_app
 from assessment.db import get_db
@@ -14,7 +14,6 @@ from assessment.store import users
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")

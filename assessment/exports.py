@@ -30,7 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlite_utils import Database
 
 from . import results
-from .db import utcnow, write_transaction
+from .db import query_rows, utcnow, write_transaction
 from .questionnaire import ROLE_LABELS
 from .scoring import ScoringInputError, item_health
 from .store import rounds
@@ -216,7 +216,8 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
     else:
         who = {p[0]: (p[0], p[1], p[2], p[3]) for p in people}
 
-    answers = db.query(
+    answers = query_rows(
+        db,
         "SELECT responses.respondent_id, answers.item_id, answers.value_number,"
         " answers.value_text, answers.not_applicable FROM answers"
         " JOIN responses ON responses.id = answers.response_id"

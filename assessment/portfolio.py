@@ -15,6 +15,7 @@ from functools import cache
 
 from sqlite_utils import Database
 
+from .db import query_rows
 from .questionnaire import Questionnaire, questionnaire_from_snapshot
 from .scoring import Trend, trend_between
 
@@ -172,7 +173,7 @@ def portfolio(
     """Every active client with its latest closed result, sorted by risk, then filtered."""
     today = today or date.today()
     load = _questionnaire_loader(db)
-    rows = [_row(row, load) for row in db.query(_SQL, {"today": today.isoformat()})]
+    rows = [_row(row, load) for row in query_rows(db, _SQL, {"today": today.isoformat()})]
     industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
     leads = sorted({(r.lead_id, r.lead_name) for r in rows if r.lead_id}, key=lambda x: x[1])
     used = Counter((r.questionnaire.id, r.questionnaire.version) for r in rows if r.questionnaire)

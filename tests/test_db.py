@@ -1,7 +1,9 @@
 import os
 import sqlite3
 
-from assessment.db import connect, get_db, migrate, migrations
+import pytest
+
+from assessment.db import connect, get_db, migrate, migrations, query_rows
 
 EXPECTED_TABLES = {
     "users",
@@ -83,6 +85,31 @@ def test_the_connection_follows_a_changed_database_path(app, tmp_path):
         other = get_db()
         assert other is not first
         assert other.execute("PRAGMA database_list").fetchone()[2].endswith("other.sqlite3")
+
+
+def test_query_rows_gives_dicts_without_a_savepoint_per_query(tmp_path):
+    db = connect(str(tmp_path / "q.sqlite3"))
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    db.execute("INSERT INTO t (name) VALUES ('a'), ('b')")
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    found = list(query_rows(db, "SELECT * FROM t WHERE id > ? ORDER BY id", [0]))
+    assert found == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+    assert list(query_rows(db, "SELECT name FROM t WHERE id = :id", {"id": 2})) == [{"name": "b"}]
+    assert list(query_rows(db, "with x AS (SELECT 1 AS one) SELECT * FROM x")) == [{"one": 1}]
+    assert not any("SAVEPOINT" in statement for statement in statements)
+
+
+def test_query_rows_refuses_duplicate_columns_and_statements_without_rows(tmp_path):
+    db = connect(str(tmp_path / "q.sqlite3"))
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    db.execute("INSERT INTO t (name) VALUES ('a')")
+    with pytest.raises(ValueError, match="duplicate column names"):
+        list(query_rows(db, "SELECT t.id, u.id FROM t JOIN t AS u"))
+    with pytest.raises(ValueError, match="returns rows"):
+        query_rows(db, "UPDATE t SET name = 'b'")
+    assert db.execute("SELECT name FROM t").fetchone()[0] == "a"
+    assert not db.conn.in_transaction
 
 
 def test_schema_has_the_product_tables(app):

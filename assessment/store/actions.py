@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..db import utcnow
+from ..db import query_rows, utcnow
 from .clients import NotFound
 
 
@@ -85,7 +85,7 @@ def create_action(
 
 
 def get_action(db: Database, action_id: int) -> Action:
-    rows = list(db.query(_SELECT + " WHERE actions.id = ?", [action_id]))
+    rows = list(query_rows(db, _SELECT + " WHERE actions.id = ?", [action_id]))
     if not rows:
         raise NotFound(action_id)
     return _action(rows[0])
@@ -107,7 +107,8 @@ def client_actions(db: Database, client_id: int) -> list[Action]:
     """Every action on the client, open ones first, then by due date."""
     return [
         _action(row)
-        for row in db.query(
+        for row in query_rows(
+            db,
             _SELECT + " WHERE rounds.client_id = ?"
             " ORDER BY actions.status = 'done', actions.due_date IS NULL, actions.due_date,"
             " actions.id",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..db import utcnow
+from ..db import query_rows, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,8 @@ def entries(db: Database, *, limit: int = 100, offset: int = 0) -> list[Entry]:
             object_id=row["object_id"],
             details=json.loads(row["details"]),
         )
-        for row in db.query(
-            "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset]
+        for row in query_rows(
+            db, "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset]
         )
     ]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..db import utcnow
+from ..db import query_rows, utcnow
 
 
 class NotFound(LookupError):
@@ -96,14 +96,14 @@ def set_archived(db: Database, client_id: int, archived: bool) -> None:
 
 
 def get_client(db: Database, client_id: int) -> Client:
-    rows = list(db.query(_SELECT + " WHERE clients.id = ?", [client_id]))
+    rows = list(query_rows(db, _SELECT + " WHERE clients.id = ?", [client_id]))
     if not rows:
         raise NotFound(client_id)
     return _from_row(rows[0])
 
 
 def find_by_name(db: Database, name: str) -> Client | None:
-    rows = list(db.query(_SELECT + " WHERE clients.name = ? COLLATE NOCASE", [name.strip()]))
+    rows = list(query_rows(db, _SELECT + " WHERE clients.name = ? COLLATE NOCASE", [name.strip()]))
     return _from_row(rows[0]) if rows else None
 
 
@@ -121,4 +121,4 @@ def list_clients(db: Database, *, search: str = "", archived: bool = False) -> l
         )
         params += [pattern, pattern, pattern]
     sql = _SELECT + " WHERE " + " AND ".join(where) + " ORDER BY clients.name COLLATE NOCASE"
-    return [_from_row(row) for row in db.query(sql, params)]
+    return [_from_row(row) for row in query_rows(db, sql, params)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from ..db import utcnow, write_transaction
+from ..db import query_rows, utcnow, write_transaction
 from ..questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire, TextItem
 from ..scoring import Response
 from .rounds import RoundClosed
@@ -218,7 +218,8 @@ def load_draft(db: Database, respondent_id: int) -> Draft:
 
 def submitted_responses(db: Database, round_id: int) -> list[Response]:
     """The round's submitted answers as the scoring engine takes them (N/A as None)."""
-    rows = db.query(
+    rows = query_rows(
+        db,
         "SELECT respondents.id AS respondent_id, respondents.role, answers.*"
         " FROM responses JOIN respondents ON respondents.id = responses.respondent_id"
         " LEFT JOIN answers ON answers.response_id = responses.id"
@@ -242,7 +243,8 @@ def submitted_responses(db: Database, round_id: int) -> list[Response]:
 def round_comments(db: Database, round_id: int) -> list[dict]:
     """Comments of submitted responses: sign, text, and who (for non-anonymous rounds)."""
     return list(
-        db.query(
+        query_rows(
+            db,
             "SELECT comments.sign_id, comments.body, respondents.name, respondents.role"
             " FROM comments JOIN responses ON responses.id = comments.response_id"
             " JOIN respondents ON respondents.id = responses.respondent_id"

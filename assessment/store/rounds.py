@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
-from ..db import utcnow
+from ..db import query_rows, utcnow
 from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
 from .clients import NotFound
 
@@ -138,7 +138,7 @@ def create_round(
 
 
 def get_round(db: Database, round_id: int) -> Round:
-    rows = list(db.query(_ROUND_SELECT + " WHERE rounds.id = ?", [round_id]))
+    rows = list(query_rows(db, _ROUND_SELECT + " WHERE rounds.id = ?", [round_id]))
     if not rows:
         raise NotFound(round_id)
     return _round(rows[0])
@@ -150,13 +150,14 @@ def list_rounds(db: Database, client_id: int) -> list[Round]:
         _ROUND_SELECT
         + " WHERE rounds.client_id = ? ORDER BY rounds.created_at DESC, rounds.id DESC"
     )
-    return [_round(row) for row in db.query(sql, [client_id])]
+    return [_round(row) for row in query_rows(db, sql, [client_id])]
 
 
 def previous_closed_round(db: Database, current: Round) -> Round | None:
     """The client's latest closed round of the same questionnaire id before ``current``."""
     rows = list(
-        db.query(
+        query_rows(
+            db,
             _ROUND_SELECT + " WHERE rounds.client_id = ? AND rounds.questionnaire_id = ?"
             " AND rounds.status = 'closed' AND rounds.id != ?"
             " AND (rounds.created_at < ? OR (rounds.created_at = ? AND rounds.id < ?))"
@@ -273,7 +274,7 @@ def add_respondent(
 
 
 def get_respondent(db: Database, respondent_id: int) -> Respondent:
-    rows = list(db.query(_RESPONDENT_SELECT + " WHERE respondents.id = ?", [respondent_id]))
+    rows = list(query_rows(db, _RESPONDENT_SELECT + " WHERE respondents.id = ?", [respondent_id]))
     if not rows:
         raise NotFound(respondent_id)
     return _respondent(rows[0])
@@ -282,7 +283,7 @@ def get_respondent(db: Database, respondent_id: int) -> Respondent:
 def find_by_token(db: Database, token: str) -> Respondent | None:
     if not token or len(token) > 128:
         return None
-    rows = list(db.query(_RESPONDENT_SELECT + " WHERE respondents.token = ?", [token]))
+    rows = list(query_rows(db, _RESPONDENT_SELECT + " WHERE respondents.token = ?", [token]))
     if not rows or not secrets.compare_digest(rows[0]["token"], token):
         return None
     return _respondent(rows[0])
@@ -290,7 +291,7 @@ def find_by_token(db: Database, token: str) -> Respondent | None:
 
 def list_respondents(db: Database, round_id: int) -> list[Respondent]:
     sql = _RESPONDENT_SELECT + " WHERE respondents.round_id = ? ORDER BY respondents.id"
-    return [_respondent(row) for row in db.query(sql, [round_id])]
+    return [_respondent(row) for row in query_rows(db, sql, [round_id])]
 
 
 def reissue_token(db: Database, respondent_id: int) -> Respondent:
@@ -312,7 +313,8 @@ def remove_respondent(db: Database, respondent_id: int) -> None:
 
 def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]]:
     """The rounds a member takes part in, with their own invitation, newest first."""
-    rows = db.query(
+    rows = query_rows(
+        db,
         _RESPONDENT_SELECT + " WHERE respondents.user_id = ? ORDER BY respondents.id DESC",
         [user_id],
     )
@@ -324,7 +326,8 @@ def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]
 
 def open_rounds(db: Database) -> list[tuple[Round, int, int]]:
     """Every open round with its respondent and submission counts, oldest due first."""
-    rows = db.query(
+    rows = query_rows(
+        db,
         _ROUND_SELECT.replace(
             "SELECT rounds.*,",
             "SELECT rounds.*,"
@@ -334,7 +337,7 @@ def open_rounds(db: Database) -> list[tuple[Round, int, int]]:
             "  WHERE round_id = rounds.id AND responses.status = 'submitted') AS submitted,",
         )
         + " WHERE rounds.status = 'open' AND clients.archived_at IS NULL"
-        " ORDER BY rounds.due_date IS NULL, rounds.due_date, rounds.id"
+        " ORDER BY rounds.due_date IS NULL, rounds.due_date, rounds.id",
     )
     return [(_round(row), row["invited"], row["submitted"]) for row in rows]
 

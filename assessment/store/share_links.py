@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..db import utcnow
+from ..db import query_rows, utcnow
 from .clients import NotFound
 
 DEFAULT_DAYS = 14
@@ -65,7 +65,7 @@ def create_link(
 
 
 def get_link(db: Database, link_id: int) -> ShareLink:
-    rows = list(db.query("SELECT * FROM share_links WHERE id = ?", [link_id]))
+    rows = list(query_rows(db, "SELECT * FROM share_links WHERE id = ?", [link_id]))
     if not rows:
         raise NotFound(link_id)
     return _link(rows[0])
@@ -75,7 +75,7 @@ def find_usable(db: Database, token: str, now: datetime | None = None) -> ShareL
     """The link with this token if it is neither expired nor revoked."""
     if not token or len(token) > 128:
         return None
-    rows = list(db.query("SELECT * FROM share_links WHERE token = ?", [token]))
+    rows = list(query_rows(db, "SELECT * FROM share_links WHERE token = ?", [token]))
     if not rows or not secrets.compare_digest(rows[0]["token"], token):
         return None
     link = _link(rows[0])
@@ -93,7 +93,7 @@ def revoke(db: Database, link_id: int) -> None:
 def round_links(db: Database, round_id: int) -> list[ShareLink]:
     return [
         _link(row)
-        for row in db.query(
-            "SELECT * FROM share_links WHERE round_id = ? ORDER BY id DESC", [round_id]
+        for row in query_rows(
+            db, "SELECT * FROM share_links WHERE round_id = ? ORDER BY id DESC", [round_id]
         )
     ]

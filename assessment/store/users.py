@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import utcnow
+from ..db import query_rows, utcnow
 
 ROLES = ("admin", "lead", "member")
 MIN_PASSWORD_LENGTH = 8
@@ -72,18 +72,18 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
 
 
 def get_user(db: Database, user_id: int) -> User | None:
-    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    rows = list(query_rows(db, "SELECT * FROM users WHERE id = ?", [user_id]))
     return _from_row(rows[0]) if rows else None
 
 
 def find_by_email(db: Database, email: str) -> User | None:
-    rows = list(db.query("SELECT * FROM users WHERE email = ?", [email.strip()]))
+    rows = list(query_rows(db, "SELECT * FROM users WHERE email = ?", [email.strip()]))
     return _from_row(rows[0]) if rows else None
 
 
 def authenticate(db: Database, email: str, password: str) -> User | None:
     """The active user with this email and password, or None (never says which was wrong)."""
-    rows = list(db.query("SELECT * FROM users WHERE email = ?", [email.strip()]))
+    rows = list(query_rows(db, "SELECT * FROM users WHERE email = ?", [email.strip()]))
     if not rows:
         check_password_hash(_DUMMY_HASH, password)
         return None
@@ -137,7 +137,7 @@ def set_language(db: Database, user_id: int, language: str) -> None:
 
 
 def list_users(db: Database) -> list[User]:
-    return [_from_row(row) for row in db.query("SELECT * FROM users ORDER BY email")]
+    return [_from_row(row) for row in query_rows(db, "SELECT * FROM users ORDER BY email")]
 
 
 def update_user(db: Database, user_id: int, *, role: str, active: bool, name: str) -> User:

@@ -1,16 +1,48 @@
-"""Flask's signed-cookie sessions, with the signing serializer made once per key.
+"""Flask's signed-cookie sessions, verified once per cookie and worker.
 
 Flask builds a new ``URLSafeTimedSerializer`` for every request that reads or writes the
-session, and building one signs a test value; on a respondent's form page that was a
-measurable share of the request. The serializer holds nothing but its keys and settings,
-so one per set of keys (the secret key and ``SECRET_KEY_FALLBACKS``) is reused.
+session, and checks the cookie's signature (two HMACs), decodes it and parses its tagged
+JSON every time, although a browser sends the same cookie until the session changes. On
+a respondent's form page that was a tenth of the request. So:
+
+- one serializer per set of keys (the secret key and ``SECRET_KEY_FALLBACKS``), since it
+  holds nothing but its keys and settings;
+- the content of each cookie whose signature checked out, with the time it was signed,
+  kept per serializer in a bounded cache. A cookie found there is as good as verified
+  again: only a cookie that passed the check ever gets in, and the age limit is checked
+  on every request as itsdangerous would (older than the session lifetime, or signed in
+  the future, and it is no session). Only sessions of plain values (text, numbers,
+  booleans) are kept, because Flask hands out the session's values themselves and a view
+  may change a list in place (``flash`` does).
 """
 
 from __future__ import annotations
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+import copy
+import time
+from functools import lru_cache
+from typing import NamedTuple
+
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+VERIFIED_COOKIES = 4096  # per worker; an entry is a cookie of about 150 bytes and its data
+_PLAIN = (str, int, float, bool, type(None))
+
+
+class _Verified(NamedTuple):
+    data: dict
+    signed_at: int  # seconds since the epoch
+    plain: bool  # every value immutable: the dict may be shared
+
+
+@lru_cache(maxsize=VERIFIED_COOKIES)
+def _verified(serializer: URLSafeTimedSerializer, cookie: str) -> _Verified:
+    """The cookie's content if its signature is good (else BadSignature, not cached)."""
+    data, signed_at = serializer.loads(cookie, return_timestamp=True)
+    plain = isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values())
+    return _Verified(data, int(signed_at.timestamp()), plain)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -24,3 +56,20 @@ class SessionInterface(SecureCookieSessionInterface):
             serializer = super().get_signing_serializer(app)
             self._serializers = {keys: serializer}  # a changed key replaces the old one
         return serializer
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        try:
+            known = _verified(serializer, cookie)
+        except BadSignature:
+            return self.session_class()
+        age = int(time.time()) - known.signed_at  # whole seconds, as itsdangerous counts
+        if age > int(app.permanent_session_lifetime.total_seconds()) or age < 0:  # expired
+            return self.session_class()
+        data = known.data if known.plain else copy.deepcopy(known.data)
+        return self.session_class(data)  # a new dict: the cached one is never changed

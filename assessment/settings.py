@@ -29,6 +29,8 @@ def defaults(instance_path: str) -> dict:
         "DEFAULT_LANGUAGE": "en",
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
+        # CSRF tokens live as long as the session: a respondent may take an afternoon over
+        # a form, and a token that expired meanwhile would refuse all their answers.
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

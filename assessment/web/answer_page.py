@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app, render_template
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from ..store.responses import Draft
 from ..store.rounds import Respondent, Round
 from .answer_form import AnswerForm, form_data_from_draft, number_text
+from .csrf_tokens import csrf_token
 from .i18n import language_next
 from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages
 
@@ -44,7 +44,7 @@ def render_compiled(
     """The page (UTF-8) of a respondent who is not logged in, opening their form."""
     page = _compiled_page(form_class, respondent, current, draft.status, lang)
     values = {
-        "csrf": generate_csrf(),
+        "csrf": csrf_token(),
         "next": escape(language_next()),
         "flashes": flash_messages(),
         "name": escape(respondent.name),

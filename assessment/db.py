@@ -10,6 +10,7 @@ lock; the file uses WAL so readers never block the writer.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import threading
@@ -345,6 +346,49 @@ def _login_failures(database: Database) -> None:
     )
     database.execute("CREATE INDEX login_failures_email ON login_failures(email, created_at)")
     database.execute("CREATE INDEX login_failures_ip ON login_failures(ip, created_at)")
+
+
+@migrations(name="0004_questionnaire_snapshots")
+def _questionnaire_snapshots(database: Database) -> None:
+    """Each distinct questionnaire snapshot stored once, named by its SHA-256.
+
+    Every round used to carry the whole questionnaire it was created with (some 20 KB):
+    most of a large database, the same text thousands of times, and read with every
+    round. Rounds now name their snapshot by digest. The hash is computed here rather
+    than with the store's helper so that this migration never changes; rounds are read
+    one at a time so that a large database is not loaded into memory. SQLite keeps the
+    freed pages for reuse; ``VACUUM`` gives them back (docs/operations.md).
+    """
+    database.execute(
+        """
+        CREATE TABLE questionnaire_snapshots (
+            digest TEXT PRIMARY KEY,
+            snapshot TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN questionnaire_digest TEXT"
+        " REFERENCES questionnaire_snapshots(digest)"
+    )
+    now = utcnow()
+    ids = [row[0] for row in database.execute("SELECT id FROM rounds ORDER BY id")]
+    for round_id in ids:
+        (text,) = database.execute(
+            "SELECT questionnaire_snapshot FROM rounds WHERE id = ?", [round_id]
+        ).fetchone()
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        database.execute(
+            "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+            [digest, text, now, now],
+        )
+        database.execute(
+            "UPDATE rounds SET questionnaire_digest = ? WHERE id = ?", [digest, round_id]
+        )
+    database.execute("ALTER TABLE rounds DROP COLUMN questionnaire_snapshot")
 
 
 @click.command("init-db")

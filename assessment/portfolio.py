@@ -11,13 +11,13 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
 
 from sqlite_utils import Database
 
 from .db import query_rows
-from .questionnaire import Questionnaire, questionnaire_from_snapshot
+from .questionnaire import Questionnaire
 from .scoring import Trend, trend_between
+from .store.rounds import questionnaire_of, snapshot_text
 
 REVIEW_EVERY_DAYS = 92  # a quarterly review is due about three months after the last round
 
@@ -92,8 +92,8 @@ overdue AS (
 )
 SELECT clients.id, clients.name, clients.industry, clients.lead_id,
        COALESCE(NULLIF(users.name, ''), users.email) AS lead_name,
-       closed.id AS round_id, closed.period, closed.questionnaire_id,
-       closed.questionnaire_version, round_summaries.summary AS result_summary,
+       closed.id AS round_id, closed.period, closed.questionnaire_digest,
+       round_summaries.summary AS result_summary,
        latest.last_round_at, latest.open_round_id,
        COALESCE(overdue.overdue_actions, 0) AS overdue_actions
 FROM latest
@@ -106,16 +106,8 @@ LEFT JOIN overdue ON overdue.client_id = clients.id
 
 
 def _questionnaire_loader(db: Database):
-    @cache
-    def load(questionnaire_id: str, version: int) -> Questionnaire:
-        snapshot = db.execute(
-            "SELECT questionnaire_snapshot FROM rounds"
-            " WHERE questionnaire_id = ? AND questionnaire_version = ? LIMIT 1",
-            [questionnaire_id, version],
-        ).fetchone()[0]
-        return questionnaire_from_snapshot(json.loads(snapshot))
-
-    return load
+    """The questionnaire of a snapshot digest (both steps are cached per process)."""
+    return lambda digest: questionnaire_of(snapshot_text(db, digest))
 
 
 def _row(row: dict, load) -> ClientRow:
@@ -123,7 +115,7 @@ def _row(row: dict, load) -> ClientRow:
     escalations = 0
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
     if row["result_summary"]:
-        q = load(row["questionnaire_id"], row["questionnaire_version"])
+        q = load(row["questionnaire_digest"])
         summary = json.loads(row["result_summary"])
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
         if index is not None and summary["trend"] is not None:
@@ -176,8 +168,11 @@ def portfolio(
     rows = [_row(row, load) for row in query_rows(db, _SQL, {"today": today.isoformat()})]
     industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
     leads = sorted({(r.lead_id, r.lead_name) for r in rows if r.lead_id}, key=lambda x: x[1])
-    used = Counter((r.questionnaire.id, r.questionnaire.version) for r in rows if r.questionnaire)
-    main = load(*used.most_common(1)[0][0]) if used else None
+    used = Counter(r.questionnaire_key for r in rows if r.questionnaire)
+    main = None
+    if used:
+        key = used.most_common(1)[0][0]
+        main = next(r.questionnaire for r in rows if r.questionnaire_key == key)
     if lead_id:
         rows = [r for r in rows if r.lead_id == lead_id]
     if band_id:

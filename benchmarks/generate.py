@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/generate.py --clients 500 -o /tmp/bench-500.sqlite3
 
 Rows go in through bulk SQL (the store's one-save-at-a-time path would take hours for a
-million answers) but follow the app's schema exactly: rounds carry the questionnaire
-snapshot, closed rounds their stored result, computed by the real scoring engine.
+million answers) but follow the app's schema exactly: rounds name the questionnaire
+snapshot (stored once, as the store does), closed rounds carry their stored result,
+computed by the real scoring engine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from assessment.questionnaire import load_questionnaire  # noqa: E402
 from assessment.results import RoundOutcome, summary  # noqa: E402
 from assessment.scoring import Response, score_round  # noqa: E402
 from assessment.store.responses import NA, _columns  # noqa: E402
+from assessment.store.rounds import store_snapshot  # noqa: E402
 
 ROUNDS = 8
 RESPONDENTS = 8
@@ -50,7 +52,7 @@ def generate(path: Path, clients: int, seed: int = 7) -> None:
     db = connect(str(path))
     migrate(db)
     q = load_questionnaire(ROOT / "questions" / "six-signs.toml")
-    snapshot = json.dumps(q.snapshot(), ensure_ascii=False, sort_keys=True)
+    digest = store_snapshot(db, q)
     rng = random.Random(seed)
     now = datetime(2026, 11, 1, tzinfo=UTC)
     stamp = now.isoformat(timespec="seconds")
@@ -77,7 +79,7 @@ def generate(path: Path, clients: int, seed: int = 7) -> None:
             last = n == ROUNDS - 1 and c % 5 == 0  # every fifth client has an open round
             cur = conn.execute(
                 "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
-                " questionnaire_version, questionnaire_snapshot, anonymous, status,"
+                " questionnaire_version, questionnaire_digest, anonymous, status,"
                 " closed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 [
                     client_id,
@@ -85,7 +87,7 @@ def generate(path: Path, clients: int, seed: int = 7) -> None:
                     f"{opened.year}-Q{(opened.month - 1) // 3 + 1}-{n}",
                     q.id,
                     q.version,
-                    snapshot,
+                    digest,
                     "open" if last else "closed",
                     None if last else (opened + timedelta(days=10)).isoformat(),
                     opened.isoformat(),

@@ -140,8 +140,8 @@ def test_foreign_keys_are_enforced(app):
         try:
             db.execute(
                 "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
-                " questionnaire_version, questionnaire_snapshot, created_at, updated_at)"
-                " VALUES (999, 'kickoff', '2026-Q4', 'q', 1, '{}', 'now', 'now')"
+                " questionnaire_version, created_at, updated_at)"
+                " VALUES (999, 'kickoff', '2026-Q4', 'q', 1, 'now', 'now')"
             )
         except sqlite3.IntegrityError as exc:
             assert "FOREIGN KEY" in str(exc)
@@ -177,6 +177,31 @@ def test_older_schema_is_migrated_forward_on_start(tmp_path):
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "x"}, instance_path=str(tmp_path))
     with app.app_context():
         assert migrations.pending(get_db()) == []
+
+
+def test_snapshots_move_out_of_rounds_once_each(tmp_path):
+    """0004: rounds kept a whole snapshot each; after it they name a shared one."""
+    import hashlib
+
+    db = connect(str(tmp_path / "old.sqlite3"))
+    migrations.apply(db, stop_before="0004_questionnaire_snapshots")
+    db.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('A', 'now', 'now')")
+    texts = ['{"id": "six-signs", "v": 1}', '{"id": "six-signs", "v": 1}', '{"是": "二"}']
+    for number, text in enumerate(texts):
+        db.execute(
+            "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
+            " questionnaire_version, questionnaire_snapshot, created_at, updated_at)"
+            " VALUES (1, 'quarterly', ?, 'six-signs', 1, ?, 'now', 'now')",
+            [f"P{number}", text],
+        )
+    migrate(db)
+    assert "questionnaire_snapshot" not in db["rounds"].columns_dict
+    stored = dict(db.execute("SELECT digest, snapshot FROM questionnaire_snapshots"))
+    assert sorted(stored.values()) == sorted(set(texts))
+    named = [row[0] for row in db.execute("SELECT questionnaire_digest FROM rounds ORDER BY id")]
+    assert [stored[digest] for digest in named] == texts
+    assert all(d == hashlib.sha256(stored[d].encode()).hexdigest() for d in named)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
 def test_init_db_command(runner, app):

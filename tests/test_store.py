@@ -21,6 +21,44 @@ def _likert_ids(questionnaire, kind="quarterly"):
     return [i.id for i in questionnaire.items() if i.type == "likert" and i.applies(kind)]
 
 
+def test_rounds_of_one_questionnaire_share_one_stored_snapshot(db, questionnaires):
+    q = questionnaires["six-signs"]
+    client = clients.create_client(db, name="Acme")
+    first, second = (
+        rounds.create_round(db, client_id=client.id, kind=kind, period="2026-Q4", questionnaire=q)
+        for kind in ("kickoff", "quarterly")
+    )
+    assert first.questionnaire_digest == second.questionnaire_digest
+    assert db.execute("SELECT COUNT(*) FROM questionnaire_snapshots").fetchone()[0] == 1
+    changed = q.model_copy(update={"version": q.version + 1})
+    third = rounds.create_round(
+        db, client_id=client.id, kind="quarterly", period="2027-Q1", questionnaire=changed
+    )
+    assert third.questionnaire_digest != first.questionnaire_digest
+    assert third.questionnaire.version == q.version + 1 and first.questionnaire == q
+    assert db.execute("SELECT COUNT(*) FROM questionnaire_snapshots").fetchone()[0] == 2
+
+
+def test_a_snapshot_text_is_read_from_the_database_once(db, questionnaires):
+    client = clients.create_client(db, name="Acme")
+    created = rounds.create_round(
+        db,
+        client_id=client.id,
+        kind="kickoff",
+        period="2026-Q4",
+        questionnaire=questionnaires["six-signs"],
+    )
+    rounds._snapshots.clear()
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    texts = [rounds.get_round(db, created.id).snapshot for _ in range(3)]
+    db.conn.set_trace_callback(None)
+    assert texts[0] is texts[1] is texts[2]
+    assert sum("FROM questionnaire_snapshots" in s for s in statements) == 1
+    with pytest.raises(clients.NotFound):
+        rounds.snapshot_text(db, "0" * 64)
+
+
 def test_clients_create_edit_search_archive(db):
     acme = clients.create_client(db, name="  Acme Corp ", industry="Retail", notes="n")
     clients.create_client(db, name="Blue 100% Labs", industry="Biotech")
@@ -59,7 +97,10 @@ def test_round_pins_a_snapshot_of_its_questionnaire(db, questionnaires):
     created = rounds.create_round(
         db, client_id=client.id, kind="kickoff", period="2026-Q4", questionnaire=q
     )
-    stored = db.execute("SELECT questionnaire_snapshot FROM rounds").fetchone()[0]
+    stored = db.execute(
+        "SELECT snapshot FROM questionnaire_snapshots"
+        " JOIN rounds ON rounds.questionnaire_digest = questionnaire_snapshots.digest"
+    ).fetchone()[0]
     assert questionnaire_from_snapshot(json.loads(stored)) == q
     assert created.questionnaire == q
     assert (created.questionnaire_id, created.questionnaire_version) == (q.id, q.version)

@@ -1,13 +1,17 @@
 """Rounds (one assessment of one client) and their respondents.
 
-A round pins its questionnaire at creation: the whole questionnaire is stored with it as
-a snapshot, so its results stay reproducible after the file in ``questions/`` changes.
+A round pins its questionnaire at creation: the whole questionnaire is stored as a
+snapshot, so its results stay reproducible after the file in ``questions/`` changes.
+Snapshots are stored once each in ``questionnaire_snapshots``, named by the SHA-256 of
+their text; rounds of the same questionnaire share one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -41,6 +45,46 @@ def questionnaire_of(snapshot: str) -> Questionnaire:
     return questionnaire_from_snapshot(json.loads(snapshot))
 
 
+def snapshot_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+SNAPSHOT_CACHE = 64  # snapshot texts per process, about 20 KB each
+_snapshots: dict[str, str] = {}
+_snapshots_lock = threading.Lock()
+
+
+def snapshot_text(db: Database, digest: str) -> str:
+    """The snapshot named ``digest``, read once per process: a digest names one text for
+    good, whichever database it is in, so the text may be kept. Handing out the same
+    string each time also spares ``questionnaire_of`` hashing 20 KB per call."""
+    text = _snapshots.get(digest)
+    if text is None:
+        row = db.execute(
+            "SELECT snapshot FROM questionnaire_snapshots WHERE digest = ?", [digest]
+        ).fetchone()
+        if row is None:
+            raise NotFound(digest)
+        with _snapshots_lock:
+            if len(_snapshots) >= SNAPSHOT_CACHE:
+                del _snapshots[next(iter(_snapshots))]  # the oldest
+            text = _snapshots.setdefault(digest, row[0])
+    return text
+
+
+def store_snapshot(db: Database, questionnaire: Questionnaire) -> str:
+    """Store the questionnaire's snapshot unless it is there already; its digest."""
+    text = json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True)
+    digest = snapshot_digest(text)
+    now = utcnow()
+    db.execute(
+        "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+        [digest, text, now, now],
+    )
+    return digest
+
+
 @dataclass(frozen=True, slots=True)
 class Round:
     id: int
@@ -55,6 +99,7 @@ class Round:
     status: str
     closed_at: str | None
     created_at: str
+    questionnaire_digest: str
     snapshot: str
     results: str | None
 
@@ -73,7 +118,7 @@ _ROUND_SELECT = """
 """
 
 
-def _round(row: dict) -> Round:
+def _round(db: Database, row: dict) -> Round:
     return Round(
         id=row["id"],
         client_id=row["client_id"],
@@ -87,7 +132,8 @@ def _round(row: dict) -> Round:
         status=row["status"],
         closed_at=row["closed_at"],
         created_at=row["created_at"],
-        snapshot=row["questionnaire_snapshot"],
+        questionnaire_digest=row["questionnaire_digest"],
+        snapshot=snapshot_text(db, row["questionnaire_digest"]),
         results=row["results"],
     )
 
@@ -116,24 +162,25 @@ def create_round(
     if existing:
         raise DuplicateRound(f"{period} ({kind})")
     now = utcnow()
-    cursor = db.execute(
-        "INSERT INTO rounds (client_id, kind, period, questionnaire_id, questionnaire_version,"
-        " questionnaire_snapshot, due_date, anonymous, created_by, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            client_id,
-            kind,
-            period.strip(),
-            questionnaire.id,
-            questionnaire.version,
-            json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True),
-            due_date,
-            int(anonymous),
-            created_by,
-            now,
-            now,
-        ],
-    )
+    with db.atomic():  # the snapshot and the round that names it, or neither
+        cursor = db.execute(
+            "INSERT INTO rounds (client_id, kind, period, questionnaire_id, questionnaire_version,"
+            " questionnaire_digest, due_date, anonymous, created_by, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                client_id,
+                kind,
+                period.strip(),
+                questionnaire.id,
+                questionnaire.version,
+                store_snapshot(db, questionnaire),
+                due_date,
+                int(anonymous),
+                created_by,
+                now,
+                now,
+            ],
+        )
     return get_round(db, cursor.lastrowid)
 
 
@@ -141,7 +188,7 @@ def get_round(db: Database, round_id: int) -> Round:
     rows = list(query_rows(db, _ROUND_SELECT + " WHERE rounds.id = ?", [round_id]))
     if not rows:
         raise NotFound(round_id)
-    return _round(rows[0])
+    return _round(db, rows[0])
 
 
 def list_rounds(db: Database, client_id: int) -> list[Round]:
@@ -150,7 +197,7 @@ def list_rounds(db: Database, client_id: int) -> list[Round]:
         _ROUND_SELECT
         + " WHERE rounds.client_id = ? ORDER BY rounds.created_at DESC, rounds.id DESC"
     )
-    return [_round(row) for row in query_rows(db, sql, [client_id])]
+    return [_round(db, row) for row in query_rows(db, sql, [client_id])]
 
 
 def previous_closed_round(db: Database, current: Round) -> Round | None:
@@ -172,7 +219,7 @@ def previous_closed_round(db: Database, current: Round) -> Round | None:
             ],
         )
     )
-    return _round(rows[0]) if rows else None
+    return _round(db, rows[0]) if rows else None
 
 
 def set_status(
@@ -339,7 +386,7 @@ def open_rounds(db: Database) -> list[tuple[Round, int, int]]:
         + " WHERE rounds.status = 'open' AND clients.archived_at IS NULL"
         " ORDER BY rounds.due_date IS NULL, rounds.due_date, rounds.id",
     )
-    return [(_round(row), row["invited"], row["submitted"]) for row in rows]
+    return [(_round(db, row), row["invited"], row["submitted"]) for row in rows]
 
 
 def set_timestamps(

@@ -1,6 +1,7 @@
 """Deny by default: every route needs a login unless it is marked public."""
 
 import pytest
+from conftest import PASSWORD, csrf_token
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -56,3 +57,37 @@ def test_static_files_and_bootstrap_assets_are_public(client):
     asset = response.data.split(b'href="')[1].split(b'"')[0].decode()
     assert asset.startswith("/"), "Bootstrap must be served locally, not from a CDN"
     assert client.get(asset).status_code == 200
+
+
+def test_flask_login_finds_users_only_through_the_session_or_the_remember_cookie(app):
+    """``access.logged_in`` answers "anonymous" without Flask-Login when neither is there;
+    a request or header loader would be a third way in, and must change it first."""
+    assert app.login_manager._request_callback is None
+    assert app.login_manager._header_callback is None
+
+
+def test_a_remember_me_cookie_alone_still_logs_in_on_a_respondent_link(app, client, make_round):
+    from assessment.web.access import logged_in
+
+    _round_id, tokens = make_round(respondents=1)
+    client.post(
+        "/login",
+        data={
+            "email": "lead@example.com",
+            "password": PASSWORD,
+            "remember": "y",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie("session")  # the browser was closed: only the remember cookie
+    remember = client.get_cookie("remember_token").value
+    with app.test_request_context("/", headers={"Cookie": f"remember_token={remember}"}):
+        assert logged_in() is True
+    with app.test_request_context("/"):
+        assert logged_in() is False  # no session, no cookie: anonymous, Flask-Login unasked
+
+    page = client.get(f"/r/{tokens[0]}").get_data(as_text=True)
+    assert "/logout" in page  # rendered for the logged-in lead
+    stranger = app.test_client().get(f"/r/{tokens[0]}").get_data(as_text=True)
+    assert "/logout" not in stranger  # and not compiled into the respondents' page

@@ -6,11 +6,10 @@ from functools import lru_cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from ..db import get_db
 from ..store import responses, rounds
-from .access import public
+from .access import logged_in, public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
 from .answer_page import render_compiled, render_live
 from .i18n import current_language
@@ -52,7 +51,7 @@ def answer(token: str):
         )
 
     if request.method == "GET":
-        if not current_user.is_authenticated:
+        if not logged_in():
             return render_compiled(Form, respondent, current, draft, lang)
         form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
         return render_live(form, respondent, current, draft)

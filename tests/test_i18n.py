@@ -1,3 +1,4 @@
+import pytest
 from conftest import csrf_token
 
 
@@ -79,3 +80,20 @@ def test_every_message_is_translated():
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == []
     assert fuzzy == []
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+        ("en-GB,en;q=0.9", "en"),
+        ("de-DE,de;q=0.9,zh-CN;q=0.5", "zh-CN"),
+        ("fr", None),
+        ("", None),
+        ("zh-cn", "zh-CN"),
+    ],
+)
+def test_browser_language_picks_the_best_supported_one(header, expected):
+    from assessment.web.i18n import browser_language
+
+    assert browser_language(header, ("en", "zh-CN")) == expected

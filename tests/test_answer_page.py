@@ -36,9 +36,13 @@ def _drafts(q, items):
     likert = [i for i in items if i.type == "likert"]
     numbers = [i for i in items if i.type == "number"]
     text = [i for i in items if i.type == "text"]
+    choices = [i for i in items if i.type == "choice"]
     full = {i.id: 1 + n % 5 for n, i in enumerate(likert)}
+    full.update({i.id: i.options[-1].id for i in choices})
     partial = {likert[0].id: 4, likert[1].id: NA, numbers[0].id: 1234567}
-    fractional = {numbers[0].id: 12.5}
+    partial.update({i.id: NA for i in choices[:1] if i.allow_na})
+    partial["no-such-item"] = 3  # from a questionnaire the round no longer has
+    fractional = {numbers[0].id: 12.5, likert[2].id: 2.5, likert[3].id: 9}  # odd, but shown
     fractional.update({i.id: NA for i in numbers[1:] if i.allow_na})
     if text:
         partial[text[0].id] = HOSTILE

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from flask import current_app, render_template
 from markupsafe import escape
 
-from ..store.responses import Draft
+from ..questionnaire import ChoiceItem, Item, LikertItem, NumberItem, Questionnaire, TextItem
+from ..store.responses import NA, Draft
 from ..store.rounds import Respondent, Round
 from .answer_form import AnswerForm, form_data_from_draft, number_text
 from .csrf_tokens import csrf_token
@@ -49,40 +50,100 @@ def render_compiled(
         "flashes": flash_messages(),
         "name": escape(respondent.name),
     }
-    data = form_data_from_draft(current.questionnaire, current.kind, draft)
-    values.update(page.answer_values(data))
+    values.update(page.draft_values(draft))
     return page.html.fill(values)
 
 
 @dataclass(frozen=True)
 class _AnswerPage:
+    """A compiled answer page, with where each saved answer goes in it.
+
+    ``constant`` gives the slot values of an answer whose rendering does not depend on
+    anything but itself (a radio button's choice, "not applicable"); ``variable`` the slot
+    of a number or a text, whose value is escaped per request. Both tables are derived
+    by putting a draft of each such answer through ``form_data_from_draft`` and the
+    page's slots, the way the live page fills its form, so the two cannot disagree; per
+    request an answer then costs one lookup instead of two conversions.
+    """
+
     html: CompiledPage
-    kinds: dict[str, str]  # form field name → "checked", "value" or "text"
+    constant: dict[tuple[str, object], dict[str, str]]  # (item id, saved value) → values
+    variable: dict[str, tuple[str, str]]  # item id → (slot key, "value" or "text")
+    comments: dict[str, str]  # sign id → slot key
 
     @classmethod
-    def of(cls, html: CompiledPage) -> _AnswerPage:
-        """The kind of slot each field has, as the macros in ``respond/_fields.html``
-        write them: ("checked", name, value), ("value", name) or ("text", name)."""
-        kinds = {}
-        for key in html.keys:
-            kind, _sep, rest = key.partition(SEPARATOR)
-            if kind in ("checked", "value", "text"):
-                kinds[rest.partition(SEPARATOR)[0]] = kind
-        return cls(html, kinds)
+    def of(cls, html: CompiledPage, questionnaire: Questionnaire, kind: str) -> _AnswerPage:
+        kinds = _slot_kinds(html)
 
-    def answer_values(self, data: dict) -> dict[str, str]:
-        """Slot values for the form data of a draft (``form_data_from_draft``)."""
+        def values_of(answers: dict, comments: dict | None = None) -> dict[str, str]:
+            draft = Draft(answers=answers, comments=comments or {})
+            return _slot_values(kinds, form_data_from_draft(questionnaire, kind, draft))
+
+        constant: dict[tuple[str, object], dict[str, str]] = {}
+        variable: dict[str, tuple[str, str]] = {}
+        for item in questionnaire.items():
+            for value in _choices(questionnaire, item):
+                if found := values_of({item.id: value}):
+                    constant[item.id, value] = found
+            if isinstance(item, NumberItem | TextItem):
+                for key in values_of({item.id: 1 if isinstance(item, NumberItem) else "x"}):
+                    variable[item.id] = (key, key.partition(SEPARATOR)[0])
+        comments = {
+            sign.id: key for sign in questionnaire.signs for key in values_of({}, {sign.id: "x"})
+        }
+        return cls(html, constant, variable, comments)
+
+    def draft_values(self, draft: Draft) -> dict[str, str]:
+        """Slot values showing a saved draft's answers and comments."""
         values: dict[str, str] = {}
-        kinds, sep = self.kinds, SEPARATOR  # keys as slot_key() makes them, spelled out
-        for name, value in data.items():
-            kind = kinds.get(name)
-            if kind == "checked":  # a radio button, or an N/A checkbox (True)
-                values[f"checked{sep}{name}{sep}{'y' if value is True else value}"] = " checked"
-            elif kind == "value":
-                values[f"value{sep}{name}"] = escape(number_text(value))
-            elif kind == "text":
-                values[f"text{sep}{name}"] = escape(value or "")
+        constant, variable = self.constant, self.variable
+        for item_id, value in draft.answers.items():
+            fixed = constant.get((item_id, value))
+            if fixed is not None:
+                values.update(fixed)
+            elif (slot := variable.get(item_id)) is not None:
+                key, kind = slot
+                values[key] = escape(number_text(value) if kind == "value" else value)
+        for sign_id, text in draft.comments.items():
+            if (key := self.comments.get(sign_id)) is not None:
+                values[key] = escape(text)
         return values
+
+
+def _choices(questionnaire: Questionnaire, item: Item) -> list:
+    """The saved values an item's answer can take that render the same every time."""
+    if isinstance(item, LikertItem):
+        return [*range(1, len(questionnaire.scale.likert) + 1), NA]
+    if isinstance(item, ChoiceItem):
+        return [*(option.id for option in item.options), NA]
+    return [NA]
+
+
+def _slot_kinds(html: CompiledPage) -> dict[str, str]:
+    """The kind of slot each form field has, as the macros in ``respond/_fields.html``
+    write them: ("checked", name, value), ("value", name) or ("text", name)."""
+    kinds = {}
+    for key in html.keys:
+        kind, _sep, rest = key.partition(SEPARATOR)
+        if kind in ("checked", "value", "text"):
+            kinds[rest.partition(SEPARATOR)[0]] = kind
+    return kinds
+
+
+def _slot_values(kinds: dict[str, str], data: dict) -> dict[str, str]:
+    """Slot values for form data (``form_data_from_draft``), keys as slot_key() makes
+    them, spelled out."""
+    values: dict[str, str] = {}
+    sep = SEPARATOR
+    for name, value in data.items():
+        kind = kinds.get(name)
+        if kind == "checked":  # a radio button, or an N/A checkbox (True)
+            values[f"checked{sep}{name}{sep}{'y' if value is True else value}"] = " checked"
+        elif kind == "value":
+            values[f"value{sep}{name}"] = escape(number_text(value))
+        elif kind == "text":
+            values[f"text{sep}{name}"] = escape(value or "")
+    return values
 
 
 class _PageCache:
@@ -129,7 +190,9 @@ def _compiled_page(
                 respondent=replace(respondent, name=""),
                 round=current,
                 draft=Draft(status=status),
-            )
+            ),
+            current.questionnaire,
+            current.kind,
         )
 
     return cache.get((current, lang, status), make)

@@ -77,6 +77,28 @@ def write_transaction(database: Database) -> Iterator[Database]:
     database.conn.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def read_transaction(database: Database) -> Iterator[Database]:
+    """Several reads that see the database as of one moment.
+
+    Outside a transaction every SELECT is a transaction of its own: another process may
+    commit between two of them (a round closed between reading the respondent and the
+    round), and SQLite takes and releases its WAL read lock for each. Inside a
+    transaction already, this adds nothing. Not for writes: ``write_transaction``
+    takes the write lock, and cannot begin inside this one.
+    """
+    if database.conn.in_transaction:
+        yield database
+        return
+    database.conn.execute("BEGIN")
+    try:
+        yield database
+    except BaseException:
+        database.conn.rollback()
+        raise
+    database.conn.commit()
+
+
 class ConnectionKeeper:
     """One open connection per thread and process for an app's database.
 

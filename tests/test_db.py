@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from assessment.db import connect, get_db, migrate, migrations, query_rows
+from assessment.db import connect, get_db, migrate, migrations, query_rows, read_transaction
 
 EXPECTED_TABLES = {
     "users",
@@ -109,6 +109,31 @@ def test_query_rows_refuses_duplicate_columns_and_statements_without_rows(tmp_pa
     with pytest.raises(ValueError, match="returns rows"):
         query_rows(db, "UPDATE t SET name = 'b'")
     assert db.execute("SELECT name FROM t").fetchone()[0] == "a"
+    assert not db.conn.in_transaction
+
+
+def test_a_read_transaction_sees_one_moment(tmp_path):
+    path = str(tmp_path / "r.sqlite3")
+    reader, writer = connect(path), connect(path)
+    reader.enable_wal()
+    reader.execute("CREATE TABLE t (n INTEGER)")
+    reader.execute("INSERT INTO t VALUES (1)")
+    with read_transaction(reader):
+        assert reader.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
+        writer.execute("INSERT INTO t VALUES (2)")  # another process commits meanwhile
+        assert reader.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
+        with read_transaction(reader):  # nested: part of the same one
+            assert reader.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
+        assert reader.conn.in_transaction
+    assert not reader.conn.in_transaction
+    assert reader.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 2
+
+
+def test_a_read_transaction_ends_when_its_block_fails(tmp_path):
+    db = connect(str(tmp_path / "r.sqlite3"))
+    with pytest.raises(LookupError), read_transaction(db):
+        db.execute("SELECT 1").fetchone()
+        raise LookupError
     assert not db.conn.in_transaction
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..db import get_db
+from ..db import get_db, read_transaction
 from ..store import responses, rounds
 from .access import logged_in, public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
@@ -35,12 +35,13 @@ def _respondent_or_404(token: str) -> rounds.Respondent:
 @public
 def answer(token: str):
     db = get_db()
-    respondent = _respondent_or_404(token)
-    current = rounds.get_round(db, respondent.round_id)
+    with read_transaction(db):  # the respondent, round and draft as of one moment
+        respondent = _respondent_or_404(token)
+        current = rounds.get_round(db, respondent.round_id)
+        draft = responses.load_draft(db, respondent.id)
     questionnaire = current.questionnaire
     lang = current_language()
     Form = _form_class(current.snapshot, current.kind, lang)
-    draft = responses.load_draft(db, respondent.id)
 
     if not current.is_open:
         return (

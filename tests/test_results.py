@@ -165,3 +165,27 @@ def test_members_cannot_see_results(client, auth, make_round, path):
     created, _ = make_round()
     auth.login("member")
     assert client.get(path.format(id=created.id)).status_code == 403
+
+
+def test_pages_with_several_forms_repeat_no_id(app, client, auth, demo):
+    """Each POST form carries its own CSRF field; none may bring an id="csrf_token"."""
+    import re
+    from collections import Counter
+
+    auth.login("lead")
+    with app.app_context():
+        db = get_db()
+        paths = []
+        for found in clients.list_clients(db):
+            paths.append(f"/clients/{found.id}")
+            for each in rounds.list_rounds(db, found.id):
+                paths.append(f"/rounds/{each.id}")
+                if each.status == "closed":
+                    paths.append(f"/rounds/{each.id}/results")
+    forms = 0
+    for path in paths:
+        page = client.get(path).get_data(as_text=True)
+        forms += page.count('name="csrf_token"')
+        repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', page)).items() if n > 1]
+        assert not repeated, f"{path}: {repeated}"
+    assert forms > 2 * len(paths)  # the pages checked do carry several forms each

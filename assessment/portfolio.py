@@ -105,17 +105,12 @@ LEFT JOIN overdue ON overdue.client_id = clients.id
 """
 
 
-def _questionnaire_loader(db: Database):
-    """The questionnaire of a snapshot digest (both steps are cached per process)."""
-    return lambda digest: questionnaire_of(snapshot_text(db, digest))
-
-
-def _row(row: dict, load) -> ClientRow:
+def _row(db: Database, row: dict) -> ClientRow:
     q = index = band_id = trend = worst = None
     escalations = 0
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
     if row["result_summary"]:
-        q = load(row["questionnaire_digest"])
+        q = questionnaire_of(snapshot_text(db, row["questionnaire_digest"]))  # both cached
         summary = json.loads(row["result_summary"])
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
         if index is not None and summary["trend"] is not None:
@@ -164,8 +159,7 @@ def portfolio(
 ) -> Portfolio:
     """Every active client with its latest closed result, sorted by risk, then filtered."""
     today = today or date.today()
-    load = _questionnaire_loader(db)
-    rows = [_row(row, load) for row in query_rows(db, _SQL, {"today": today.isoformat()})]
+    rows = [_row(db, row) for row in query_rows(db, _SQL, {"today": today.isoformat()})]
     industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
     leads = sorted({(r.lead_id, r.lead_name) for r in rows if r.lead_id}, key=lambda x: x[1])
     used = Counter(r.questionnaire_key for r in rows if r.questionnaire)

@@ -45,10 +45,6 @@ def questionnaire_of(snapshot: str) -> Questionnaire:
     return questionnaire_from_snapshot(json.loads(snapshot))
 
 
-def snapshot_digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 SNAPSHOT_CACHE = 64  # snapshot texts per process, about 20 KB each
 _snapshots: dict[str, str] = {}
 _snapshots_lock = threading.Lock()
@@ -75,7 +71,7 @@ def snapshot_text(db: Database, digest: str) -> str:
 def store_snapshot(db: Database, questionnaire: Questionnaire) -> str:
     """Store the questionnaire's snapshot unless it is there already; its digest."""
     text = json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True)
-    digest = snapshot_digest(text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
     now = utcnow()
     db.execute(
         "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 group=${1:-test}
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-liberation2)
 if [ "$group" = "test" ]; then
   packages+=(poppler-utils chromium)
 fi

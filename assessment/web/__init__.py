@@ -16,6 +16,7 @@ from . import (
     errors,
     i18n,
     labels,
+    limits,
     main,
     portfolio,
     respond,
@@ -35,6 +36,8 @@ login_manager = LoginManager()
 
 
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = limits.SQLiteIntConverter  # before any route is added
+    app.before_request(limits.refuse_oversized_stream)  # before the CSRF check reads forms
     app.session_interface = sessions.SessionInterface()
     csrf.init_app(app)
     bootstrap.init_app(app)

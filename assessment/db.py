@@ -413,6 +413,29 @@ def _questionnaire_snapshots(database: Database) -> None:
     database.execute("ALTER TABLE rounds DROP COLUMN questionnaire_snapshot")
 
 
+@migrations(name="0005_user_sessions")
+def _user_sessions(database: Database) -> None:
+    """One row per login, so that logging out (or a new password, or deactivation) ends
+    it for good: the session and remember-me cookies carry a random token whose SHA-256
+    must be found here on every request (see store.user_sessions). Cookies made before
+    this migration carry a bare user id, find no row and log their users out once."""
+    database.execute(
+        """
+        CREATE TABLE user_sessions (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            remember INTEGER NOT NULL DEFAULT 0,
+            expires_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX user_sessions_user ON user_sessions(user_id)")
+    database.execute("CREATE INDEX user_sessions_expires ON user_sessions(expires_at)")
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import passwords
 from ..db import query_rows, utcnow
 
 ROLES = ("admin", "lead", "member")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 # A hash of a random password, checked when the email is unknown so that a wrong
 # email costs as much time as a wrong password and the two cannot be told apart.
@@ -59,8 +60,7 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
         raise UserError(f"{email!r} is not an email address")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password, email, name)
     if find_by_email(db, email) is not None:
         raise UserError(f"a user with the email {email} already exists")
     now = utcnow()
@@ -70,6 +70,28 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
         [email, name.strip(), generate_password_hash(password), role, now, now],
     )
     return get_user(db, cursor.lastrowid)
+
+
+def _check_password(password: str, email: str, name: str) -> None:
+    reason = passwords.weakness(password, passwords.context_words(email, name))
+    if reason is not None:
+        raise UserError(passwords.REASONS[reason])
+
+
+def set_password(db: Database, user_id: int, password: str, *, keep: str | None = None) -> User:
+    """Give a user a new password and end their logins (all but the login ``keep``, the
+    one of a user changing their own password)."""
+    user = get_user(db, user_id)
+    if user is None:
+        raise UserError(f"no user with id {user_id}")
+    _check_password(password, user.email, user.name)
+    with db.atomic():
+        db.execute(
+            "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+            [generate_password_hash(password), utcnow(), user_id],
+        )
+        end_logins(db, user_id, keep=keep)
+    return user
 
 
 def login_token_hash(token: str) -> str:

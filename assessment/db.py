@@ -33,8 +33,26 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def create_private(path: str | os.PathLike) -> None:
+    """Create the (empty) database file readable by its owner only, unless it exists.
+
+    The database holds password hashes and everybody's answers. SQLite creates a missing
+    file with the process's umask (usually readable by all) and gives its ``-wal`` and
+    ``-shm`` files the database file's permissions, so creating the file first, mode
+    0600, keeps all three private, as backups are (``backup.py``). An existing file is
+    left as it is (docs/operations.md says how to tighten an older one).
+    """
+    if str(path) in ("", ":memory:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def connect(path: str) -> Database:
-    """Open the database file with the pragmas every connection needs."""
+    """Open the database file (created private) with the pragmas every connection needs."""
+    create_private(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     database = Database(conn)
     database.execute("PRAGMA foreign_keys = ON")

@@ -44,10 +44,8 @@ def create_private(path: str | os.PathLike) -> None:
     """
     if str(path) in ("", ":memory:"):
         return
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def connect(path: str) -> Database:

@@ -34,8 +34,7 @@ REASONS = {
     " name of this app",
     "common": "this is one of the most common passwords",
     "repeated": "repeated characters or words (like aaaa or abcabc) are easy to guess",
-    "sequence": "sequences (like abcd or 1234) and keyboard rows (like qwerty) are easy"
-    " to guess",
+    "sequence": "sequences (like abcd or 1234) and keyboard rows (like qwerty) are easy to guess",
     "guessable": "this password is too easy to guess (a single word, a name or a date)",
 }
 

@@ -259,9 +259,8 @@ def test_logins_last_the_session_or_the_remember_me_lifetime(app, client):
     for remember, days in ((False, 31), (True, 365)):
         _login(app.test_client(), remember=remember)
         with app.app_context():
-            row = get_db().execute(
-                "SELECT created_at, expires_at FROM user_sessions ORDER BY id DESC LIMIT 1"
-            ).fetchone()
+            sql = "SELECT created_at, expires_at FROM user_sessions ORDER BY id DESC LIMIT 1"
+            row = get_db().execute(sql).fetchone()
         created, expires = (datetime.fromisoformat(value) for value in row)
         assert (expires - created).days == days
 

@@ -100,7 +100,8 @@ def test_create_user_refuses_common_and_repeated_passwords(app, runner):
 def test_set_password_changes_it_and_ends_every_login(app, runner, client, auth):
     auth.login("lead")
     assert client.get("/").status_code == 200
-    result = runner.invoke(args=["set-password", "lead@example.com"], input="qwertyuiop\nqwertyuiop\n")
+    weak = "qwertyuiop\nqwertyuiop\n"
+    result = runner.invoke(args=["set-password", "lead@example.com"], input=weak)
     assert result.exit_code == 1 and "most common passwords" in result.output
     assert client.get("/").status_code == 200, "a refused password changes nothing"
     result = runner.invoke(

@@ -97,7 +97,7 @@ def _bodies(csrf: str, fields: dict[str, str]) -> dict[str, tuple[bytes, str]]:
     )
     multipart = (
         (
-            f"{parts}--{boundary}\r\nContent-Disposition: form-data; name=\"file\";"
+            f'{parts}--{boundary}\r\nContent-Disposition: form-data; name="file";'
             f' filename="people.csv"\r\nContent-Type: text/csv\r\n\r\nname,email,role\r\n'
         ).encode()
         + b"x" * BIG
@@ -115,7 +115,7 @@ def targets(app, world):  # noqa: F811
     return [
         ("anonymous", "/login", {"email": "lead@example.com", "password": "x"}),
         ("anonymous", f"/r/{world['token']}", {"save": "y"}),
-        ("anonymous", "/language", {"lang": "zh-CN"}),
+        ("anonymous", "/language", {"language": "zh-CN"}),
         ("lead", f"/rounds/{world['round']}/respondents/import", {}),
         ("lead", f"/rounds/{world['round']}/respondents", {"name": "N", "role": "other"}),
         ("lead", f"/rounds/{world['round']}/actions", {"title": "t", "owner": "o"}),

@@ -35,7 +35,7 @@ def test_weak_passwords_are_refused_with_their_reason(password, reason):
 
 @pytest.mark.parametrize(
     "password",
-    ["correct horse battery", "long enough", "a long password", "Tr0ub4dor&3", "巴黎铁塔在晚上很美"],
+    ["correct horse battery", "long enough", "a long password", "Tr0ub4dor&3", "巴黎铁塔晚上很美"],
 )
 def test_ordinary_strong_passwords_pass(password):
     assert passwords.weakness(password, passwords.context_words("x@example.com", "X")) is None

@@ -4,7 +4,7 @@ import pytest
 from conftest import PASSWORD, csrf_token
 
 from assessment.db import get_db
-from assessment.store import users
+from assessment.store import user_sessions, users
 
 
 def test_admin_creates_and_edits_users(app, client, auth):
@@ -101,9 +101,11 @@ def test_a_new_password_ends_the_users_logins(app, client, auth):
     assert _login(app.test_client(), "lead@example.com", PASSWORD) == 401
     assert _login(app.test_client(), "lead@example.com", "purple elephant tea") == 302
     with app.app_context():
-        entry = get_db().execute(
-            "SELECT details FROM audit_log WHERE action = 'user.changed' ORDER BY id DESC"
-        ).fetchone()[0]
+        entry = (
+            get_db()
+            .execute("SELECT details FROM audit_log WHERE action = 'user.changed' ORDER BY id DESC")
+            .fetchone()[0]
+        )
     assert '"password_changed": true' in entry and "purple" not in entry
 
 
@@ -145,4 +147,4 @@ def test_deactivating_a_user_ends_their_logins(app, client, auth):
     assert client.post(f"/users/{lead_id}", data=data).status_code == 302  # "May log in" off
     assert lead.get("/").status_code == 302
     with app.app_context():
-        assert get_db().execute("SELECT COUNT(*) FROM user_sessions WHERE user_id = ?", [lead_id]).fetchone()[0] == 0
+        assert user_sessions.count(get_db(), lead_id) == 0

@@ -67,6 +67,5 @@ def end_all(db: Database, user_id: int, *, keep: str | None = None) -> int:
 
 def count(db: Database, user_id: int) -> int:
     """How many logins of a user are recorded (expired ones included until cleared)."""
-    return db.execute(
-        "SELECT COUNT(*) FROM user_sessions WHERE user_id = ?", [user_id]
-    ).fetchone()[0]
+    cursor = db.execute("SELECT COUNT(*) FROM user_sessions WHERE user_id = ?", [user_id])
+    return cursor.fetchone()[0]

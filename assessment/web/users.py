@@ -25,8 +25,7 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 WEAKNESS_MESSAGES = {
     "short": _l("Use at least %(n)s characters.", n=passwords.MIN_LENGTH),
     "personal": _l(
-        "This password is too close to the email address or the name, or to the name of"
-        " this app."
+        "This password is too close to the email address or the name, or to the name of this app."
     ),
     "common": _l("This is one of the most common passwords."),
     "repeated": _l("Repeated characters or words (like aaaa or abcabc) are easy to guess."),

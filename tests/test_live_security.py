@@ -8,6 +8,7 @@ workers (each with its own cache of verified cookies) answer them.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import re
 import sqlite3
@@ -182,10 +183,9 @@ def _chunked_post(port: int, path: str, cookie: str, body: bytes) -> tuple[int, 
             "Content-Type": "application/x-www-form-urlencoded",
         }
         pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
-        try:
+        # the server may answer and close before the whole body is sent
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             connection.request("POST", path, body=pieces, headers=headers, encode_chunked=True)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may answer and close before the whole body is sent
         response = connection.getresponse()
         return response.status, response.read().decode("utf-8", "replace")
     finally:

@@ -1,5 +1,7 @@
 """User management by admins."""
 
+import re
+
 import pytest
 from conftest import PASSWORD, csrf_token
 
@@ -148,3 +150,11 @@ def test_deactivating_a_user_ends_their_logins(app, client, auth):
     assert lead.get("/").status_code == 302
     with app.app_context():
         assert user_sessions.count(get_db(), lead_id) == 0
+
+
+def test_password_fields_ask_browsers_not_to_fill_in_a_saved_password(app, client, auth):
+    auth.login("admin")
+    for url in ("/users/", f"/users/{_user_id(app, 'lead')}"):
+        page = client.get(url).get_data(as_text=True)
+        field = re.search(r'<input[^>]*name="password"[^>]*>', page).group(0)
+        assert 'autocomplete="new-password"' in field, url

@@ -56,6 +56,7 @@ class NewUserForm(FlaskForm):
         _l("Password"),
         validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
         description=PASSWORD_ADVICE,
+        render_kw={"autocomplete": "new-password"},  # not the admin's own, filled in
     )
     submit = SubmitField(_l("Create user"))
 
@@ -70,6 +71,7 @@ class EditUserForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         validators=[Optional(), Length(max=passwords.MAX_LENGTH)],
+        render_kw={"autocomplete": "new-password"},  # a browser must not fill the admin's in
         description=_l(
             "Leave empty to keep the current password. A new password, or taking away"
             " “May log in”, logs the user out everywhere."

@@ -32,7 +32,9 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
-    os.makedirs(app.instance_path, exist_ok=True)
+    # Readable by the owner only when created here: it holds the secret key and, by
+    # default, the database.
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
 
     if test_config is None:

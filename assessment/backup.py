@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .db import BUSY_TIMEOUT_MS, connect, migrate, migrations
+from .db import BUSY_TIMEOUT_MS, connect, create_private, migrate, migrations
 
 __all__ = [
     "MIGRATION_SET",
@@ -186,10 +186,13 @@ def _check_header(path: Path) -> None:
 
 def _stage(path: Path, temp: Path) -> None:
     """Copy the backup (and a ``-wal`` file beside it, part of the same database) to
-    ``temp``, so that checking it cannot change the original."""
-    shutil.copyfile(path, temp)
+    ``temp``, so that checking it cannot change the original. The copies are readable
+    by their owner only, like the database."""
+    create_private(temp)
+    shutil.copyfile(path, temp)  # writes into the existing file: its mode stays
     wal = Path(f"{path}-wal")
     if wal.is_file():
+        create_private(f"{temp}-wal")
         shutil.copyfile(wal, f"{temp}-wal")
 
 
@@ -308,6 +311,7 @@ def restore(db_path: str | os.PathLike, backup_path: str | os.PathLike) -> Resto
         if db_path.exists():
             previous = backup(db_path, before_restore_path(db_path))
         try:
+            create_private(db_path)  # a database restored where there was none
             with (
                 closing(sqlite3.connect(staged)) as src,
                 closing(sqlite3.connect(db_path, timeout=_TIMEOUT)) as dst,

@@ -33,6 +33,23 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@click.command("set-password")
+@click.argument("email")
+@click.password_option(help="The new password (asked for when not given).")
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    """Give the user with EMAIL a new password; every login of theirs ends."""
+    db = get_db()
+    user = users.find_by_email(db, email)
+    if user is None:
+        raise click.ClickException(f"there is no user with the email {email.strip()}")
+    try:
+        users.set_password(db, user.id, password)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Changed the password of {user.email}; they are logged out everywhere.")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -75,6 +92,7 @@ def init_app(app) -> None:
 
     for command in (
         create_user_command,
+        set_password_command,
         demo_command,
         serve_command,
         questions,

@@ -33,8 +33,24 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def create_private(path: str | os.PathLike) -> None:
+    """Create the (empty) database file readable by its owner only, unless it exists.
+
+    The database holds password hashes and everybody's answers. SQLite creates a missing
+    file with the process's umask (usually readable by all) and gives its ``-wal`` and
+    ``-shm`` files the database file's permissions, so creating the file first, mode
+    0600, keeps all three private, as backups are (``backup.py``). An existing file is
+    left as it is (docs/operations.md says how to tighten an older one).
+    """
+    if str(path) in ("", ":memory:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def connect(path: str) -> Database:
-    """Open the database file with the pragmas every connection needs."""
+    """Open the database file (created private) with the pragmas every connection needs."""
+    create_private(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     database = Database(conn)
     database.execute("PRAGMA foreign_keys = ON")
@@ -411,6 +427,29 @@ def _questionnaire_snapshots(database: Database) -> None:
             "UPDATE rounds SET questionnaire_digest = ? WHERE id = ?", [digest, round_id]
         )
     database.execute("ALTER TABLE rounds DROP COLUMN questionnaire_snapshot")
+
+
+@migrations(name="0005_user_sessions")
+def _user_sessions(database: Database) -> None:
+    """One row per login, so that logging out (or a new password, or deactivation) ends
+    it for good: the session and remember-me cookies carry a random token whose SHA-256
+    must be found here on every request (see store.user_sessions). Cookies made before
+    this migration carry a bare user id, find no row and log their users out once."""
+    database.execute(
+        """
+        CREATE TABLE user_sessions (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            remember INTEGER NOT NULL DEFAULT 0,
+            expires_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX user_sessions_user ON user_sessions(user_id)")
+    database.execute("CREATE INDEX user_sessions_expires ON user_sessions(expires_at)")
 
 
 @click.command("init-db")

@@ -37,6 +37,9 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # How many reverse proxies in front of the app set X-Forwarded-For, -Proto and
+        # -Host (web/security.py); 0 trusts none of these headers.
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -57,6 +60,9 @@ def load_config_file(path: Path) -> dict:
     for key in ("DATABASE", "QUESTIONS_DIR", "SECRET_KEY"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise ConfigError(f"{path}: {key} must be a non-empty string")
+    proxies = data.get("TRUSTED_PROXIES", 0)
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
+        raise ConfigError(f"{path}: TRUSTED_PROXIES must be a whole number from 0 to 10")
     return data
 
 
@@ -88,8 +94,12 @@ EXAMPLE_CONFIG = """\
 # The language used when the browser asks for neither English nor Chinese.
 # DEFAULT_LANGUAGE = "en"
 
-# Set to true when the app is served over HTTPS only.
+# Set to true when the app is served over HTTPS only: every cookie is then secure.
 # SESSION_COOKIE_SECURE = true
+
+# Behind a reverse proxy (see docs/operations.md): how many proxies set
+# X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host. 0 trusts none of them.
+# TRUSTED_PROXIES = 1
 """
 
 

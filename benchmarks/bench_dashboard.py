@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from assessment import create_app  # noqa: E402
 from assessment.db import get_db  # noqa: E402
 from assessment.portfolio import portfolio  # noqa: E402
+from assessment.store import user_sessions  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
 
 
@@ -43,8 +45,10 @@ def bench(size: int, repeat: int) -> dict:
         instance_path=f"/tmp/partnership-bench-instance-{size}",
     )
     client = app.test_client()
+    with app.app_context():
+        login = user_sessions.start(get_db(), 1, remember=False, lifetime=timedelta(hours=1))
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        session["_user_id"] = login  # a login of user 1, as logging in would record it
         session["_fresh"] = True
     with app.app_context():
         answers = get_db().execute("SELECT COUNT(*) FROM answers").fetchone()[0]

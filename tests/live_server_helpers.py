@@ -218,11 +218,13 @@ def request(
     cookie: str = "",
     *,
     timeout: float = REQUEST_TIMEOUT,
+    headers: dict[str, str] | None = None,
 ):
-    """One request to 127.0.0.1:port; returns status, headers and body text."""
+    """One request to 127.0.0.1:port (``headers`` added); returns status, headers and
+    body text."""
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        headers = {"Accept-Language": "en"}
+        headers = {"Accept-Language": "en", **(headers or {})}
         if cookie:
             headers["Cookie"] = cookie
         if body is not None:

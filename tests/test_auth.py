@@ -2,6 +2,8 @@ import pytest
 from conftest import PASSWORD, csrf_token
 from flask import session
 
+from assessment.db import get_db
+
 
 def test_login_page_renders(client):
     response = client.get("/login")
@@ -159,3 +161,151 @@ def test_sessions_follow_a_changed_secret_key(app, client, auth):
     app.config["SECRET_KEY_FALLBACKS"] = []
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# Logging out ends the login for good -------------------------------------------------
+
+
+def _login(client, role: str = "lead", *, remember: bool = False):
+    data = {"email": f"{role}@example.com", "password": PASSWORD}
+    if remember:
+        data["remember"] = "y"
+    data["csrf_token"] = csrf_token(client)
+    response = client.post("/login", data=data)
+    assert response.status_code == 302, response.status_code
+    return response
+
+
+def _replay(app, **cookies):
+    """A browser of the attacker's, holding nothing but the captured cookies."""
+    other = app.test_client()
+    for name, value in cookies.items():
+        other.set_cookie(name, value)
+    return other
+
+
+def _logged_out(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_session_cookie_captured_before_logout_is_refused_after_it(app, client, auth):
+    _login(client)
+    captured = client.get_cookie("session").value
+    thief = _replay(app, session=captured)
+    assert thief.get("/").status_code == 200  # the copy works while the login lasts...
+    assert thief.get("/").status_code == 200  # (and is now verified and cached)
+    auth.logout()
+    assert _logged_out(client.get("/"))
+    thief = _replay(app, session=captured)
+    response = thief.get("/")
+    assert _logged_out(response), "...and not after logging out"
+    assert _logged_out(thief.get("/portfolio/"))
+    assert thief.post("/logout", data={}).status_code in (302, 400)  # nothing to end
+
+
+def test_a_remember_me_cookie_captured_before_logout_is_refused_after_it(app, client, auth):
+    _login(client, remember=True)
+    captured = client.get_cookie("remember_token").value
+    thief = _replay(app, remember_token=captured)
+    assert thief.get("/").status_code == 200  # the browser was closed: the cookie logs in
+    auth.logout()
+    thief = _replay(app, remember_token=captured)
+    response = thief.get("/")
+    assert _logged_out(response)
+    deleted = [h for h in response.headers.getlist("Set-Cookie") if "remember_token=;" in h]
+    assert deleted, "the dead cookie is deleted, so the browser stops sending it"
+    assert _logged_out(thief.get("/"))
+
+
+def test_a_refused_cookie_on_a_respondent_link_is_an_anonymous_visitor(
+    app, client, auth, make_round
+):
+    """The respondent page asks Flask-Login only when a login cookie is there
+    (access.logged_in); a dead one must not be taken for a login there either."""
+    _round, people = make_round(respondents=1)
+    _login(client, remember=True)
+    session_cookie = client.get_cookie("session").value
+    remember = client.get_cookie("remember_token").value
+    assert "/logout" in client.get(f"/r/{people[0].token}").get_data(as_text=True)
+    auth.logout()
+    for cookies in ({"session": session_cookie}, {"remember_token": remember}):
+        thief = _replay(app, **cookies)
+        page = thief.get(f"/r/{people[0].token}").get_data(as_text=True)
+        assert "/logout" not in page and "lead@example.com" not in page
+        with thief.session_transaction() as stored:
+            assert "_user_id" not in stored  # dropped: the next request is the fast one
+
+
+def test_logging_out_ends_only_that_login(app, auth, client):
+    laptop, phone = client, app.test_client()
+    _login(laptop)
+    _login(phone)
+    auth.logout()
+    assert _logged_out(laptop.get("/"))
+    assert phone.get("/").status_code == 200
+
+
+def test_a_login_ends_when_it_expires(app, client):
+    _login(client)
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        get_db().execute("UPDATE user_sessions SET expires_at = '2000-01-01T00:00:00+00:00'")
+    assert _logged_out(client.get("/"))
+
+
+def test_logins_last_the_session_or_the_remember_me_lifetime(app, client):
+    from datetime import datetime
+
+    for remember, days in ((False, 31), (True, 365)):
+        _login(app.test_client(), remember=remember)
+        with app.app_context():
+            sql = "SELECT created_at, expires_at FROM user_sessions ORDER BY id DESC LIMIT 1"
+            row = get_db().execute(sql).fetchone()
+        created, expires = (datetime.fromisoformat(value) for value in row)
+        assert (expires - created).days == days
+
+
+def test_a_cookie_of_the_old_kind_naming_a_bare_user_id_is_refused(app, client):
+    """Before login tokens, the session named the user's id; such a cookie, validly
+    signed, must not log anyone in."""
+    with app.app_context():
+        lead = get_db().execute("SELECT id FROM users WHERE role = 'lead'").fetchone()[0]
+    serializer = app.session_interface.get_signing_serializer(app)
+    forged = serializer.dumps({"_user_id": str(lead), "_fresh": True})
+    assert _logged_out(_replay(app, session=forged).get("/"))
+
+
+def test_the_database_keeps_only_a_hash_of_the_login_token(app, client):
+    _login(client, remember=True)
+    with app.app_context():
+        stored = [row[0] for row in get_db().execute("SELECT token_hash FROM user_sessions")]
+    cookie = client.get_cookie("remember_token").value
+    token = cookie.split("|")[0]
+    assert stored and token not in stored
+    assert all(token not in value for value in stored)
+
+
+# The CSRF secret is renewed at login and logout ---------------------------------------
+
+
+def test_the_csrf_secret_is_renewed_at_login_and_at_logout(client, auth):
+    before_login = csrf_token(client)
+    with client.session_transaction() as stored:
+        secret_before = stored["csrf_token"]
+    _login(client)
+    after_login = csrf_token(client, "/")
+    with client.session_transaction() as stored:
+        secret_after = stored["csrf_token"]
+    assert secret_after != secret_before and after_login != before_login
+    # a token from before the login (planted, or read off the login page) is refused
+    refused = client.post("/logout", data={"csrf_token": before_login})
+    assert refused.status_code == 400 and client.get("/").status_code == 200
+    assert client.post("/logout", data={"csrf_token": after_login}).status_code == 302
+    with client.session_transaction() as stored:
+        assert stored.get("csrf_token") != secret_after
+    # the logged-in pages' token does not work after logging out
+    response = client.post(
+        "/login",
+        data={"email": "lead@example.com", "password": PASSWORD, "csrf_token": after_login},
+    )
+    assert response.status_code == 400 and b"The form has expired" in response.data

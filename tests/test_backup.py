@@ -183,6 +183,22 @@ def test_backup_restored_into_a_fresh_instance_round_trips_every_row(
         assert clients.find_by_name(get_db(), "Apex Retail Group") is not None
 
 
+def test_a_database_restored_where_there_was_none_is_private(database, tmp_path):
+    import os
+
+    backup_file = backups.backup(database, tmp_path / "copy.sqlite3")
+    target = tmp_path / "new-home" / "restored.sqlite3"
+    target.parent.mkdir()
+    old_umask = os.umask(0o022)
+    try:
+        backups.restore(target, backup_file)
+    finally:
+        os.umask(old_umask)
+    assert target.stat().st_mode & 0o777 == 0o600
+    for other in target.parent.iterdir():  # WAL files; no staged copy is left
+        assert other.stat().st_mode & 0o777 == 0o600, other
+
+
 def test_an_open_connection_sees_the_restored_data(app, database, tmp_path):
     backup_file = backups.backup(database, tmp_path / "before.sqlite3")
     reader = connect(str(database))  # as a server worker holds it

@@ -83,3 +83,34 @@ def test_serve_passes_options_to_gunicorn(runner, monkeypatch):
     assert result.exit_code == 0, result.output
     assert calls["host"] == "0.0.0.0" and calls["port"] == 9000
     assert calls["workers"] >= 1
+
+
+def test_create_user_refuses_common_and_repeated_passwords(app, runner):
+    for password, reason in (
+        ("password123", "one of the most common passwords"),
+        ("abcabcabcabc", "repeated characters or words"),
+        ("new@example.com", "too close to the user's email address"),
+    ):
+        result = runner.invoke(args=["create-user", "new@example.com", "--password", password])
+        assert result.exit_code == 1 and reason in result.output, (password, result.output)
+    with app.app_context():
+        assert users.find_by_email(get_db(), "new@example.com") is None
+
+
+def test_set_password_changes_it_and_ends_every_login(app, runner, client, auth):
+    auth.login("lead")
+    assert client.get("/").status_code == 200
+    weak = "qwertyuiop\nqwertyuiop\n"
+    result = runner.invoke(args=["set-password", "lead@example.com"], input=weak)
+    assert result.exit_code == 1 and "most common passwords" in result.output
+    assert client.get("/").status_code == 200, "a refused password changes nothing"
+    result = runner.invoke(
+        args=["set-password", "LEAD@example.com", "--password", "purple elephant tea"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "logged out everywhere" in result.output
+    assert client.get("/").status_code == 302
+    with app.app_context():
+        assert users.authenticate(get_db(), "lead@example.com", "purple elephant tea")
+    result = runner.invoke(args=["set-password", "nobody@example.com", "--password", "x"])
+    assert result.exit_code == 1 and "no user with the email" in result.output

@@ -23,6 +23,44 @@ def test_missing_instance_folder_is_created(tmp_path):
     assert (instance / "assessment.sqlite3").exists()
 
 
+@pytest.fixture
+def usual_umask():
+    """The umask most systems have (files readable by everybody unless made otherwise)."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_database_its_wal_files_and_the_instance_folder_are_private(tmp_path, usual_umask):
+    instance = tmp_path / "inst"
+    app = create_app(instance_path=str(instance))
+    with app.app_context():
+        from assessment.db import get_db
+
+        get_db().execute("CREATE TABLE scratch (x)")  # a write: the WAL files exist now
+        database = instance / "assessment.sqlite3"
+        for path in (database, f"{database}-wal", f"{database}-shm"):
+            assert os.path.exists(path), path
+            assert _mode(path) == 0o600, (path, oct(_mode(path)))
+    assert _mode(instance) == 0o700
+
+
+def test_a_database_elsewhere_is_private_too_and_existing_ones_are_left_alone(
+    tmp_path, usual_umask
+):
+    kept = tmp_path / "kept.sqlite3"
+    kept.touch(mode=0o640)
+    for database, mode in ((tmp_path / "new.sqlite3", 0o600), (kept, 0o640)):
+        (tmp_path / "inst").mkdir(exist_ok=True)
+        (tmp_path / "inst" / "config.toml").write_text(f'DATABASE = "{database}"\n')
+        create_app(instance_path=str(tmp_path / "inst"))
+        assert _mode(database) == mode
+
+
 def test_secret_key_generated_once_with_mode_0600(tmp_path):
     instance = tmp_path / "inst"
     first = create_app(instance_path=str(instance))

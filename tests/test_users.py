@@ -1,9 +1,12 @@
 """User management by admins."""
 
-from conftest import csrf_token
+import re
+
+import pytest
+from conftest import PASSWORD, csrf_token
 
 from assessment.db import get_db
-from assessment.store import users
+from assessment.store import user_sessions, users
 
 
 def test_admin_creates_and_edits_users(app, client, auth):
@@ -51,3 +54,107 @@ def test_only_admins_manage_users(client, auth):
     auth.login("lead")
     assert client.get("/users/").status_code == 403
     assert client.get("/users/1").status_code == 403
+
+
+def _login(client, email: str, password: str) -> int:
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client)}
+    return client.post("/login", data=data).status_code
+
+
+def _user_id(app, role: str) -> int:
+    with app.app_context():
+        return users.find_by_email(get_db(), f"{role}@example.com").id
+
+
+@pytest.mark.parametrize(
+    ("password", "english", "chinese"),
+    [
+        ("password1", "one of the most common passwords", "最常见的密码之一"),
+        ("aaaaaaaaaaaa", "Repeated characters or words", "重复的字符或词语"),
+        ("1234567890", "most common passwords", "最常见的密码之一"),
+        ("new@example.com", "too close to the email address", "过于接近"),
+        ("short", "Use at least 8 characters.", "请至少使用 8 个字符。"),
+    ],
+)
+def test_weak_passwords_are_refused_when_creating_a_user_in_both_languages(
+    app, client, auth, password, english, chinese
+):
+    auth.login("admin")
+    for language, message in (("en", english), ("zh-CN", chinese)):
+        data = {"email": "new@example.com", "role": "lead", "password": password}
+        data["csrf_token"] = csrf_token(client, "/users/")
+        response = client.post("/users/", data=data, headers={"Accept-Language": language})
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True), (language, password)
+    with app.app_context():
+        assert users.find_by_email(get_db(), "new@example.com") is None
+
+
+def test_a_new_password_ends_the_users_logins(app, client, auth):
+    lead = app.test_client()
+    assert _login(lead, "lead@example.com", PASSWORD) == 302
+    auth.login("admin")
+    lead_id = _user_id(app, "lead")
+    data = {"name": "Lead", "role": "lead", "active": "y", "password": "purple elephant tea"}
+    data["csrf_token"] = csrf_token(client, f"/users/{lead_id}")
+    assert client.post(f"/users/{lead_id}", data=data).status_code == 302
+    response = lead.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert _login(app.test_client(), "lead@example.com", PASSWORD) == 401
+    assert _login(app.test_client(), "lead@example.com", "purple elephant tea") == 302
+    with app.app_context():
+        entry = (
+            get_db()
+            .execute("SELECT details FROM audit_log WHERE action = 'user.changed' ORDER BY id DESC")
+            .fetchone()[0]
+        )
+    assert '"password_changed": true' in entry and "purple" not in entry
+
+
+def test_an_admin_changing_their_own_password_stays_logged_in_here_only(app, client, auth):
+    elsewhere = app.test_client()
+    assert _login(elsewhere, "admin@example.com", PASSWORD) == 302
+    auth.login("admin")
+    admin_id = _user_id(app, "admin")
+    data = {"name": "Admin", "role": "admin", "active": "y", "password": "purple elephant tea"}
+    data["csrf_token"] = csrf_token(client, f"/users/{admin_id}")
+    assert client.post(f"/users/{admin_id}", data=data).status_code == 302
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+
+
+def test_a_weak_new_password_changes_nothing(app, client, auth):
+    lead = app.test_client()
+    assert _login(lead, "lead@example.com", PASSWORD) == 302
+    auth.login("admin")
+    lead_id = _user_id(app, "lead")
+    data = {"name": "Renamed", "role": "member", "active": "y", "password": "qwertyuiop"}
+    data["csrf_token"] = csrf_token(client, f"/users/{lead_id}")
+    response = client.post(f"/users/{lead_id}", data=data)
+    assert response.status_code == 400
+    assert "most common passwords" in response.get_data(as_text=True)
+    assert lead.get("/").status_code == 200
+    with app.app_context():
+        user = users.get_user(get_db(), lead_id)
+    assert (user.name, user.role) == ("Lead", "lead")
+
+
+def test_deactivating_a_user_ends_their_logins(app, client, auth):
+    lead = app.test_client()
+    assert _login(lead, "lead@example.com", PASSWORD) == 302
+    assert lead.get("/").status_code == 200
+    auth.login("admin")
+    lead_id = _user_id(app, "lead")
+    data = {"name": "Lead", "role": "lead", "csrf_token": csrf_token(client, f"/users/{lead_id}")}
+    assert client.post(f"/users/{lead_id}", data=data).status_code == 302  # "May log in" off
+    assert lead.get("/").status_code == 302
+    with app.app_context():
+        assert user_sessions.count(get_db(), lead_id) == 0
+
+
+def test_password_fields_ask_browsers_not_to_fill_in_a_saved_password(app, client, auth):
+    auth.login("admin")
+    for url in ("/users/", f"/users/{_user_id(app, 'lead')}"):
+        page = client.get(url).get_data(as_text=True)
+        field = re.search(r'<input[^>]*name="password"[^>]*>', page).group(0)
+        assert 'autocomplete="new-password"' in field, url

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import passwords
 from ..db import query_rows, utcnow
 
 ROLES = ("admin", "lead", "member")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 # A hash of a random password, checked when the email is unknown so that a wrong
 # email costs as much time as a wrong password and the two cannot be told apart.
@@ -41,7 +43,7 @@ class User:
         return self.role in ("admin", "lead")
 
 
-def _from_row(row: dict) -> User:
+def user_from_row(row: dict) -> User:
     return User(
         id=row["id"],
         email=row["email"],
@@ -58,8 +60,7 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
         raise UserError(f"{email!r} is not an email address")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password, email, name)
     if find_by_email(db, email) is not None:
         raise UserError(f"a user with the email {email} already exists")
     now = utcnow()
@@ -71,14 +72,53 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
     return get_user(db, cursor.lastrowid)
 
 
+def _check_password(password: str, email: str, name: str) -> None:
+    reason = passwords.weakness(password, passwords.context_words(email, name))
+    if reason is not None:
+        raise UserError(passwords.REASONS[reason])
+
+
+def set_password(db: Database, user_id: int, password: str, *, keep: str | None = None) -> User:
+    """Give a user a new password and end their logins (all but the login ``keep``, the
+    one of a user changing their own password)."""
+    user = get_user(db, user_id)
+    if user is None:
+        raise UserError(f"no user with id {user_id}")
+    _check_password(password, user.email, user.name)
+    with db.atomic():
+        db.execute(
+            "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+            [generate_password_hash(password), utcnow(), user_id],
+        )
+        end_logins(db, user_id, keep=keep)
+    return user
+
+
+def login_token_hash(token: str) -> str:
+    """How a login's token is stored (store.user_sessions): its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def end_logins(db: Database, user_id: int, *, keep: str | None = None) -> int:
+    """End every login of a user but the one named by ``keep``; returns how many ended."""
+    if keep is None:
+        cursor = db.execute("DELETE FROM user_sessions WHERE user_id = ?", [user_id])
+    else:
+        cursor = db.execute(
+            "DELETE FROM user_sessions WHERE user_id = ? AND token_hash != ?",
+            [user_id, login_token_hash(keep)],
+        )
+    return cursor.rowcount
+
+
 def get_user(db: Database, user_id: int) -> User | None:
     rows = list(query_rows(db, "SELECT * FROM users WHERE id = ?", [user_id]))
-    return _from_row(rows[0]) if rows else None
+    return user_from_row(rows[0]) if rows else None
 
 
 def find_by_email(db: Database, email: str) -> User | None:
     rows = list(query_rows(db, "SELECT * FROM users WHERE email = ?", [email.strip()]))
-    return _from_row(rows[0]) if rows else None
+    return user_from_row(rows[0]) if rows else None
 
 
 def authenticate(db: Database, email: str, password: str) -> User | None:
@@ -91,7 +131,7 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
     if not check_password_hash(row["password_hash"], password) or not row["active"]:
         return None
     db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [utcnow(), row["id"]])
-    return _from_row(row)
+    return user_from_row(row)
 
 
 MAX_FAILURES = 5  # per email, or 4 times that per address, within the window
@@ -137,19 +177,23 @@ def set_language(db: Database, user_id: int, language: str) -> None:
 
 
 def list_users(db: Database) -> list[User]:
-    return [_from_row(row) for row in query_rows(db, "SELECT * FROM users ORDER BY email")]
+    return [user_from_row(row) for row in query_rows(db, "SELECT * FROM users ORDER BY email")]
 
 
 def update_user(db: Database, user_id: int, *, role: str, active: bool, name: str) -> User:
-    """Change a user's role, name or whether they may log in."""
+    """Change a user's role, name or whether they may log in (a user who may not is
+    logged out everywhere at once)."""
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
-    cursor = db.execute(
-        "UPDATE users SET role = ?, active = ?, name = ?, updated_at = ? WHERE id = ?",
-        [role, int(active), name.strip(), utcnow(), user_id],
-    )
-    if cursor.rowcount != 1:
-        raise UserError(f"no user with id {user_id}")
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE users SET role = ?, active = ?, name = ?, updated_at = ? WHERE id = ?",
+            [role, int(active), name.strip(), utcnow(), user_id],
+        )
+        if cursor.rowcount != 1:
+            raise UserError(f"no user with id {user_id}")
+        if not active:
+            end_logins(db, user_id)
     return get_user(db, user_id)
 
 

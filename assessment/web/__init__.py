@@ -16,6 +16,7 @@ from . import (
     errors,
     i18n,
     labels,
+    limits,
     main,
     portfolio,
     respond,
@@ -35,6 +36,9 @@ login_manager = LoginManager()
 
 
 def init_web(app: Flask) -> None:
+    security.init_app(app)  # first: its after_request functions run last
+    app.url_map.converters["int"] = limits.SQLiteIntConverter  # before any route is added
+    app.before_request(limits.refuse_oversized_stream)  # before the CSRF check reads forms
     app.session_interface = sessions.SessionInterface()
     csrf.init_app(app)
     bootstrap.init_app(app)
@@ -61,7 +65,6 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(slot=slots.live_slot, flash_messages=slots.flash_messages)
     app.jinja_env.filters["number_text"] = answer_form.number_text
     app.before_request(_require_login)
-    security.init_app(app)
 
 
 def _require_login():

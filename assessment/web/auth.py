@@ -1,17 +1,42 @@
-"""Logging in and out."""
+"""Logging in and out.
+
+Every login is a row of its own (``store.user_sessions``) named by a random token, and
+that token, not the user's id, is what Flask-Login keeps in the session and the
+remember-me cookie (Flask-Login's "alternative token"). The user is looked up by it on
+every request, so logging out, a new password or deactivation (which delete the rows)
+refuse the cookies of that login for good, however well signed, and however long a
+worker has kept them verified (``sessions``). A refused cookie is dropped from the
+session and the remember-me cookie is deleted, so the browser stops sending it.
+
+The CSRF secret is renewed at login and at logout: a token planted before the login, or
+read from a page of an earlier login, does not work after it.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_login.config import COOKIE_DURATION, COOKIE_NAME
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from ..db import get_db
-from ..store import users
+from ..store import user_sessions, users
 from .access import public
 from .i18n import _safe_next
 
@@ -19,13 +44,14 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginUser(UserMixin):
-    """The stored user as Flask-Login sees it."""
+    """The stored user as Flask-Login sees it, with the token of this login."""
 
-    def __init__(self, user: users.User):
+    def __init__(self, user: users.User, login_token: str):
         self.user = user
+        self.login_token = login_token
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        return self.login_token
 
     @property
     def is_active(self) -> bool:
@@ -35,12 +61,38 @@ class LoginUser(UserMixin):
         return getattr(self.user, name)
 
 
-def load_user(user_id: str) -> LoginUser | None:
-    try:
-        user = users.get_user(get_db(), int(user_id))
-    except ValueError:
+def load_user(login_token: str) -> LoginUser | None:
+    """Flask-Login's user loader, for the session's and the remember-me cookie's token."""
+    user = user_sessions.user_of(get_db(), login_token)
+    if user is None:
+        _forget_login()
         return None
-    return LoginUser(user) if user else None
+    return LoginUser(user, login_token)
+
+
+def _forget_login() -> None:
+    """Drop a refused login from the session, and have Flask-Login delete the remember-me
+    cookie; the visitor is anonymous from this request on."""
+    for key in ("_user_id", "_fresh", "_id"):
+        session.pop(key, None)
+    if current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies:
+        session["_remember"] = "clear"
+
+
+def _login_lifetime(remember: bool) -> timedelta:
+    """How long a login may last: a year with "keep me logged in" (the remember-me
+    cookie's life), else the session's lifetime (31 days unless configured)."""
+    if not remember:
+        return current_app.permanent_session_lifetime
+    duration = current_app.config.get("REMEMBER_COOKIE_DURATION", COOKIE_DURATION)
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+
+
+def renew_csrf_secret() -> None:
+    """Forget the session's CSRF secret: Flask-WTF makes a new one for the next form."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
 
 
 class LoginForm(FlaskForm):
@@ -71,7 +123,12 @@ def login():
         user = users.authenticate(db, form.email.data, form.password.data)
         if user is not None:
             users.clear_login_failures(db, form.email.data)
-            login_user(LoginUser(user), remember=form.remember.data)
+            remember = bool(form.remember.data)
+            token = user_sessions.start(
+                db, user.id, remember=remember, lifetime=_login_lifetime(remember)
+            )
+            login_user(LoginUser(user, token), remember=remember)
+            renew_csrf_secret()
             return redirect(_safe_next(request.args.get("next")))
         users.record_login_failure(db, form.email.data, ip)
         flash(_("The email or password is not right."), "danger")
@@ -84,6 +141,9 @@ def login():
 @bp.post("/logout")
 def logout():
     if LogoutForm().validate_on_submit():
+        if current_user.is_authenticated:
+            user_sessions.end(get_db(), current_user.login_token)
         logout_user()
+        renew_csrf_secret()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -71,7 +71,7 @@ def show(round_id: int):
 
 def _svg(svg: str) -> Response:
     response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "private, max-age=60"
+    response.headers["Cache-Control"] = "private, no-store"  # scores: like every private page
     return response
 
 

@@ -14,6 +14,10 @@ a respondent's form page that was a tenth of the request. So:
   the future, and it is no session). Only sessions of plain values (text, numbers,
   booleans) are kept, because Flask hands out the session's values themselves and a view
   may change a list in place (``flash`` does).
+
+A verified cookie is only a well-signed one: whether the login it names still lasts is
+asked of the database on every request (``auth.load_user``), so a cookie kept here after
+its user logged out is refused all the same.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
+from .colours import text_on
 from .questionnaire import Questionnaire, exact
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "rounded",
     "rwg_text",
     "score_text",
+    "template_helpers",
+    "trend_text",
 ]
 
 #: The minus sign used for changes ("−3.5"), as typeset text has it.
@@ -84,12 +87,12 @@ def rounded(
     return MINUS + text if shown < 0 else text
 
 
-def score_text(q: Questionnaire, value: float | Fraction, band_id: str | None = None) -> str:
-    """A 0-100 score, whole, unless that would put it in another band than `band_id`:
-    74.6 in the band below 75 is "74.6", not "75"."""
-    if band_id is None:
-        return rounded(value)
-    return rounded(value, 0, lambda shown: q.band_for(shown).id == band_id)
+def score_text(q: Questionnaire, value: float | Fraction) -> str:
+    """A 0-100 score, whole, unless that would put the figure in another band than the score:
+    74.6 in the band below 75 is "74.6", not "75"; exactly 62.5 where a band starts at 62.5
+    is "62.5", not "62"."""
+    band = q.band_for(value).id
+    return rounded(value, 0, lambda shown: q.band_for(shown).id == band)
 
 
 def coverage_text(q: Questionnaire, answered: int, possible: int) -> str:
@@ -133,3 +136,22 @@ def change_text(
     if text.startswith(MINUS) or not text.strip("0."):
         return text  # negative, or zero: "0.0" has no sign
     return "+" + text
+
+
+def trend_text(trend, threshold: float | Fraction) -> str:
+    """A trend's change (`scoring.Trend`), agreeing with its direction (`change_text`)."""
+    return change_text(trend.delta, threshold, trend.direction)
+
+
+def template_helpers() -> dict:
+    """The functions the templates (web pages and PDF) format numbers and badges with."""
+    return {
+        "as_written": as_written,
+        "percent_as_written": percent_as_written,
+        "score_text": score_text,
+        "coverage_text": coverage_text,
+        "rwg_text": rwg_text,
+        "change_text": change_text,
+        "trend_text": trend_text,
+        "band_text": text_on,
+    }

@@ -49,14 +49,14 @@ def test_percent_as_written_is_exact(share, text):
 
 
 def test_scores_are_whole_unless_that_changes_the_band():
-    assert score_text(Q, 80.4, "high") == "80"
-    assert score_text(Q, 62.4, "low") == "62"
-    assert score_text(Q, 62.6, "mid") == "63"
-    assert score_text(Q, 62.5, "mid") == "62.5"  # exactly the minimum: "62" would say low
-    assert score_text(Q, 74.6, "mid") == "74.6"  # "75" beside "mid", which ends below 75
-    assert score_text(Q, 74.96, "mid") == "74.96"  # "75.0" would still say high
-    assert score_text(Q, Fraction(74999999, 1000000), "mid") == "74.999999"
-    assert score_text(Q, 74.6) == "75"  # no band to agree with: plain rounding
+    assert score_text(Q, 80.4) == "80"
+    assert score_text(Q, 62.4) == "62"
+    assert score_text(Q, 62.6) == "63"
+    assert score_text(Q, 62.5) == "62.5"  # exactly the minimum: "62" would say low
+    assert score_text(Q, 74.6) == "74.6"  # "75" beside "mid", which ends below 75
+    assert score_text(Q, 74.96) == "74.96"  # "75.0" would still say high
+    assert score_text(Q, Fraction(74999999, 1000000)) == "74.999999"
+    assert score_text(Q, 75) == "75"
 
 
 def test_coverage_never_rounds_across_the_minimum():

@@ -361,6 +361,20 @@ def test_warm_up_and_one_font_configuration_per_process():
 # --- a kickoff: signs it does not ask about ------------------------------------------------
 
 
+def _pages_as_png(data: bytes, name: str) -> None:
+    """The PDF's pages as PNG under tests/artifacts/, for a person to look at."""
+    import subprocess
+
+    from conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"{name}.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(ARTIFACTS / f"{name}.pdf"), str(ARTIFACTS / name)],
+        check=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def kickoff(demo_app):
     return _report(demo_app, "Apex Retail Group", "2026-Q2")
@@ -378,6 +392,7 @@ def test_a_kickoff_report_shows_signs_not_asked_as_such(demo_app, kickoff, lang,
     assert kickoff.result.sign("payment").not_asked
     with demo_app.app_context():
         data = pdf.render_pdf(kickoff, lang)
+    _pages_as_png(data, f"report-kickoff-{lang}")
     pages = _text(data)
     text = _dense(" ".join(pages))
     # The verdict's note, the signs at a glance, the sign's own block, the coverage list.

@@ -621,7 +621,7 @@ def _plan(q: Questionnaire, kind: str) -> _Plan:
             known[(item.id, value.__class__, value)] = _scored_answer(item, value, points, kind)
     plan = _Plan(items=q.items_by_id, known=known, points=points)
     if len(_PLANS) >= _PLANS_KEPT:
-        _PLANS.pop(next(iter(_PLANS)))
+        _PLANS.clear()  # a rare, cheap reset; single dict operations are safe across threads
     _PLANS[key] = (q, plan)
     return plan
 

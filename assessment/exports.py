@@ -84,6 +84,7 @@ ANSWER_COLUMNS = (
     "not_applicable",
     "health",
     "submitted_at",
+    "sign_status",
 )
 
 RESULT_COLUMNS = (
@@ -204,6 +205,8 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
     order = {item_id: n for n, item_id in enumerate(items)}
     signs = {item.id: sign.id for sign in q.signs for item in sign.items}
 
+    statuses = sign_statuses(db, current)
+
     people = db.execute(
         "SELECT respondents.id, respondents.name, respondents.role, responses.submitted_at"
         " FROM responses JOIN respondents ON respondents.id = responses.respondent_id"
@@ -253,10 +256,22 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
             "not_applicable": bool(answer["not_applicable"]),
             "health": health,
             "submitted_at": submitted_at,
+            "sign_status": statuses.get(signs.get(item_id)),
         }
         rows.append(((rank, order.get(item_id, len(order)), item_id), row))
     rows.sort(key=lambda pair: pair[0])
     return [row for _, row in rows]
+
+
+def sign_statuses(db: Database, current: rounds.Round) -> dict[str, str]:
+    """Each sign's status in the round: ``scored``, ``insufficient`` or ``not_asked`` (none
+    of its items is asked in this kind of round). Should the stored answers not score (a
+    value the engine refuses), only ``not_asked`` is known, from the questionnaire."""
+    try:
+        return {s.sign_id: s.status for s in results.score(db, current).signs}
+    except ScoringInputError:
+        q = current.questionnaire
+        return {s.id: "not_asked" for s in q.signs if not s.scored_items(current.kind)}
 
 
 def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | bytes) -> str:
@@ -276,6 +291,8 @@ def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | 
             "anonymous": current.anonymous,
             "questionnaire_id": current.questionnaire_id,
             "questionnaire_version": current.questionnaire_version,
+            # Every sign, also those with no row: "not_asked" ones have no question here.
+            "signs": sign_statuses(db, current),
         }
     }
     return to_json(rows, ANSWER_COLUMNS, export="answers", **meta)

@@ -7,7 +7,9 @@ or worse, the questionnaire's recommendation for that band. When the sign was at
 completed since the previous round and the sign has not improved by `settings.trend_threshold`
 points, the step carries the completed actions and a bilingual note saying so. Kickoff rounds
 have no escalations and no notes (the previous round is ignored). Steps come worst band first,
-then lowest score, then in the questionnaire's order.
+then lowest score, then in the questionnaire's order. Scores and changes are compared exactly
+(`SignResult.exact_score`, the file's `trend_threshold` as written), so equal scores keep the
+questionnaire's order and a change of exactly the threshold is an improvement.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
+from .figures import change_text
 from .questionnaire import Questionnaire, Text
-from .scoring import TREND_TOLERANCE, RoundResult, SignResult
+from .scoring import RoundResult, SignResult
 
 __all__ = [
     "ACTION_STATUSES",
@@ -54,12 +57,11 @@ def message(key: str, **values) -> Text:
     return Text.model_validate({lang: text.format(**values) for lang, text in texts.items()})
 
 
-def format_change(change: float) -> str:
-    """A change in points for display: one decimal, always signed ("+2.5", "−3.0", "0.0")."""
-    shown = round(change, 1)
-    if shown == 0:
-        return "0.0"
-    return f"{shown:+.1f}".replace("-", "−")
+def format_change(change: float, threshold: float | None = None, direction: str = "") -> str:
+    """A change in points for display: one decimal, always signed ("+2.5", "−3.0", "0.0"),
+    with more decimals where one would contradict `direction` against `threshold`
+    (`figures.change_text`)."""
+    return change_text(change, threshold, direction)
 
 
 Moment = datetime | date
@@ -145,7 +147,7 @@ def _band_index_of(q: Questionnaire, result: SignResult) -> int:
     """The band of an earlier result in today's bands: by id, else by its score."""
     if any(band.id == result.band_id for band in q.bands):
         return q.band_index(result.band_id)
-    return q.band_index(q.band_for(result.score).id)
+    return q.band_index(q.band_for(result.exact_score).id)
 
 
 def recommend(
@@ -178,14 +180,14 @@ def recommend(
 
     ranked = []
     for position, current in enumerate(result.signs):
-        if current.score is None or current.band_id is None:
+        if current.exact_score is None or current.band_id is None:
             continue
         band = q.band_index(current.band_id)
         if band < recommend_from:
             continue
         sign = q.sign(current.sign_id)
         before = previous.get(sign.id) if previous is not None else None
-        if before is not None and before.score is None:
+        if before is not None and before.exact_score is None:
             before = None
 
         escalation = (
@@ -204,9 +206,9 @@ def recommend(
                     f"no recommendation for band {current.band_id!r}"
                 ) from None
 
-        change = None if before is None else current.score - before.score
+        change = None if before is None else current.exact_score - before.exact_score
         stalled: tuple[ActionRecord, ...] = ()
-        if change is not None and change < settings.trend_threshold - TREND_TOLERANCE:
+        if change is not None and change < settings.exact_trend_threshold:
             stalled = tuple(
                 action
                 for action in actions
@@ -219,10 +221,15 @@ def recommend(
             text=recommendation.text,
             owner=recommendation.owner,
             escalation=escalation,
-            change=change,
+            change=None if change is None else float(change),
             stalled_actions=stalled,
-            note=message("stalled", change=format_change(change)) if stalled else None,
+            note=message(
+                "stalled",
+                change=format_change(change, settings.exact_trend_threshold, "below"),
+            )
+            if stalled
+            else None,
         )
-        ranked.append(((-band, current.score, position), step))
+        ranked.append(((-band, current.exact_score, position), step))
     ranked.sort(key=lambda pair: pair[0])
     return tuple(step for _, step in ranked)

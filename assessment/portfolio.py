@@ -55,6 +55,8 @@ class ClientRow:
     escalations: int
     worst_sign_id: str | None = None
     sign_bands: dict = field(default_factory=dict)
+    kind: str | None = None
+    not_asked: frozenset[str] = frozenset()  # signs the latest round's kind does not ask
 
     @property
     def questionnaire_key(self) -> str | None:
@@ -92,7 +94,7 @@ overdue AS (
 )
 SELECT clients.id, clients.name, clients.industry, clients.lead_id,
        COALESCE(NULLIF(users.name, ''), users.email) AS lead_name,
-       closed.id AS round_id, closed.period, closed.questionnaire_digest,
+       closed.id AS round_id, closed.period, closed.kind, closed.questionnaire_digest,
        round_summaries.summary AS result_summary,
        latest.last_round_at, latest.open_round_id,
        COALESCE(overdue.overdue_actions, 0) AS overdue_actions
@@ -105,19 +107,39 @@ LEFT JOIN overdue ON overdue.client_id = clients.id
 """
 
 
-def _row(db: Database, row: dict) -> ClientRow:
+def _not_asked(q: Questionnaire, kind: str, seen: dict) -> frozenset[str]:
+    """The signs of `q` with no scored item asked in rounds of `kind` (looked up once per
+    questionnaire and kind: the dashboard has a row per client)."""
+    key = (id(q), kind)
+    if key not in seen:
+        seen[key] = (q, frozenset(s.id for s in q.signs if not s.scored_items(kind)))
+    return seen[key][1]
+
+
+def _row(db: Database, row: dict, seen: dict) -> ClientRow:
     q = index = band_id = trend = worst = None
     escalations = 0
+    not_asked: frozenset[str] = frozenset()
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
     if row["result_summary"]:
         q = questionnaire_of(snapshot_text(db, row["questionnaire_digest"]))  # both cached
         summary = json.loads(row["result_summary"])
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
         if index is not None and summary["trend"] is not None:
-            trend = trend_between(index, index - summary["trend"], q.settings.trend_threshold)
+            delta = summary["trend"]
+            if summary.get("trend_direction"):  # decided exactly when the round closed
+                trend = Trend(index - delta, delta, summary["trend_direction"])
+            else:
+                trend = trend_between(index, index - delta, q.settings.trend_threshold)
         sign_bands = {sign: tuple(value) for sign, value in summary["signs"].items()}
-        scored = [(score, sign) for sign, (_band, score) in sign_bands.items() if score is not None]
-        worst = min(scored)[1] if scored else None
+        # Lowest score first; equal scores in the questionnaire's order (the summary's).
+        scored = [
+            (value[1], n, sign)
+            for n, (sign, value) in enumerate(sign_bands.items())
+            if value[1] is not None
+        ]
+        worst = min(scored)[2] if scored else None
+        not_asked = _not_asked(q, row["kind"], seen)
     last = row["last_round_at"]
     due = date.fromisoformat(last[:10]) + timedelta(days=REVIEW_EVERY_DAYS) if last else None
     return ClientRow(
@@ -138,6 +160,8 @@ def _row(db: Database, row: dict) -> ClientRow:
         escalations=escalations,
         worst_sign_id=worst,
         sign_bands=sign_bands,
+        kind=row["kind"],
+        not_asked=not_asked,
     )
 
 
@@ -159,7 +183,8 @@ def portfolio(
 ) -> Portfolio:
     """Every active client with its latest closed result, sorted by risk, then filtered."""
     today = today or date.today()
-    rows = [_row(db, row) for row in query_rows(db, _SQL, {"today": today.isoformat()})]
+    seen: dict = {}
+    rows = [_row(db, row, seen) for row in query_rows(db, _SQL, {"today": today.isoformat()})]
     industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
     leads = sorted({(r.lead_id, r.lead_name) for r in rows if r.lead_id}, key=lambda x: x[1])
     used = Counter(r.questionnaire_key for r in rows if r.questionnaire)

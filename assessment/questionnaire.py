@@ -10,12 +10,15 @@ the field (`signs[2].items[3].direction`), its line and what is allowed.
 This module is part of the pure core: standard library and pydantic only.
 """
 
+import fractions
+import math
 import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
@@ -57,6 +60,7 @@ __all__ = [
     "Text",
     "TextItem",
     "duplicate_id_error",
+    "exact",
     "load_directory",
     "load_questionnaire",
     "questionnaire_from_snapshot",
@@ -85,6 +89,42 @@ _RULES = "questionnaire_rules"
 
 Loc = tuple[str | int, ...]  # a field's path as pydantic gives it: ("signs", 2, "items", 3)
 Found = list[tuple[Loc, str]]  # problems found by a cross-field check: (sub-path, message)
+
+
+# --- exact numbers ------------------------------------------------------------------------------
+
+
+def exact(value: "int | float | Decimal | fractions.Fraction") -> fractions.Fraction:
+    """A number of a questionnaire file (or an answer) as the exact decimal that was written.
+
+    TOML floats reach Python as binary floats, so `0.1` is held as 0.1000000000000000055….
+    Python's `repr` gives the shortest decimal that reads back as the same float, which is the
+    decimal the file wrote for anything of up to 15 significant digits: `exact(0.1)` is 1/10,
+    `exact(62.5)` is 125/2. Scoring compares and averages these exact values, never the floats
+    (docs/scoring.md). Integers, decimals and fractions are taken as they are; booleans, NaN
+    and infinities are refused (ValueError).
+    """
+    if isinstance(value, fractions.Fraction):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        return fractions.Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
+        if value.is_integer():
+            return fractions.Fraction(int(value))
+        text = repr(value)
+        if "e" in text:
+            return fractions.Fraction(text)
+        whole, _, decimals = text.partition(".")  # what Fraction(text) does, without a regex
+        return fractions.Fraction(int(whole + decimals), 10 ** len(decimals))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"not a finite number: {value!r}")
+        return fractions.Fraction(value)
+    raise ValueError(f"not a number: {value!r}")
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -185,6 +225,11 @@ class Band(_Frozen):
     label: Text
     verdict: Text = Field(description="Overall verdict on the partner-lord axis")
 
+    @cached_property
+    def exact_min(self) -> fractions.Fraction:
+        """`min` as the file wrote it (see `exact`)."""
+        return exact(self.min)
+
 
 def _no_required_settings(schema: dict[str, Any]) -> None:
     # escalate_from and recommend_from default to band ids, filled in by Questionnaire.
@@ -215,6 +260,20 @@ class Settings(_Frozen):
     recommend_from: Id = Field(
         description="Band from which recommendations are given (default: the second band)"
     )
+
+    # The thresholds as the file wrote them (see `exact`): scoring compares with these.
+
+    @cached_property
+    def exact_min_coverage(self) -> fractions.Fraction:
+        return exact(self.min_coverage)
+
+    @cached_property
+    def exact_agreement_threshold(self) -> fractions.Fraction:
+        return exact(self.agreement_threshold)
+
+    @cached_property
+    def exact_trend_threshold(self) -> fractions.Fraction:
+        return exact(self.trend_threshold)
 
 
 class Scale(_Frozen):
@@ -256,6 +315,11 @@ class _ScoredItem(_Item):
     allow_na: StrictBool = Field(
         default=True, description="Offer 'not applicable / don't know' (left out of every score)"
     )
+
+    @cached_property
+    def exact_weight(self) -> fractions.Fraction:
+        """`weight` as the file wrote it (see `exact`)."""
+        return exact(self.weight)
 
 
 class LikertItem(_ScoredItem):
@@ -303,16 +367,47 @@ class NumberItem(_ScoredItem):
         _rules(problems)
         return self
 
-    def score_for(self, value: float) -> float:
-        """The 0-100 score of an answer: linear between breakpoints, clamped beyond the ends."""
-        points = self.breakpoints
-        if value <= points[0].value:
-            return points[0].score
-        for left, right in pairwise(points):
-            if value <= right.value:
-                share = (value - left.value) / (right.value - left.value)
-                return left.score + share * (right.score - left.score)
-        return points[-1].score
+    @cached_property
+    def exact_breakpoints(self) -> tuple[tuple[fractions.Fraction, fractions.Fraction], ...]:
+        """(value, score) of each breakpoint, as the file wrote them (see `exact`)."""
+        return tuple((exact(point.value), exact(point.score)) for point in self.breakpoints)
+
+    @cached_property
+    def _segments(self) -> tuple[tuple[int, ...], ...]:
+        """Per segment, as integers: its right end, its left end a/b, score e/f and slope c/d,
+        so that `score_for` compares integers and makes one Fraction (one gcd) per answer."""
+        found = []
+        for (x0, y0), (x1, y1) in pairwise(self.exact_breakpoints):
+            slope = (y1 - y0) / (x1 - x0)
+            found.append(
+                (
+                    x1.numerator,
+                    x1.denominator,
+                    x0.numerator,
+                    x0.denominator,
+                    y0.numerator,
+                    y0.denominator,
+                    slope.numerator,
+                    slope.denominator,
+                )
+            )
+        return tuple(found)
+
+    def score_for(self, value: "int | float | Decimal | fractions.Fraction") -> fractions.Fraction:
+        """The exact 0-100 score of an answer: linear between breakpoints, flat beyond the ends.
+
+        The answer is taken as the decimal it was given as (`exact`), so 2.1 days is 21/10."""
+        x = exact(value)
+        p, q = x.numerator, x.denominator
+        points = self.exact_breakpoints
+        first = points[0][0]
+        if p * first.denominator <= first.numerator * q:
+            return points[0][1]
+        for rn, rd, a, b, e, f, c, d in self._segments:
+            if p * rd <= rn * q:
+                # e/f + (p/q − a/b) × c/d, over one common denominator.
+                return fractions.Fraction(e * q * b * d + f * (p * b - a * q) * c, f * q * b * d)
+        return points[-1][1]
 
 
 class Option(_Frozen):
@@ -321,6 +416,11 @@ class Option(_Frozen):
     id: Id
     label: Text
     score: Score
+
+    @cached_property
+    def exact_score(self) -> fractions.Fraction:
+        """`score` as the file wrote it (see `exact`)."""
+        return exact(self.score)
 
 
 class ChoiceItem(_ScoredItem):
@@ -388,6 +488,11 @@ class Sign(_Frozen):
     persisting: Recommendation = Field(
         description="Next step when the sign stays at escalate_from or worse two reviews running"
     )
+
+    @cached_property
+    def exact_weight(self) -> fractions.Fraction:
+        """`weight` as the file wrote it (see `exact`)."""
+        return exact(self.weight)
 
     @model_validator(mode="after")
     def _check(self) -> "Sign":
@@ -547,10 +652,13 @@ class Questionnaire(_Frozen):
 
     # --- look-ups --------------------------------------------------------------------------------
 
-    def band_for(self, score: float) -> Band:
-        """The band a 0-100 score falls in."""
+    def band_for(self, score: "float | fractions.Fraction") -> Band:
+        """The band a 0-100 score falls in, compared exactly with each band's `min` as the file
+        wrote it: a score of exactly 62.5 is in the band that starts at 62.5. A float score is
+        taken as its shortest decimal (`exact`)."""
+        value = exact(score)
         for band in self.bands:
-            if score >= band.min:
+            if value >= band.exact_min:
                 return band
         return self.bands[-1]
 

@@ -76,6 +76,7 @@ def summary(outcome: RoundOutcome) -> dict:
         "index": result.index,
         "band": result.band_id,
         "trend": result.trend.delta if result.trend else None,
+        "trend_direction": result.trend.direction if result.trend else None,
         "escalations": sum(1 for step in outcome.next_steps if step.escalation),
         "signs": {s.sign_id: [s.band_id, s.score] for s in result.signs},
     }

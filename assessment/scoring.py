@@ -1,8 +1,15 @@
 """Scoring: (questionnaire, responses) → results per sign and overall.
 
 Pure: no Flask, no database, no PDF. The input is the questionnaire model and plain data
-(`Response`); the output is an immutable `RoundResult`. Every number is kept unrounded;
-rounding is for display. The method is explained for a non-statistician in docs/scoring.md.
+(`Response`); the output is an immutable `RoundResult`. The method is explained for a
+non-statistician in docs/scoring.md.
+
+Exact arithmetic: every number is computed as a `fractions.Fraction` from the numbers as the
+file wrote them (`questionnaire.exact`: weight 0.1 is 1/10, a band from 62.5 starts at 125/2)
+and from the answers as given, so a score of exactly 25 is 25, never 24.999999999999996, and
+bands, verdicts, "raters disagree", trends and next steps are decided on exact values. Results
+carry each score twice: a float for display and export (`score`, `index`) and the exact value
+(`exact_score`, `exact_index`) that every decision uses, stored as "p/q" text.
 
 1. Item health `h` (0 = lord, 100 = partner): a likert answer `a` in 1..A (A = 5) gives
    `(a − 1) / (A − 1) × 100` on a healthy item and `(A − a) / (A − 1) × 100` on a warning
@@ -18,21 +25,24 @@ rounding is for display. The method is explained for a non-statistician in docs/
 5. Rater agreement rwg(j) (James, Demaree & Wolf 1984) over the sign's likert items.
 6. Trend against the previous round's result: up / down when the change reaches
    `settings.trend_threshold`, steady otherwise. Kickoff rounds have no trend.
+7. A sign none of whose scored items is asked in the round's kind is "not_asked": no score,
+   band, coverage or trend, and left out of the index (for example payment at kickoff).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from .questionnaire import ROUND_KINDS, Questionnaire, Sign
+from .questionnaire import ROUND_KINDS, Questionnaire, Sign, exact
 
 __all__ = [
     "FORMAT",
-    "TREND_TOLERANCE",
+    "STATUSES",
     "Answer",
     "FrozenMap",
     "ItemHealth",
@@ -42,22 +52,24 @@ __all__ = [
     "SignResult",
     "Trend",
     "capped_band",
+    "exact_item_health",
     "item_health",
     "rwg_j",
     "score_round",
     "trend_between",
 ]
 
-#: Version of the layout written by `RoundResult.to_dict()`.
+#: Version of the layout written by `RoundResult.to_dict()`. Layout 1 gained the exact values
+#: ("exact_score", "exact_index") as optional keys: results stored without them are read with
+#: the stored floats taken as their shortest decimals (`questionnaire.exact`).
 FORMAT = 1
-
-#: Tolerance when comparing a change with the trend threshold, so that a change of exactly
-#: +5 points that arrives as 4.999999999999 through floating point still counts as "up".
-TREND_TOLERANCE = 1e-9
 
 Answer = int | float | str | None
 Direction = Literal["up", "down", "steady"]
-Status = Literal["scored", "insufficient"]
+Status = Literal["scored", "insufficient", "not_asked"]
+STATUSES: tuple[str, ...] = ("scored", "insufficient", "not_asked")
+
+_ZERO = Fraction(0)
 
 
 class ScoringInputError(ValueError):
@@ -151,28 +163,29 @@ def _is_number(value: object) -> bool:
     )
 
 
-def _likert_health(item, value, points: int) -> float:
+def _likert_health(item, value, points: int) -> Fraction:
     if not _is_number(value) or not 1 <= value <= points or value != int(value):
         raise _Invalid(f"a likert answer must be a whole number from 1 to {points}, got {value!r}")
     a = int(value)
     steps = points - 1
-    return (a - 1) * 100 / steps if item.direction == "healthy" else (points - a) * 100 / steps
+    return Fraction((a - 1) * 100 if item.direction == "healthy" else (points - a) * 100, steps)
 
 
-def _number_health(item, value, points: int) -> float:
+def _number_health(item, value, points: int) -> Fraction:
     if not _is_number(value) or not math.isfinite(value):
         raise _Invalid(f"a number answer must be a finite number, got {value!r}")
     if item.integer and value != int(value):
         raise _Invalid(f"this item takes whole numbers, got {value!r}")
-    # Piecewise-linear through the breakpoints, flat beyond the first and the last.
-    return float(item.score_for(float(value)))
+    # Piecewise-linear through the breakpoints, flat beyond the first and the last; the answer
+    # is taken as the decimal that was typed (a stored 2.1 is 21/10).
+    return item.score_for(value)
 
 
-def _choice_health(item, value, points: int) -> float:
+def _choice_health(item, value, points: int) -> Fraction:
     if isinstance(value, str):
         for option in item.options:
             if option.id == value:
-                return float(option.score)
+                return option.exact_score
     known = ", ".join(option.id for option in item.options)
     raise _Invalid(f"unknown option {value!r} (options: {known})")
 
@@ -191,7 +204,7 @@ _HEALTH = {
 }
 
 
-def _health(item, value, points: int) -> float | None:
+def _health(item, value, points: int) -> Fraction | None:
     try:
         handler = _HEALTH[item.type]
     except KeyError:
@@ -199,11 +212,13 @@ def _health(item, value, points: int) -> float | None:
     h = handler(item, value, points)
     if h is None or not item.scored:
         return None
-    return min(max(h, 0.0), 100.0)
+    # No clamping: likert healths, option scores and breakpoint scores are all within 0..100
+    # (the file is validated) and exact interpolation never leaves the breakpoints' range.
+    return h
 
 
-def item_health(item, value: Answer, *, points: int = 5) -> float | None:
-    """The health `h` (0..100) of one answer, or None for N/A or an unscored item.
+def exact_item_health(item, value: Answer, *, points: int = 5) -> Fraction | None:
+    """The exact health `h` (0..100) of one answer, or None for N/A or an unscored item.
 
     `points` is the number of likert options (the questionnaire's `len(scale.likert)`).
     Raises `ScoringInputError` for a value that is not a valid answer to the item.
@@ -216,13 +231,34 @@ def item_health(item, value: Answer, *, points: int = 5) -> float | None:
         raise ScoringInputError(f"item {item.id!r}: {exc}", item_id=item.id) from None
 
 
+def item_health(item, value: Answer, *, points: int = 5) -> float | None:
+    """`exact_item_health` as a float, for display and exports."""
+    h = exact_item_health(item, value, points=points)
+    return None if h is None else float(h)
+
+
 @dataclass(frozen=True)
 class ItemHealth:
-    """One scored answer: the raw value and its health (kept for agreement and reports)."""
+    """One scored answer: the raw value, its exact health and `weight × health` (both kept,
+    once per distinct answer, for the weighted means and for agreement)."""
 
     item_id: str
     value: int | float | str
-    health: float
+    health: Fraction
+    weight: Fraction
+    weighted: Fraction
+    #: weighted and weight as integers (numerator, denominator, numerator, denominator),
+    #: read by the engine's inner loop (`_ratio`) without Fraction's property calls.
+    terms: tuple[int, int, int, int] = field(default=(0, 1, 0, 1), repr=False, compare=False)
+
+    def __post_init__(self):
+        terms = (
+            self.weighted.numerator,
+            self.weighted.denominator,
+            self.weight.numerator,
+            self.weight.denominator,
+        )
+        object.__setattr__(self, "terms", terms)
 
 
 # --------------------------------------------------------------------------------------
@@ -250,7 +286,13 @@ class SignResult:
     """One sign in one round.
 
     An insufficient sign keeps its counts (coverage, respondents, pairs) but has no score,
-    band, agreement, spread, roles or trend: too little data to show any of them.
+    band, agreement, spread, roles or trend: too little data to show any of them. A sign that
+    is not asked in the round's kind (status "not_asked") has none of them either, and zero
+    counts: it was never a question in this round.
+
+    `score` is for display; `exact_score` is the same score as an exact fraction, the value
+    every decision uses. Given only `score` (an older stored result, a test), `exact_score` is
+    its shortest decimal (`questionnaire.exact`).
     """
 
     sign_id: str
@@ -267,14 +309,21 @@ class SignResult:
     highest: float | None = None
     by_role: Mapping[str, float] = field(default_factory=FrozenMap)
     trend: Trend | None = None
+    exact_score: Fraction | None = None
 
     def __post_init__(self):
         if not isinstance(self.by_role, FrozenMap):
             object.__setattr__(self, "by_role", FrozenMap(self.by_role))
+        _pair(self, "score", "exact_score")
 
     @property
     def scored(self) -> bool:
         return self.status == "scored"
+
+    @property
+    def not_asked(self) -> bool:
+        """No scored item of the sign is asked in this kind of round."""
+        return self.status == "not_asked"
 
     def to_dict(self) -> dict:
         return {
@@ -292,6 +341,7 @@ class SignResult:
             "highest": self.highest,
             "by_role": dict(self.by_role),
             "trend": None if self.trend is None else self.trend.to_dict(),
+            "exact_score": _exact_text(self.exact_score),
         }
 
     @classmethod
@@ -311,6 +361,7 @@ class SignResult:
             highest=_opt_float(data["highest"]),
             by_role=FrozenMap((role, float(v)) for role, v in data["by_role"].items()),
             trend=None if data["trend"] is None else Trend.from_dict(data["trend"]),
+            exact_score=_exact_from_text(data.get("exact_score")),
         )
 
 
@@ -320,8 +371,8 @@ class RoundResult:
 
     `index_band_id` is the band of the index itself; `band_id` is the overall band after the
     cap (`capped` tells whether the cap changed it). The verdict follows `band_id`. Both are
-    None, like `index`, when every sign is insufficient. `respondents` counts the responses
-    given to the engine.
+    None, like `index`, when no sign has a score. `respondents` counts the responses given to
+    the engine. `exact_index` is the index as an exact fraction (see `SignResult`).
     """
 
     questionnaire_id: str
@@ -334,6 +385,10 @@ class RoundResult:
     capped: bool
     trend: Trend | None
     respondents: int
+    exact_index: Fraction | None = None
+
+    def __post_init__(self):
+        _pair(self, "index", "exact_index")
 
     def sign(self, sign_id: str) -> SignResult:
         for result in self.signs:
@@ -362,6 +417,7 @@ class RoundResult:
             "trend": None if self.trend is None else self.trend.to_dict(),
             "respondents": self.respondents,
             "signs": [sign.to_dict() for sign in self.signs],
+            "exact_index": _exact_text(self.exact_index),
         }
 
     @classmethod
@@ -381,6 +437,7 @@ class RoundResult:
                 capped=bool(data["capped"]),
                 trend=None if data["trend"] is None else Trend.from_dict(data["trend"]),
                 respondents=int(data["respondents"]),
+                exact_index=_exact_from_text(data.get("exact_index")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"stored round result is incomplete: {exc!r}") from None
@@ -390,34 +447,85 @@ def _opt_float(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _pair(result, shown: str, exact_name: str) -> None:
+    """Fill in whichever of a display float and its exact value is missing."""
+    value, exact_value = getattr(result, shown), getattr(result, exact_name)
+    if exact_value is None and value is not None:
+        object.__setattr__(result, exact_name, exact(value))
+    elif exact_value is not None:
+        if not isinstance(exact_value, Fraction):
+            exact_value = exact(exact_value)
+            object.__setattr__(result, exact_name, exact_value)
+        if value is None:
+            object.__setattr__(result, shown, float(exact_value))
+
+
+def _exact_text(value: Fraction | None) -> str | None:
+    """An exact value for JSON: "125/2", "25" (a float would round it)."""
+    return None if value is None else str(value)
+
+
+_EXACT_TEXT = re.compile(r"-?\d{1,400}(/[1-9]\d{0,399})?")
+
+
+def _exact_from_text(text) -> Fraction | None:
+    if text is None:
+        return None
+    if not isinstance(text, str) or not _EXACT_TEXT.fullmatch(text):
+        raise ValueError(f"not an exact value: {text!r}")
+    return Fraction(text)
+
+
 # --------------------------------------------------------------------------------------
 # The engine
 
 
-def _mean(values: Iterable[float]) -> float:
-    # fsum is exactly rounded, so the result does not depend on the order of the values.
-    values = list(values)
-    return math.fsum(values) / len(values)
+def _exact_sum(values: Iterable[Fraction]) -> Fraction:
+    """The exact sum of fractions, quickly: numerators are added as integers per denominator
+    (the values of a round share a handful of denominators), then over their least common
+    multiple, so one Fraction (one gcd) is made instead of one per addition."""
+    numerators: dict[int, int] = {}
+    for value in values:
+        d = value.denominator
+        numerators[d] = numerators.get(d, 0) + value.numerator
+    if len(numerators) == 1:
+        ((d, n),) = numerators.items()
+        return Fraction(n, d)
+    common = math.lcm(*numerators)
+    return Fraction(sum(n * (common // d) for d, n in numerators.items()), common)
 
 
-def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
-    """Weighted mean of (weight, value) pairs, clamped to 0..100; None when weights sum to 0."""
+def _ratio(given: Sequence[ItemHealth]) -> Fraction:
+    """Σ weight × health / Σ weight of one person's answers on a sign, exactly, with integer
+    arithmetic and a single Fraction at the end (the hot loop of the engine)."""
+    num, den, wnum, wden = 0, 1, 0, 1
+    for answer in given:
+        n, d, wn, wd = answer.terms
+        if d == den:
+            num += n
+        else:
+            num, den = num * d + n * den, den * d
+        if wd == wden:
+            wnum += wn
+        else:
+            wnum, wden = wnum * wd + wn * wden, wden * wd
+    return Fraction(num * wden, den * wnum)
+
+
+def _mean(values: Sequence[Fraction]) -> Fraction:
+    return _exact_sum(values) / len(values)
+
+
+def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction | None:
+    """Weighted mean of (weight, value) pairs; None when the weights sum to 0."""
     pairs = list(pairs)
-    total = math.fsum(w for w, _ in pairs)
+    total = _exact_sum(w for w, _ in pairs)
     if total <= 0:
         return None
-    return min(max(math.fsum(w * v for w, v in pairs) / total, 0.0), 100.0)
+    return _exact_sum(w * v for w, v in pairs) / total
 
 
-def rwg_j(answers_per_item: Iterable[Iterable[int]], *, points: int = 5) -> float | None:
-    """Multi-item within-group agreement rwg(j) (James, Demaree & Wolf, 1984).
-
-    `answers_per_item` holds, for each likert item, the raw answers (1..points) of the
-    respondents who answered it. Items with fewer than two answers are skipped; with no item
-    left the result is None. `s²` is the mean sample variance over the items used, `σ²` the
-    variance of a uniform ("random") answer, `(A² − 1) / 12`; when `s² ≥ σ²` the result is 0.
-    Computed with exact fractions, so it is 1 exactly when everyone gave the same answers.
-    """
+def _rwg(answers_per_item: Iterable[Iterable[int]], points: int) -> Fraction | None:
     variances = []
     for answers in answers_per_item:
         xs = [int(a) for a in answers]
@@ -429,24 +537,43 @@ def rwg_j(answers_per_item: Iterable[Iterable[int]], *, points: int = 5) -> floa
     if not variances:
         return None
     j = len(variances)
-    s2 = sum(variances, Fraction(0)) / j
+    s2 = sum(variances, _ZERO) / j
     sigma2 = Fraction(points * points - 1, 12)
     if s2 >= sigma2:
-        return 0.0
+        return _ZERO
     agreement = j * (1 - s2 / sigma2)
-    return float(agreement / (agreement + s2 / sigma2))
+    return agreement / (agreement + s2 / sigma2)
 
 
-def trend_between(current: float, previous: float, threshold: float) -> Trend:
-    """Up for a change of +threshold or more, down for −threshold or less, else steady."""
-    delta = current - previous
-    if delta >= threshold - TREND_TOLERANCE:
+def rwg_j(answers_per_item: Iterable[Iterable[int]], *, points: int = 5) -> float | None:
+    """Multi-item within-group agreement rwg(j) (James, Demaree & Wolf, 1984).
+
+    `answers_per_item` holds, for each likert item, the raw answers (1..points) of the
+    respondents who answered it. Items with fewer than two answers are skipped; with no item
+    left the result is None. `s²` is the mean sample variance over the items used, `σ²` the
+    variance of a uniform ("random") answer, `(A² − 1) / 12`; when `s² ≥ σ²` the result is 0.
+    Computed with exact fractions, so it is 1 exactly when everyone gave the same answers.
+    """
+    value = _rwg(answers_per_item, points)
+    return None if value is None else float(value)
+
+
+def trend_between(
+    current: float | Fraction, previous: float | Fraction, threshold: float | Fraction
+) -> Trend:
+    """Up for a change of +threshold or more, down for −threshold or less, else steady.
+
+    Compared exactly (floats are taken as their shortest decimals, `questionnaire.exact`), so
+    a change of exactly the threshold counts: 65.1 after 60.1 is up by 5."""
+    now, before, limit = exact(current), exact(previous), exact(threshold)
+    delta = now - before
+    if delta >= limit:
         direction: Direction = "up"
-    elif delta <= -threshold + TREND_TOLERANCE:
+    elif delta <= -limit:
         direction = "down"
     else:
         direction = "steady"
-    return Trend(previous=previous, delta=delta, direction=direction)
+    return Trend(previous=float(before), delta=float(delta), direction=direction)
 
 
 @dataclass
@@ -455,11 +582,69 @@ class _Respondent:
     scored: dict[str, ItemHealth]  # item id → answer, for applicable scored items only
 
 
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What scoring one questionnaire in one kind of round needs, worked out once.
+
+    `known` maps (item id, value type, value) to the scored answer (None: left out, an
+    unscored item or one not asked in this kind) for every answer a likert or choice item
+    can take: a round repeats these few answers many times. Other answers (numbers, texts)
+    are converted once per round (see `_read_responses`)."""
+
+    items: Mapping[str, Any]
+    known: Mapping[tuple, ItemHealth | None]
+    points: int
+
+
+_PLANS: dict[tuple[int, str], tuple[Questionnaire, _Plan]] = {}
+_PLANS_KEPT = 64
+
+
+def _plan(q: Questionnaire, kind: str) -> _Plan:
+    key = (id(q), kind)
+    found = _PLANS.get(key)
+    if found is not None and found[0] is q:  # the questionnaire itself is held: ids stay unique
+        return found[1]
+    points = len(q.scale.likert)
+    known: dict[tuple, ItemHealth | None] = {}
+    for item in q.items():
+        if item.type == "likert":
+            values: list[Answer] = [*range(1, points + 1), *map(float, range(1, points + 1))]
+        elif item.type == "choice":
+            values = [option.id for option in item.options]
+        else:
+            continue
+        for value in values:
+            known[(item.id, value.__class__, value)] = _scored_answer(item, value, points, kind)
+    plan = _Plan(items=q.items_by_id, known=known, points=points)
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.clear()  # a rare, cheap reset; single dict operations are safe across threads
+    _PLANS[key] = (q, plan)
+    return plan
+
+
+def _scored_answer(item, value, points: int, kind: str) -> ItemHealth | None:
+    """The scored answer, None when it does not count; raises _Invalid for a wrong value."""
+    h = _health(item, value, points)
+    if h is None or not item.applies(kind):
+        return None
+    weight = item.exact_weight
+    weighted = h if weight == 1 else weight * h
+    return ItemHealth(item.id, value, h, weight, weighted)
+
+
 def _read_responses(
     q: Questionnaire, responses: Iterable[Response], kind: str
 ) -> list[_Respondent]:
-    points = len(q.scale.likert)
-    items = {item.id: item for item in q.items()}
+    """Check every answer and turn it into its exact health. Each distinct (item, value) is
+    checked and converted once: likert and choice answers once per questionnaire and kind
+    (`_plan`), others once per round."""
+    plan = _plan(q, kind)
+    items, known, points = plan.items, plan.known, plan.points
+    others: dict[tuple, ItemHealth | None] = {}
     seen: set[str] = set()
     respondents = []
     for response in responses:
@@ -469,27 +654,49 @@ def _read_responses(
         seen.add(rid)
         scored = {}
         for item_id, value in response.answers.items():
-            item = items.get(item_id)
-            if item is None:
-                raise ScoringInputError(
-                    f"respondent {rid!r}: unknown item {item_id!r} in questionnaire {q.id!r}",
-                    respondent_id=rid,
-                    item_id=item_id,
-                )
-            if value is None:
-                continue
+            key = (item_id, value.__class__, value)
             try:
-                h = _health(item, value, points)
-            except _Invalid as exc:
-                raise ScoringInputError(
-                    f"respondent {rid!r}, item {item_id!r}: {exc}",
-                    respondent_id=rid,
-                    item_id=item_id,
-                ) from None
-            if h is not None and item.applies(kind):
-                scored[item_id] = ItemHealth(item_id, value, h)
+                found = known.get(key, _MISSING)
+                if found is _MISSING:
+                    found = others.get(key, _MISSING)
+            except TypeError:  # an unhashable value: refused below
+                found = _MISSING
+            if found is _MISSING:
+                pair = items.get(item_id)
+                if pair is None:
+                    raise ScoringInputError(
+                        f"respondent {rid!r}: unknown item {item_id!r} in questionnaire {q.id!r}",
+                        respondent_id=rid,
+                        item_id=item_id,
+                    )
+                if value is None:
+                    continue
+                try:
+                    found = _scored_answer(pair[1], value, points, kind)
+                except _Invalid as exc:
+                    raise ScoringInputError(
+                        f"respondent {rid!r}, item {item_id!r}: {exc}",
+                        respondent_id=rid,
+                        item_id=item_id,
+                    ) from None
+                others[key] = found
+            if found is not None:
+                scored[item_id] = found
         respondents.append(_Respondent(response, scored))
     return respondents
+
+
+def _not_asked(sign: Sign) -> SignResult:
+    return SignResult(
+        sign_id=sign.id,
+        score=None,
+        band_id=None,
+        status="not_asked",
+        coverage=0.0,
+        respondents=0,
+        answered_pairs=0,
+        applicable_pairs=0,
+    )
 
 
 def _score_sign(
@@ -501,56 +708,66 @@ def _score_sign(
 ) -> SignResult:
     settings = q.settings
     items = sign.scored_items(kind)
-    applicable = len(items) * len(respondents)
+    if not items:
+        return _not_asked(sign)
+    ids = tuple(item.id for item in items)
+    applicable = len(ids) * len(respondents)
     answered = 0
-    weights = {item.id: item.weight for item in items}
-    scores: list[tuple[str | None, float]] = []
+    scores: list[tuple[str | None, Fraction]] = []
     for respondent in respondents:
-        given = [respondent.scored[item.id] for item in items if item.id in respondent.scored]
+        got = respondent.scored
+        given = [got[item_id] for item_id in ids if item_id in got]
+        if not given:
+            continue
         answered += len(given)
-        score = _weighted_mean((weights[a.item_id], a.health) for a in given)
-        if score is not None:
-            scores.append((respondent.response.role, score))
-    coverage = answered / applicable if applicable else 0.0
+        scores.append((respondent.response.role, _ratio(given)))
+    coverage = Fraction(answered, applicable) if applicable else _ZERO
     counts = dict(
         sign_id=sign.id,
-        coverage=coverage,
+        coverage=float(coverage),
         respondents=len(scores),
         answered_pairs=answered,
         applicable_pairs=applicable,
     )
-    if coverage < settings.min_coverage or len(scores) < settings.min_respondents or not scores:
+    if (
+        not scores
+        or coverage < settings.exact_min_coverage
+        or len(scores) < settings.min_respondents
+    ):
         return SignResult(score=None, band_id=None, status="insufficient", **counts)
 
-    score = min(max(_mean(s for _, s in scores), 0.0), 100.0)
+    values = [s for _, s in scores]
+    score = _mean(values)
+    shown = [float(s) for s in values]  # correctly rounded, so min/max agree with the exact
     rwg = None
     if len(scores) >= 2:
-        rwg = rwg_j(
+        rwg = _rwg(
             (
                 [r.scored[item.id].value for r in respondents if item.id in r.scored]
                 for item in items
                 if item.type == "likert"
             ),
-            points=len(q.scale.likert),
+            len(q.scale.likert),
         )
-    by_role: dict[str, list[float]] = {}
+    by_role: dict[str, list[Fraction]] = {}
     for role, s in scores:
         if role:
             by_role.setdefault(role, []).append(s)
     trend = None
     if previous is not None:
         before = previous.get(sign.id)
-        if before is not None and before.score is not None:
-            trend = trend_between(score, before.score, settings.trend_threshold)
+        if before is not None and before.exact_score is not None:
+            trend = trend_between(score, before.exact_score, settings.exact_trend_threshold)
     return SignResult(
-        score=score,
+        score=float(score),
+        exact_score=score,
         band_id=q.band_for(score).id,
         status="scored",
-        rwg=rwg,
-        raters_disagree=None if rwg is None else rwg < settings.agreement_threshold,
-        lowest=min(s for _, s in scores),
-        highest=max(s for _, s in scores),
-        by_role=FrozenMap((role, _mean(v)) for role, v in sorted(by_role.items())),
+        rwg=None if rwg is None else float(rwg),
+        raters_disagree=None if rwg is None else rwg < settings.exact_agreement_threshold,
+        lowest=min(shown),
+        highest=max(shown),
+        by_role=FrozenMap((role, float(_mean(v))) for role, v in sorted(by_role.items())),
         trend=trend,
         **counts,
     )
@@ -586,10 +803,11 @@ def score_round(
 ) -> RoundResult:
     """Score one round: every sign, the overall index, its (capped) band and the trends.
 
-    Only items that apply to `kind` count. `previous` is the result of the client's previous
-    completed round of the same questionnaire id (any version; signs are matched by id) and
-    is used for the trend only; it is ignored for a kickoff round. Raises `ScoringInputError`
-    for an answer that is not valid for its item, an unknown item id or a repeated respondent.
+    Only items that apply to `kind` count; a sign with none is "not_asked". `previous` is the
+    result of the client's previous completed round of the same questionnaire id (any
+    version; signs are matched by id) and is used for the trend only; it is ignored for a
+    kickoff round. Raises `ScoringInputError` for an answer that is not valid for its item,
+    an unknown item id or a repeated respondent.
     """
     q = questionnaire
     if kind not in ROUND_KINDS:
@@ -603,8 +821,10 @@ def score_round(
     respondents = _read_responses(q, responses, kind)
     signs = tuple(_score_sign(q, sign, kind, respondents, previous) for sign in q.signs)
 
-    weights = {sign.id: sign.weight for sign in q.signs}
-    index = _weighted_mean((weights[s.sign_id], s.score) for s in signs if s.score is not None)
+    weights = {sign.id: sign.exact_weight for sign in q.signs}
+    index = _weighted_mean(
+        (weights[s.sign_id], s.exact_score) for s in signs if s.exact_score is not None
+    )
     index_band_id = band_id = None
     capped = False
     trend = None
@@ -612,14 +832,15 @@ def score_round(
         index_band_id = q.band_for(index).id
         band_id = capped_band(q, index_band_id, (s.band_id for s in signs if s.band_id))
         capped = band_id != index_band_id
-        if previous is not None and previous.index is not None:
-            trend = trend_between(index, previous.index, q.settings.trend_threshold)
+        if previous is not None and previous.exact_index is not None:
+            trend = trend_between(index, previous.exact_index, q.settings.exact_trend_threshold)
     return RoundResult(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
         kind=kind,
         signs=signs,
-        index=index,
+        index=None if index is None else float(index),
+        exact_index=index,
         index_band_id=index_band_id,
         band_id=band_id,
         capped=capped,

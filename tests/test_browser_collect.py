@@ -306,9 +306,12 @@ def test_collect_answers_close_and_summary(live_server, open_page):
     assert lead.get_by_test_id("verdict").inner_text().strip()
     summary = lead.get_by_role("region", name="Summary")
     sign_rows = summary.locator("tbody tr")
-    # A kickoff round asks nothing about payment yet: that sign is not listed.
-    assert sign_rows.count() == 5
-    assert "Paying on time" not in summary.inner_text()
+    # A kickoff round asks nothing about payment yet: that sign says so, with no score.
+    assert sign_rows.count() == 6
+    payment = summary.locator('tr[data-sign="payment"]')
+    assert payment.get_by_role("rowheader").inner_text() == "Paying on time"
+    assert "Not asked in a kickoff" in payment.inner_text()
+    assert "Insufficient data" not in summary.inner_text()
     assert sign_rows.first.get_by_role("rowheader").inner_text() == "Respect for boundaries"
     screenshot(lead, "collect-round-summary-en")
 

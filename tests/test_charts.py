@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from factories import likert
+from factories import questionnaire as make_questionnaire
+from factories import sign as make_sign
 from markupsafe import Markup
 
 from assessment.questionnaire import load_questionnaire
-from assessment.report.charts import SERIES, radar_chart, radar_svg, trend_chart, trend_svg
+from assessment.report.charts import (
+    SERIES,
+    label_box,
+    radar_chart,
+    radar_svg,
+    text_width,
+    trend_chart,
+    trend_svg,
+    wrap_to_width,
+)
 from assessment.scoring import RoundResult, SignResult
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -135,3 +148,151 @@ def test_html_form_has_text_labels_and_a_legend(q):
     assert "尊重边界" in html and "<text" in html  # ring values stay in the SVG
     assert html.count('class="chart-key"') == 2 + len(q.bands)
     assert 'style="width:90.0mm"' in html
+
+
+# --------------------------------------------------------------------------------------
+# The radar's labels are never cut off: 3 to 8 signs with long names, in both languages
+
+LONG_NAMES = [
+    (
+        "Respect for agreed working hours and the boundaries of the team",
+        "尊重团队约定的工作时间与边界，不在深夜和周末打电话",
+    ),
+    (
+        "Constructive tone in meetings, emails and feedback rounds",
+        "会议、邮件和反馈中的语气是否建设性，是否对事不对人",
+    ),
+    (
+        "Paying invoices on time without repeated chasing",
+        "按时付款，无需反复催促，也不在交付后压价",
+    ),
+    (
+        "Power: we-pay-you-obey attitudes and decisions made alone",
+        "权力姿态：“我付钱你听话”，以及单方面做决定",
+    ),
+    (
+        "Realistic expectations about timelines, budget and scope",
+        "对工期、预算和范围的期望是否现实，是否尊重流程",
+    ),
+    (
+        "Kept informed about plans, changes and decisions early",
+        "是否及早告知计划、变更和决定，而不是让我们从第三方得知",
+    ),
+    (
+        "Recognition of good work and of extra effort by the team",
+        "是否认可团队的出色工作和额外付出",
+    ),
+    (
+        "Supercalifragilisticexpialidociousness of stakeholder alignment",
+        "利益相关方之间的协调一致程度（特别长的名称用于测试换行）",
+    ),
+]
+
+
+def many_signs(count: int):
+    signs = [
+        make_sign(
+            f"s{n}",
+            [likert(f"s{n}-i")],
+            title={"en": LONG_NAMES[n][0], "zh-CN": LONG_NAMES[n][1]},
+        )
+        for n in range(count)
+    ]
+    return make_questionnaire(signs)
+
+
+def scored(q, *, not_asked=(), score=62.5):
+    signs = tuple(
+        SignResult(s.id, None, None, "not_asked", 0.0, 0, 0, 0)
+        if s.id in not_asked
+        else SignResult(s.id, score, q.band_for(score).id, "scored", 1.0, 3, 3, 3)
+        for s in q.signs
+    )
+    return RoundResult(q.id, 1, "kickoff", signs, 62.5, "watch", "watch", False, None, 3)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("count", range(3, 9))
+def test_radar_label_boxes_lie_inside_the_drawing(count, lang):
+    q = many_signs(count)
+    chart = radar_chart(q, scored(q, not_asked={"s1"}), scored(q), lang)
+    assert len(chart.labels) == count
+    for label in chart.labels:
+        left, top, right, bottom = label_box(label)
+        assert left >= 0 and right <= chart.width, (label.lines, left, right, chart.width)
+        assert top >= 0 and bottom <= chart.height, (label.lines, top, bottom, chart.height)
+        for line in label.lines[:-1]:  # titles are wrapped, the score stays on its own line
+            assert text_width(line, label.size) <= 190 or " " not in line
+    root = parse(chart.svg())
+    view = [float(v) for v in root.get("viewBox").split()]
+    assert view[2] == chart.width and view[3] >= chart.height
+
+
+def test_radar_shows_not_asked_and_scores_as_they_fall_in_their_band():
+    q = many_signs(4)
+    chart = radar_chart(q, scored(q, not_asked={"s1"}, score=74.6), None, "en")
+    values = [label.lines[-1] for label in chart.labels]
+    # 74.6 is "watch" (healthy from 75): "75" would put the figure in the other band.
+    assert values == ["74.6", "not asked", "74.6", "74.6"]
+    zh = radar_chart(q, scored(q, not_asked={"s1"}), None, "zh-CN")
+    assert zh.labels[1].lines[-1] == "未询问"
+
+
+def test_wrapping_breaks_chinese_between_characters_and_keeps_punctuation():
+    lines = wrap_to_width("尊重团队约定的工作时间与边界，不在深夜和周末打电话", 60, 12)
+    assert all(text_width(line, 12) <= 60 for line in lines)
+    assert "".join(lines) == "尊重团队约定的工作时间与边界，不在深夜和周末打电话"
+    assert not any(line.startswith("，") for line in lines)
+    assert wrap_to_width("Paying on time", 1000, 12) == ("Paying on time",)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_radar_labels_inside_the_svg_in_a_browser(page, lang):
+    """Chromium lays the standalone SVG out with the real fonts: every text inside."""
+    for count in range(3, 9):
+        q = many_signs(count)
+        svg = radar_svg(q, scored(q, not_asked={"s0"}), scored(q), lang, current_period="2026-Q4")
+        page.set_content(f'<html lang="{lang}"><body style="margin:0">{svg}</body></html>')
+        outside = page.evaluate(
+            """() => {
+                const svg = document.querySelector('svg');
+                const [x, y, w, h] = svg.getAttribute('viewBox').split(' ').map(Number);
+                return [...svg.querySelectorAll('text')].map(t => {
+                    const b = t.getBBox();
+                    return [t.textContent, b.x, b.y, b.x + b.width, b.y + b.height];
+                }).filter(([_, l, t, r, b]) => l < x || t < y || r > x + w || b > y + h);
+            }"""
+        )
+        assert outside == [], (count, outside)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_radar_labels_inside_the_chart_in_the_pdf(lang):
+    """WeasyPrint lays the PDF's chart out (HTML labels over the SVG) with the report's fonts
+    and stylesheet; every character of every label lies inside the chart's plot box."""
+    import pdfplumber
+    from weasyprint import HTML
+
+    from assessment.report.pdf import RADAR_WIDTH_MM, font_config, safe_url_fetcher, stylesheet
+
+    for count in (3, 5, 8):
+        q = many_signs(count)
+        chart = radar_chart(q, scored(q, not_asked={"s2"}), None, lang)
+        html = (
+            f'<html lang="{lang}"><head><style>@page {{ size: 200mm 300mm; margin: 0 }}'
+            f" body {{ margin: 0 }}</style></head><body>{chart.html(RADAR_WIDTH_MM)}</body></html>"
+        )
+        pdf = HTML(string=html, url_fetcher=safe_url_fetcher).write_pdf(
+            stylesheets=[stylesheet()], font_config=font_config()
+        )
+        width_pt = RADAR_WIDTH_MM / 25.4 * 72
+        height_pt = width_pt * chart.height / chart.width
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            chars = [c for c in document.pages[0].chars if c["top"] < height_pt]
+        labels = "".join("".join(label.lines) for label in chart.labels)
+        inside = [c for c in chars if c["text"].strip() and c["text"] in labels]
+        assert len(inside) >= len(labels.replace(" ", "")) * 0.9  # the labels are all there
+        for c in inside:
+            assert c["x0"] >= -0.5 and c["x1"] <= width_pt + 0.5, (count, c["text"], c["x1"])
+            assert c["bottom"] <= height_pt + 0.5, (count, c["text"], c["bottom"])

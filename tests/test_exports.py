@@ -532,3 +532,31 @@ def test_every_data_command_has_help(app):
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, (path, param.name)
+
+
+def test_exports_mark_signs_a_kickoff_does_not_ask(app, make_round):
+    current, people = make_round(kind="kickoff", respondents=3, period="2026-Q1")
+    with app.app_context():
+        db = get_db()
+        q = current.questionnaire
+        for n, person in enumerate(people):
+            responses.save_response(db, person.id, _answers(q, "kickoff", n), {}, submit=True)
+        results.close_round(db, rounds.get_round(db, current.id))
+        answers_csv = _read_csv(exports.export_answers(db, current.id, "csv", key=KEY))
+        answers_json = json.loads(exports.export_answers(db, current.id, "json", key=KEY))
+        results_csv = _read_csv(exports.export_results(db, "csv"))
+        results_json = json.loads(exports.export_results(db, "json"))
+    not_asked = {s.id for s in q.signs if not s.scored_items("kickoff")}
+    assert not_asked == {"payment"}
+    # Results: the sign's row says not_asked, with no score, band or coverage figure to misread.
+    (row,) = [r for r in results_csv if r["sign_id"] == "payment"]
+    assert (row["sign_status"], row["score"], row["band"]) == ("not_asked", "", "")
+    (row,) = [r for r in results_json["rows"] if r["sign_id"] == "payment"]
+    assert row["sign_status"] == "not_asked" and row["score"] is None
+    # Answers: every sign's status in the JSON header (the not-asked one has no rows at all),
+    # and each row carries its sign's status.
+    assert answers_json["round"]["signs"]["payment"] == "not_asked"
+    assert set(answers_json["round"]["signs"]) == {s.id for s in q.signs}
+    assert "sign_status" in answers_csv[0]
+    assert {r["sign_status"] for r in answers_csv} <= {"scored", "insufficient"}
+    assert all(r["sign_id"] != "payment" for r in answers_csv)

@@ -12,6 +12,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from factories import likert
+from factories import questionnaire as make_questionnaire
+from factories import sign as make_sign
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -256,6 +259,50 @@ def test_order_is_worst_band_then_lowest_score_then_file_order():
     assert [s.sign_id for s in recommend(Q, result)] == ["payment", "voice", "scope"]
 
 
+def test_equal_scores_keep_the_questionnaire_order_with_decimal_weights():
+    # "b" weighs its items 0.1 and 0.2, "a" 1 and 2; everyone answers 2 (health 25): both
+    # score exactly 25. In floats "b" came out as 24.999999999999996 and jumped ahead.
+    q = make_questionnaire(
+        [
+            make_sign("a", [likert("a1", 1.0), likert("a2", 2.0)]),
+            make_sign("b", [likert("b1", 0.1), likert("b2", 0.2)]),
+        ]
+    )
+    responses = [Response(f"r{n}", None, {"a1": 2, "a2": 2, "b1": 2, "b2": 2}) for n in range(3)]
+    result = score_round(q, responses, kind="quarterly")
+    assert result.sign("a").exact_score == result.sign("b").exact_score == 25
+    assert [step.sign_id for step in recommend(q, result)] == ["a", "b"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.1, 0.2, 0.3, 1.2, 0.333, 2.5]), min_size=1, max_size=4),
+    st.sampled_from([0.1, 0.3, 1.2, 3.0, 7.0]),
+    st.lists(st.integers(1, 3), min_size=4, max_size=4),
+    st.booleans(),
+)
+def test_ties_keep_questionnaire_order_whatever_the_weights(weights, factor, answers, swap):
+    # Sign "y" has sign "x"'s weights times a factor: the same answers give the same exact
+    # score, so their steps come in the order the questionnaire lists the signs.
+    x = make_sign("x", [likert(f"x{n}", w) for n, w in enumerate(weights)])
+    y = make_sign("y", [likert(f"y{n}", float(f"{w * factor:.6g}")) for n, w in enumerate(weights)])
+    q = make_questionnaire([y, x] if swap else [x, y])
+    responses = [
+        Response(
+            f"r{k}",
+            None,
+            {f"{s}{n}": answers[(n + k) % 4] for s in "xy" for n in range(len(weights))},
+        )
+        for k in range(2)
+    ]
+    result = score_round(q, responses, kind="quarterly")
+    if result.sign("x").exact_score != result.sign("y").exact_score:
+        return  # the rounded product changed a weight's ratio (0.333 × 0.3 …)
+    order = [step.sign_id for step in recommend(q, result)]
+    if order:
+        assert order == (["y", "x"] if swap else ["x", "y"])
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.fixed_dictionaries(
@@ -298,6 +345,13 @@ def test_messages_exist_in_every_language():
 )
 def test_format_change(change, shown):
     assert format_change(change) == shown
+
+
+def test_the_stalled_note_never_rounds_up_to_the_threshold():
+    # 4.96 points is below the threshold of 5: the note says "+4.96", not "+5.0".
+    step = _voice_step([ActionRecord("voice", "done", "2024-04-02")], change=4.96)
+    assert step.stalled
+    assert "(+4.96 points since the last review)" in step.note.en
 
 
 def test_results_of_another_questionnaire_are_refused():

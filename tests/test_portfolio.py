@@ -103,3 +103,42 @@ def test_members_cannot_see_the_portfolio(client, auth):
     auth.login("member")
     assert client.get("/portfolio/").status_code == 403
     assert client.get("/portfolio/results.csv").status_code == 403
+
+
+def _edit_summary(app, client_name, change):
+    import json
+
+    with app.app_context():
+        db = get_db()
+        found = portfolio(db)
+        row = next(r for r in found.rows if r.name == client_name)
+        stored = db.execute(
+            "SELECT summary FROM round_summaries WHERE round_id = ?", [row.round_id]
+        ).fetchone()[0]
+        summary = json.loads(stored)
+        change(summary)
+        db.execute(
+            "UPDATE round_summaries SET summary = ? WHERE round_id = ?",
+            [json.dumps(summary), row.round_id],
+        )
+        db.conn.commit()
+        return next(r for r in portfolio(db).rows if r.name == client_name)
+
+
+def test_worst_sign_ties_keep_the_questionnaire_order(app, demo):
+    # "power" comes before "expectations" in six-signs.toml, after it alphabetically.
+    def tie(summary):
+        for sign_id in summary["signs"]:
+            summary["signs"][sign_id][1] = 80.0
+        summary["signs"]["power"][1] = summary["signs"]["expectations"][1] = 12.5
+
+    assert _edit_summary(app, "Harbor & Pine Foods", tie).worst_sign_id == "power"
+
+
+def test_the_trend_direction_is_the_one_decided_exactly_at_closing(app, demo):
+    # A change a hair under the threshold of 5 rounds to the float 5.0: the direction decided
+    # on the exact values when the round closed ("steady") stands; it is not recomputed.
+    def just_under_five(summary):
+        summary["index"], summary["trend"], summary["trend_direction"] = 65.0, 5.0, "steady"
+
+    assert _edit_summary(app, "Harbor & Pine Foods", just_under_five).trend.direction == "steady"

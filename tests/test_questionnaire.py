@@ -3,6 +3,8 @@
 import ast
 import json
 import tomllib
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import get_args
 
@@ -23,6 +25,7 @@ from assessment.questionnaire import (
     QuestionnaireError,
     Text,
     _LineMap,
+    exact,
     load_directory,
     load_questionnaire,
     questionnaire_from_snapshot,
@@ -472,3 +475,41 @@ def test_the_example_in_the_format_documentation_is_valid(tmp_path):
     q = load_questionnaire(path)
 
     assert [item.type for item in q.items()] == ["likert", "choice", "text"]
+
+
+# --- exact numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "fraction"),
+    [
+        (0.1, Fraction(1, 10)),
+        (62.5, Fraction(125, 2)),
+        (7.5, Fraction(15, 2)),
+        (0.3333333, Fraction(3333333, 10**7)),
+        (1e-7, Fraction(1, 10**7)),
+        (-2.25, Fraction(-9, 4)),
+        (5, Fraction(5)),
+        (5.0, Fraction(5)),
+        (Decimal("0.605"), Fraction(121, 200)),
+        (Fraction(1, 3), Fraction(1, 3)),
+    ],
+)
+def test_exact_is_the_decimal_as_written(value, fraction):
+    assert exact(value) == fraction
+
+
+@pytest.mark.parametrize("value", [True, float("nan"), float("inf"), "1", None])
+def test_exact_refuses_what_is_not_a_finite_number(value):
+    with pytest.raises(ValueError):
+        exact(value)
+
+
+def test_file_numbers_are_kept_exactly():
+    q = load_questionnaire(DATA / "valid" / "minimal.toml")
+    assert all(band.exact_min == exact(band.min) for band in q.bands)
+    assert q.settings.exact_min_coverage == exact(q.settings.min_coverage)
+    first = q.bands[0]
+    # band_for compares with the minimum as written, whatever float comes in.
+    assert q.band_for(first.exact_min).id == first.id
+    assert q.band_for(first.exact_min - Fraction(1, 10**20)).id != first.id

@@ -156,3 +156,17 @@ def test_pack_for_an_unknown_period(run, tmp_path):
     result = run("pack", "--period", "1999-Q1", "-o", str(tmp_path / "p.pdf"))
     assert result.exit_code == 1
     assert "No client was reviewed in '1999-Q1'. Periods with rounds: 2026-Q4" in result.output
+
+
+def test_the_kickoff_pack_says_which_signs_were_not_asked(demo_app, tmp_path):
+    from assessment.report.pack import render_pack
+
+    with demo_app.app_context():
+        reports = period_reports(get_db(), "2026-Q2")
+        data = render_pack(reports[:1], "en", period="2026-Q2", jobs=1)
+    (tmp_path / "pack.pdf").write_bytes(data)
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    summary = " ".join(reader.pages[0].extract_text().split())
+    assert "Not asked in a kickoff: Paying on time" in summary
+    body = " ".join(" ".join(p.extract_text() for p in reader.pages[1:]).split())
+    assert "Not asked in a kickoff" in body and "Collect more answers" not in body

@@ -7,6 +7,7 @@ pdfplumber; each render takes about a second.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -201,7 +202,7 @@ def test_band_colours_always_come_with_the_band_name(demo_app, apex):
     for colour, label in chips:
         assert labels[colour] == label
     for band in apex.questionnaire.bands:  # the charts' band zones are named in the legends
-        assert f"{band.label.en} {band.min:.0f}–" in html
+        assert f"{band.label.en} {band.min:g}–" in html
         assert f">{band.label.en}</text>" in html
 
 
@@ -355,3 +356,69 @@ def test_warm_up_and_one_font_configuration_per_process():
     pdf.warm_up("zh-CN")
     assert pdf.font_config() is config
     assert pdf.stylesheet() is pdf.stylesheet()
+
+
+# --- a kickoff: signs it does not ask about ------------------------------------------------
+
+
+def _pages_as_png(data: bytes, name: str) -> None:
+    """The PDF's pages as PNG under tests/artifacts/, for a person to look at."""
+    import subprocess
+
+    from conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"{name}.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(ARTIFACTS / f"{name}.pdf"), str(ARTIFACTS / name)],
+        check=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def kickoff(demo_app):
+    return _report(demo_app, "Apex Retail Group", "2026-Q2")
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "leftover"),
+    [
+        ("en", "Not asked in a kickoff", "Collect more answers"),
+        ("zh-CN", "启动评估中未询问", "下次先多收集一些答卷"),
+    ],
+)
+def test_a_kickoff_report_shows_signs_not_asked_as_such(demo_app, kickoff, lang, label, leftover):
+    assert kickoff.round.kind == "kickoff"
+    assert kickoff.result.sign("payment").not_asked
+    with demo_app.app_context():
+        data = pdf.render_pdf(kickoff, lang)
+    _pages_as_png(data, f"report-kickoff-{lang}")
+    pages = _text(data)
+    text = _dense(" ".join(pages))
+    # The verdict's note, the signs at a glance, the sign's own block, the coverage list.
+    assert text.count(_dense(label)) >= 4
+    assert _dense(leftover) not in text  # no "collect more answers" advice for it
+    insufficient = _dense("Insufficient data" if lang == "en" else "数据不足")
+    assert text.count(insufficient) == (lang == "zh-CN")  # the appendix's explanation only
+    title = kickoff.questionnaire.sign("payment").title.get(lang)
+    assert _dense(f"{label}{'：' if lang == 'zh-CN' else ': '}{title}") in text
+    assert ("not asked" if lang == "en" else "未询问") in pages[0]  # the radar's label
+
+
+def test_the_report_states_the_files_numbers_as_written(demo_app, apex):
+    q = apex.questionnaire.model_copy(
+        update={
+            "settings": apex.questionnaire.settings.model_copy(
+                update={"min_coverage": 0.605, "trend_threshold": 7.5, "agreement_threshold": 0.725}
+            )
+        }
+    )
+    report = dataclasses.replace(apex, questionnaire=q)
+    with demo_app.app_context():
+        html = pdf.render_html(report, "en", inline_css=False)
+    text = _flat(re.sub(r"<[^>]+>", "", html))
+    assert "at least 2 people and 60.5% of its possible answers" in text
+    assert "a change of 7.5 points or more" in text
+    assert "Below 0.725 the report says" in text
+    for band in q.bands:
+        assert f"{band.label.en} {band.min:g}–" in html  # the radar legend: 75–100, 50–75 …

@@ -182,3 +182,16 @@ def test_a_blank_answer_is_no_answer(app, client, setup):
     response = _post(client, people[0].token, sent)
     assert response.status_code == 302
     assert _stored(app, people[0].id).answers == {likert[1].id: 2}
+
+
+@pytest.mark.parametrize(
+    ("kind", "en", "zh"), [("kickoff", "Kickoff", "启动评估"), ("adhoc", "Ad hoc", "临时评估")]
+)
+def test_the_form_says_which_kind_of_round_it_is(client, make_round, kind, en, zh):
+    _created, people = make_round(kind=kind, respondents=1, period=f"2027-{kind}")
+    for lang, name in (("en", en), ("zh-CN", zh)):
+        page = client.get(f"/r/{people[0].token}", headers={"Accept-Language": lang}).get_data(
+            as_text=True
+        )
+        found = re.search(r'data-testid="round-kind">([^<]+)<', page)
+        assert found and found.group(1) == name

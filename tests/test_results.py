@@ -1,5 +1,6 @@
 """The results page: verdict, charts, next steps, actions, comments and share links."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -189,3 +190,75 @@ def test_pages_with_several_forms_repeat_no_id(app, client, auth, demo):
         repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', page)).items() if n > 1]
         assert not repeated, f"{path}: {repeated}"
     assert forms > 2 * len(paths)  # the pages checked do carry several forms each
+
+
+# --- a kickoff round: signs it does not ask about ------------------------------------------
+
+
+def _kickoff(app, client_name):
+    with app.app_context():
+        db = get_db()
+        found = clients.find_by_name(db, client_name)
+        return next(r for r in rounds.list_rounds(db, found.id) if r.kind == "kickoff")
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "title"),
+    [("en", "Not asked in a kickoff", "Paying on time"), ("zh-CN", "启动评估中未询问", "按时付款")],
+)
+def test_kickoff_pages_show_not_asked_signs_as_such(app, client, auth, demo, lang, label, title):
+    current = _kickoff(app, "Apex Retail Group")
+    auth.login("lead")
+    headers = {"Accept-Language": lang}
+    for url in (f"/rounds/{current.id}/results", f"/rounds/{current.id}"):
+        page = client.get(url, headers=headers).get_data(as_text=True)
+        row = re.search(r'<tr class="not-asked" data-sign="payment">(.*?)</tr>', page, re.S)
+        assert row, url
+        assert title in row.group(1) and label in row.group(1)
+        assert "%" not in row.group(1)  # no coverage figure
+        assert "Insufficient data" not in page and "数据不足" not in page
+        note = re.search(r'class="small text-body-secondary not-asked-note">(.*?)</p>', page, re.S)
+        assert note and title in note.group(1) and label in note.group(1)
+    with app.app_context():
+        steps = results.outcome(get_db(), current).next_steps
+    assert "payment" not in {step.sign_id for step in steps}
+
+
+def test_client_history_and_portfolio_show_not_asked(app, client, auth, make_round):
+    from assessment.store import responses
+
+    current, people = make_round(kind="kickoff", respondents=3, client="Kick Off Ltd")
+    q = current.questionnaire
+    with app.app_context():
+        db = get_db()
+        for person in people:
+            answers = {i.id: 4 for i in q.items() if i.type == "likert" and i.applies("kickoff")}
+            responses.save_response(db, person.id, answers, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, current.id))
+    auth.login("lead")
+    history = client.get(f"/clients/{current.client_id}").get_data(as_text=True)
+    assert "Not asked in a kickoff: Paying on time" in history
+    portfolio = client.get("/portfolio/").get_data(as_text=True)
+    heat = re.search(r'<table class="table table-sm heatmap">(.*?)</table>', portfolio, re.S)
+    cell = re.search(r'<td class="[^"]*not-asked" title="([^"]+)">([^<]+)<', heat.group(1))
+    assert cell and cell.groups() == ("Not asked in a kickoff", "not asked")
+
+
+def test_band_badges_carry_a_readable_text_colour(app, client, auth, demo):
+    from assessment.colours import MIN_CONTRAST, contrast_ratio
+
+    auth.login("lead")
+    current = _round(app, "Apex Retail Group", "2026-Q4")
+    pages = [
+        client.get(url).get_data(as_text=True)
+        for url in ("/portfolio/", f"/rounds/{current.id}/results", f"/clients/{current.client_id}")
+    ]
+    badges = re.findall(
+        r'class="badge band-badge[^"]*" style="--band: (#\w{6}); --band-text: (#\w{6})"',
+        " ".join(pages),
+    )
+    assert len(badges) >= 15  # portfolio rows and legend, the signs table, the history
+    for colour, text in badges:
+        assert contrast_ratio(colour, text) >= MIN_CONTRAST, (colour, text)
+    # No badge falls back to the stylesheet's default colour.
+    assert not re.search(r'band-badge[^"]*" style="--band: #\w{6}"', " ".join(pages))

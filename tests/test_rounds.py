@@ -137,6 +137,10 @@ def test_summary_without_answers_says_so(client, auth, make_round):
     auth.login("lead")
     page = client.get(f"/rounds/{created.id}").get_data(as_text=True)
     assert "Not enough answers yet for a score." in page
+    # The file's limits, as written (six-signs.toml: 2 people, min_coverage 0.5), not "half".
+    assert "at least 2 submitted answers and 50% of its possible answers" in page
+    # Every sign is listed, even with no answers yet: none hides behind an empty table.
+    assert page.count("Insufficient data") == len(created.questionnaire.signs)
 
 
 @pytest.mark.parametrize("role", ["member"])

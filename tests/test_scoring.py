@@ -11,9 +11,13 @@ import dataclasses
 import json
 import math
 import pickle
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from factories import likert
+from factories import questionnaire as make_questionnaire
+from factories import sign as make_sign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -476,7 +480,7 @@ def test_every_score_stays_within_0_and_100(responses, kind):
     ]
     assert all(0 <= v <= 100 for v in values if v is not None)
     for s in result.signs:
-        assert (s.score is None) == (s.status == "insufficient") == (s.band_id is None)
+        assert (s.score is None) == (s.status != "scored") == (s.band_id is None)
         if s.rwg is not None:
             assert 0 <= s.rwg <= 1
     assert RoundResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
@@ -567,8 +571,9 @@ def test_rwg_is_1_when_all_raters_agree(answers, raters):
 
 def test_the_engine_imports_only_the_standard_library_and_the_model():
     allowed = {"__future__", "collections", "dataclasses", "datetime", "fractions", "math"}
-    allowed |= {"typing", "questionnaire", "scoring"}
-    for module in ("scoring", "playbook"):
+    allowed |= {"decimal", "re", "typing", "unicodedata"}
+    allowed |= {"questionnaire", "scoring", "figures", "colours"}
+    for module in ("scoring", "playbook", "figures", "colours"):
         source = (Path(__file__).parent.parent / "assessment" / f"{module}.py").read_text("utf-8")
         imported = set()
         for node in ast.walk(ast.parse(source)):
@@ -625,3 +630,212 @@ def test_the_pure_core_loads_without_flask_sqlite_or_weasyprint():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------------------
+# Exact arithmetic: decimal weights, scores at a band's minimum, trends at the threshold
+
+# Weights as a file may write them: tenths, 1.2, thirds to a few places, halves.
+DECIMAL_WEIGHTS = st.sampled_from([0.1, 0.2, 0.3, 0.7, 1.2, 2.5, 0.333, 0.3333333, 1 / 3])
+
+
+def _one_sign(weights, *, band_min: float = 25.0, kinds=None):
+    items = [likert(f"i{n}", w) for n, w in enumerate(weights)]
+    bands = (("top", 75.0, "#2e7d32"), ("middle", band_min, "#f9a825"), ("bottom", 0.0, "#c62828"))
+    if band_min >= 75:
+        bands = (("middle", band_min, "#f9a825"), ("bottom", 0.0, "#c62828"))
+    return make_questionnaire([make_sign("s", items, bands=bands)], bands=bands)
+
+
+def _reference(weights, answers_per_person) -> Fraction:
+    """The sign's score computed here, independently, from the decimals as written."""
+    people = []
+    for answers in answers_per_person:
+        given = [
+            (Fraction(repr(w)), Fraction(a - 1, 4) * 100)
+            for w, a in zip(weights, answers, strict=True)
+        ]
+        people.append(sum(w * h for w, h in given) / sum(w for w, _ in given))
+    return sum(people, Fraction(0)) / len(people)
+
+
+def test_decimal_weights_score_of_exactly_25_is_in_the_band_from_25():
+    # Weights 0.1 and 0.2, everyone answers 2 (health 25) on both: the score is 25. In binary
+    # floating point (0.1 × 25 + 0.2 × 25) / (0.1 + 0.2) is 24.999999999999996: the band below.
+    q = _one_sign([0.1, 0.2], band_min=25.0)
+    responses = [Response(f"r{n}", None, {"i0": 2, "i1": 2}) for n in range(3)]
+    result = score_round(q, responses, kind="quarterly")
+    s = result.sign("s")
+    assert s.exact_score == 25 and s.score == 25.0
+    assert s.band_id == "middle"
+    assert result.exact_index == 25 and result.index_band_id == result.band_id == "middle"
+    # Stored and read back, the exact value survives.
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["signs"][0]["exact_score"] == "25"
+    assert RoundResult.from_dict(data).sign("s").exact_score == 25
+
+
+def test_band_minimum_as_written_62_5():
+    q = _one_sign([1.0, 1.0], band_min=62.5)
+    assert q.band("middle").exact_min == Fraction(125, 2)
+    at = score_round(q, [Response("r", None, {"i0": 3, "i1": 4})], kind="adhoc")  # (50 + 75) / 2
+    below = score_round(q, [Response("r", None, {"i0": 3, "i1": 3})], kind="adhoc")
+    assert (at.sign("s").exact_score, at.sign("s").band_id) == (Fraction(125, 2), "middle")
+    assert below.sign("s").band_id == "bottom"
+
+
+@PROPERTY
+@given(
+    st.lists(DECIMAL_WEIGHTS, min_size=1, max_size=4).flatmap(
+        lambda ws: st.tuples(
+            st.just(ws),
+            st.lists(
+                st.lists(st.integers(1, 5), min_size=len(ws), max_size=len(ws)),
+                min_size=1,
+                max_size=6,
+            ),
+        )
+    ),
+    DECIMAL_WEIGHTS,
+)
+def test_scores_are_the_exact_value_of_the_decimals_as_written(case, sign_weight):
+    weights, people = case
+    q = make_questionnaire(
+        [make_sign("s", [likert(f"i{n}", w) for n, w in enumerate(weights)], weight=sign_weight)]
+    )
+    responses = [
+        Response(f"r{n}", None, {f"i{k}": a for k, a in enumerate(answers)})
+        for n, answers in enumerate(people)
+    ]
+    result = score_round(q, responses, kind="quarterly")
+    expected = _reference(weights, people)
+    s = result.sign("s")
+    assert s.exact_score == expected == result.exact_index
+    assert s.score == float(expected)  # the display float is the exact value, rounded once
+    band = next(b for b in q.bands if expected >= Fraction(repr(b.min)))
+    assert s.band_id == result.index_band_id == band.id
+
+
+@PROPERTY
+@given(
+    st.lists(DECIMAL_WEIGHTS, min_size=1, max_size=4).flatmap(
+        lambda ws: st.tuples(
+            st.just(ws), st.lists(st.integers(1, 5), min_size=len(ws), max_size=len(ws))
+        )
+    ),
+    st.integers(1, 5),
+)
+def test_a_score_exactly_at_a_band_minimum_falls_in_that_band(case, people):
+    weights, answers = case
+    score = _reference(weights, [answers])
+    written = _as_decimal(score)
+    if written is None or not 0 < score < 100:
+        return  # a file can only write a minimum that is a short decimal
+    q = _one_sign(weights, band_min=float(written))
+    responses = [
+        Response(f"r{n}", None, {f"i{k}": a for k, a in enumerate(answers)}) for n in range(people)
+    ]
+    result = score_round(q, responses, kind="quarterly")
+    assert result.sign("s").exact_score == score
+    assert result.sign("s").band_id == "middle"  # the band whose minimum the score is
+
+
+def _as_decimal(value: Fraction) -> str | None:
+    """`value` as a decimal of at most 15 significant digits, or None when it has none."""
+    text = f"{value.numerator / value.denominator:.15g}"
+    return text if Fraction(text) == value else None
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(1, 5), min_size=2, max_size=2),
+    st.sampled_from([0.1, 0.2, 1.2, 0.3, 2.5]),
+    st.sampled_from([0.1, 2.5, 5.0, 7.5, 12.3]),
+)
+def test_a_change_of_exactly_the_threshold_is_a_trend(answers, weight, threshold):
+    q = make_questionnaire(
+        [make_sign("s", [likert("i0", weight), likert("i1", 0.2)])],
+        settings={"trend_threshold": threshold},
+    )
+    responses = [Response("r", None, {"i0": answers[0], "i1": answers[1]})]
+    now = score_round(q, responses, kind="quarterly").sign("s").exact_score
+    for previous, direction in (
+        (now - Fraction(repr(threshold)), "up"),
+        (now + Fraction(repr(threshold)), "down"),
+    ):
+        shown = _as_decimal(previous)
+        if shown is None or not 0 <= previous <= 100:
+            continue
+        before = _result_of(q, {"s": float(shown)})
+        result = score_round(q, responses, kind="quarterly", previous=before)
+        assert result.sign("s").trend.direction == direction
+        assert result.trend.direction == direction
+
+
+def _result_of(q, scores: dict[str, float]) -> RoundResult:
+    signs = tuple(
+        SignResult(sign_id, score, q.band_for(score).id, "scored", 1.0, 3, 6, 6)
+        for sign_id, score in scores.items()
+    )
+    index = next(iter(scores.values()))
+    band = q.band_for(index).id
+    return RoundResult(q.id, 1, "quarterly", signs, index, band, band, False, None, 3)
+
+
+def test_trend_between_compares_exactly():
+    # 65.1 − 60.1 is 5 exactly as written (4.999999999999993 in floats): up.
+    assert trend_between(65.1, 60.1, 5.0).direction == "up"
+    assert trend_between(Fraction(1, 3) + 5, Fraction(1, 3), 5).direction == "up"
+    assert trend_between(Fraction(1, 3) + 5, Fraction(1, 3) + Fraction(1, 10**30), 5).direction == (
+        "steady"
+    )
+
+
+def test_exact_values_round_trip_and_older_results_still_read():
+    q = _one_sign([0.1, 0.3333333], band_min=25.0)
+    responses = [Response(f"r{n}", None, {"i0": n % 5 + 1, "i1": 3}) for n in range(4)]
+    result = score_round(q, responses, kind="quarterly")
+    assert result.sign("s").exact_score.denominator > 10**6  # not a short decimal at all
+    data = json.loads(json.dumps(result.to_dict()))
+    assert RoundResult.from_dict(data) == result
+    # A result stored before exact values existed: its floats are taken as written.
+    for sign in data["signs"]:
+        del sign["exact_score"]
+    del data["exact_index"]
+    old = RoundResult.from_dict(data)
+    assert old.sign("s").exact_score == Fraction(repr(result.sign("s").score))
+    with pytest.raises(ValueError):
+        RoundResult.from_dict({**result.to_dict(), "exact_index": "1/0"})
+    with pytest.raises(ValueError):
+        RoundResult.from_dict({**result.to_dict(), "exact_index": "1e999999"})
+
+
+# --------------------------------------------------------------------------------------
+# Signs not asked in a kind of round
+
+
+def test_a_sign_not_asked_in_the_kind_is_not_asked_not_insufficient():
+    q = make_questionnaire(
+        [
+            make_sign("asked", [likert("a1"), likert("a2")]),
+            make_sign("later", [likert("l1", kinds=["quarterly", "adhoc"])]),
+        ]
+    )
+    responses = [Response(f"r{n}", None, {"a1": 4, "a2": 5}) for n in range(3)]
+    kickoff = score_round(q, responses, kind="kickoff")
+    later = kickoff.sign("later")
+    assert later.status == "not_asked" and later.not_asked and not later.scored
+    assert (later.score, later.band_id, later.trend, later.rwg) == (None, None, None, None)
+    assert (later.respondents, later.answered_pairs, later.applicable_pairs) == (0, 0, 0)
+    # Out of the index: the index is the asked sign's score alone.
+    assert kickoff.exact_index == kickoff.sign("asked").exact_score == Fraction(175, 2)
+    assert RoundResult.from_dict(json.loads(json.dumps(kickoff.to_dict()))) == kickoff
+    # In a quarterly round nobody answered it: that is insufficient data, not "not asked".
+    assert score_round(q, responses, kind="quarterly").sign("later").status == "insufficient"
+
+
+def test_payment_is_not_asked_at_kickoff_in_the_shipped_questionnaire():
+    six = load_questionnaire(Path(__file__).parent.parent / "questions" / "six-signs.toml")
+    result = score_round(six, [], kind="kickoff")
+    assert result.sign("payment").status == "not_asked"
+    assert {s.status for s in result.signs if s.sign_id != "payment"} == {"insufficient"}

@@ -24,12 +24,15 @@ Every text is escaped here, so the output can be embedded in HTML as it is. Pure
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
+from ..figures import as_written, score_text
 from ..questionnaire import Questionnaire
 from ..scoring import RoundResult
 
@@ -41,6 +44,7 @@ __all__ = [
     "LegendItem",
     "Series",
     "font_stack",
+    "label_box",
     "radar_chart",
     "radar_svg",
     "trend_chart",
@@ -70,6 +74,7 @@ _LABELS = {
         "index": "Fairness index",
         "radar": "Sign scores from 0 (lord) to 100 (partner)",
         "trend": "Fairness index and sign scores per review round, 0 to 100",
+        "not_asked": "not asked",
     },
     "zh-CN": {
         "now": "本轮",
@@ -77,6 +82,7 @@ _LABELS = {
         "index": "公平指数",
         "radar": "各信号得分，0（“老爷”）至 100（伙伴）",
         "trend": "各轮评估的公平指数与各信号得分，0 至 100",
+        "not_asked": "未询问",
     },
 }
 
@@ -346,15 +352,107 @@ def _svg_document(width: int, height: int, title: str, body: list[str], lang: st
     )
 
 
-def _wrap(text: str, width: int) -> tuple[str, ...]:
-    """Split a label into lines of about `width` characters, at spaces only."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
+# --- measuring text ----------------------------------------------------------------------
+
+#: Advance widths (thousandths of an em) of ASCII 32–126 in Liberation Sans, which has
+#: Arial's metrics: the report's Latin face, and the first face of the web page's stack.
+#: Noto Sans CJK SC sets Latin narrower, so these are upper bounds there.
+_ASCII_REGULAR = (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722,
+    722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722,
+    667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
+    556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,
+    500, 334, 260, 334, 584,
+)  # fmt: skip
+_ASCII_BOLD = (
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722,
+    722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722,
+    667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611,
+    611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556,
+    500, 389, 280, 389, 584,
+)  # fmt: skip
+#: Room kept around each label and at the chart's edges, in chart units.
+EDGE = 6.0
+
+
+def _char_width(char: str, bold: bool) -> int:
+    code = ord(char)
+    if 32 <= code <= 126:
+        return (_ASCII_BOLD if bold else _ASCII_REGULAR)[code - 32]
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 1000  # Chinese characters and full-width punctuation: one em
+    return 700  # anything else: a generous Latin width
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """The width of one line of text at `size`, in the same units (an upper estimate)."""
+    return sum(_char_width(c, bold) for c in text) * size / 1000
+
+
+_BREAKABLE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """(token, space before it) pairs: words, and every Chinese character on its own, since
+    a line may break between any two of them."""
+    found: list[tuple[str, bool]] = []
+    for n, word in enumerate(text.split()):
+        start = len(found)
+        piece = ""
+        for char in word:
+            if _BREAKABLE.match(char):
+                if piece:
+                    found.append((piece, False))
+                    piece = ""
+                found.append((char, False))
+            elif piece and _BREAKABLE.match(piece[-1]):
+                found.append((piece, False))
+                piece = char
+            else:
+                piece += char
+        if piece:
+            found.append((piece, False))
+        if n and len(found) > start:
+            found[start] = (found[start][0], True)
+    # Full-width punctuation stays with the character before it (no line starts with "，").
+    merged: list[tuple[str, bool]] = []
+    for token, space in found:
+        if merged and not space and unicodedata.category(token[0]).startswith("P"):
+            merged[-1] = (merged[-1][0] + token, merged[-1][1])
         else:
-            lines.append(word)
+            merged.append((token, space))
+    return merged
+
+
+def wrap_to_width(text: str, max_width: float, size: float) -> tuple[str, ...]:
+    """Lines of `text` no wider than `max_width` (`text_width`), broken at spaces or between
+    Chinese characters; a single word wider than that gets a line of its own."""
+    lines: list[str] = []
+    for token, space in _tokens(text):
+        candidate = lines[-1] + (" " if space else "") + token if lines else token
+        if lines and text_width(candidate, size) <= max_width:
+            lines[-1] = candidate
+        else:
+            lines.append(token)
     return tuple(lines) or (text,)
+
+
+def label_box(label: Label) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a label's text, in chart units (an upper estimate)."""
+    widths = [
+        text_width(line, label.size, bold=label.strong_last and n == len(label.lines) - 1)
+        for n, line in enumerate(label.lines)
+    ]
+    width = max(widths, default=0.0)
+    if label.anchor == "end":
+        left = label.x - width
+    elif label.anchor == "middle":
+        left = label.x - width / 2
+    else:
+        left = label.x
+    return left, label.top, left + width, label.top + label.size * LINE_HEIGHT * len(label.lines)
 
 
 def _score(result: RoundResult | None, sign_id: str) -> float | None:
@@ -366,7 +464,10 @@ def _band_legend(q: Questionnaire, lang: str) -> list[LegendItem]:
     items, upper = [], 100.0
     for band in q.bands:
         items.append(
-            LegendItem(f"{band.label.get(lang)} {band.min:.0f}–{upper:.0f}", swatch=band.colour)
+            LegendItem(
+                f"{band.label.get(lang)} {as_written(band.min)}–{as_written(upper)}",
+                swatch=band.colour,
+            )
         )
         upper = band.min
     return items
@@ -387,17 +488,60 @@ def radar_chart(
     """The signs on a 0–100 radar: this round solid and thick, the previous round dashed.
 
     The rings are tinted with the band colours (named in the legend); each axis is labelled
-    horizontally with the sign's title and this round's score.
+    horizontally with the sign's title and this round's score ("not asked" for a sign this
+    kind of round does not ask about). Titles are wrapped to a measured width and the
+    drawing is made as large as its labels need, so no label is ever cut off, whatever the
+    number of signs (3 to 8 and more) or the length of their names.
     """
     q, labels = questionnaire, _labels(lang)
-    width, height = 440, 372
-    cx, cy, radius = 220.0, 188.0, 126.0
-    count = len(q.signs)
+    radius, count, size = 126.0, len(q.signs), 12.5
+
+    def direction(i: int) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / count
+        return math.cos(angle), math.sin(angle)
+
+    # Labels first, around a centre at (0, 0); the canvas is then fitted around them.
+    placed: list[Label] = []
+    for i, sign in enumerate(q.signs):
+        cos, sin = direction(i)
+        x, y = (radius + 10) * cos, (radius + 10) * sin
+        middle = abs(cos) < 0.25
+        anchor = "middle" if middle else ("start" if cos > 0 else "end")
+        found = result.get(sign.id)
+        if found is not None and found.not_asked:
+            value = labels["not_asked"]
+        elif found is not None and found.exact_score is not None:
+            value = score_text(q, found.exact_score)
+        else:
+            value = "–"
+        lines = (*wrap_to_width(sign.title.get(lang), 190 if middle else 130, size), value)
+        block = size * LINE_HEIGHT * len(lines)
+        if sin < -0.5:  # above the chart: the block ends just above the tip
+            top = y - block
+        elif sin > 0.5:  # below: it starts just under the tip
+            top = y + 2
+        else:
+            top = y - block / 2
+        placed.append(Label(x, top, lines, size=size, anchor=anchor, strong_last=True))
+
+    boxes = [label_box(label) for label in placed]
+    boxes.append((-radius - 40, -radius - 14, radius + 12, radius + 12))  # rings, ring values
+    left = min(b[0] for b in boxes) - EDGE
+    right = max(b[2] for b in boxes) + EDGE
+    top_edge = min(b[1] for b in boxes) - EDGE
+    bottom = max(b[3] for b in boxes) + EDGE
+    width = max(440, math.ceil(right - left))
+    height = math.ceil(bottom - top_edge)
+    cx = -left + (width - (right - left)) / 2
+    cy = -top_edge
+    placed = [
+        Label(lb.x + cx, lb.top + cy, lb.lines, lb.size, lb.anchor, lb.strong_last) for lb in placed
+    ]
 
     def at(i: int, value: float) -> tuple[float, float]:
-        angle = -math.pi / 2 + 2 * math.pi * i / count
+        cos, sin = direction(i)
         r = radius * value / 100
-        return cx + r * math.cos(angle), cy + r * math.sin(angle)
+        return cx + r * cos, cy + r * sin
 
     def ring(value: float) -> str:
         return " ".join(f"{_n(x)},{_n(y)}" for x, y in (at(i, value) for i in range(count)))
@@ -432,26 +576,6 @@ def radar_chart(
     if previous is not None:
         outline(previous, BEFORE, 3.4)
     outline(result, NOW, 4.2)
-
-    placed: list[Label] = []
-    wrap = 9 if _lang(lang) == "zh-CN" else 14
-    size = 12.5
-    for i, sign in enumerate(q.signs):
-        angle = -math.pi / 2 + 2 * math.pi * i / count
-        cos, sin = math.cos(angle), math.sin(angle)
-        x, y = at(i, 100)
-        x, y = x + 10 * cos, y + 10 * sin
-        anchor = "middle" if abs(cos) < 0.25 else ("start" if cos > 0 else "end")
-        score = _score(result, sign.id)
-        lines = (*_wrap(sign.title.get(lang), wrap), f"{score:.0f}" if score is not None else "–")
-        block = size * LINE_HEIGHT * len(lines)
-        if sin < -0.5:  # above the chart: the block ends just above the tip
-            top = y - block
-        elif sin > 0.5:  # below: it starts just under the tip
-            top = y + 2
-        else:
-            top = y - block / 2
-        placed.append(Label(x, top, lines, size=size, anchor=anchor, strong_last=True))
 
     now_text = labels["now"] + (f" ({current_period})" if current_period else "")
     legend = [LegendItem(now_text, NOW)]
@@ -555,7 +679,7 @@ def trend_chart(
         if point is None or res.index is None:
             continue
         x, y = point
-        value = f"{res.index:.0f}"
+        value = score_text(q, res.exact_index)
         # A white plate keeps the value readable where sign lines cross it.
         shapes.append(
             f'<rect x="{_n(x - 4 - 3.6 * len(value))}" y="{_n(y - 24)}"'

@@ -36,6 +36,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..colours import text_on
+from ..figures import template_helpers
 from ..playbook import NextStep, format_change
 from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign
 from ..scoring import SignResult
@@ -176,17 +178,6 @@ def normalize_lang(lang: str | None) -> str:
     raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
 
 
-def text_on(colour: str) -> str:
-    """Black or white, whichever contrasts more with the #rrggbb background (WCAG)."""
-
-    def channel(start: int) -> float:
-        c = int(colour[start : start + 2], 16) / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
-    return "#000" if luminance > 0.179 else "#fff"
-
-
 def css_string(text: str) -> str:
     """`text` as a CSS string literal; everything but letters, digits and spaces escaped."""
     return (
@@ -219,8 +210,8 @@ def punctuation(lang: str) -> dict[str, str]:
     """A colon after a label, and the gap between two sentences, as each language writes
     them: "Trend: …" and "… given. Coverage …" but "趋势：…" and "……答卷。作答……"."""
     if lang == "zh-CN":
-        return {"colon": "：", "gap": ""}
-    return {"colon": ": ", "gap": " "}
+        return {"colon": "：", "gap": "", "list_separator": "、"}
+    return {"colon": ": ", "gap": " ", "list_separator": ", "}
 
 
 _PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
@@ -266,6 +257,11 @@ class SignView:
     @property
     def score(self) -> float | None:
         return self.result.score if self.result is not None else None
+
+    @property
+    def not_asked(self) -> bool:
+        """None of the sign's scored items is asked in this kind of round."""
+        return self.result is not None and self.result.not_asked
 
 
 def _sign_views(report: RoundReport) -> list[SignView]:
@@ -313,6 +309,7 @@ def common_context(lang: str, questionnaires, generated_at: datetime) -> dict:
         "band_css": band_css(questionnaires),
         "change": format_change,
         "css": None,
+        **template_helpers(),
         **punctuation(lang),
     }
 
@@ -338,6 +335,10 @@ def report_context(report: RoundReport, lang: str) -> dict:
         "previous_period": previous_round.period if previous_round is not None else None,
         "band_ranges": _band_ranges(q),
         "sign_titles": {sign.id: sign.title.get(lang) for sign in q.signs},
+        "not_asked_titles": [
+            q.sign(s.sign_id).title.get(lang) for s in result.signs if s.not_asked
+        ],
+        "threshold": q.settings.trend_threshold,
         "overdue": overdue,
         "open_actions": sum(1 for a in report.actions if not a.done),
         "done_actions": sum(1 for a in report.actions if a.done),

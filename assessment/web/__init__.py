@@ -8,6 +8,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
+from ..figures import template_helpers
 from . import (
     answer_form,
     audit,
@@ -63,6 +64,7 @@ def init_web(app: Flask) -> None:
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)
     app.jinja_env.globals.update(slot=slots.live_slot, flash_messages=slots.flash_messages)
+    app.jinja_env.globals.update(template_helpers())
     app.jinja_env.filters["number_text"] = answer_form.number_text
     app.before_request(_require_login)
 

@@ -86,8 +86,11 @@ def language_next() -> str:
 
 
 def template_context() -> dict:
+    lang = current_language()
     return {
-        "current_language": current_language(),
+        "current_language": lang,
+        # Between the items of a list in a sentence: "A, B" but "甲、乙".
+        "list_separator": "、" if lang == "zh-CN" else ", ",
         "language_names": LANGUAGE_NAMES,
         "language_next": language_next,
     }

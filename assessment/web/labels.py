@@ -6,6 +6,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 KIND_NAMES = {"kickoff": _l("Kickoff"), "quarterly": _l("Quarterly review"), "adhoc": _l("Ad hoc")}
+#: What a sign that none of a kind of round's items ask about shows instead of a score.
+NOT_ASKED_NAMES = {
+    "kickoff": _l("Not asked in a kickoff"),
+    "quarterly": _l("Not asked in a quarterly review"),
+    "adhoc": _l("Not asked in an ad hoc review"),
+}
 RESPONDENT_ROLE_NAMES = {
     "account": _l("Account"),
     "delivery": _l("Delivery"),
@@ -27,6 +33,7 @@ def template_context() -> dict:
     return {
         "role_names": ROLE_NAMES,
         "kind_names": KIND_NAMES,
+        "not_asked_names": NOT_ASKED_NAMES,
         "respondent_role_names": RESPONDENT_ROLE_NAMES,
         "response_status_names": RESPONSE_STATUS_NAMES,
         "trend_names": TREND_NAMES,

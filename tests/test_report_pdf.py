@@ -9,12 +9,15 @@ from __future__ import annotations
 import ast
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pdfplumber
 import pypdf
 import pytest
 from flask_babel import force_locale, gettext
+from PIL import Image
 
 from assessment.db import get_db
 from assessment.questionnaire import load_directory
@@ -205,6 +208,97 @@ def test_band_colours_always_come_with_the_band_name(demo_app, apex):
         assert f">{band.label.en}</text>" in html
 
 
+# --- free text: comments and answers to open questions ------------------------------------
+# The demo's Apex 2026-Q4 round has a three-line comment and a three-line answer to the open
+# question "mood-example", each with an emoji (demo/demo.toml).
+
+MOOD = "mood-example"
+EMOJI = ("😤", "📞", "🙄")
+
+
+def _page_with(pages: list[str], needle: str) -> str:
+    return next(page for page in pages if needle in page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_free_text_keeps_its_line_breaks(rendered, lang):
+    _, pages = rendered[lang]
+    page = _page_with(pages, "Weekend calls")
+    for line in (
+        "Weekend calls have become the norm.",
+        "Saturday 22:40:",
+        "Sunday 09:15:",
+        "Steering meeting, 12 November:",
+        "Nobody on their side disagreed.",
+    ):
+        assert re.search(rf"^{re.escape(line)}", page, re.MULTILINE), (line, page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_text_answers_show_under_their_sign_with_the_question(rendered, apex, lang):
+    _, pages = rendered[lang]
+    q = apex.questionnaire
+    sign = q.sign_of(MOOD)
+    page = _dense(_page_with(pages, "Steering meeting"))
+    title, asked = _dense(sign.title.get(lang)), _dense(q.item(MOOD).text.get(lang))
+    assert page.index(title) < page.index(asked) < page.index("Steeringmeeting,12November")
+    after = _dense(q.signs[q.signs.index(sign) + 1].title.get(lang))
+    assert after not in page or page.index(after) > page.index("Nobodyontheirside")
+
+
+def _emoji_chars(data: bytes) -> list[tuple[int, dict]]:
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        return [
+            (number, char)
+            for number, page in enumerate(doc.pages, start=1)
+            for char in page.chars
+            if char["text"] in EMOJI
+        ]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_emoji_are_drawn_by_the_colour_emoji_font(rendered, lang):
+    data, _ = rendered[lang]
+    found = _emoji_chars(data)
+    assert {char["text"] for _, char in found} == set(EMOJI)
+    for _, char in found:
+        assert "Noto-Color-Emoji" in char["fontname"], char["fontname"]
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert sum(len(page.images) for page in reader.pages) >= len(EMOJI), (
+        "Noto Color Emoji's glyphs are bitmaps, placed as images"
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_emoji_are_in_colour_on_the_rendered_page(rendered, lang, tmp_path):
+    """Rendered by poppler, the box of each yellow face is filled with colour: not the black
+    outline of an empty box, not nothing."""
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm is missing: install the Debian package poppler-utils")
+    data, _ = rendered[lang]
+    source = tmp_path / "report.pdf"
+    source.write_bytes(data)
+    dpi = 100
+    faces = [(number, char) for number, char in _emoji_chars(data) if char["text"] != "📞"]
+    assert len(faces) == 2
+    for number, char in faces:
+        prefix = tmp_path / f"page-{number}"
+        if not prefix.with_suffix(".png").exists():
+            subprocess.run(
+                [
+                    *("pdftoppm", "-png", "-r", str(dpi), "-f", str(number), "-l", str(number)),
+                    *("-singlefile", str(source), str(prefix)),
+                ],
+                check=True,
+            )
+        box = [round(char[key] * dpi / 72) for key in ("x0", "top", "x1", "bottom")]
+        with Image.open(prefix.with_suffix(".png")) as image:
+            rgb = image.convert("RGB").crop(box).tobytes()
+        pixels = [rgb[i : i + 3] for i in range(0, len(rgb), 3)]
+        coloured = sum(1 for pixel in pixels if max(pixel) - min(pixel) > 90)
+        assert coloured > len(pixels) / 5, (char["text"], coloured, len(pixels))
+
+
 # --- the URL fetcher ------------------------------------------------------------------------
 
 
@@ -297,7 +391,8 @@ def hostile(demo_app):
                 db, current.id, name=f"<i>Rater {n}</i>", role="delivery"
             )
             comments = {"payment": f"{SCRIPT}{INJECTED}"} if n == 0 else {}
-            responses.save_response(db, person.id, answers, comments, submit=True)
+            texts = {"mood-example": f"{INJECTED}\n{SCRIPT} 😤"} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
         actions.create_action(db, current.id, sign_id="payment", title=INJECTED, owner_name=SCRIPT)
         report = round_report(db, rounds.get_round(db, current.id))
         html = pdf.render_html(report, "en")
@@ -319,6 +414,8 @@ def test_user_text_shows_as_text_in_the_pdf(hostile):
     assert "<i>Rater 0</i>" in text
     assert '<img src="file:///etc/passwd">' in text
     assert _dense(INJECTED) in _dense(text)
+    assert "<script>alert('x')</script> 😤" in text  # the answer to the open question
+    assert "— <i>Rater 0</i>, Delivery" in text  # a named round says who wrote what
 
 
 # --- layering -----------------------------------------------------------------------------

@@ -37,10 +37,10 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..playbook import NextStep, format_change
-from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign
+from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign, TextItem
 from ..scoring import SignResult
 from . import charts
-from .data import Comment, RoundReport
+from .data import FreeText, RoundReport
 
 __all__ = [
     "BABEL_LOCALES",
@@ -258,7 +258,8 @@ class SignView:
     result: SignResult | None
     band: Band | None
     history: tuple[tuple[str, float | None], ...]
-    comments: tuple[Comment, ...]
+    comments: tuple[FreeText, ...]
+    answers: tuple[tuple[TextItem, tuple[FreeText, ...]], ...]  # open questions answered
     step: NextStep | None
     open_actions: int
     done_actions: int
@@ -286,6 +287,7 @@ def _sign_views(report: RoundReport) -> list[SignView]:
                 band=q.band(found.band_id) if found is not None and found.band_id else None,
                 history=history,
                 comments=tuple(report.comments_for(sign.id)),
+                answers=tuple((item, tuple(said)) for item, said in report.answers_for(sign.id)),
                 step=steps.get(sign.id),
                 open_actions=sum(1 for a in actions if not a.done),
                 done_actions=sum(1 for a in actions if a.done),

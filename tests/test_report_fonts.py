@@ -95,3 +95,10 @@ def test_stylesheet_families():
     i { font-family: "Liberation Sans"; font-size: 2pt }
     """
     assert fonts.stylesheet_families(css) == ["Liberation Sans", "Noto Sans CJK SC", "DejaVu Sans"]
+
+
+def test_the_command_prints_each_problem_and_fails(monkeypatch, capsys):
+    assert fonts.main() == 0 and capsys.readouterr().out == ""
+    monkeypatch.setattr(fonts, "fc_match", lambda family: ["DejaVu Sans"])
+    assert fonts.main() == 1
+    assert "'fonts-noto-cjk'" in capsys.readouterr().out

@@ -100,14 +100,16 @@ def check_report_fonts(
     families: Iterable[str] | None = None,
     *,
     packages: dict[str, str] | None = None,
-    match: Callable[[str], list[str]] = fc_match,
+    match: Callable[[str], list[str]] | None = None,
 ) -> list[str]:
     """Problems with the report's fonts on this machine, one sentence each (empty: all good).
 
     Each missing font names the Debian package that installs it; a family with no known
-    package is a problem too (add it to `FONT_PACKAGES` and the install script).
+    package is a problem too (add it to `FONT_PACKAGES` and the install script). `match`
+    (default `fc_match`) says which families a name resolves to.
     """
     packages = FONT_PACKAGES if packages is None else packages
+    match = fc_match if match is None else match
     problems = []
     for family in report_families() if families is None else families:
         package = packages.get(family)
@@ -126,3 +128,15 @@ def check_report_fonts(
                 " (scripts/install-system-deps.sh installs it)"
             )
     return problems
+
+
+def main() -> int:
+    """``python -m assessment.report.fonts``: print each problem; exit status 1 if any."""
+    problems = check_report_fonts()
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -216,11 +216,12 @@ def band_css(questionnaires) -> Markup:
 
 
 def punctuation(lang: str) -> dict[str, str]:
-    """A colon after a label, and the gap between two sentences, as each language writes
-    them: "Trend: …" and "… given. Coverage …" but "趋势：…" and "……答卷。作答……"."""
+    """A colon after a label, the gap between two sentences and a comma, as each language
+    writes them: "Trend: …", "… given. Coverage …", "Li Na, Account lead" but "趋势：…",
+    "……答卷。作答……", "李娜，客户经理"."""
     if lang == "zh-CN":
-        return {"colon": "：", "gap": ""}
-    return {"colon": ": ", "gap": " "}
+        return {"colon": "：", "gap": "", "comma": "，"}
+    return {"colon": ": ", "gap": " ", "comma": ", "}
 
 
 _PLACEHOLDER = re.compile(r"%\((page|pages)\)s")

@@ -15,8 +15,9 @@ group=${1:-test}
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
   fonts-liberation2 fonts-noto-cjk fonts-dejavu-core fonts-noto-color-emoji)
 if [ "$group" = "test" ]; then
-  # pdftoppm, pdfinfo and pdffonts read the PDFs back; Chromium drives the browser tests.
-  packages+=(poppler-utils chromium)
+  # pdftoppm, pdfinfo and pdffonts read the PDFs back; Chromium runs the browser tests, driven
+  # by Playwright's own Node.js, which needs libatomic1 (absent from a minimal Debian 12).
+  packages+=(poppler-utils chromium libatomic1)
 fi
 python=${PYTHON:-python3}
 if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1; then

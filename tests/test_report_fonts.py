@@ -38,7 +38,13 @@ def test_the_report_names_its_fonts_and_each_has_a_package():
 
 def test_the_install_script_installs_every_font_package():
     listed = _script_packages()
-    assert {"fontconfig", "libharfbuzz-subset0", "poppler-utils", "chromium"} <= listed
+    assert {
+        "fontconfig",
+        "libharfbuzz-subset0",
+        "poppler-utils",
+        "chromium",
+        "libatomic1",
+    } <= listed
     missing = set(fonts.FONT_PACKAGES.values()) - listed
     assert not missing, f"{INSTALL_SCRIPT.name} does not install {sorted(missing)}"
 

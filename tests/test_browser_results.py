@@ -4,20 +4,38 @@ breaks and draw their emoji, in both languages, on a desktop and a phone."""
 import pytest
 from conftest import screenshot
 
+from assessment import results
 from assessment.db import get_db
 from assessment.demo import DEMO_PASSWORD, load_demo
-from assessment.store import clients, rounds
+from assessment.store import clients, responses, rounds
 
 pytestmark = pytest.mark.browser
 
 
+COMMENT = "Weekend calls have become the norm.\nSaturday 22:40: “just a quick one” 📞\nSunday 🙄"
+ANSWER = "Steering meeting, 12 November:\n“You are a supplier, not a partner.” 😤\nNobody objected."
+
+
 @pytest.fixture
 def demo(app, questionnaires):
+    """The demo data, and a closed round of Apex Retail Group with a three-line comment and a
+    three-line answer to the open question, each with emoji."""
     with app.app_context():
         db = get_db()
         load_demo(db, questionnaires)
+        q = questionnaires["six-signs"]
         client = clients.find_by_name(db, "Apex Retail Group")
-        return next(r for r in rounds.list_rounds(db, client.id) if r.period == "2026-Q4")
+        current = rounds.create_round(
+            db, client_id=client.id, kind="quarterly", period="2027-Q1", questionnaire=q
+        )
+        answers = {i.id: 2 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
+        for n in range(3):
+            person = rounds.add_respondent(db, current.id, name=f"P{n}", role="delivery")
+            texts = {"mood-example": ANSWER} if n == 0 else {}
+            comments = {"boundaries": COMMENT} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
+        results.close_round(db, rounds.get_round(db, current.id))
+        return rounds.get_round(db, current.id)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +63,6 @@ def test_free_text_keeps_line_breaks_and_draws_emoji(
     q = demo.questionnaire
     question = page.locator(".said-question")
     assert question.inner_text() == q.item("mood-example").text.get(lang)
-    # Demo data: a three-line comment and a three-line answer, each with an emoji.
     comment = page.locator(".comment-body", has_text="Weekend calls")
     answer = page.locator(".text-answers .comment-body")
     for body in (comment, answer):

@@ -210,10 +210,41 @@ def test_band_colours_always_come_with_the_band_name(demo_app, apex):
 
 # --- free text: comments and answers to open questions ------------------------------------
 # The demo's Apex 2026-Q4 round has a three-line comment and a three-line answer to the open
-# question "mood-example", each with an emoji (demo/demo.toml).
+# question "mood-example" (demo/demo.toml); `with_emoji` is a named round whose texts have emoji.
 
 MOOD = "mood-example"
 EMOJI = ("😤", "📞", "🙄")
+
+
+@pytest.fixture(scope="module")
+def with_emoji(demo_app):
+    """A named round's PDFs, {lang: bytes}: a comment and an answer with emoji, by 李娜."""
+    with demo_app.app_context():
+        db = get_db()
+        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
+        client = clients.create_client(db, name="Emoji & Co", industry="x")
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=q,
+            anonymous=False,
+        )
+        answers = {i.id: 3 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
+        for n in range(3):
+            person = rounds.add_respondent(db, current.id, name=f"李娜 {n}", role="account")
+            texts = {MOOD: "Steering meeting:\n“You are a supplier.” 😤"} if n == 0 else {}
+            comments = {"boundaries": "Saturday 22:40 📞\nSunday 09:15 🙄"} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
+        report = round_report(db, rounds.get_round(db, current.id))
+        return {lang: pdf.render_pdf(report, lang) for lang in ("en", "zh-CN")}
+
+
+def test_who_wrote_it_reads_naturally_in_each_language(with_emoji):
+    en, zh = (_flat(" ".join(_text(with_emoji[lang]))) for lang in ("en", "zh-CN"))
+    assert "— 李娜 0, Account lead" in en
+    assert "— 李娜 0，客户经理" in zh
 
 
 def _page_with(pages: list[str], needle: str) -> str:
@@ -257,8 +288,8 @@ def _emoji_chars(data: bytes) -> list[tuple[int, dict]]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
-def test_emoji_are_drawn_by_the_colour_emoji_font(rendered, lang):
-    data, _ = rendered[lang]
+def test_emoji_are_drawn_by_the_colour_emoji_font(with_emoji, lang):
+    data = with_emoji[lang]
     found = _emoji_chars(data)
     assert {char["text"] for _, char in found} == set(EMOJI)
     for _, char in found:
@@ -270,12 +301,12 @@ def test_emoji_are_drawn_by_the_colour_emoji_font(rendered, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
-def test_emoji_are_in_colour_on_the_rendered_page(rendered, lang, tmp_path):
+def test_emoji_are_in_colour_on_the_rendered_page(with_emoji, lang, tmp_path):
     """Rendered by poppler, the box of each yellow face is filled with colour: not the black
     outline of an empty box, not nothing."""
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm is missing: install the Debian package poppler-utils")
-    data, _ = rendered[lang]
+    data = with_emoji[lang]
     source = tmp_path / "report.pdf"
     source.write_bytes(data)
     dpi = 100

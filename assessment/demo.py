@@ -91,6 +91,8 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random)
             )
             answers = _round_answers(q, current.kind, round_spec, person.get("bias", 0), rng)
             comments = round_spec.get("comments", {}) if n == 0 else {}
+            if n == 0:  # answers to the open (text) questions, like the comments
+                answers.update(round_spec.get("text_answers", {}))
             if n >= len(members) - drafts - 1 and n < len(members) - 1 and drafts:
                 keep = dict(list(answers.items())[: len(answers) // 2])
                 responses.save_response(db, respondent.id, keep, {}, submit=False)

@@ -7,9 +7,17 @@
 set -euo pipefail
 
 group=${1:-test}
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-liberation2)
+# WeasyPrint's text libraries (libharfbuzz-subset0: without it every PDF takes twice as long),
+# fontconfig (fc-match: the report's font check), and every font the report and the pages use:
+# Liberation Sans (English), Noto Sans CJK SC (Chinese), DejaVu Sans (symbols; named here
+# because fontconfig's own dependency may be met by another font), Noto Color Emoji (emoji).
+# assessment/report/fonts.py maps each font to its package; tests/test_report_fonts.py checks.
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
+  fonts-liberation2 fonts-noto-cjk fonts-dejavu-core fonts-noto-color-emoji)
 if [ "$group" = "test" ]; then
-  packages+=(poppler-utils chromium)
+  # pdftoppm, pdfinfo and pdffonts read the PDFs back; Chromium runs the browser tests, driven
+  # by Playwright's own Node.js, which needs libatomic1 (absent from a minimal Debian 12).
+  packages+=(poppler-utils chromium libatomic1)
 fi
 python=${PYTHON:-python3}
 if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1; then

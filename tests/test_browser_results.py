@@ -1,11 +1,14 @@
-"""A kickoff round's results page in a real browser: signs not asked, badges, the radar."""
+"""The results page in a real browser: a kickoff round (signs not asked, badges, the radar), and
+comments and answers to open questions that keep their line breaks and draw their emoji, in both
+languages, on a desktop and a phone."""
 
 import pytest
 from conftest import screenshot
 
+from assessment import results
 from assessment.db import get_db
 from assessment.demo import DEMO_PASSWORD, load_demo
-from assessment.store import clients, rounds
+from assessment.store import clients, responses, rounds
 
 pytestmark = pytest.mark.browser
 
@@ -70,4 +73,81 @@ def test_kickoff_results_page(live_server, browser, kickoff, locale, lang, label
         }"""
     )
     assert outside == []
+    context.close()
+
+
+COMMENT = "Weekend calls have become the norm.\nSaturday 22:40: “just a quick one” 📞\nSunday 🙄"
+ANSWER = "Steering meeting, 12 November:\n“You are a supplier, not a partner.” 😤\nNobody objected."
+
+
+@pytest.fixture
+def demo(app, questionnaires):
+    """The demo data, and a closed round of Apex Retail Group with a three-line comment and a
+    three-line answer to the open question, each with emoji."""
+    with app.app_context():
+        db = get_db()
+        load_demo(db, questionnaires)
+        q = questionnaires["six-signs"]
+        client = clients.find_by_name(db, "Apex Retail Group")
+        current = rounds.create_round(
+            db, client_id=client.id, kind="quarterly", period="2027-Q1", questionnaire=q
+        )
+        answers = {i.id: 2 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
+        for n in range(3):
+            person = rounds.add_respondent(db, current.id, name=f"P{n}", role="delivery")
+            texts = {"mood-example": ANSWER} if n == 0 else {}
+            comments = {"boundaries": COMMENT} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
+        results.close_round(db, rounds.get_round(db, current.id))
+        return rounds.get_round(db, current.id)
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "viewport"),
+    [
+        ("en-US", "en", {"width": 1280, "height": 900}),
+        ("zh-CN", "zh-CN", {"width": 1280, "height": 900}),
+        ("en-US", "en", {"width": 390, "height": 844}),
+        ("zh-CN", "zh-CN", {"width": 390, "height": 844}),
+    ],
+)
+def test_free_text_keeps_line_breaks_and_draws_emoji(
+    live_server, browser, demo, locale, lang, viewport
+):
+    context = browser.new_context(viewport=viewport, locale=locale, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.locator("#email").fill("lead@demo.example")
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("#submit").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/rounds/{demo.id}/results")
+    assert page.locator("html").get_attribute("lang") == lang
+
+    q = demo.questionnaire
+    question = page.locator(".said-question")
+    assert question.inner_text() == q.item("mood-example").text.get(lang)
+    comment = page.locator(".comment-body", has_text="Weekend calls")
+    answer = page.locator(".text-answers .comment-body")
+    for body in (comment, answer):
+        assert body.inner_text().count("\n") == 2
+        lines = body.evaluate("span => span.getClientRects().length")
+        assert lines >= 3, "each written line on a line of its own"
+    # Drawn by the colour emoji font, a glyph is wider than the font size (Noto Color Emoji:
+    # 1.25 em); the empty box of a missing glyph is about 0.6 em.
+    width, size = page.evaluate(
+        """() => {
+            const probe = document.createElement('span');
+            probe.textContent = '😤';
+            document.querySelector('.text-answers .comment-body').append(probe);
+            const width = probe.getBoundingClientRect().width;
+            const size = parseFloat(getComputedStyle(probe).fontSize);
+            probe.remove();
+            return [width, size];
+        }"""
+    )
+    assert width >= size, f"😤 is {width}px wide at {size}px: an empty box, not an emoji"
+    page.locator("#comments-title").scroll_into_view_if_needed()
+    shape = "phone" if viewport["width"] < 500 else "desktop"
+    screenshot(page, f"results-free-text-{lang}-{shape}")
     context.close()

@@ -10,12 +10,15 @@ import ast
 import dataclasses
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pdfplumber
 import pypdf
 import pytest
 from flask_babel import force_locale, gettext
+from PIL import Image
 
 from assessment.db import get_db
 from assessment.questionnaire import load_directory
@@ -206,6 +209,128 @@ def test_band_colours_always_come_with_the_band_name(demo_app, apex):
         assert f">{band.label.en}</text>" in html
 
 
+# --- free text: comments and answers to open questions ------------------------------------
+# The demo's Apex 2026-Q4 round has a three-line comment and a three-line answer to the open
+# question "mood-example" (demo/demo.toml); `with_emoji` is a named round whose texts have emoji.
+
+MOOD = "mood-example"
+EMOJI = ("😤", "📞", "🙄")
+
+
+@pytest.fixture(scope="module")
+def with_emoji(demo_app):
+    """A named round's PDFs, {lang: bytes}: a comment and an answer with emoji, by 李娜."""
+    with demo_app.app_context():
+        db = get_db()
+        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
+        client = clients.create_client(db, name="Emoji & Co", industry="x")
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=q,
+            anonymous=False,
+        )
+        answers = {i.id: 3 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
+        for n in range(3):
+            person = rounds.add_respondent(db, current.id, name=f"李娜 {n}", role="account")
+            texts = {MOOD: "Steering meeting:\n“You are a supplier.” 😤"} if n == 0 else {}
+            comments = {"boundaries": "Saturday 22:40 📞\nSunday 09:15 🙄"} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
+        report = round_report(db, rounds.get_round(db, current.id))
+        return {lang: pdf.render_pdf(report, lang) for lang in ("en", "zh-CN")}
+
+
+def test_who_wrote_it_reads_naturally_in_each_language(with_emoji):
+    en, zh = (_flat(" ".join(_text(with_emoji[lang]))) for lang in ("en", "zh-CN"))
+    assert "— 李娜 0, Account lead" in en
+    assert "— 李娜 0，客户经理" in zh
+
+
+def _page_with(pages: list[str], needle: str) -> str:
+    return next(page for page in pages if needle in page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_free_text_keeps_its_line_breaks(rendered, lang):
+    _, pages = rendered[lang]
+    page = _page_with(pages, "Weekend calls")
+    for line in (
+        "Weekend calls have become the norm.",
+        "Saturday 22:40:",
+        "Sunday 09:15:",
+        "Steering meeting, 12 November:",
+        "Nobody on their side disagreed.",
+    ):
+        assert re.search(rf"^{re.escape(line)}", page, re.MULTILINE), (line, page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_text_answers_show_under_their_sign_with_the_question(rendered, apex, lang):
+    _, pages = rendered[lang]
+    q = apex.questionnaire
+    sign = q.sign_of(MOOD)
+    page = _dense(_page_with(pages, "Steering meeting"))
+    title, asked = _dense(sign.title.get(lang)), _dense(q.item(MOOD).text.get(lang))
+    assert page.index(title) < page.index(asked) < page.index("Steeringmeeting,12November")
+    after = _dense(q.signs[q.signs.index(sign) + 1].title.get(lang))
+    assert after not in page or page.index(after) > page.index("Nobodyontheirside")
+
+
+def _emoji_chars(data: bytes) -> list[tuple[int, dict]]:
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        return [
+            (number, char)
+            for number, page in enumerate(doc.pages, start=1)
+            for char in page.chars
+            if char["text"] in EMOJI
+        ]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_emoji_are_drawn_by_the_colour_emoji_font(with_emoji, lang):
+    data = with_emoji[lang]
+    found = _emoji_chars(data)
+    assert {char["text"] for _, char in found} == set(EMOJI)
+    for _, char in found:
+        assert "Noto-Color-Emoji" in char["fontname"], char["fontname"]
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert sum(len(page.images) for page in reader.pages) >= len(EMOJI), (
+        "Noto Color Emoji's glyphs are bitmaps, placed as images"
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_emoji_are_in_colour_on_the_rendered_page(with_emoji, lang, tmp_path):
+    """Rendered by poppler, the box of each yellow face is filled with colour: not the black
+    outline of an empty box, not nothing."""
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm is missing: install the Debian package poppler-utils")
+    data = with_emoji[lang]
+    source = tmp_path / "report.pdf"
+    source.write_bytes(data)
+    dpi = 100
+    faces = [(number, char) for number, char in _emoji_chars(data) if char["text"] != "📞"]
+    assert len(faces) == 2
+    for number, char in faces:
+        prefix = tmp_path / f"page-{number}"
+        if not prefix.with_suffix(".png").exists():
+            subprocess.run(
+                [
+                    *("pdftoppm", "-png", "-r", str(dpi), "-f", str(number), "-l", str(number)),
+                    *("-singlefile", str(source), str(prefix)),
+                ],
+                check=True,
+            )
+        box = [round(char[key] * dpi / 72) for key in ("x0", "top", "x1", "bottom")]
+        with Image.open(prefix.with_suffix(".png")) as image:
+            rgb = image.convert("RGB").crop(box).tobytes()
+        pixels = [rgb[i : i + 3] for i in range(0, len(rgb), 3)]
+        coloured = sum(1 for pixel in pixels if max(pixel) - min(pixel) > 90)
+        assert coloured > len(pixels) / 5, (char["text"], coloured, len(pixels))
+
+
 # --- the URL fetcher ------------------------------------------------------------------------
 
 
@@ -298,7 +423,8 @@ def hostile(demo_app):
                 db, current.id, name=f"<i>Rater {n}</i>", role="delivery"
             )
             comments = {"payment": f"{SCRIPT}{INJECTED}"} if n == 0 else {}
-            responses.save_response(db, person.id, answers, comments, submit=True)
+            texts = {"mood-example": f"{INJECTED}\n{SCRIPT} 😤"} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
         actions.create_action(db, current.id, sign_id="payment", title=INJECTED, owner_name=SCRIPT)
         report = round_report(db, rounds.get_round(db, current.id))
         html = pdf.render_html(report, "en")
@@ -320,6 +446,8 @@ def test_user_text_shows_as_text_in_the_pdf(hostile):
     assert "<i>Rater 0</i>" in text
     assert '<img src="file:///etc/passwd">' in text
     assert _dense(INJECTED) in _dense(text)
+    assert "<script>alert('x')</script> 😤" in text  # the answer to the open question
+    assert "— <i>Rater 0</i>, Delivery" in text  # a named round says who wrote what
 
 
 # --- layering -----------------------------------------------------------------------------

@@ -262,3 +262,50 @@ def test_band_badges_carry_a_readable_text_colour(app, client, auth, demo):
         assert contrast_ratio(colour, text) >= MIN_CONTRAST, (colour, text)
     # No badge falls back to the stylesheet's default colour.
     assert not re.search(r'band-badge[^"]*" style="--band: #\w{6}"', " ".join(pages))
+
+
+MOOD = "mood-example"  # six-signs' open (text) question of the sign "negativity"
+
+
+def _submit_free_text(app, people, q, answer, comment):
+    from assessment.store import responses
+
+    with app.app_context():
+        responses.save_response(
+            get_db(),
+            people[0].id,
+            {MOOD: answer},
+            {q.sign_of(MOOD).id: comment},
+            submit=True,
+        )
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_text_answers_show_under_their_sign_with_the_question(
+    app, client, auth, make_round, anonymous
+):
+    created, people = make_round(anonymous=anonymous)
+    q = created.questionnaire
+    _submit_free_text(app, people, q, "Call <b>one</b>\r\nthen call two 😤", "Line 1\nLine 2")
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
+    said = page[page.index('id="comments-title"') :]
+    sign, question = q.sign_of(MOOD).title.get("en"), q.item(MOOD).text.get("en")
+    assert said.index(sign) < said.index(question) < said.index("Call &lt;b&gt;one")
+    assert '<span class="comment-body">Call &lt;b&gt;one&lt;/b&gt;\nthen call two 😤</span>' in said
+    assert '<span class="comment-body">Line 1\nLine 2</span>' in said
+    assert ("Person 0" in said) is not anonymous
+    if anonymous:
+        assert "comments and answers to open questions are shown without names" in said
+
+    zh = client.get(f"/rounds/{created.id}/results", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert q.item(MOOD).text.get("zh-CN") in zh
+
+
+def test_results_say_when_nobody_wrote_anything(client, auth, make_round):
+    created, _ = make_round()
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
+    assert "No comments or answers to open questions in this round." in page

@@ -224,3 +224,23 @@ def test_open_rounds_counts(db, make_round, questionnaires):
     )
     [(found, invited, submitted)] = rounds.open_rounds(db)
     assert (found.id, invited, submitted) == (created.id, 2, 1)
+
+
+def test_round_free_text_is_comments_and_open_answers_of_submissions(db, make_round):
+    created, people = make_round()
+    q = created.questionnaire
+    choice = next(i for i in q.items() if i.type == "choice" and i.applies("quarterly"))
+    sign = q.sign_of("mood-example").id
+    submitted = {"mood-example": "Line one\nline two 😤", choice.id: choice.options[0].id}
+    responses.save_response(db, people[0].id, submitted, {sign: "A comment"}, submit=True)
+    responses.save_response(db, people[1].id, {"mood-example": "draft"}, {sign: "d"}, submit=False)
+
+    rows = responses.round_free_text(db, created.id, ["mood-example"])
+    assert rows == [
+        {"kind": "comment", "sign_id": sign, "item_id": None, "body": "A comment"}
+        | {"name": "Person 0", "role": "delivery"},
+        {"kind": "answer", "sign_id": None, "item_id": "mood-example"}
+        | {"body": "Line one\nline two 😤", "name": "Person 0", "role": "delivery"},
+    ]
+    # Only the open items asked for: a choice's option id is stored as text too.
+    assert [r["kind"] for r in responses.round_free_text(db, created.id)] == ["comment"]

@@ -39,10 +39,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from ..colours import text_on
 from ..figures import template_helpers
 from ..playbook import NextStep, format_change
-from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign
+from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign, TextItem
 from ..scoring import SignResult
 from . import charts
-from .data import Comment, RoundReport
+from .data import FreeText, RoundReport
 
 __all__ = [
     "BABEL_LOCALES",
@@ -207,11 +207,12 @@ def band_css(questionnaires) -> Markup:
 
 
 def punctuation(lang: str) -> dict[str, str]:
-    """A colon after a label, and the gap between two sentences, as each language writes
-    them: "Trend: …" and "… given. Coverage …" but "趋势：…" and "……答卷。作答……"."""
+    """A colon after a label, the gap between two sentences and a comma, as each language
+    writes them: "Trend: …", "… given. Coverage …", "Li Na, Account lead" but "趋势：…",
+    "……答卷。作答……", "李娜，客户经理"."""
     if lang == "zh-CN":
-        return {"colon": "：", "gap": "", "list_separator": "、"}
-    return {"colon": ": ", "gap": " ", "list_separator": ", "}
+        return {"colon": "：", "gap": "", "list_separator": "、", "comma": "，"}
+    return {"colon": ": ", "gap": " ", "list_separator": ", ", "comma": ", "}
 
 
 _PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
@@ -249,7 +250,8 @@ class SignView:
     result: SignResult | None
     band: Band | None
     history: tuple[tuple[str, float | None], ...]
-    comments: tuple[Comment, ...]
+    comments: tuple[FreeText, ...]
+    answers: tuple[tuple[TextItem, tuple[FreeText, ...]], ...]  # open questions answered
     step: NextStep | None
     open_actions: int
     done_actions: int
@@ -282,6 +284,7 @@ def _sign_views(report: RoundReport) -> list[SignView]:
                 band=q.band(found.band_id) if found is not None and found.band_id else None,
                 history=history,
                 comments=tuple(report.comments_for(sign.id)),
+                answers=tuple((item, tuple(said)) for item, said in report.answers_for(sign.id)),
                 step=steps.get(sign.id),
                 open_actions=sum(1 for a in actions if not a.done),
                 done_actions=sum(1 for a in actions if a.done),

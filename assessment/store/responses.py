@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -240,12 +241,19 @@ def submitted_responses(db: Database, round_id: int) -> list[Response]:
     ]
 
 
-def round_comments(db: Database, round_id: int) -> list[dict]:
-    """Comments of submitted responses: sign, text, and who (for non-anonymous rounds)."""
-    return list(
+def round_free_text(db: Database, round_id: int, text_items: Iterable[str] = ()) -> list[dict]:
+    """What the submitted respondents wrote in their own words, with who wrote it.
+
+    Comments on signs (``kind`` "comment", ``item_id`` None) and the answers to the open
+    items `text_items` (``kind`` "answer"); each row has ``sign_id`` (None for answers: the
+    caller knows each item's sign), ``body``, the respondent's ``name`` and ``role``. Every
+    page and report that shows free text reads it here, so one place decides what is shown.
+    """
+    comments = list(
         query_rows(
             db,
-            "SELECT comments.sign_id, comments.body, respondents.name, respondents.role"
+            "SELECT 'comment' AS kind, comments.sign_id, NULL AS item_id, comments.body,"
+            " respondents.name, respondents.role"
             " FROM comments JOIN responses ON responses.id = comments.response_id"
             " JOIN respondents ON respondents.id = responses.respondent_id"
             " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
@@ -253,3 +261,19 @@ def round_comments(db: Database, round_id: int) -> list[dict]:
             [round_id],
         )
     )
+    items = sorted(set(text_items))
+    answers = list(
+        query_rows(
+            db,
+            "SELECT 'answer' AS kind, NULL AS sign_id, answers.item_id, answers.value_text AS body,"
+            " respondents.name, respondents.role"
+            " FROM answers JOIN responses ON responses.id = answers.response_id"
+            " JOIN respondents ON respondents.id = responses.respondent_id"
+            " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
+            " AND answers.not_applicable = 0 AND answers.value_text IS NOT NULL"
+            " AND answers.item_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY answers.item_id, respondents.id",
+            [round_id, json.dumps(items)],
+        )
+    )
+    return comments + answers

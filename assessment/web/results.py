@@ -27,6 +27,7 @@ from ..report.data import round_report
 from ..store import actions, clients, rounds, share_links
 from .access import public, role_required
 from .audit import log
+from .downloads import content_disposition, file_name
 from .i18n import LANGUAGE_NAMES, current_language, requested_language
 from .labels import select_choices
 from .lookups import PostForm, flash_errors, round_or_404
@@ -151,9 +152,9 @@ def _pdf_response(current: rounds.Round, lang: str) -> Response:
     from ..report.pdf import render_pdf
 
     pdf = render_pdf(round_report(get_db(), current), lang)
-    filename = f"partnership-check-{current.id}-{current.period}-{lang}.pdf"
+    name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition("inline", name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -27,7 +27,7 @@ from ..questionnaire import load_directory
 from ..store import clients, rounds
 from .access import role_required
 from .audit import log
-from .downloads import download
+from .downloads import download, file_name
 from .i18n import current_language
 from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
 from .lookups import PostForm, flash_errors, round_or_404
@@ -272,4 +272,4 @@ def export_answers(round_id: int, fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     text = exports.export_answers(get_db(), round_id, fmt, key=current_app.config["SECRET_KEY"])
-    return download(text, fmt, f"answers-{current.id}-{current.period}")
+    return download(text, fmt, file_name(current.client_name, current.period, "answers", ext=fmt))

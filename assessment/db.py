@@ -65,9 +65,20 @@ def write_transaction(database: Database) -> Iterator[Database]:
     """A transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
 
     Read-then-write in a deferred transaction can fail with SQLITE_BUSY when another
-    writer commits in between; taking the lock first makes concurrent writers wait
-    their turn (up to the busy timeout) instead, so nobody's save is lost.
+    writer commits in between (in WAL mode at once, whatever the busy timeout: the
+    reads saw a snapshot that is no longer the latest); taking the lock first makes
+    concurrent writers wait their turn (up to the busy timeout) instead, so nobody's
+    save is lost. Every write that reads first (a status, a count, a duplicate) does
+    its reads inside this.
+
+    Inside a write transaction already, this is a savepoint of it: a store function can
+    take the lock itself and still be part of a larger change (a round and its audit
+    entry). Never call it inside ``read_transaction``: that one holds no write lock.
     """
+    if database.conn.in_transaction:
+        with database.atomic():  # a savepoint
+            yield database
+        return
     database.conn.execute("BEGIN IMMEDIATE")
     try:
         yield database

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..store import users
 from .access import role_required
 from .audit import log
@@ -45,7 +44,7 @@ def index():
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            with db.atomic():
+            with write_transaction(db):
                 user = users.create_user(
                     db,
                     email=form.email.data,
@@ -72,13 +71,16 @@ def edit(user_id: int):
         abort(404)
     form = EditUserForm(obj=user)
     if form.validate_on_submit():
-        demoting_self = user.id == current_user.id and (
-            form.role.data != "admin" or not form.active.data
+        demoting = (
+            user.role == "admin"
+            and user.active
+            and (form.role.data != "admin" or not form.active.data)
         )
-        if demoting_self and users.count_active_admins(db) <= 1:
-            form.role.errors.append(_("You are the last administrator; keep at least one."))
-        else:
-            with db.atomic():
+        # Counted under the write lock: two admins demoting themselves (or each other) at
+        # the same moment cannot leave no administrator.
+        with write_transaction(db):
+            last_admin = demoting and users.count_active_admins(db) <= 1
+            if not last_admin:
                 users.update_user(
                     db,
                     user_id,
@@ -94,6 +96,9 @@ def edit(user_id: int):
                     role=form.role.data,
                     active=form.active.data,
                 )
+        if last_admin:
+            form.role.errors.append(_("You are the last administrator; keep at least one."))
+        else:
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("users.index"))
     status = 400 if form.is_submitted() else 200

@@ -41,7 +41,6 @@ __all__ = [
     "LIMITS",
     "NA_OPTION",
     "OWNER_ROLES",
-    "ROLE_LABELS",
     "ROUND_KINDS",
     "Band",
     "Breakpoint",
@@ -173,15 +172,6 @@ class Text(_Frozen):
         if lang and lang.lower().startswith("zh"):
             return self.zh_CN
         return self.en
-
-
-ROLE_LABELS: dict[str, Text] = {
-    "account": Text(en="Account lead", zh_CN="客户经理"),
-    "delivery": Text(en="Delivery lead", zh_CN="交付负责人"),
-    "finance": Text(en="Finance", zh_CN="财务"),
-    "leadership": Text(en="Leadership", zh_CN="公司管理层"),
-    "other": Text(en="Other", zh_CN="其他"),
-}
 
 
 class Band(_Frozen):
@@ -669,7 +659,9 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     oversized = _oversized(data)
     if oversized:
         lines = _LineMap(text)
-        raise QuestionnaireError(path, [_problem(loc, message, lines) for loc, message in oversized])
+        raise QuestionnaireError(
+            path, [_problem(loc, message, lines) for loc, message in oversized]
+        )
     return _validate(data, path, text, context={"file": True})
 
 

@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from assessment import vocab
 from assessment.questionnaire import (
     ITEM_TYPES,
     LANGUAGES,
     OWNER_ROLES,
-    ROLE_LABELS,
     ROUND_KINDS,
     Breakpoint,
     LikertItem,
@@ -495,7 +495,8 @@ def test_constants():
     assert LANGUAGES == ("en", "zh-CN")
     assert ROUND_KINDS == ("kickoff", "quarterly", "adhoc")
     assert OWNER_ROLES == ("account", "delivery", "finance", "leadership")
-    assert set(ROLE_LABELS) == {*OWNER_ROLES, "other"}
+    assert set(vocab.ROLES) == {*OWNER_ROLES, "other"}  # every owner is a role
+    assert vocab.KINDS == ROUND_KINDS
     assert ITEM_TYPES == ("likert", "number", "choice", "text")
 
 

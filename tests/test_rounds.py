@@ -228,6 +228,52 @@ def test_a_bad_row_imports_nothing_and_says_where(app, client, auth, make_round)
         assert rounds.list_respondents(get_db(), created.id) == []
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_import_accepts_the_role_names_the_round_page_shows(app, client, auth, make_round, lang):
+    created, _ = make_round(respondents=0)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post("/language", data={"language": lang, "csrf_token": csrf_token(client, "/")})
+    page = client.get(url).get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role".*?</select>', page, re.S).group(0)
+    shown = dict(re.findall(r'<option[^>]*value="([a-z]+)"[^>]*>([^<]+)</option>', select))
+    assert sorted(shown) == sorted(rounds.RESPONDENT_ROLES)
+    rows = "".join(f"Person {role},{label}\n" for role, label in shown.items())
+    response = _upload(client, url, "name,role\n" + rows)
+    assert response.status_code == 302, client.get(url).get_data(as_text=True)
+    with app.app_context():
+        imported = {p.name: p.role for p in rounds.list_respondents(get_db(), created.id)}
+    assert imported == {f"Person {role}": role for role in shown}
+    hint = ", ".join(shown.values()) if lang == "en" else "、".join(shown.values())
+    assert hint in page, "the import form lists the roles as the page names them"
+
+
+def test_import_problems_are_shown_in_the_users_language(app, client, auth, make_round):
+    created, _ = make_round(respondents=0)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post("/language", data={"language": "zh-CN", "csrf_token": csrf_token(client, "/")})
+    response = _upload(client, url, "name,email,role\nAnn,,财务\n,bo@example.com,king\n")
+    assert response.status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert "第 3 行，name 列：必须填写姓名" in page
+    assert "第 3 行，role 列：未知的角色“king”" in page
+    gbk = "姓名,角色\n王芳,财务\n".encode("gbk")
+    response = _upload_bytes(client, url, gbk)
+    assert response.status_code == 302
+    with app.app_context():
+        assert [(p.name, p.role) for p in rounds.list_respondents(get_db(), created.id)] == [
+            ("王芳", "finance")
+        ]
+
+
+def _upload_bytes(client, url, data: bytes, name="people.csv"):
+    import io
+
+    form = {"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client, url)}
+    return client.post(f"{url}/respondents/import", data=form, content_type="multipart/form-data")
+
+
 def test_answers_export_download_is_anonymised(app, client, auth, make_round, questionnaires):
     import csv
     import io

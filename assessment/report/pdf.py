@@ -37,8 +37,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..playbook import NextStep, format_change
-from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign
+from ..questionnaire import Band, Questionnaire, Sign
 from ..scoring import SignResult
+from ..vocab import ROLE_LABELS
 from . import charts
 from .data import Comment, RoundReport
 
@@ -309,7 +310,7 @@ def common_context(lang: str, questionnaires, generated_at: datetime) -> dict:
         "lang": lang,
         "generated": format_date(generated_at, format="long"),
         "page_counter": page_counter_css(gettext("Page %(page)s of %(pages)s")),
-        "role_label": lambda role: ROLE_LABELS.get(role, ROLE_LABELS["other"]).get(lang),
+        "role_label": lambda role: gettext(ROLE_LABELS.get(role, ROLE_LABELS["other"]).msgid),
         "band_css": band_css(questionnaires),
         "change": format_change,
         "css": None,

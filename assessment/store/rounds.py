@@ -23,9 +23,10 @@ from sqlite_utils import Database
 
 from ..db import query_rows, utcnow, write_transaction
 from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
+from ..vocab import ROLES
 from .clients import NotFound
 
-RESPONDENT_ROLES = ("account", "delivery", "finance", "leadership", "other")
+RESPONDENT_ROLES = ROLES  # named in vocab, like every fixed vocabulary
 TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
 
 

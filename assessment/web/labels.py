@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-KIND_NAMES = {"kickoff": _l("Kickoff"), "quarterly": _l("Quarterly review"), "adhoc": _l("Ad hoc")}
-RESPONDENT_ROLE_NAMES = {
-    "account": _l("Account"),
-    "delivery": _l("Delivery"),
-    "finance": _l("Finance"),
-    "leadership": _l("Leadership"),
-    "other": _l("Other"),
-}
+from .. import vocab
+
+# Round kinds and respondent roles are named once, in ``vocab``; these translate them lazily.
+KIND_NAMES = {kind: _l(label.msgid) for kind, label in vocab.KIND_LABELS.items()}
+RESPONDENT_ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.ROLE_LABELS.items()}
 RESPONSE_STATUS_NAMES = {
     "invited": _l("Invited"),
     "draft": _l("Draft"),

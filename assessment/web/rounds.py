@@ -26,6 +26,7 @@ from .. import exports, results
 from ..db import get_db, write_transaction
 from ..questionnaire import DirectoryScan, scan_directory
 from ..store import clients, rounds
+from ..vocab import N_
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -297,12 +298,12 @@ def import_respondents(round_id: int):
     data = form.file.data.read(exports.MAX_IMPORT_BYTES + 1)
     try:
         if len(data) > exports.MAX_IMPORT_BYTES:
-            raise exports.ImportRefused([(0, "", _("the file is too large"))])
+            raise exports.ImportRefused([(0, "", N_("the file is too large"))])
         added = exports.import_respondents(get_db(), round_id, data)
     except exports.ImportRefused as refused:
         flash(_("Nothing was imported:"), "danger")
         for problem in refused.problems[:20]:
-            flash(exports.describe_problem(problem), "danger")
+            flash(exports.describe_problem(problem, _), "danger")
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     flash(_("%(n)s respondents imported.", n=len(added)), "success")
     return redirect(url_for("rounds.show", round_id=round_id))

@@ -3,7 +3,15 @@ import sqlite3
 
 import pytest
 
-from assessment.db import connect, get_db, migrate, migrations, query_rows, read_transaction
+from assessment.db import (
+    connect,
+    get_db,
+    migrate,
+    migrations,
+    query_rows,
+    read_transaction,
+    write_transaction,
+)
 
 EXPECTED_TABLES = {
     "users",
@@ -135,6 +143,62 @@ def test_a_read_transaction_ends_when_its_block_fails(tmp_path):
         db.execute("SELECT 1").fetchone()
         raise LookupError
     assert not db.conn.in_transaction
+
+
+def _counter(tmp_path):
+    path = str(tmp_path / "w.sqlite3")
+    first = connect(path)
+    first.enable_wal()
+    first.execute("CREATE TABLE t (n INTEGER)")
+    first.execute("INSERT INTO t VALUES (0)")
+    return path, first
+
+
+def test_a_deferred_read_then_write_fails_where_write_transaction_waits(tmp_path):
+    """Why every write that reads first takes the lock up front: in WAL mode a deferred
+    transaction whose snapshot is stale cannot write, whatever the busy timeout."""
+    import threading
+
+    path, first = _counter(tmp_path)
+    other = connect(path)
+    with pytest.raises(sqlite3.OperationalError, match="locked"), first.atomic():
+        first.execute("SELECT n FROM t").fetchone()
+        other.execute("UPDATE t SET n = n + 1")  # commits between the read and the write
+        first.execute("UPDATE t SET n = n + 10")
+
+    done = []
+
+    def bump():
+        mine = connect(path)  # a connection belongs to its thread
+        with write_transaction(mine):
+            done.append(mine.execute("SELECT n FROM t").fetchone()[0])
+            mine.execute("UPDATE t SET n = n + 1")
+
+    with write_transaction(first):
+        (before,) = first.execute("SELECT n FROM t").fetchone()
+        thread = threading.Thread(target=bump)
+        thread.start()
+        thread.join(timeout=0.3)
+        assert thread.is_alive(), "the other writer waits for the lock"
+        first.execute("UPDATE t SET n = ?", [before + 10])
+    thread.join(timeout=10)
+    assert done == [before + 10]  # it read after the first one committed
+    assert first.execute("SELECT n FROM t").fetchone()[0] == before + 11
+
+
+def test_a_nested_write_transaction_is_a_savepoint(tmp_path):
+    _path, db = _counter(tmp_path)
+    with write_transaction(db):
+        db.execute("UPDATE t SET n = 1")
+        with pytest.raises(LookupError), write_transaction(db):
+            db.execute("UPDATE t SET n = 2")
+            raise LookupError
+        assert db.execute("SELECT n FROM t").fetchone()[0] == 1
+        with write_transaction(db):
+            db.execute("UPDATE t SET n = 3")
+        assert db.conn.in_transaction
+    assert not db.conn.in_transaction
+    assert db.execute("SELECT n FROM t").fetchone()[0] == 3
 
 
 def test_schema_has_the_product_tables(app):

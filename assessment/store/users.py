@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import query_rows, utcnow
+from ..db import query_rows, utcnow, write_transaction
 
 ROLES = ("admin", "lead", "member")
 MIN_PASSWORD_LENGTH = 8
@@ -60,15 +60,19 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if find_by_email(db, email) is not None:
-        raise UserError(f"a user with the email {email} already exists")
-    now = utcnow()
-    cursor = db.execute(
-        "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [email, name.strip(), generate_password_hash(password), role, now, now],
-    )
-    return get_user(db, cursor.lastrowid)
+    # Hashing takes a second or more by design: done before the write lock is taken, so
+    # nobody's save waits for it.
+    password_hash = generate_password_hash(password)
+    with write_transaction(db):
+        if find_by_email(db, email) is not None:
+            raise UserError(f"a user with the email {email} already exists")
+        now = utcnow()
+        cursor = db.execute(
+            "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [email, name.strip(), password_hash, role, now, now],
+        )
+        return get_user(db, cursor.lastrowid)
 
 
 def get_user(db: Database, user_id: int) -> User | None:

@@ -44,14 +44,16 @@ def index():
     form = NewUserForm()
     if form.validate_on_submit():
         try:
+            # Not inside a write transaction: create_user hashes the password (slow by
+            # design) before it takes the lock, which an outer transaction would hold.
+            user = users.create_user(
+                db,
+                email=form.email.data,
+                password=form.password.data,
+                role=form.role.data,
+                name=form.name.data or "",
+            )
             with write_transaction(db):
-                user = users.create_user(
-                    db,
-                    email=form.email.data,
-                    password=form.password.data,
-                    role=form.role.data,
-                    name=form.name.data or "",
-                )
                 log("user.created", "user", user.id, email=user.email, role=user.role)
         except users.UserError as exc:
             form.email.errors.append(str(exc))

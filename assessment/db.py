@@ -14,6 +14,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -164,6 +165,26 @@ def close_db(_exc: BaseException | None = None) -> None:
         _keeper().release(database)
 
 
+def use_wal(database: Database) -> None:
+    """Switch the file to WAL unless it is already.
+
+    On a new database several processes starting together (gunicorn's workers) all try;
+    SQLite answers some of them "database is locked" at once, without waiting the busy
+    timeout (waiting could deadlock). So the switch is tried again, for as long as the
+    busy timeout would have waited, until it is done (by this process or another).
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while database.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            database.enable_wal()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+
 def migrate(database: Database) -> list[str]:
     """Bring the schema up to date; returns the names of the migrations applied.
 
@@ -171,8 +192,7 @@ def migrate(database: Database) -> list[str]:
     same time on a new database take turns: the first migrates, the others find nothing
     left to do (each migration still runs in a savepoint of its own).
     """
-    if database.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        database.enable_wal()
+    use_wal(database)
     with write_transaction(database):
         pending = [m.name for m in migrations.pending(database)]
         migrations.apply(database)

@@ -10,6 +10,7 @@ from assessment.db import (
     migrations,
     query_rows,
     read_transaction,
+    use_wal,
     write_transaction,
 )
 
@@ -184,6 +185,37 @@ def test_a_deferred_read_then_write_fails_where_write_transaction_waits(tmp_path
     thread.join(timeout=10)
     assert done == [before + 10]  # it read after the first one committed
     assert first.execute("SELECT n FROM t").fetchone()[0] == before + 11
+
+
+def _switch_to_wal_when_released(path: str, barrier, results) -> None:
+    barrier.wait()
+    try:
+        database = connect(path)
+        use_wal(database)
+        results.put(database.execute("PRAGMA journal_mode").fetchone()[0])
+    except Exception as exc:
+        results.put(repr(exc))
+
+
+def test_processes_switching_a_new_database_to_wal_together_all_succeed(tmp_path):
+    """SQLite refuses some of several simultaneous switches at once ("database is
+    locked", no busy wait); servers starting together on a new instance must not."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for n in range(60):  # a race lost now and then must never be lost
+        path = str(tmp_path / f"new-{n}.sqlite3")
+        barrier, results = context.Barrier(8), context.Queue()
+        workers = [
+            context.Process(target=_switch_to_wal_when_released, args=(path, barrier, results))
+            for _ in range(8)
+        ]
+        for worker in workers:
+            worker.start()
+        found = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        assert found == ["wal"] * 8, f"round {n}: {found}"
 
 
 def test_a_nested_write_transaction_is_a_savepoint(tmp_path):

@@ -55,9 +55,17 @@ def set_password_command(email: str, password: str) -> None:
 def demo_command() -> None:
     """Load the demo data (safe to run again: nothing is duplicated)."""
     from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-    from .questionnaire import load_directory
+    from .questionnaire import scan_directory
 
-    created = load_demo(get_db(), load_directory(current_app.config["QUESTIONS_DIR"]))
+    scan = scan_directory(current_app.config["QUESTIONS_DIR"])
+    for error in scan.errors:  # a broken extra file does not stop the demo
+        click.echo(f"Skipped a questionnaire file that cannot be used:\n{error}", err=True)
+    try:
+        created = load_demo(get_db(), scan.questionnaires)
+    except KeyError as missing:
+        raise click.ClickException(
+            f"the demo needs the questionnaire {missing}, which QUESTIONS_DIR does not offer"
+        ) from None
     for line in created:
         click.echo(f"Created {line}.")
     if not created:

@@ -113,9 +113,10 @@ def export_results_command(include_open: bool, fmt: str | None, output: str, for
 def import_respondents_command(round_id: int, file: str) -> None:
     """Invite the people listed in a CSV FILE (- for standard input) to round ROUND_ID.
 
-    Columns: name (required), email and role (account, delivery, finance, leadership or
-    other; default other). UTF-8, with or without a byte order mark. Every row is checked
-    first; if any is wrong, each problem is listed by row and column and nobody is added.
+    Columns: name (required), email and role (an id such as finance, or the name the app
+    shows, in English or Chinese; default other). UTF-8 (with or without a byte order
+    mark), UTF-16 or Chinese Excel's GBK. Every row is checked first; if any is wrong,
+    each problem is listed by row and column and nobody is added.
     """
     try:
         with click.open_file(file, "rb") as fh:

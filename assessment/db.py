@@ -14,6 +14,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -81,9 +82,20 @@ def write_transaction(database: Database) -> Iterator[Database]:
     """A transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
 
     Read-then-write in a deferred transaction can fail with SQLITE_BUSY when another
-    writer commits in between; taking the lock first makes concurrent writers wait
-    their turn (up to the busy timeout) instead, so nobody's save is lost.
+    writer commits in between (in WAL mode at once, whatever the busy timeout: the
+    reads saw a snapshot that is no longer the latest); taking the lock first makes
+    concurrent writers wait their turn (up to the busy timeout) instead, so nobody's
+    save is lost. Every write that reads first (a status, a count, a duplicate) does
+    its reads inside this.
+
+    Inside a write transaction already, this is a savepoint of it: a store function can
+    take the lock itself and still be part of a larger change (a round and its audit
+    entry). Never call it inside ``read_transaction``: that one holds no write lock.
     """
+    if database.conn.in_transaction:
+        with database.atomic():  # a savepoint
+            yield database
+        return
     database.conn.execute("BEGIN IMMEDIATE")
     try:
         yield database
@@ -169,6 +181,26 @@ def close_db(_exc: BaseException | None = None) -> None:
         _keeper().release(database)
 
 
+def use_wal(database: Database) -> None:
+    """Switch the file to WAL unless it is already.
+
+    On a new database several processes starting together (gunicorn's workers) all try;
+    SQLite answers some of them "database is locked" at once, without waiting the busy
+    timeout (waiting could deadlock). So the switch is tried again, for as long as the
+    busy timeout would have waited, until it is done (by this process or another).
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while database.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            database.enable_wal()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+
 def migrate(database: Database) -> list[str]:
     """Bring the schema up to date; returns the names of the migrations applied.
 
@@ -176,8 +208,7 @@ def migrate(database: Database) -> list[str]:
     same time on a new database take turns: the first migrates, the others find nothing
     left to do (each migration still runs in a savepoint of its own).
     """
-    if database.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        database.enable_wal()
+    use_wal(database)
     with write_transaction(database):
         pending = [m.name for m in migrations.pending(database)]
         migrations.apply(database)

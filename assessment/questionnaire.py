@@ -31,6 +31,7 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -40,12 +41,14 @@ __all__ = [
     "ITEM_CLASSES",
     "ITEM_TYPES",
     "LANGUAGES",
+    "LIMITS",
+    "NA_OPTION",
     "OWNER_ROLES",
-    "ROLE_LABELS",
     "ROUND_KINDS",
     "Band",
     "Breakpoint",
     "ChoiceItem",
+    "DirectoryScan",
     "Item",
     "LikertItem",
     "NumberItem",
@@ -65,6 +68,7 @@ __all__ = [
     "load_questionnaire",
     "questionnaire_from_snapshot",
     "questionnaire_json_schema",
+    "scan_directory",
     "summarize",
 ]
 
@@ -75,6 +79,9 @@ LANGUAGES = ("en", "zh-CN")
 ROUND_KINDS: tuple[str, ...] = get_args(RoundKind)
 OWNER_ROLES: tuple[str, ...] = get_args(OwnerRole)
 ITEM_TYPES = ("likert", "number", "choice", "text")
+#: The value the answer form sends for "not applicable / don't know". An option may not use
+#: it as its id (a file that does is refused), or choosing that option would mean N/A.
+NA_OPTION = "na"
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -205,15 +212,6 @@ class Text(_Frozen):
         if lang and lang.lower().startswith("zh"):
             return self.zh_CN
         return self.en
-
-
-ROLE_LABELS: dict[str, Text] = {
-    "account": Text(en="Account lead", zh_CN="客户经理"),
-    "delivery": Text(en="Delivery lead", zh_CN="交付负责人"),
-    "finance": Text(en="Finance", zh_CN="财务"),
-    "leadership": Text(en="Leadership", zh_CN="公司管理层"),
-    "other": Text(en="Other", zh_CN="其他"),
-}
 
 
 class Band(_Frozen):
@@ -430,13 +428,22 @@ class ChoiceItem(_ScoredItem):
     options: tuple[Option, ...] = Field(min_length=2)
 
     @model_validator(mode="after")
-    def _check(self) -> "ChoiceItem":
-        _rules(
-            [
-                (("options", i, "id"), f"duplicate option id {option_id!r} in this item")
-                for i, option_id in _duplicates(option.id for option in self.options)
+    def _check(self, info: ValidationInfo) -> "ChoiceItem":
+        problems: Found = [
+            (("options", i, "id"), f"duplicate option id {option_id!r} in this item")
+            for i, option_id in _duplicates(option.id for option in self.options)
+        ]
+        if (info.context or {}).get("file"):  # snapshots of older rounds still load
+            problems += [
+                (
+                    ("options", i, "id"),
+                    f"option id {NA_OPTION!r} is reserved for 'not applicable / don't know';"
+                    " choose another id",
+                )
+                for i, option in enumerate(self.options)
+                if option.id == NA_OPTION
             ]
-        )
+        _rules(problems)
         return self
 
     def option(self, option_id: str) -> Option:
@@ -713,16 +720,40 @@ def _duplicates(values: Iterable[str]) -> list[tuple[int, str]]:
 # --- loading ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How big a questionnaire file may be. Far above any real questionnaire (the shipped
+    ones are 25 KB, nested 7 deep, with arrays of at most 31 entries), so that only a
+    broken or hostile file meets them, and is refused with a message instead of using up
+    the server's time, memory or stack."""
+
+    file_bytes: int = 1_000_000
+    depth: int = 16  # tables and arrays inside each other
+    array: int = 1_000  # entries of one array
+    string: int = 20_000  # characters of one string
+    problems: int = 50  # problems reported; the rest are counted
+
+
+LIMITS = Limits()
+
+
 def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Read and validate one questionnaire file; QuestionnaireError if anything is wrong."""
+    """Read and validate one questionnaire file; QuestionnaireError if anything is wrong.
+
+    The file is UTF-8, with or without a byte order mark (Windows editors write one).
+    """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(LIMITS.file_bytes + 1)
     except OSError as exc:
         problem = Problem("", None, f"cannot read file: {exc.strerror}")
         raise QuestionnaireError(path, [problem]) from None
+    if len(raw) > LIMITS.file_bytes:
+        message = f"file is larger than {LIMITS.file_bytes:,} bytes; a questionnaire is far smaller"
+        raise QuestionnaireError(path, [Problem("", None, message)])
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise QuestionnaireError(path, [Problem("", line, "file must be UTF-8 encoded")]) from None
@@ -730,27 +761,92 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise QuestionnaireError(path, [_syntax_problem(exc)]) from None
-    return _validate(data, path, text)
+    except RecursionError:
+        message = f"arrays or tables are nested too deeply (at most {LIMITS.depth} levels)"
+        raise QuestionnaireError(path, [Problem("", None, message)]) from None
+    oversized = _oversized(data)
+    if oversized:
+        lines = _LineMap(text)
+        raise QuestionnaireError(
+            path, [_problem(loc, message, lines) for loc, message in oversized]
+        )
+    return _validate(data, path, text, context={"file": True})
+
+
+def _oversized(data: Any) -> Found:
+    """Where parsed TOML goes beyond ``LIMITS`` (a walk with a stack of its own, so that no
+    depth of nesting can exhaust Python's)."""
+    found: Found = []
+    stack: list[tuple[Loc, Any]] = [((), data)]
+    while stack and len(found) < LIMITS.problems:
+        loc, value = stack.pop()
+        if isinstance(value, str) and len(value) > LIMITS.string:
+            found.append((loc, f"a text of {len(value):,} characters; at most {LIMITS.string:,}"))
+        if not isinstance(value, dict | list):
+            continue
+        if len(loc) >= LIMITS.depth:
+            found.append((loc, f"nested too deeply (at most {LIMITS.depth} levels)"))
+            continue
+        if isinstance(value, list) and len(value) > LIMITS.array:
+            found.append((loc, f"an array of {len(value):,} entries; at most {LIMITS.array:,}"))
+            continue
+        children = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend(((*loc, key), child) for key, child in children)
+    return sorted(found, key=lambda problem: [str(part) for part in problem[0]])
+
+
+@dataclass(frozen=True)
+class DirectoryScan:
+    """The questionnaires of a folder that can be used, and an error for each file that
+    cannot (in file name order)."""
+
+    questionnaires: dict[str, Questionnaire]
+    errors: tuple[QuestionnaireError, ...]
+
+
+def scan_directory(path: str | Path) -> DirectoryScan:
+    """Every `*.toml` questionnaire in a directory, keyed by id, skipping broken files.
+
+    A file that fails to load, or uses an id an earlier file (by name) already has, is
+    left out and reported in ``errors``, so that one broken file never hides the others.
+    """
+    path = Path(path)
+    found: dict[str, Questionnaire] = {}
+    files: dict[str, Path] = {}
+    errors: list[QuestionnaireError] = []
+    if not path.is_dir():
+        problem = Problem("", None, "the questionnaire folder does not exist (QUESTIONS_DIR)")
+        return DirectoryScan({}, (QuestionnaireError(path, [problem]),))
+    for file in sorted(path.glob("*.toml")):
+        try:
+            questionnaire = load_questionnaire(file)
+        except QuestionnaireError as error:
+            errors.append(error)
+            continue
+        if questionnaire.id in found:
+            errors.append(duplicate_id_error(file, questionnaire.id, files[questionnaire.id]))
+            continue
+        found[questionnaire.id] = questionnaire
+        files[questionnaire.id] = file
+    return DirectoryScan(found, tuple(errors))
 
 
 def load_directory(path: str | Path) -> dict[str, Questionnaire]:
-    """Every `*.toml` questionnaire in a directory, keyed by id (ids must be unique)."""
-    found: dict[str, Questionnaire] = {}
-    files: dict[str, Path] = {}
-    for file in sorted(Path(path).glob("*.toml")):
-        questionnaire = load_questionnaire(file)
-        if questionnaire.id in found:
-            raise duplicate_id_error(file, questionnaire.id, files[questionnaire.id])
-        found[questionnaire.id] = questionnaire
-        files[questionnaire.id] = file
-    return found
+    """Every `*.toml` questionnaire in a directory, keyed by id (ids must be unique);
+    the first broken file's QuestionnaireError if any is. A missing folder holds none."""
+    if not Path(path).is_dir():
+        return {}
+    scan = scan_directory(path)
+    if scan.errors:
+        raise scan.errors[0]
+    return scan.questionnaires
 
 
 def duplicate_id_error(
     file: str | Path, questionnaire_id: str, first: str | Path
 ) -> QuestionnaireError:
     """The error for a file whose questionnaire id another file (`first`) already uses."""
-    line = _LineMap(Path(file).read_text(encoding="utf-8")).line(("id",))
+    line = _LineMap(Path(file).read_text(encoding="utf-8-sig")).line(("id",))
     message = f"id {questionnaire_id!r} is already used by {first}"
     return QuestionnaireError(file, [Problem("id", line, message)])
 
@@ -782,12 +878,19 @@ def summarize(questionnaire: Questionnaire) -> dict[str, Any]:
     }
 
 
-def _validate(data: Any, file: str | Path, text: str | None) -> Questionnaire:
+def _validate(
+    data: Any, file: str | Path, text: str | None, context: dict | None = None
+) -> Questionnaire:
+    """``context={"file": True}`` adds the rules for new files (see ``NA_OPTION``)."""
     try:
-        return Questionnaire.model_validate(data)
+        return Questionnaire.model_validate(data, context=context)
     except ValidationError as exc:
         lines = _LineMap(text) if text is not None else None
-        raise QuestionnaireError(file, _problems(exc, lines)) from None
+        problems = _problems(exc, lines)
+        if len(problems) > LIMITS.problems:
+            more = len(problems) - LIMITS.problems
+            problems = [*problems[: LIMITS.problems], Problem("", None, f"... and {more} more")]
+        raise QuestionnaireError(file, problems) from None
 
 
 _SYNTAX_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -981,7 +1084,7 @@ class _LineMap:
         self._line = 1
         self._lines: dict[Loc, int] = {}
         self._arrays: dict[Loc, int] = {}
-        with suppress(IndexError, ValueError):  # never let line-finding hide the real error
+        with suppress(IndexError, ValueError, RecursionError):  # never hide the real error
             self._scan()
 
     def line(self, loc: Sequence[str | int]) -> int | None:

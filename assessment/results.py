@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .db import write_transaction
 from .playbook import ActionRecord, NextStep, recommend
 from .scoring import RoundResult, score_round
 from .store import responses, rounds
@@ -83,21 +84,29 @@ def summary(outcome: RoundOutcome) -> dict:
 
 
 def close_round(db: Database, current: rounds.Round) -> RoundResult:
-    """Close the round and store its result and summary, so later views read one row."""
-    closing = outcome(db, current)
-    rounds.set_status(
-        db,
-        current.id,
-        "closed",
-        json.dumps(closing.result.to_dict()),
-        json.dumps(summary(closing)),
-    )
+    """Close the round and store its result and summary, so later views read one row.
+
+    The answers are scored and the round closed under one write lock, so no answer can
+    be saved between the scoring and the close: each submission is either in the stored
+    result or refused because the round is closed (``store.responses.save_response``
+    checks the status under the same lock).
+    """
+    with write_transaction(db):
+        closing = outcome(db, current)
+        rounds.set_status(
+            db,
+            current.id,
+            "closed",
+            json.dumps(closing.result.to_dict()),
+            json.dumps(summary(closing)),
+        )
     return closing.result
 
 
 def reopen_round(db: Database, current: rounds.Round) -> None:
     """Reopen: answers can change again, so the stored result is dropped."""
-    rounds.set_status(db, current.id, "open", None)
+    with write_transaction(db):
+        rounds.set_status(db, current.id, "open", None)
 
 
 def fill_missing_summaries(db: Database) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -67,17 +68,37 @@ def load_config_file(path: Path) -> dict:
 
 
 def ensure_secret_key(instance_path: str) -> str:
-    """Return the instance's secret key, generating it (mode 0600) on first run."""
+    """Return the instance's secret key, generating it (mode 0600) on first run.
+
+    Several processes may start at once on a new instance (gunicorn's workers, a CLI
+    command beside the server), so the file must appear whole or not at all: the key is
+    written to a private temporary file, which is then hard-linked to its final name.
+    ``link`` never replaces an existing file, so exactly one process's key wins; every
+    other process finds the file already complete and reads that key instead.
+    """
     path = Path(instance_path) / SECRET_KEY_FILENAME
     if path.exists():
-        key = path.read_text(encoding="ascii").strip()
-        if len(key) < 32:
-            raise ConfigError(f"{path}: the secret key is too short; delete the file to renew it")
-        return key
+        return _read_secret_key(path)
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
+    fd, temporary = tempfile.mkstemp(prefix=f".{SECRET_KEY_FILENAME}.", dir=instance_path)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:  # mkstemp makes it mode 0600
+            fh.write(key + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another process was first: its key is the key
+            return _read_secret_key(path)
+    finally:
+        os.unlink(temporary)
+    return key
+
+
+def _read_secret_key(path: Path) -> str:
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path}: the secret key is too short; delete the file to renew it")
     return key
 
 

@@ -250,6 +250,37 @@ def open_form(port: int, token: str) -> tuple[str, str]:
     return "; ".join(f"{key}={morsel.value}" for key, morsel in jar.items()), csrf.group(1)
 
 
+def merge_cookies(cookie: str, headers) -> str:
+    """The Cookie header to send next: ``cookie`` updated with a response's Set-Cookie."""
+    jar = SimpleCookie()
+    if cookie:
+        jar.load(cookie)
+    for header in headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    return "; ".join(f"{key}={morsel.value}" for key, morsel in jar.items())
+
+
+def page_with_csrf(port: int, path: str, cookie: str = "") -> tuple[str, str]:
+    """GET a page: the (updated) cookie and the CSRF token of its first form."""
+    status, headers, page = request(port, "GET", path, cookie=cookie)
+    if status != 200:
+        raise AssertionError(f"GET {path}: {status}")
+    csrf = CSRF_RE.search(page)
+    if not csrf:
+        raise AssertionError(f"no CSRF token on {path}")
+    return merge_cookies(cookie, headers), csrf.group(1)
+
+
+def log_in(port: int, email: str, password: str) -> str:
+    """Log in through the login form; the session cookie."""
+    cookie, csrf = page_with_csrf(port, "/login")
+    body = urlencode({"email": email, "password": password, "csrf_token": csrf})
+    status, headers, _page = request(port, "POST", "/login", body, cookie=cookie)
+    if status not in (302, 303):
+        raise AssertionError(f"login as {email}: {status}")
+    return merge_cookies(cookie, headers)
+
+
 def post_form(port: int, token: str, cookie: str, csrf: str, data: dict, *, submit: bool):
     """POST the form as its "Submit answers" (or "Save draft") button would."""
     form = {**data, "csrf_token": csrf, ("submit_answers" if submit else "save"): "y"}

@@ -35,8 +35,13 @@ def open_page(browser):
     off Bootstrap's smooth scrolling, which would slow down every click below the fold."""
     contexts = []
 
-    def open_page(locale: str, viewport: dict = DESKTOP):
-        context = browser.new_context(viewport=viewport, locale=locale, reduced_motion="reduce")
+    def open_page(locale: str, viewport: dict = DESKTOP, *, javascript: bool = True):
+        context = browser.new_context(
+            viewport=viewport,
+            locale=locale,
+            reduced_motion="reduce",
+            java_script_enabled=javascript,
+        )
         contexts.append(context)
         return context.new_page()
 
@@ -340,3 +345,38 @@ def test_collect_answers_close_and_summary(live_server, open_page):
         assert lead.locator("html").get_attribute("lang") == "zh-CN"
         screenshot(lead, f"collect-{name}-zh-CN")
     audits.assert_none_blocking()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_switching_language_keeps_what_is_typed(live_server, open_page, make_round, javascript):
+    """A respondent types, switches to Chinese and back: nothing typed is lost, with or
+    without JavaScript; Enter in a field still saves a draft (not a language switch)."""
+    _created, people = make_round(respondents=1, kind="kickoff", period="2026-Q1")
+    page = open_page("en-US", javascript=javascript)
+    page.goto(f"{live_server}/r/{people[0].token}")
+    radios = _answer_radios(page, offset=2, only=slice(0, 4))
+    page.locator(SCOPE_CHANGES).fill("3")
+    page.locator(MOOD_TEXT).fill("Line one\nline two, 好")
+    page.locator('textarea[name="c_boundaries"]').fill("Not saved yet.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="简体中文").click()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.get_by_role("heading", level=1).inner_text() == TITLE_ZH
+    assert _checked(page) == radios
+    assert page.locator(SCOPE_CHANGES).input_value() == "3"
+    assert page.locator(MOOD_TEXT).input_value() == "Line one\nline two, 好"
+    assert page.locator('textarea[name="c_boundaries"]').input_value() == "Not saved yet."
+    assert "尚未保存" in page.locator(".alert-info").inner_text()
+    screenshot(page, f"collect-language-switch-kept-{'js' if javascript else 'nojs'}-zh-CN")
+
+    with page.expect_navigation():
+        page.locator(SCOPE_CHANGES).press("Enter")  # the form's default button: save a draft
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.get_by_role("alert").first.inner_text().startswith("草稿已保存")
+    assert _checked(page) == radios
+    assert page.locator(SCOPE_CHANGES).input_value() == "3"
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(MOOD_TEXT).input_value() == "Line one\nline two, 好"

@@ -10,19 +10,24 @@ fail or be lost.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
+from urllib.parse import urlencode
 
 import pytest
 from live_server_helpers import (
     LiveServer,
     applicable_items,
     complete_answers,
+    log_in,
     make_instance,
     open_form,
+    page_with_csrf,
     post_form,
     prepare_round,
+    request,
     serve_command,
 )
 
@@ -138,3 +143,122 @@ def test_fifty_respondents_submit_at_once(instance, server):
             " WHERE responses.status = 'submitted'"
         ).fetchone()[0]
         assert total == RESPONDENTS * len(expected_answers)
+
+
+# --- the lead closes the round while respondents submit ----------------------------------
+
+CLOSING_RESPONDENTS = 40
+LEAD_EMAIL = "closing-lead@example.com"
+LEAD_PASSWORD = "close it while they answer"
+
+
+@pytest.fixture
+def closing_instance(tmp_path):
+    """A round of 40 respondents and a lead who may close it."""
+    from assessment.db import get_db
+    from assessment.store import users
+
+    database = tmp_path / "closing.sqlite3"
+    app = make_instance(tmp_path / "instance", database)
+    current, tokens = prepare_round(app, CLOSING_RESPONDENTS)
+    with app.app_context():
+        users.create_user(get_db(), email=LEAD_EMAIL, password=LEAD_PASSWORD, role="lead")
+    return {"path": tmp_path / "instance", "database": database, "round": current, "tokens": tokens}
+
+
+@pytest.fixture
+def closing_server(closing_instance, tmp_path):
+    live = LiveServer(
+        serve_command(WORKERS),
+        tmp_path,
+        workers=WORKERS,
+        env={"ASSESSMENT_INSTANCE_PATH": str(closing_instance["path"])},
+    )
+    try:
+        yield live.start()
+    finally:
+        live.stop()
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.15])
+def test_closing_while_forty_respondents_submit(closing_instance, closing_server, delay):
+    """The close succeeds, and each submission is either acknowledged and in the closed
+    round's result, or refused as too late (403) and stored nowhere: none is lost or
+    half stored, and nobody sees a server error."""
+    port = closing_server.port
+    current = closing_instance["round"]
+    questionnaire = current.questionnaire
+    tokens = closing_instance["tokens"]
+    lead_cookie = log_in(port, LEAD_EMAIL, LEAD_PASSWORD)
+    lead_cookie, lead_csrf = page_with_csrf(port, f"/rounds/{current.id}", lead_cookie)
+    barrier = threading.Barrier(CLOSING_RESPONDENTS + 1, timeout=TIMEOUT)
+    outcomes: dict[object, object] = {}
+
+    def respond(n: int, token: str) -> None:
+        try:
+            cookie, csrf = open_form(port, token)
+            form = complete_answers(questionnaire, current.kind, n)
+            barrier.wait()
+            status, _headers, _page = post_form(port, token, cookie, csrf, form, submit=True)
+            outcomes[n] = status
+        except Exception as exc:
+            outcomes[n] = exc
+            barrier.abort()
+
+    def close() -> None:
+        try:
+            barrier.wait()
+            time.sleep(delay)  # into the middle of the submissions
+            body = urlencode({"csrf_token": lead_csrf})
+            status, _headers, _page = request(
+                port, "POST", f"/rounds/{current.id}/close", body, cookie=lead_cookie
+            )
+            outcomes["close"] = status
+        except Exception as exc:
+            outcomes["close"] = exc
+            barrier.abort()
+
+    threads = [threading.Thread(target=close, daemon=True)] + [
+        threading.Thread(target=respond, args=(n, token), daemon=True)
+        for n, token in enumerate(tokens)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=TIMEOUT + 5)
+
+    failures = {n: r for n, r in outcomes.items() if isinstance(r, BaseException)}
+    assert not failures, failures
+    assert outcomes["close"] == 302, f"close answered {outcomes['close']}"
+    statuses = {n: status for n, status in outcomes.items() if n != "close"}
+    assert len(statuses) == CLOSING_RESPONDENTS
+    assert set(statuses.values()) <= {302, 403}, statuses
+    acknowledged = {tokens[n] for n, status in statuses.items() if status == 302}
+    log = closing_server.text()
+    assert "Traceback" not in log and "[ERROR]" not in log, log
+
+    with sqlite3.connect(closing_instance["database"]) as db:
+        status, results = db.execute(
+            "SELECT status, results FROM rounds WHERE id = ?", [current.id]
+        ).fetchone()
+        stored = db.execute(
+            "SELECT respondents.token, responses.status FROM responses"
+            " JOIN respondents ON respondents.id = responses.respondent_id"
+            " WHERE respondents.round_id = ?",
+            [current.id],
+        ).fetchall()
+        answered = {
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT respondents.token FROM answers"
+                " JOIN responses ON responses.id = answers.response_id"
+                " JOIN respondents ON respondents.id = responses.respondent_id"
+                " WHERE respondents.round_id = ?",
+                [current.id],
+            )
+        }
+    assert status == "closed"
+    assert {token for token, _status in stored} == acknowledged  # the refused stored nothing
+    assert {status for _token, status in stored} <= {"submitted"}
+    assert answered == acknowledged
+    assert json.loads(results)["respondents"] == len(acknowledged)  # all in the result

@@ -3,7 +3,16 @@ import sqlite3
 
 import pytest
 
-from assessment.db import connect, get_db, migrate, migrations, query_rows, read_transaction
+from assessment.db import (
+    connect,
+    get_db,
+    migrate,
+    migrations,
+    query_rows,
+    read_transaction,
+    use_wal,
+    write_transaction,
+)
 
 EXPECTED_TABLES = {
     "users",
@@ -135,6 +144,93 @@ def test_a_read_transaction_ends_when_its_block_fails(tmp_path):
         db.execute("SELECT 1").fetchone()
         raise LookupError
     assert not db.conn.in_transaction
+
+
+def _counter(tmp_path):
+    path = str(tmp_path / "w.sqlite3")
+    first = connect(path)
+    first.enable_wal()
+    first.execute("CREATE TABLE t (n INTEGER)")
+    first.execute("INSERT INTO t VALUES (0)")
+    return path, first
+
+
+def test_a_deferred_read_then_write_fails_where_write_transaction_waits(tmp_path):
+    """Why every write that reads first takes the lock up front: in WAL mode a deferred
+    transaction whose snapshot is stale cannot write, whatever the busy timeout."""
+    import threading
+
+    path, first = _counter(tmp_path)
+    other = connect(path)
+    with pytest.raises(sqlite3.OperationalError, match="locked"), first.atomic():
+        first.execute("SELECT n FROM t").fetchone()
+        other.execute("UPDATE t SET n = n + 1")  # commits between the read and the write
+        first.execute("UPDATE t SET n = n + 10")
+
+    done = []
+
+    def bump():
+        mine = connect(path)  # a connection belongs to its thread
+        with write_transaction(mine):
+            done.append(mine.execute("SELECT n FROM t").fetchone()[0])
+            mine.execute("UPDATE t SET n = n + 1")
+
+    with write_transaction(first):
+        (before,) = first.execute("SELECT n FROM t").fetchone()
+        thread = threading.Thread(target=bump)
+        thread.start()
+        thread.join(timeout=0.3)
+        assert thread.is_alive(), "the other writer waits for the lock"
+        first.execute("UPDATE t SET n = ?", [before + 10])
+    thread.join(timeout=10)
+    assert done == [before + 10]  # it read after the first one committed
+    assert first.execute("SELECT n FROM t").fetchone()[0] == before + 11
+
+
+def _switch_to_wal_when_released(path: str, barrier, results) -> None:
+    barrier.wait()
+    try:
+        database = connect(path)
+        use_wal(database)
+        results.put(database.execute("PRAGMA journal_mode").fetchone()[0])
+    except Exception as exc:
+        results.put(repr(exc))
+
+
+def test_processes_switching_a_new_database_to_wal_together_all_succeed(tmp_path):
+    """SQLite refuses some of several simultaneous switches at once ("database is
+    locked", no busy wait); servers starting together on a new instance must not."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for n in range(60):  # a race lost now and then must never be lost
+        path = str(tmp_path / f"new-{n}.sqlite3")
+        barrier, results = context.Barrier(8), context.Queue()
+        workers = [
+            context.Process(target=_switch_to_wal_when_released, args=(path, barrier, results))
+            for _ in range(8)
+        ]
+        for worker in workers:
+            worker.start()
+        found = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        assert found == ["wal"] * 8, f"round {n}: {found}"
+
+
+def test_a_nested_write_transaction_is_a_savepoint(tmp_path):
+    _path, db = _counter(tmp_path)
+    with write_transaction(db):
+        db.execute("UPDATE t SET n = 1")
+        with pytest.raises(LookupError), write_transaction(db):
+            db.execute("UPDATE t SET n = 2")
+            raise LookupError
+        assert db.execute("SELECT n FROM t").fetchone()[0] == 1
+        with write_transaction(db):
+            db.execute("UPDATE t SET n = 3")
+        assert db.conn.in_transaction
+    assert not db.conn.in_transaction
+    assert db.execute("SELECT n FROM t").fetchone()[0] == 3
 
 
 def test_schema_has_the_product_tables(app):

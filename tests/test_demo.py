@@ -63,3 +63,25 @@ def test_a_completed_action_that_did_not_help_is_called_out(demo):
     assert steps["payment"].stalled
     assert "has not yet moved the score" in steps["payment"].note.get("en")
     assert not steps["power"].stalled, "an open action is not a completed one"
+
+
+def test_the_demo_command_skips_a_broken_questionnaire_file(app, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from assessment.cli import demo_command
+
+    folder = tmp_path / "questions"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "questions", folder)
+    (folder / "broken.toml").write_text("id = [", encoding="utf-8")
+    app.config["QUESTIONS_DIR"] = str(folder)
+    result = app.test_cli_runner().invoke(demo_command)
+    assert result.exit_code == 0, result.output
+    assert "broken.toml" in result.output and "Traceback" not in result.output
+    assert "client Harbor & Pine Foods" in result.output
+
+    shutil.rmtree(folder)
+    folder.mkdir()
+    result = app.test_cli_runner().invoke(demo_command)
+    assert result.exit_code == 1
+    assert "the demo needs the questionnaire" in result.output

@@ -487,6 +487,90 @@ def test_import_refuses_non_utf8_and_closed_rounds(app, make_round):
     assert _respondents(app, current.id) == []
 
 
+@pytest.mark.parametrize(
+    ("written", "role"),
+    [
+        ("account", "account"),
+        ("Account lead", "account"),
+        ("客户负责人", "account"),
+        ("ACCOUNT LEAD", "account"),
+        ("  Delivery   lead ", "delivery"),
+        ("交付负责人", "delivery"),
+        ("财务", "finance"),
+        ("ＦＩＮＡＮＣＥ", "finance"),  # full-width letters, as Chinese input methods type them
+        ("管理层", "leadership"),
+        ("其他", "other"),
+        ("Account", "account"),  # names earlier versions showed
+        ("客户经理", "account"),
+        ("项目交付", "delivery"),
+        ("公司管理层", "leadership"),
+    ],
+)
+def test_import_reads_roles_by_id_and_by_name_in_both_languages(written, role):
+    (person,) = exports.parse_respondents(f"name,role\nAnn,{written}\n")
+    assert person.role == role
+
+
+ROWS = "name,email,role\n王芳,wang@example.com,财务\nZoë Müller,,Delivery lead\n"
+CHINESE_ROWS = "姓名,邮箱,角色\n王芳,wang@example.com,财务\n李雷,,交付负责人\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (ROWS.encode("utf-8"), ["王芳", "Zoë Müller"]),
+        (ROWS.encode("utf-8-sig"), ["王芳", "Zoë Müller"]),
+        (ROWS.replace(",", "\t").encode("utf-16"), ["王芳", "Zoë Müller"]),  # "Unicode text"
+        (CHINESE_ROWS.encode("gbk"), ["王芳", "李雷"]),  # "CSV" from a Chinese Excel
+        (CHINESE_ROWS.encode("gb18030"), ["王芳", "李雷"]),
+        (CHINESE_ROWS.replace("李雷", "张喆").encode("gbk"), ["王芳", "张喆"]),  # GBK, not GB2312
+        (CHINESE_ROWS.replace("\n", "\r\n").encode("gbk"), ["王芳", "李雷"]),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16", "gbk", "gb18030", "gbk-only-name", "gbk-crlf"],
+)
+def test_import_reads_the_encodings_spreadsheets_save(data, expected):
+    people = exports.parse_respondents(data)
+    assert [p.name for p in people] == expected
+    assert [p.role for p in people] == ["finance", "delivery"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "name\nZoë Müller\n".encode("cp1252"),  # a Western Excel's "CSV": not read as Chinese
+        "name\nFrançois\n".encode("cp1252"),
+        "name\nJosé\n".encode("latin-1"),
+        b"\xff\xfe\x00\xd8",  # UTF-16 with a broken surrogate
+    ],
+)
+def test_import_refuses_text_it_cannot_tell_the_encoding_of(data):
+    with pytest.raises(exports.ImportRefused) as refused:
+        exports.parse_respondents(data)
+    (problem,) = refused.value.problems
+    assert "not UTF-8 text, nor Chinese text as Excel saves it (GBK)" in problem[2]
+    assert "CSV UTF-8" in problem[2]
+
+
+def test_import_problems_can_be_read_in_chinese(app):
+    from assessment.vocab import translations
+
+    gettext = translations("zh-CN").gettext
+    with pytest.raises(exports.ImportRefused) as refused:
+        exports.parse_respondents("name,role\nAnn,king\n,财务\n")
+    english = [exports.describe_problem(p) for p in refused.value.problems]
+    chinese = [exports.describe_problem(p, gettext) for p in refused.value.problems]
+    assert english == [
+        "row 2, column role: unknown role 'king'; the roles are"
+        " Account lead, Delivery lead, Finance, Leadership, Other",
+        "row 3, column name: a name is required",
+    ]
+    assert chinese == [
+        "第 2 行，role 列：未知的角色“king”；可用的角色为"
+        " 客户负责人、交付负责人、财务、管理层、其他",
+        "第 3 行，name 列：必须填写姓名",
+    ]
+
+
 def test_import_respondents_cli(app, make_round, tmp_path):
     current, _ = make_round(respondents=0)
     bad = tmp_path / "bad.csv"

@@ -13,11 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from assessment import vocab
 from assessment.questionnaire import (
     ITEM_TYPES,
     LANGUAGES,
     OWNER_ROLES,
-    ROLE_LABELS,
     ROUND_KINDS,
     Breakpoint,
     LikertItem,
@@ -30,6 +30,7 @@ from assessment.questionnaire import (
     load_questionnaire,
     questionnaire_from_snapshot,
     questionnaire_json_schema,
+    scan_directory,
     summarize,
 )
 
@@ -145,6 +146,7 @@ MALFORMED = [
     ("duplicate-sign-id", "signs[1].id", "duplicate sign id 'tone'"),
     ("duplicate-band-id", "bands[1].id", "duplicate band id 'good'"),
     ("duplicate-option-id", "signs[0].items[1].options[1].id", "duplicate option id 'on-time'"),
+    ("na-option-id", "signs[0].items[1].options[1].id", "option id 'na' is reserved"),
     ("thresholds-out-of-order", "bands[1].min", "strictly descending"),
     ("last-band-not-zero", "bands[1].min", "must start at 0"),
     ("breakpoints-out-of-order", "signs[0].items[1].breakpoints[1].value", "strictly ascending"),
@@ -240,6 +242,112 @@ def test_duplicate_questionnaire_ids_in_a_directory(tmp_path):
     (problem,) = caught.value.problems
     assert (problem.path, problem.line) == ("id", 2)
     assert problem.message == f"id 'minimal' is already used by {tmp_path / 'a.toml'}"
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (VALID / "minimal.toml").read_bytes())
+
+    assert load_questionnaire(path) == load_questionnaire(VALID / "minimal.toml")
+    assert load_directory(tmp_path)["minimal"].id == "minimal"
+
+
+def test_a_byte_order_mark_keeps_line_numbers(tmp_path):
+    text = (VALID / "minimal.toml").read_text(encoding="utf-8")
+    path = tmp_path / "bom.toml"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + text.replace('colour = "#c62828"', 'colour = "red"').encode()
+    )
+    broken_line = text.splitlines().index('colour = "#c62828"') + 1
+
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+
+    assert [(p.path, p.line) for p in caught.value.problems] == [("bands[1].colour", broken_line)]
+
+
+def _minimal_with(tmp_path, extra: str, name: str = "odd.toml") -> Path:
+    path = tmp_path / name
+    text = (VALID / "minimal.toml").read_text(encoding="utf-8")
+    path.write_text(extra + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("deep = " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
+        ("deep = " + "{ a = " * 400 + "1" + " }" * 400 + "\n", "nested too deeply"),
+        ("deep = " + "[" * 40 + "]" * 40 + "\n", "nested too deeply"),
+        ("wide = [" + "1, " * 200_000 + "]\n", "an array of 200,000 entries; at most 1,000"),
+        ('long = "' + "x" * 300_000 + '"\n', "a text of 300,000 characters; at most 20,000"),
+        ("# " + "padding " * 130_000 + "\n", "file is larger than 1,000,000 bytes"),
+    ],
+    ids=[
+        "arrays-50000-deep",
+        "tables-400-deep",
+        "arrays-40-deep",
+        "huge-array",
+        "huge-string",
+        "huge-file",
+    ],
+)
+def test_a_pathological_file_is_refused_with_a_message(tmp_path, extra, message):
+    path = _minimal_with(tmp_path, extra)
+
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+
+    assert caught.value.file == str(path)
+    assert message in str(caught.value)
+    assert len(str(caught.value)) < 2_000  # a message, not a dump of the file
+
+
+def test_a_file_with_thousands_of_problems_reports_the_first_fifty(tmp_path):
+    items = "".join(f'[[signs.items]]\nid = "x{n}"\ntype = "likert"\n' for n in range(900))
+    path = tmp_path / "many.toml"
+    path.write_text((VALID / "minimal.toml").read_text(encoding="utf-8") + items, encoding="utf-8")
+
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 51
+    assert lines[-1] == f"{path}: (document): ... and 1750 more"  # 900 items × 2 problems
+
+
+def test_a_snapshot_with_an_na_option_still_loads():
+    """Rounds created before option id "na" was refused keep working."""
+    snapshot = load_questionnaire(VALID / "minimal.toml").snapshot()
+    item = snapshot["signs"][0]["items"][1]
+    item.update(
+        type="choice",
+        options=[
+            {"id": "on-time", "score": 100, "label": {"en": "On time", "zh-CN": "按时"}},
+            {"id": "na", "score": 0, "label": {"en": "Not yet", "zh-CN": "尚未"}},
+        ],
+    )
+    for key in ("unit", "min", "max", "breakpoints", "integer"):
+        item.pop(key, None)
+
+    assert questionnaire_from_snapshot(snapshot).item(item["id"]).options[1].id == "na"
+
+
+def test_scanning_a_folder_skips_broken_files_and_names_them(tmp_path):
+    (tmp_path / "a-good.toml").write_bytes((VALID / "minimal.toml").read_bytes())
+    (tmp_path / "b-broken.toml").write_text("id = [", encoding="utf-8")
+    (tmp_path / "c-same-id.toml").write_bytes((VALID / "minimal.toml").read_bytes())
+    (tmp_path / "d-other.toml").write_bytes((VALID / "other-model.toml").read_bytes())
+
+    scan = scan_directory(tmp_path)
+
+    assert sorted(scan.questionnaires) == sorted(
+        ["minimal", load_questionnaire(VALID / "other-model.toml").id]
+    )
+    assert [Path(error.file).name for error in scan.errors] == ["b-broken.toml", "c-same-id.toml"]
+    assert "TOML syntax error" in str(scan.errors[0])
+    assert "already used by" in str(scan.errors[1])
+    assert scan_directory(tmp_path / "missing").errors[0].file == str(tmp_path / "missing")
 
 
 def test_invalid_snapshot():
@@ -390,7 +498,8 @@ def test_constants():
     assert LANGUAGES == ("en", "zh-CN")
     assert ROUND_KINDS == ("kickoff", "quarterly", "adhoc")
     assert OWNER_ROLES == ("account", "delivery", "finance", "leadership")
-    assert set(ROLE_LABELS) == {*OWNER_ROLES, "other"}
+    assert set(vocab.ROLES) == {*OWNER_ROLES, "other"}  # every owner is a role
+    assert vocab.KINDS == ROUND_KINDS
     assert ITEM_TYPES == ("likert", "number", "choice", "text")
 
 

@@ -195,3 +195,198 @@ def test_the_form_says_which_kind_of_round_it_is(client, make_round, kind, en, z
         )
         found = re.search(r'data-testid="round-kind">([^<]+)<', page)
         assert found and found.group(1) == name
+
+
+# --- switching language keeps what is typed -----------------------------------------------
+
+
+def _switch(client, token, data, language="zh-CN", csrf=None):
+    form = {**data, "language": language}
+    form["csrf_token"] = csrf if csrf is not None else csrf_token(client, f"/r/{token}")
+    return client.post(f"/r/{token}", data=form)
+
+
+def test_switching_language_keeps_unsaved_answers(app, client, setup):
+    _created, people, q, likert, number = setup
+    token = people[0].token
+    text_item = next(i for i in q.items() if i.type == "text" and i.applies("quarterly"))
+    typed = {
+        f"q_{likert[0].id}": "4",
+        f"q_{likert[1].id}": "na",
+        f"q_{number.id}": "12abc",  # not valid yet: kept as typed
+        f"q_{text_item.id}": "第一行\r\n<b>second</b>",
+        f"c_{q.signs[0].id}": "A comment",
+    }
+    response = _switch(client, token, typed)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+    assert likert[0].text.get("zh-CN") in page
+    assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', page)
+    assert re.search(rf'name="q_{likert[1].id}"[^>]*value="na"\s*checked', page)
+    assert re.search(rf'name="q_{number.id}"[^>]*value="12abc"', page)
+    assert "第一行\n&lt;b&gt;second&lt;/b&gt;</textarea>" in page
+    assert ">A comment</textarea>" in page
+    assert "invalid-feedback" not in page, "nothing is checked yet"
+    assert "尚未保存" in page  # told that nothing is saved yet
+    assert _stored(app, people[0].id).status == "invited", "nothing is saved"
+    again = client.get(f"/r/{token}").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in again, "the choice stays for the session"
+
+    back = _switch(client, token, typed, language="en").get_data(as_text=True)
+    assert '<html lang="en">' in back and likert[0].text.get("en") in back
+    assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', back)
+
+
+def test_switching_language_after_a_submission_changes_nothing_stored(app, client, setup):
+    _created, people, _q, likert, _number = setup
+    token = people[0].token
+    _post(client, token, {f"q_{likert[0].id}": "2"}, action="submit_answers")
+    page = _switch(client, token, {f"q_{likert[0].id}": "5"}).get_data(as_text=True)
+    assert re.search(rf'name="q_{likert[0].id}"[^>]*value="5"\s*checked', page)
+    stored = _stored(app, people[0].id)
+    assert stored.status == "submitted" and stored.answers == {likert[0].id: 2}
+
+
+@pytest.mark.parametrize(
+    ("language", "csrf", "extra"),
+    [("fr", None, {}), ("zh-CN", "forged", {}), ("zh-CN", None, {"q_injected": "1"})],
+)
+def test_a_bad_language_switch_is_refused(app, client, setup, language, csrf, extra):
+    _created, people, _q, likert, _number = setup
+    token = people[0].token
+    data = {f"q_{likert[0].id}": "4", **extra}
+    assert _switch(client, token, data, language=language, csrf=csrf).status_code == 400
+    assert '<html lang="en">' in client.get(f"/r/{token}").get_data(as_text=True)
+
+
+def test_switching_language_on_a_closed_round_shows_it_closed(app, client, setup):
+    created, people, _q, likert, _number = setup
+    token = people[0].token
+    csrf = csrf_token(client, f"/r/{token}")
+    with app.app_context():
+        rounds.set_status(get_db(), created.id, "closed")
+    response = _switch(client, token, {f"q_{likert[0].id}": "4"}, csrf=csrf)
+    assert response.status_code == 200
+    assert '<html lang="zh-CN">' in response.get_data(as_text=True)
+
+
+# --- a number and "not applicable" together -----------------------------------------------
+
+
+def test_a_number_with_not_applicable_ticked_is_refused_with_a_message(app, client, setup):
+    _created, people, _q, likert, number = setup
+    token = people[0].token
+    sent = {f"q_{likert[0].id}": "3", f"q_{number.id}": "12", f"na_{number.id}": "y"}
+    response = _post(client, token, sent)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter a number or tick “Not applicable / don&#39;t know”, not both." in page
+    assert re.search(rf'name="q_{number.id}"[^>]*value="12"', page), "the number is kept"
+    assert _stored(app, people[0].id).status == "invited"
+    submitting = _post(client, token, sent, action="submit_answers")
+    assert submitting.status_code == 400
+    assert _stored(app, people[0].id).status == "invited"
+    alone = _post(client, token, {**sent, f"q_{number.id}": " "})  # N/A alone is fine
+    assert alone.status_code == 302
+    assert _stored(app, people[0].id).answers[number.id] is responses.NA
+
+
+# --- a submission stays a submission --------------------------------------------------------
+
+
+def test_save_draft_after_a_submission_never_empties_it(app, client, setup):
+    _created, people, _q, likert, _number = setup
+    token = people[0].token
+    _post(client, token, {f"q_{likert[0].id}": "2"}, action="submit_answers")
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert 'name="save"' not in page.split('id="answer-form"')[1], "no draft button any more"
+    assert "Save changes" in page
+
+    emptied = _post(client, token, {})  # a "Save draft" from a page left open before
+    assert emptied.status_code == 400
+    assert "Please answer at least one question" in emptied.get_data(as_text=True)
+    stored = _stored(app, people[0].id)
+    assert stored.status == "submitted" and stored.answers == {likert[0].id: 2}
+
+    changed = _post(client, token, {f"q_{likert[0].id}": "5"})
+    assert changed.status_code == 302
+    stored = _stored(app, people[0].id)
+    assert stored.status == "submitted" and stored.answers == {likert[0].id: 5}
+    assert "Your changes are saved" in client.get(f"/r/{token}").get_data(as_text=True)
+
+
+def test_the_store_never_empties_a_submission(app, setup):
+    _created, people, q, likert, _number = setup
+    with app.app_context():
+        db = get_db()
+        responses.save_response(db, people[0].id, {likert[0].id: 2}, {}, submit=True)
+        with pytest.raises(responses.InvalidAnswers):
+            responses.save_response(db, people[0].id, {}, {q.signs[0].id: "x"}, submit=False)
+        stored = responses.load_draft(db, people[0].id)
+    assert stored.status == "submitted" and stored.answers == {likert[0].id: 2}
+
+
+# --- a text item's max_length ---------------------------------------------------------------
+
+
+@pytest.fixture
+def long_text_round(app, questionnaires):
+    """A round whose text item allows 8000 characters (more than a comment's 5000)."""
+    import json
+
+    from assessment.questionnaire import questionnaire_from_snapshot
+    from assessment.store import clients
+
+    snapshot = json.loads(json.dumps(questionnaires["six-signs"].snapshot()))
+    for sign in snapshot["signs"]:
+        for item in sign["items"]:
+            if item["type"] == "text":
+                item["max_length"] = 8000
+                text_id = item["id"]
+    with app.app_context():
+        db = get_db()
+        client = clients.create_client(db, name="Long Texts Ltd")
+        created = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=questionnaire_from_snapshot(snapshot),
+        )
+        person = rounds.add_respondent(db, created.id, name="Writer")
+    return person, text_id
+
+
+def test_a_text_item_takes_as_many_characters_as_its_file_allows(app, client, long_text_round):
+    person, text_id = long_text_round
+    page = client.get(f"/r/{person.token}").get_data(as_text=True)
+    assert re.search(rf'name="q_{text_id}"[^>]*maxlength="8000"', page, re.S)
+    assert _post(client, person.token, {f"q_{text_id}": "x" * 8000}).status_code == 302
+    assert _stored(app, person.id).answers == {text_id: "x" * 8000}
+    too_long = _post(client, person.token, {f"q_{text_id}": "x" * 8001})
+    assert too_long.status_code == 400
+    assert "At most 8000 characters, please (this has 8001)." in too_long.get_data(as_text=True)
+
+
+def test_line_breaks_count_once_against_max_length(app, client, setup, questionnaires):
+    _created, people, q, _likert, _number = setup
+    item = next(i for i in q.items() if i.type == "text" and i.applies("quarterly"))
+    limit = item.max_length
+    typed = "x" * (limit - 10) + "\r\n" * 10  # what a browser sends for a full textarea
+    response = _post(client, people[0].token, {f"q_{item.id}": typed})
+    assert response.status_code == 302
+    assert _stored(app, people[0].id).answers == {item.id: "x" * (limit - 10) + "\n" * 10}
+
+
+def test_a_text_too_long_is_refused_in_the_users_language(app, client, setup):
+    _created, people, q, _likert, _number = setup
+    item = next(i for i in q.items() if i.type == "text" and i.applies("quarterly"))
+    token = people[0].token
+    client.get(f"/r/{token}", headers={"Accept-Language": "zh-CN"})
+    _switch(client, token, {})
+    response = _post(client, token, {f"q_{item.id}": "字" * (item.max_length + 1)})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"最多 {item.max_length} 个字符" in page
+    assert _stored(app, people[0].id).status == "invited"

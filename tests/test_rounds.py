@@ -232,6 +232,52 @@ def test_a_bad_row_imports_nothing_and_says_where(app, client, auth, make_round)
         assert rounds.list_respondents(get_db(), created.id) == []
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_import_accepts_the_role_names_the_round_page_shows(app, client, auth, make_round, lang):
+    created, _ = make_round(respondents=0)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post("/language", data={"language": lang, "csrf_token": csrf_token(client, "/")})
+    page = client.get(url).get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role".*?</select>', page, re.S).group(0)
+    shown = dict(re.findall(r'<option[^>]*value="([a-z]+)"[^>]*>([^<]+)</option>', select))
+    assert sorted(shown) == sorted(rounds.RESPONDENT_ROLES)
+    rows = "".join(f"Person {role},{label}\n" for role, label in shown.items())
+    response = _upload(client, url, "name,role\n" + rows)
+    assert response.status_code == 302, client.get(url).get_data(as_text=True)
+    with app.app_context():
+        imported = {p.name: p.role for p in rounds.list_respondents(get_db(), created.id)}
+    assert imported == {f"Person {role}": role for role in shown}
+    hint = ", ".join(shown.values()) if lang == "en" else "、".join(shown.values())
+    assert hint in page, "the import form lists the roles as the page names them"
+
+
+def test_import_problems_are_shown_in_the_users_language(app, client, auth, make_round):
+    created, _ = make_round(respondents=0)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post("/language", data={"language": "zh-CN", "csrf_token": csrf_token(client, "/")})
+    response = _upload(client, url, "name,email,role\nAnn,,财务\n,bo@example.com,king\n")
+    assert response.status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert "第 3 行，name 列：必须填写姓名" in page
+    assert "第 3 行，role 列：未知的角色“king”" in page
+    gbk = "姓名,角色\n王芳,财务\n".encode("gbk")
+    response = _upload_bytes(client, url, gbk)
+    assert response.status_code == 302
+    with app.app_context():
+        assert [(p.name, p.role) for p in rounds.list_respondents(get_db(), created.id)] == [
+            ("王芳", "finance")
+        ]
+
+
+def _upload_bytes(client, url, data: bytes, name="people.csv"):
+    import io
+
+    form = {"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client, url)}
+    return client.post(f"{url}/respondents/import", data=form, content_type="multipart/form-data")
+
+
 def test_answers_export_download_is_anonymised(app, client, auth, make_round, questionnaires):
     import csv
     import io
@@ -249,3 +295,164 @@ def test_answers_export_download_is_anonymised(app, client, auth, make_round, qu
     assert "Person 0" not in response.data.decode("utf-8-sig")
     assert {row["respondent"] for row in rows} == {"R1", "R2"}
     assert client.get(f"/rounds/{created.id}/answers.json").mimetype == "application/json"
+
+
+# --- one round per client, kind and period --------------------------------------------------
+
+
+def _new_round(client, client_id, **fields):
+    url = f"/clients/{client_id}/rounds/new"
+    data = {"kind": "quarterly", "questionnaire": "six-signs", "anonymous": "y", **fields}
+    data["csrf_token"] = csrf_token(client, url)
+    return client.post(url, data=data)
+
+
+@pytest.mark.parametrize("spelling", ["2026-q4", " 2026-Q4 ", "２０２６－Ｑ４", "2026-Q4"])
+def test_a_second_round_of_the_same_kind_and_period_is_refused(app, client, auth, acme, spelling):
+    auth.login("lead")
+    assert _new_round(client, acme.id, period="2026-Q4").status_code == 302
+    again = _new_round(client, acme.id, period=spelling)
+    assert again.status_code == 400
+    page = again.get_data(as_text=True)
+    assert "Acme already has a round of this kind (Quarterly review) for 2026-Q4." in page
+    with app.app_context():
+        assert len(rounds.list_rounds(get_db(), acme.id)) == 1
+    assert _new_round(client, acme.id, period=spelling, kind="adhoc").status_code == 302
+
+
+def test_the_refusal_is_in_chinese_for_a_chinese_lead(app, client, auth, acme):
+    auth.login("lead")
+    _new_round(client, acme.id, period="2026-Q4")
+    client.post("/language", data={"language": "zh-CN", "csrf_token": csrf_token(client, "/")})
+    page = _new_round(client, acme.id, period="2026-Q4").get_data(as_text=True)
+    assert "Acme 已有一次同类评估（季度复盘），期间为 2026-Q4。" in page
+
+
+def test_the_suggested_period_is_never_one_already_taken(app, client, auth, acme, questionnaires):
+    from datetime import date
+
+    today = rounds.suggest_period(date.today())
+    with app.app_context():
+        db = get_db()
+        rounds.create_round(
+            db,
+            client_id=acme.id,
+            kind="kickoff",
+            period=today,
+            questionnaire=questionnaires["pulse"],
+        )
+        rounds.create_round(
+            db,
+            client_id=acme.id,
+            kind="quarterly",
+            period=today,
+            questionnaire=questionnaires["pulse"],
+        )
+    auth.login("lead")
+    page = client.get(f"/clients/{acme.id}/rounds/new").get_data(as_text=True)
+    suggested = re.search(r'name="period"[^>]*value="([^"]+)"', page).group(1)
+    assert '<option selected value="quarterly">' in page
+    assert suggested != today
+    assert suggested == rounds.suggest_period(date.today(), [today])
+    assert _new_round(client, acme.id, period=suggested).status_code == 302
+
+
+def test_suggest_period_skips_taken_quarters():
+    from datetime import date
+
+    day = date(2026, 11, 2)
+    assert rounds.suggest_period(day, []) == "2026-Q4"
+    assert rounds.suggest_period(day, ["2026-q4"]) == "2027-Q1"
+    assert rounds.suggest_period(day, ["2026-Q4", "2027-Q1", "2027-Q3"]) == "2027-Q2"
+
+
+def test_two_leads_creating_the_same_round_at_once_get_one_round(app, acme, questionnaires):
+    import threading
+
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def create():
+        with app.app_context():
+            db = get_db()
+            barrier.wait()
+            try:
+                rounds.create_round(
+                    db,
+                    client_id=acme.id,
+                    kind="quarterly",
+                    period="2027-Q1",
+                    questionnaire=questionnaires["pulse"],
+                )
+                outcomes.append("created")
+            except rounds.DuplicateRound:
+                outcomes.append("duplicate")
+            except Exception as exc:
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["created"] + ["duplicate"] * 5
+
+
+# --- a broken questionnaire file ------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_questions(app, tmp_path):
+    """QUESTIONS_DIR with the shipped questionnaires and one broken file."""
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "questions"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "questions", folder)
+    (folder / "zz-broken.toml").write_text('id = "broken"\nversion = [\n', encoding="utf-8")
+    app.config["QUESTIONS_DIR"] = str(folder)
+    return folder
+
+
+def test_a_broken_questionnaire_file_leaves_new_round_working(
+    app, client, auth, acme, broken_questions
+):
+    auth.login("lead")
+    response = client.get(f"/clients/{acme.id}/rounds/new")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "The questionnaire file zz-broken.toml has a problem and is not offered" in page
+    assert "TOML syntax error" in page
+    assert 'value="six-signs"' in page and 'value="pulse"' in page
+    assert _new_round(client, acme.id, period="2026-Q4").status_code == 302
+    assert client.get("/portfolio/").status_code == 200
+    assert client.get(f"/clients/{acme.id}").status_code == 200
+
+
+def test_a_broken_questionnaire_file_leaves_app_start_working(tmp_path, broken_questions):
+    from assessment import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE": str(tmp_path / "fresh.sqlite3"),
+            "QUESTIONS_DIR": str(broken_questions),
+        },
+        instance_path=str(tmp_path / "fresh-instance"),
+    )
+    assert app.test_client().get("/login").status_code == 200
+
+
+def test_no_usable_questionnaire_is_said_plainly(app, client, auth, acme, tmp_path):
+    folder = tmp_path / "only-broken"
+    folder.mkdir()
+    (folder / "a.toml").write_bytes(b"\xff\xfe not text")
+    app.config["QUESTIONS_DIR"] = str(folder)
+    auth.login("lead")
+    response = client.get(f"/clients/{acme.id}/rounds/new")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "a.toml has a problem" in page and "must be UTF-8" in page
+    assert "No questionnaire can be used" in page
+    assert _new_round(client, acme.id, period="2026-Q4").status_code == 400

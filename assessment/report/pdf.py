@@ -39,8 +39,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from ..colours import text_on
 from ..figures import template_helpers
 from ..playbook import NextStep, format_change
-from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign, TextItem
+from ..questionnaire import Band, Questionnaire, Sign, TextItem
 from ..scoring import SignResult
+from ..vocab import ROLE_LABELS
 from . import charts
 from .data import FreeText, RoundReport
 
@@ -308,7 +309,7 @@ def common_context(lang: str, questionnaires, generated_at: datetime) -> dict:
         "lang": lang,
         "generated": format_date(generated_at, format="long"),
         "page_counter": page_counter_css(gettext("Page %(page)s of %(pages)s")),
-        "role_label": lambda role: ROLE_LABELS.get(role, ROLE_LABELS["other"]).get(lang),
+        "role_label": lambda role: gettext(ROLE_LABELS.get(role, ROLE_LABELS["other"]).msgid),
         "band_css": band_css(questionnaires),
         "change": format_change,
         "css": None,

@@ -78,6 +78,15 @@ def check_answers(
         raise InvalidAnswers(problems)
 
 
+def _check_submission(questionnaire: Questionnaire, answers: Mapping[str, Value]) -> None:
+    """A submission being changed keeps at least one answered scored item: saving again
+    (as a draft or not) never turns it into an empty submission. (The answer form refuses
+    an empty first submission too; see ``AnswerForm.check_required``.)"""
+    scored = {item.id for item in questionnaire.items() if item.scored}
+    if not scored & set(answers):
+        raise InvalidAnswers({"": "a submission needs at least one answered question"})
+
+
 def _check_value(item, value: Value) -> str | None:
     if value is NA:
         return None if getattr(item, "allow_na", False) else "N/A is not allowed"
@@ -96,9 +105,8 @@ def _check_value(item, value: Value) -> str | None:
         ids = {option.id for option in item.options}
         return None if value in ids else "not one of the options"
     if isinstance(item, TextItem):
-        limit = min(item.max_length, MAX_TEXT)
-        ok = isinstance(value, str) and len(value) <= limit
-        return None if ok else f"at most {limit} characters"
+        ok = isinstance(value, str) and len(value) <= item.max_length
+        return None if ok else f"at most {item.max_length} characters"
     return "unknown item type"
 
 
@@ -143,6 +151,8 @@ def save_response(
             "SELECT id, status, submitted_at FROM responses WHERE respondent_id = ?",
             [respondent_id],
         ).fetchone()
+        if existing is not None and existing[1] == "submitted":
+            _check_submission(current.questionnaire, answers)
         if existing is None:
             status = "submitted" if submit else "draft"
             cursor = db.execute(

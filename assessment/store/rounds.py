@@ -11,18 +11,22 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 import threading
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow
+from ..db import query_rows, utcnow, write_transaction
 from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
+from ..vocab import ROLES
 from .clients import NotFound
 
-RESPONDENT_ROLES = ("account", "delivery", "finance", "leadership", "other")
+RESPONDENT_ROLES = ROLES  # named in vocab, like every fixed vocabulary
 TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
 
 
@@ -30,9 +34,25 @@ class RoundClosed(PermissionError):
     """The round is closed: answers can no longer be changed."""
 
 
-def suggest_period(day: date) -> str:
-    """The quarter label for a day, e.g. ``2026-Q4``."""
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+def suggest_period(day: date, taken: Iterable[str] = ()) -> str:
+    """The quarter label for a day, e.g. ``2026-Q4``; if that period is ``taken``, the
+    first later quarter that is not."""
+    used = {period_key(period) for period in taken}
+    year, quarter = day.year, (day.month - 1) // 3 + 1
+    while f"{year}-Q{quarter}".casefold() in used:
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return f"{year}-Q{quarter}"
+
+
+def clean_period(period: str) -> str:
+    """A period as stored: compatibility forms folded (full-width ``２０２６－Ｑ４`` is
+    ``2026-Q4``), whitespace trimmed and runs of it made one space."""
+    return " ".join(unicodedata.normalize("NFKC", period).split())
+
+
+def period_key(period: str) -> str:
+    """What two periods must differ in to be different periods (not case or spacing)."""
+    return clean_period(period).casefold()
 
 
 def new_token() -> str:
@@ -137,6 +157,34 @@ def _round(db: Database, row: dict) -> Round:
 class DuplicateRound(ValueError):
     """The client already has a round of that kind for that period."""
 
+    def __init__(self, existing: Round):
+        self.existing = existing
+        super().__init__(f"{existing.period} ({existing.kind}): round {existing.id}")
+
+
+def find_round(db: Database, client_id: int, kind: str, period: str) -> Round | None:
+    """The client's round of this kind for this period (spelled in any case or spacing)."""
+    key = period_key(period)
+    rows = query_rows(
+        db,
+        _ROUND_SELECT + " WHERE rounds.client_id = ? AND rounds.kind = ? ORDER BY rounds.id",
+        [client_id, kind],
+    )
+    for row in rows:
+        if period_key(row["period"]) == key:
+            return _round(db, row)
+    return None
+
+
+def taken_periods(db: Database, client_id: int, kind: str) -> list[str]:
+    """The periods the client already has a round of this kind for."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT period FROM rounds WHERE client_id = ? AND kind = ?", [client_id, kind]
+        )
+    ]
+
 
 def create_round(
     db: Database,
@@ -149,35 +197,44 @@ def create_round(
     anonymous: bool = True,
     created_by: int | None = None,
 ) -> Round:
+    """A new open round; ``DuplicateRound`` if the client has one of this kind for this
+    period already. The check and the insert hold the write lock together, so two leads
+    creating the same round at once get one round and one clear refusal."""
     if kind not in ROUND_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ROUND_KINDS)}")
-    existing = db.execute(
-        "SELECT 1 FROM rounds WHERE client_id = ? AND period = ? AND kind = ?",
-        [client_id, period.strip(), kind],
-    ).fetchone()
-    if existing:
-        raise DuplicateRound(f"{period} ({kind})")
+    period = clean_period(period)
+    if not period:
+        raise ValueError("a round needs a period")
     now = utcnow()
-    with db.atomic():  # the snapshot and the round that names it, or neither
-        cursor = db.execute(
-            "INSERT INTO rounds (client_id, kind, period, questionnaire_id, questionnaire_version,"
-            " questionnaire_digest, due_date, anonymous, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                client_id,
-                kind,
-                period.strip(),
-                questionnaire.id,
-                questionnaire.version,
-                store_snapshot(db, questionnaire),
-                due_date,
-                int(anonymous),
-                created_by,
-                now,
-                now,
-            ],
-        )
-    return get_round(db, cursor.lastrowid)
+    with write_transaction(db):  # the snapshot and the round that names it, or neither
+        existing = find_round(db, client_id, kind, period)
+        if existing is not None:
+            raise DuplicateRound(existing)
+        try:
+            cursor = db.execute(
+                "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
+                " questionnaire_version, questionnaire_digest, due_date, anonymous, created_by,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    client_id,
+                    kind,
+                    period,
+                    questionnaire.id,
+                    questionnaire.version,
+                    store_snapshot(db, questionnaire),
+                    due_date,
+                    int(anonymous),
+                    created_by,
+                    now,
+                    now,
+                ],
+            )
+        except sqlite3.IntegrityError:  # the schema's UNIQUE (client, period, kind)
+            existing = find_round(db, client_id, kind, period)
+            if existing is None:
+                raise
+            raise DuplicateRound(existing) from None
+        return get_round(db, cursor.lastrowid)
 
 
 def get_round(db: Database, round_id: int) -> Round:
@@ -229,7 +286,7 @@ def set_status(
     if status not in ("open", "closed"):
         raise ValueError(status)
     now = utcnow()
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             "UPDATE rounds SET status = ?, closed_at = ?, results = ?, updated_at = ? WHERE id = ?",
             [status, now if status == "closed" else None, results, now, round_id],
@@ -299,21 +356,28 @@ def add_respondent(
     role: str = "other",
     language: str | None = None,
 ) -> Respondent:
-    """Invite someone; a user with the same email sees the round on their home page."""
+    """Invite someone to an open round (``RoundClosed`` otherwise); a user with the same
+    email sees the round on their home page."""
     if role not in RESPONDENT_ROLES:
         raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
     email = (email or "").strip() or None
-    user_id = None
-    if email:
-        user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
-        user_id = user[0] if user else None
-    now = utcnow()
-    cursor = db.execute(
-        "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
-        " token_issued_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [round_id, user_id, name.strip(), email, role, language, new_token(), now, now, now],
-    )
-    return get_respondent(db, cursor.lastrowid)
+    with write_transaction(db):
+        status = db.execute("SELECT status FROM rounds WHERE id = ?", [round_id]).fetchone()
+        if status is None:
+            raise NotFound(round_id)
+        if status[0] != "open":
+            raise RoundClosed(round_id)
+        user_id = None
+        if email:
+            user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
+            user_id = user[0] if user else None
+        now = utcnow()
+        cursor = db.execute(
+            "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
+            " token_issued_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [round_id, user_id, name.strip(), email, role, language, new_token(), now, now, now],
+        )
+        return get_respondent(db, cursor.lastrowid)
 
 
 def get_respondent(db: Database, respondent_id: int) -> Respondent:
@@ -340,18 +404,31 @@ def list_respondents(db: Database, round_id: int) -> list[Respondent]:
 def reissue_token(db: Database, respondent_id: int) -> Respondent:
     """Revoke the respondent's link and issue a new one; their answers stay."""
     now = utcnow()
-    cursor = db.execute(
-        "UPDATE respondents SET token = ?, token_issued_at = ?, updated_at = ? WHERE id = ?",
-        [new_token(), now, now, respondent_id],
-    )
-    if cursor.rowcount != 1:
-        raise NotFound(respondent_id)
-    return get_respondent(db, respondent_id)
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE respondents SET token = ?, token_issued_at = ?, updated_at = ? WHERE id = ?",
+            [new_token(), now, now, respondent_id],
+        )
+        if cursor.rowcount != 1:
+            raise NotFound(respondent_id)
+        return get_respondent(db, respondent_id)
+
+
+class AlreadyAnswered(PermissionError):
+    """The respondent has saved or submitted answers: the invitation cannot be removed."""
 
 
 def remove_respondent(db: Database, respondent_id: int) -> None:
-    """Remove an invitation (and anything they answered)."""
-    db.execute("DELETE FROM respondents WHERE id = ?", [respondent_id])
+    """Remove an invitation nobody has answered yet (``AlreadyAnswered`` otherwise). The
+    check and the delete hold the write lock together, so a draft saved a moment before
+    is never deleted with the invitation."""
+    with write_transaction(db):
+        answered = db.execute(
+            "SELECT 1 FROM responses WHERE respondent_id = ?", [respondent_id]
+        ).fetchone()
+        if answered:
+            raise AlreadyAnswered(respondent_id)
+        db.execute("DELETE FROM respondents WHERE id = ?", [respondent_id])
 
 
 def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]]:

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import passwords
-from ..db import query_rows, utcnow
+from ..db import query_rows, utcnow, write_transaction
 
 ROLES = ("admin", "lead", "member")
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
@@ -61,15 +61,19 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     _check_password(password, email, name)
-    if find_by_email(db, email) is not None:
-        raise UserError(f"a user with the email {email} already exists")
-    now = utcnow()
-    cursor = db.execute(
-        "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [email, name.strip(), generate_password_hash(password), role, now, now],
-    )
-    return get_user(db, cursor.lastrowid)
+    # Hashing takes a second or more by design: done before the write lock is taken, so
+    # nobody's save waits for it.
+    password_hash = generate_password_hash(password)
+    with write_transaction(db):
+        if find_by_email(db, email) is not None:
+            raise UserError(f"a user with the email {email} already exists")
+        now = utcnow()
+        cursor = db.execute(
+            "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [email, name.strip(), password_hash, role, now, now],
+        )
+        return get_user(db, cursor.lastrowid)
 
 
 def _check_password(password: str, email: str, name: str) -> None:

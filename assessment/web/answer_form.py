@@ -69,10 +69,27 @@ def _choice(q: Questionnaire, item: ChoiceItem, lang: str) -> dict:
     return {item_field(item.id): field}
 
 
+TOO_LONG = _l("At most %(max)d characters, please (this has %(length)d).")
+
+
 def _text(q: Questionnaire, item: TextItem, lang: str) -> dict:
-    limit = min(item.max_length, MAX_TEXT)
-    field = TextAreaField(item.text.get(lang), validators=[Optional(), Length(max=limit)])
+    """A free answer, as long as the file's ``max_length`` allows (the textarea's
+    ``maxlength`` says the same, so a browser stops typing there)."""
+    field = TextAreaField(
+        item.text.get(lang),
+        filters=[one_newline],
+        validators=[Optional(), Length(max=item.max_length, message=TOO_LONG)],
+    )
     return {item_field(item.id): field}
+
+
+def one_newline(text: object) -> object:
+    """Line breaks as one character each. A browser counts a line break as one character
+    against ``maxlength`` but sends it as two (CRLF), so an answer that just fits would
+    be refused as too long."""
+    if isinstance(text, str):
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _plain(value: float) -> int | float:
@@ -130,6 +147,22 @@ class AnswerForm(FlaskForm):
             out.append((sign, rows))
         return out
 
+    def validate(self, extra_validators=None) -> bool:
+        """Each field's own checks, then one across fields: a number typed together with
+        "not applicable" ticked is refused (it used to be dropped without a word)."""
+        valid = super().validate(extra_validators)
+        for item in self.questionnaire.items():
+            na = self._fields.get(na_field(item.id))
+            if na is None or not na.data or not item.applies(self.kind):
+                continue
+            field = self[item_field(item.id)]
+            typed = field.raw_data[0] if field.raw_data else ""
+            if typed.strip():
+                message = _l("Enter a number or tick “%(na)s”, not both.", na=na.label.text)
+                field.errors = [*field.errors, str(message)]
+                valid = False
+        return valid
+
     def invalid_fields(self) -> list[tuple]:
         """(field, short label) of every field with an error, in form order."""
         return [
@@ -181,7 +214,8 @@ def build_form(questionnaire: Questionnaire, kind: str, lang: str) -> type[Answe
             comment_field(sign.id),
             TextAreaField(
                 _l("Anything to add about this sign? (optional)"),
-                validators=[Optional(), Length(max=MAX_TEXT)],
+                filters=[one_newline],
+                validators=[Optional(), Length(max=MAX_TEXT, message=TOO_LONG)],
             ),
         )
     return Form

@@ -21,7 +21,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import results
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..report.charts import trend_svg
 from ..report.data import history
 from ..store import actions, clients, rounds
@@ -145,10 +145,13 @@ def _form_data(client: clients.Client):
 @bp.post("/<int:client_id>/archive")
 @role_required(*LEADS)
 def archive(client_id: int):
-    client = client_or_404(client_id)
+    client_or_404(client_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    clients.set_archived(get_db(), client_id, not client.archived)
+    db = get_db()
+    with write_transaction(db):  # toggled from its state now, not when the page was read
+        client = clients.get_client(db, client_id)
+        clients.set_archived(db, client_id, not client.archived)
     if client.archived:
         flash(_("Client restored."), "success")
     else:

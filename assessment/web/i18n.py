@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import LanguageAccept
@@ -74,10 +75,17 @@ def switch_language():
     language = form.language.data
     if not form.validate_on_submit() or language not in current_app.config["LANGUAGES"]:
         return redirect(url_for("main.index"))
-    session["lang"] = language
-    if current_user.is_authenticated:
-        users.set_language(get_db(), current_user.id, language)
+    choose_language(language)
     return redirect(_safe_next(form.next.data))
+
+
+def choose_language(language: str) -> None:
+    """Make ``language`` the session's (and a logged-in user's) language, for the rest of
+    this request too (Flask-Babel keeps the locale it found until told to look again)."""
+    session["lang"] = language
+    if logged_in():
+        users.set_language(get_db(), current_user.id, language)
+    refresh()
 
 
 def language_next() -> str:

@@ -5,19 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-KIND_NAMES = {"kickoff": _l("Kickoff"), "quarterly": _l("Quarterly review"), "adhoc": _l("Ad hoc")}
+from .. import vocab
+
+# Round kinds and respondent roles are named once, in ``vocab``; these translate them lazily.
+KIND_NAMES = {kind: _l(label.msgid) for kind, label in vocab.KIND_LABELS.items()}
+RESPONDENT_ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.ROLE_LABELS.items()}
 #: What a sign that none of a kind of round's items ask about shows instead of a score.
 NOT_ASKED_NAMES = {
     "kickoff": _l("Not asked in a kickoff"),
     "quarterly": _l("Not asked in a quarterly review"),
     "adhoc": _l("Not asked in an ad hoc review"),
-}
-RESPONDENT_ROLE_NAMES = {
-    "account": _l("Account"),
-    "delivery": _l("Delivery"),
-    "finance": _l("Finance"),
-    "leadership": _l("Leadership"),
-    "other": _l("Other"),
 }
 RESPONSE_STATUS_NAMES = {
     "invited": _l("Invited"),

@@ -8,7 +8,7 @@ from .. import exports
 from .. import portfolio as portfolio_model
 from ..db import get_db
 from .access import role_required
-from .downloads import download
+from .downloads import download, file_name
 from .i18n import current_language
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
@@ -50,4 +50,6 @@ def export_results(fmt: str):
     """Every closed round's results, one row per sign, for analysis elsewhere."""
     if fmt not in exports.FORMATS:
         abort(404)
-    return download(exports.export_results(get_db(), fmt), fmt, "partnership-check-results")
+    return download(
+        exports.export_results(get_db(), fmt), fmt, file_name("partnership-check-results", ext=fmt)
+    )

@@ -21,12 +21,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
 from ..store import actions, clients, rounds, share_links
 from .access import public, role_required
 from .audit import log
+from .downloads import content_disposition, file_name
 from .i18n import LANGUAGE_NAMES, current_language, requested_language
 from .labels import select_choices
 from .lookups import PostForm, flash_errors, round_or_404
@@ -102,7 +103,7 @@ def add_action(round_id: int):
             abort(400)
         return redirect(url_for("results.show", round_id=round_id) + "#next-steps"), 303
     db = get_db()
-    with db.atomic():
+    with write_transaction(db):
         created = actions.create_action(
             db,
             round_id,
@@ -122,12 +123,13 @@ def add_action(round_id: int):
 def toggle_action(action_id: int):
     db = get_db()
     try:
-        action = actions.get_action(db, action_id)
+        actions.get_action(db, action_id)
     except clients.NotFound:
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    with db.atomic():
+    with write_transaction(db):  # toggled from its state now, not when the page was read
+        action = actions.get_action(db, action_id)
         actions.set_done(db, action_id, not action.done)
         log(
             "action.reopened" if action.done else "action.done",
@@ -151,9 +153,9 @@ def _pdf_response(current: rounds.Round, lang: str) -> Response:
     from ..report.pdf import render_pdf
 
     pdf = render_pdf(round_report(get_db(), current), lang)
-    filename = f"partnership-check-{current.id}-{current.period}-{lang}.pdf"
+    name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition("inline", name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -166,7 +168,7 @@ def share(round_id: int):
     if not form.validate_on_submit():
         abort(400)
     db = get_db()
-    with db.atomic():
+    with write_transaction(db):
         link = share_links.create_link(
             db,
             round_id,
@@ -193,7 +195,7 @@ def revoke(link_id: int):
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    with db.atomic():
+    with write_transaction(db):
         share_links.revoke(db, link_id)
         log("share_link.revoked", "round", link.round_id, link=link_id)
     flash(_("Share link revoked."), "success")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -22,12 +23,13 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from .. import exports, results
-from ..db import get_db
-from ..questionnaire import load_directory
+from ..db import get_db, write_transaction
+from ..questionnaire import DirectoryScan, scan_directory
 from ..store import clients, rounds
+from ..vocab import N_
 from .access import role_required
 from .audit import log
-from .downloads import download
+from .downloads import download, file_name
 from .i18n import current_language
 from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
 from .lookups import PostForm, flash_errors, round_or_404
@@ -40,6 +42,7 @@ class RoundForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=select_choices(KIND_NAMES.items()))
     period = StringField(
         _l("Period"),
+        filters=[lambda text: rounds.clean_period(text) if text else text],
         validators=[DataRequired(), Length(max=40), Regexp(r"^[\w .:/+-]+$")],
         description=_l("A label such as 2026-Q4; suggested from today's date."),
     )
@@ -58,8 +61,28 @@ class RespondentForm(FlaskForm):
     submit = SubmitField(_l("Add respondent"))
 
 
-def _questionnaires():
-    return load_directory(current_app.config["QUESTIONS_DIR"])
+def _questionnaires() -> DirectoryScan:
+    """The usable questionnaires of ``QUESTIONS_DIR``, and the files that are not."""
+    return scan_directory(current_app.config["QUESTIONS_DIR"])
+
+
+def _notices(scan: DirectoryScan) -> list[str]:
+    """What the lead is told about the files that cannot be used, in their language
+    (the problem itself is the format checker's, in English like the file format)."""
+    notices = [
+        _(
+            "The questionnaire file %(file)s has a problem and is not offered:"
+            " %(problem)s (run “assessment questions check” for the details).",
+            file=Path(error.file).name,
+            problem=str(error.problems[0]) if error.problems else "",
+        )
+        for error in scan.errors
+    ]
+    if not scan.questionnaires:
+        notices.append(
+            _("No questionnaire can be used, so no round can be created. Ask an administrator.")
+        )
+    return notices
 
 
 @bp.route("/clients/<int:client_id>/rounds/new", methods=["GET", "POST"])
@@ -72,7 +95,8 @@ def create(client_id: int):
         abort(404)
     if client.archived:
         abort(403)
-    available = _questionnaires()
+    scan = _questionnaires()
+    available = scan.questionnaires
     form = RoundForm()
     # The fullest questionnaire first; a client keeps the one its last round used.
     ordered = sorted(available.values(), key=lambda q: (-len(q.items()), q.id))
@@ -80,14 +104,15 @@ def create(client_id: int):
         (q.id, f"{q.title.get(current_language())} (v{q.version})") for q in ordered
     )
     if not form.is_submitted():
-        form.period.data = rounds.suggest_period(date.today())
         form.kind.data = "quarterly" if client.rounds else "kickoff"
+        taken = rounds.taken_periods(db, client_id, form.kind.data)
+        form.period.data = rounds.suggest_period(date.today(), taken)
         previous = rounds.list_rounds(db, client_id)
         if previous and previous[0].questionnaire_id in available:
             form.questionnaire.data = previous[0].questionnaire_id
     if form.validate_on_submit():
         try:
-            with db.atomic():
+            with write_transaction(db):
                 created = rounds.create_round(
                     db,
                     client_id=client_id,
@@ -99,15 +124,24 @@ def create(client_id: int):
                     created_by=current_user.id,
                 )
                 log("round.created", "round", created.id, client=client.name, period=created.period)
-        except rounds.DuplicateRound:
+        except rounds.DuplicateRound as duplicate:
             form.period.errors.append(
-                _("This client already has a round of this kind for this period.")
+                _(
+                    "%(client)s already has a round of this kind (%(kind)s) for %(period)s."
+                    " Choose another period, or open that round from the client's page.",
+                    client=client.name,
+                    kind=KIND_NAMES[duplicate.existing.kind],
+                    period=duplicate.existing.period,
+                )
             )
         else:
             flash(_("Round created. Now add the people who should answer."), "success")
             return redirect(url_for("rounds.show", round_id=created.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("rounds/form.html", form=form, client=client), status
+    return (
+        render_template("rounds/form.html", form=form, client=client, notices=_notices(scan)),
+        status,
+    )
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -141,9 +175,12 @@ def add_respondent(round_id: int):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("rounds.show", round_id=round_id)), 303
-    respondent = rounds.add_respondent(
-        get_db(), current.id, name=form.name.data, email=form.email.data, role=form.role.data
-    )
+    try:
+        respondent = rounds.add_respondent(
+            get_db(), current.id, name=form.name.data, email=form.email.data, role=form.role.data
+        )
+    except rounds.RoundClosed:  # closed since the page was loaded
+        abort(403)
     flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -180,13 +217,14 @@ def remove_respondent(round_id: int, respondent_id: int):
     respondent = _respondent_of(current, respondent_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if respondent.status != "invited":
+    try:
+        rounds.remove_respondent(get_db(), respondent.id)
+    except rounds.AlreadyAnswered:
         flash(
             _("%(name)s has already answered and cannot be removed.", name=respondent.name),
             "danger",
         )
     else:
-        rounds.remove_respondent(get_db(), respondent.id)
         flash(_("%(name)s removed.", name=respondent.name), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -194,12 +232,15 @@ def remove_respondent(round_id: int, respondent_id: int):
 @bp.post("/rounds/<int:round_id>/close")
 @role_required(*LEADS)
 def close(round_id: int):
-    current = round_or_404(round_id)
+    round_or_404(round_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if current.is_open:
-        db = get_db()
-        with db.atomic():
+    db = get_db()
+    # The status is read again under the write lock: answers submitted until the close
+    # takes the lock are in its result, and every later one is refused as too late.
+    with write_transaction(db):
+        current = rounds.get_round(db, round_id)
+        if current.is_open:
             results.close_round(db, current)
             log(
                 "round.closed",
@@ -208,6 +249,7 @@ def close(round_id: int):
                 client=current.client_name,
                 period=current.period,
             )
+    if current.is_open:
         flash(_("Round closed. Answers can no longer be changed."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -215,12 +257,13 @@ def close(round_id: int):
 @bp.post("/rounds/<int:round_id>/reopen")
 @role_required(*LEADS)
 def reopen(round_id: int):
-    current = round_or_404(round_id)
+    round_or_404(round_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if not current.is_open:
-        db = get_db()
-        with db.atomic():
+    db = get_db()
+    with write_transaction(db):
+        current = rounds.get_round(db, round_id)
+        if not current.is_open:
             results.reopen_round(db, current)
             log(
                 "round.reopened",
@@ -229,6 +272,7 @@ def reopen(round_id: int):
                 client=current.client_name,
                 period=current.period,
             )
+    if not current.is_open:
         flash(_("Round reopened. Respondents can change their answers again."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -254,12 +298,12 @@ def import_respondents(round_id: int):
     data = form.file.data.read(exports.MAX_IMPORT_BYTES + 1)
     try:
         if len(data) > exports.MAX_IMPORT_BYTES:
-            raise exports.ImportRefused([(0, "", _("the file is too large"))])
+            raise exports.ImportRefused([(0, "", N_("the file is too large"))])
         added = exports.import_respondents(get_db(), round_id, data)
     except exports.ImportRefused as refused:
         flash(_("Nothing was imported:"), "danger")
         for problem in refused.problems[:20]:
-            flash(exports.describe_problem(problem), "danger")
+            flash(exports.describe_problem(problem, _), "danger")
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     flash(_("%(n)s respondents imported.", n=len(added)), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
@@ -272,4 +316,4 @@ def export_answers(round_id: int, fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     text = exports.export_answers(get_db(), round_id, fmt, key=current_app.config["SECRET_KEY"])
-    return download(text, fmt, f"answers-{current.id}-{current.period}")
+    return download(text, fmt, file_name(current.client_name, current.period, "answers", ext=fmt))

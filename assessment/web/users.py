@@ -11,7 +11,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import passwords
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..store import users
 from .access import role_required
 from .audit import log
@@ -95,14 +95,16 @@ def index():
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            with db.atomic():
-                user = users.create_user(
-                    db,
-                    email=form.email.data,
-                    password=form.password.data,
-                    role=form.role.data,
-                    name=form.name.data or "",
-                )
+            # Not inside a write transaction: create_user hashes the password (slow by
+            # design) before it takes the lock, which an outer transaction would hold.
+            user = users.create_user(
+                db,
+                email=form.email.data,
+                password=form.password.data,
+                role=form.role.data,
+                name=form.name.data or "",
+            )
+            with write_transaction(db):
                 log("user.created", "user", user.id, email=user.email, role=user.role)
         except users.UserError as exc:
             form.email.errors.append(str(exc))
@@ -122,14 +124,17 @@ def edit(user_id: int):
         abort(404)
     form = EditUserForm(obj=user, email=user.email)
     if form.validate_on_submit():
-        demoting_self = user.id == current_user.id and (
-            form.role.data != "admin" or not form.active.data
+        demoting = (
+            user.role == "admin"
+            and user.active
+            and (form.role.data != "admin" or not form.active.data)
         )
-        if demoting_self and users.count_active_admins(db) <= 1:
-            form.role.errors.append(_("You are the last administrator; keep at least one."))
-        else:
-            new_password = bool(form.password.data)
-            with db.atomic():
+        new_password = bool(form.password.data)
+        # Counted under the write lock: two admins demoting themselves (or each other) at
+        # the same moment cannot leave no administrator.
+        with write_transaction(db):
+            last_admin = demoting and users.count_active_admins(db) <= 1
+            if not last_admin:
                 users.update_user(
                     db,
                     user_id,
@@ -150,6 +155,9 @@ def edit(user_id: int):
                     active=form.active.data,
                     **({"password_changed": True} if new_password else {}),
                 )
+        if last_admin:
+            form.role.errors.append(_("You are the last administrator; keep at least one."))
+        else:
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("users.index"))
     status = 400 if form.is_submitted() else 200

@@ -1,0 +1,163 @@
+"""The product's fixed vocabularies, defined once: languages, round kinds, respondent roles.
+
+Pages, the PDF, the respondents import and the exports all take their ids and names from
+here. Names are English message ids marked with ``N_`` (which ``make translations``
+extracts into the catalogs); each place translates them in its own way: pages with
+Flask-Babel's ``lazy_gettext``, the PDF inside ``force_locale``, and code without Flask
+(the import) with ``translations(lang)``, which reads the same compiled catalog.
+
+``Message`` carries a text a pure module produces (an import problem, say) in English
+together with its message id and parameters, so that the web layer can show it in the
+user's language later.
+
+Part of the pure core: standard library only.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "BABEL_LOCALES",
+    "KINDS",
+    "KIND_LABELS",
+    "LANGUAGES",
+    "N_",
+    "ROLES",
+    "ROLE_ALIASES",
+    "ROLE_LABELS",
+    "Joined",
+    "Message",
+    "fold",
+    "localized",
+    "role_label",
+    "role_names",
+    "translations",
+]
+
+Translate = Callable[[str], str]
+
+LANGUAGES = ("en", "zh-CN")
+#: How Babel (and the catalogs' folder names) spell each language.
+BABEL_LOCALES = {"en": "en", "zh-CN": "zh_Hans_CN"}
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+class Message(str):
+    """A text in English (it *is* that ``str``) that can also be shown in another
+    language: ``localize(gettext)`` looks up ``msgid`` and fills in ``params``, translating
+    parameters that are themselves translatable (a ``Message``, a ``Joined``)."""
+
+    msgid: str
+    params: Mapping[str, object]
+
+    def __new__(cls, msgid: str, **params: object) -> Message:
+        text = msgid % {k: str(v) for k, v in params.items()} if params else msgid
+        self = super().__new__(cls, text)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def localize(self, gettext: Translate) -> str:
+        text = gettext(self.msgid)
+        if not self.params:
+            return text
+        return text % {key: localized(value, gettext) for key, value in self.params.items()}
+
+
+def N_(msgid: str, **params: object) -> Message:
+    """Mark ``msgid`` for extraction (pybabel knows ``N_``); translated where shown."""
+    return Message(msgid, **params)
+
+
+class Joined:
+    """Several translatable texts joined by a separator (a list inside a message)."""
+
+    def __init__(self, parts: Iterable[object]):
+        self.parts = tuple(parts)
+
+    def __str__(self) -> str:
+        return LIST_SEPARATOR.join(map(str, self.parts))
+
+    def localize(self, gettext: Translate) -> str:
+        return LIST_SEPARATOR.localize(gettext).join(localized(p, gettext) for p in self.parts)
+
+
+#: Between the entries of a list in a sentence (Chinese uses 、).
+LIST_SEPARATOR = N_(", ")
+
+
+def localized(value: object, gettext: Translate) -> str:
+    """``value`` in the language ``gettext`` translates into (plain values as they are)."""
+    if isinstance(value, Message | Joined):
+        return value.localize(gettext)
+    return str(value)
+
+
+# --- round kinds ----------------------------------------------------------------------------
+
+KINDS = ("kickoff", "quarterly", "adhoc")
+KIND_LABELS: dict[str, Message] = {
+    "kickoff": N_("Kickoff"),
+    "quarterly": N_("Quarterly review"),
+    "adhoc": N_("Ad hoc"),
+}
+
+# --- respondent roles -----------------------------------------------------------------------
+
+#: A respondent's role in the team; the first four also own recommendations.
+ROLES = ("account", "delivery", "finance", "leadership", "other")
+ROLE_LABELS: dict[str, Message] = {
+    "account": N_("Account lead"),
+    "delivery": N_("Delivery lead"),
+    "finance": N_("Finance"),
+    "leadership": N_("Leadership"),
+    "other": N_("Other"),
+}
+#: Names earlier versions showed (the round page and the PDF named roles differently), still
+#: understood in imported files.
+ROLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "account": ("Account", "客户服务", "客户经理"),
+    "delivery": ("Delivery", "项目交付", "交付负责人"),
+    "finance": (),
+    "leadership": ("公司管理层",),
+    "other": (),
+}
+
+
+@lru_cache(maxsize=8)
+def translations(lang: str) -> gettext_module.NullTranslations:
+    """The compiled catalog of ``lang`` (English, or a missing catalog: the msgids)."""
+    locale = BABEL_LOCALES.get(lang)
+    if locale is None or locale == "en":
+        return gettext_module.NullTranslations()
+    return gettext_module.translation(
+        "messages", localedir=TRANSLATIONS_DIR, languages=[locale], fallback=True
+    )
+
+
+def role_label(role: str, lang: str) -> str:
+    """A role's name in ``lang`` (an unknown role is "Other")."""
+    return translations(lang).gettext(ROLE_LABELS.get(role, ROLE_LABELS["other"]).msgid)
+
+
+def fold(text: str) -> str:
+    """A name as it is compared: compatibility forms folded (full-width letters), case
+    and surrounding or repeated spaces ignored."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+@lru_cache(maxsize=1)
+def role_names() -> dict[str, str]:
+    """Every way a role may be written (id, name in each language, earlier names),
+    folded, to its id."""
+    names: dict[str, str] = {}
+    for role in ROLES:
+        spellings = [role, *(role_label(role, lang) for lang in LANGUAGES), *ROLE_ALIASES[role]]
+        for spelling in spellings:
+            names.setdefault(fold(spelling), role)
+    return names

@@ -245,7 +245,7 @@ def with_emoji(demo_app):
 def test_who_wrote_it_reads_naturally_in_each_language(with_emoji):
     en, zh = (_flat(" ".join(_text(with_emoji[lang]))) for lang in ("en", "zh-CN"))
     assert "— 李娜 0, Account lead" in en
-    assert "— 李娜 0，客户经理" in zh
+    assert "— 李娜 0，客户负责人" in zh  # the role as the app names it everywhere
 
 
 def _page_with(pages: list[str], needle: str) -> str:

@@ -18,6 +18,9 @@ rounding is for display. The method is explained for a non-statistician in docs/
 5. Rater agreement rwg(j) (James, Demaree & Wolf 1984) over the sign's likert items.
 6. Trend against the previous round's result: up / down when the change reaches
    `settings.trend_threshold`, steady otherwise. Kickoff rounds have no trend.
+7. Anonymous rounds (`floor` given, see docs/anonymity.md): a sign with fewer respondents than
+   the floor is "withheld" (no score, left out of the index like an insufficient one), no
+   lowest or highest is kept, and role groups smaller than the floor are pooled.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .questionnaire import ROUND_KINDS, Questionnaire, Sign
 
 __all__ = [
     "FORMAT",
+    "POOLED_ROLES",
     "TREND_TOLERANCE",
     "Answer",
     "FrozenMap",
@@ -43,6 +47,7 @@ __all__ = [
     "Trend",
     "capped_band",
     "item_health",
+    "role_means",
     "rwg_j",
     "score_round",
     "trend_between",
@@ -57,7 +62,10 @@ TREND_TOLERANCE = 1e-9
 
 Answer = int | float | str | None
 Direction = Literal["up", "down", "steady"]
-Status = Literal["scored", "insufficient"]
+Status = Literal["scored", "insufficient", "withheld"]
+
+#: The `by_role` key of the role groups pooled in an anonymous round ("other roles").
+POOLED_ROLES = "pooled"
 
 
 class ScoringInputError(ValueError):
@@ -250,7 +258,9 @@ class SignResult:
     """One sign in one round.
 
     An insufficient sign keeps its counts (coverage, respondents, pairs) but has no score,
-    band, agreement, spread, roles or trend: too little data to show any of them.
+    band, agreement, spread, roles or trend: too little data to show any of them. A withheld
+    sign (an anonymous round's sign with fewer respondents than the floor) is the same, for
+    another reason: showing it could tell what one person answered.
     """
 
     sign_id: str
@@ -498,6 +508,7 @@ def _score_sign(
     kind: str,
     respondents: list[_Respondent],
     previous: RoundResult | None,
+    floor: int | None = None,
 ) -> SignResult:
     settings = q.settings
     items = sign.scored_items(kind)
@@ -521,6 +532,8 @@ def _score_sign(
     )
     if coverage < settings.min_coverage or len(scores) < settings.min_respondents or not scores:
         return SignResult(score=None, band_id=None, status="insufficient", **counts)
+    if floor is not None and len(scores) < floor:
+        return SignResult(score=None, band_id=None, status="withheld", **counts)
 
     score = min(max(_mean(s for _, s in scores), 0.0), 100.0)
     rwg = None
@@ -533,10 +546,6 @@ def _score_sign(
             ),
             points=len(q.scale.likert),
         )
-    by_role: dict[str, list[float]] = {}
-    for role, s in scores:
-        if role:
-            by_role.setdefault(role, []).append(s)
     trend = None
     if previous is not None:
         before = previous.get(sign.id)
@@ -548,12 +557,41 @@ def _score_sign(
         status="scored",
         rwg=rwg,
         raters_disagree=None if rwg is None else rwg < settings.agreement_threshold,
-        lowest=min(s for _, s in scores),
-        highest=max(s for _, s in scores),
-        by_role=FrozenMap((role, _mean(v)) for role, v in sorted(by_role.items())),
+        lowest=None if floor is not None else min(s for _, s in scores),
+        highest=None if floor is not None else max(s for _, s in scores),
+        by_role=FrozenMap(role_means(scores, floor)),
         trend=trend,
         **counts,
     )
+
+
+def role_means(scores: Iterable[tuple[str | None, float]], floor: int | None = None) -> dict:
+    """The mean score per role, from (role, person's score) pairs; people without a role
+    are left out.
+
+    With a `floor` (anonymous rounds) no group smaller than the floor is shown: small groups
+    are pooled under `POOLED_ROLES`, and while the pool is smaller than the floor the
+    smallest shown group joins it, since the pool's mean would otherwise follow from the
+    overall score and the others (complementary disclosure). A breakdown that would be the
+    whole team in one group is empty.
+    """
+    groups: dict[str, list[float]] = {}
+    for role, s in scores:
+        if role:
+            groups.setdefault(role, []).append(s)
+    if floor is None:
+        return {role: _mean(v) for role, v in sorted(groups.items())}
+    shown = {role: v for role, v in groups.items() if len(v) >= floor}
+    pooled = [s for role, v in groups.items() if role not in shown for s in v]
+    while 0 < len(pooled) < floor and shown:
+        smallest = min(shown, key=lambda role: (len(shown[role]), role))
+        pooled.extend(shown.pop(smallest))
+    if not shown or (len(shown) == 1 and not pooled):
+        return {}
+    means = {role: _mean(v) for role, v in sorted(shown.items())}
+    if pooled:
+        means[POOLED_ROLES] = _mean(pooled)
+    return means
 
 
 def capped_band(
@@ -583,10 +621,12 @@ def score_round(
     *,
     kind: str,
     previous: RoundResult | None = None,
+    floor: int | None = None,
 ) -> RoundResult:
     """Score one round: every sign, the overall index, its (capped) band and the trends.
 
-    Only items that apply to `kind` count. `previous` is the result of the client's previous
+    Only items that apply to `kind` count. `floor` is an anonymous round's anonymity floor
+    (step 7 above); None for a named round. `previous` is the result of the client's previous
     completed round of the same questionnaire id (any version; signs are matched by id) and
     is used for the trend only; it is ignored for a kickoff round. Raises `ScoringInputError`
     for an answer that is not valid for its item, an unknown item id or a repeated respondent.
@@ -601,7 +641,7 @@ def score_round(
             f"previous result is for questionnaire {previous.questionnaire_id!r}, not {q.id!r}"
         )
     respondents = _read_responses(q, responses, kind)
-    signs = tuple(_score_sign(q, sign, kind, respondents, previous) for sign in q.signs)
+    signs = tuple(_score_sign(q, sign, kind, respondents, previous, floor) for sign in q.signs)
 
     weights = {sign.id: sign.weight for sign in q.signs}
     index = _weighted_mean((weights[s.sign_id], s.score) for s in signs if s.score is not None)

@@ -11,6 +11,8 @@ import secrets
 import tomllib
 from pathlib import Path
 
+from .anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_floors
+
 CONFIG_FILENAME = "config.toml"
 SECRET_KEY_FILENAME = "secret_key"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +39,9 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Copied into each round when it is created: see docs/anonymity.md.
+        "ANONYMITY_FLOOR": DEFAULT_FLOOR,
+        "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR,
     }
 
 
@@ -57,7 +62,17 @@ def load_config_file(path: Path) -> dict:
     for key in ("DATABASE", "QUESTIONS_DIR", "SECRET_KEY"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise ConfigError(f"{path}: {key} must be a non-empty string")
+    if "ANONYMITY_FLOOR" in data or "ANONYMITY_TEXT_FLOOR" in data:
+        floors = {"ANONYMITY_FLOOR": DEFAULT_FLOOR, "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR}
+        check_anonymity({**floors, **data}, source=str(path))
     return data
+
+
+def check_anonymity(config, *, source: str) -> None:
+    """Refuse floors that would not protect anyone; the message names ``source``."""
+    problems = check_floors(config.get("ANONYMITY_FLOOR"), config.get("ANONYMITY_TEXT_FLOOR"))
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
 
 
 def ensure_secret_key(instance_path: str) -> str:
@@ -90,6 +105,12 @@ EXAMPLE_CONFIG = """\
 
 # Set to true when the app is served over HTTPS only.
 # SESSION_COOKIE_SECURE = true
+
+# Anonymous rounds show results only when at least this many people submitted, and
+# comments and text answers only from ANONYMITY_TEXT_FLOOR. Each round keeps the values
+# it was created with. Neither may be below 3. See docs/anonymity.md.
+# ANONYMITY_FLOOR = 3
+# ANONYMITY_TEXT_FLOOR = 5
 """
 
 

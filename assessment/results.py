@@ -3,6 +3,10 @@
 The one place that feeds the pure core from the store, so the round page, the report
 and the CLI all show the same numbers. A closed round's result is stored when it closes
 and read back from there; an open round is scored from its answers on each call.
+
+Anonymous rounds are scored with their anonymity floor (see ``anonymity`` and
+docs/anonymity.md), and what a round may show at all is its ``policy``: callers check
+``policy(...).results_visible`` before they show a score.
 """
 
 from __future__ import annotations
@@ -12,9 +16,17 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .anonymity import Policy
 from .playbook import ActionRecord, NextStep, recommend
 from .scoring import RoundResult, score_round
 from .store import responses, rounds
+
+#: Key in a stored result (beside ``RoundResult.to_dict()``): the floor it was scored with.
+FLOOR_KEY = "anonymity_floor"
+
+
+class ReopenRefused(PermissionError):
+    """An anonymous round whose results were shown cannot be reopened."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +43,32 @@ def _stored(current: rounds.Round) -> RoundResult | None:
     return RoundResult.from_dict(json.loads(current.results)) if current.results else None
 
 
+def policy(db: Database, current: rounds.Round) -> Policy:
+    """What the round may show now (see ``anonymity.Policy``)."""
+    return Policy(
+        anonymous=current.anonymous,
+        is_open=current.is_open,
+        submitted=rounds.submitted_count(db, current.id),
+        floor=current.anonymity_floor,
+        text_floor=current.anonymity_text_floor,
+    )
+
+
+def floor_of(current: rounds.Round) -> int | None:
+    """The floor the engine scores the round with: None for a named round."""
+    return current.anonymity_floor if current.anonymous else None
+
+
 def score(db: Database, current: rounds.Round) -> RoundResult:
     """The round's result: stored when closed, else computed from submitted answers."""
     stored = _stored(current)
     if stored is not None and not current.is_open:
         return stored
+    return compute(db, current)
+
+
+def compute(db: Database, current: rounds.Round) -> RoundResult:
+    """The round's result computed from its submitted answers now."""
     previous_round = rounds.previous_closed_round(db, current)
     previous = score(db, previous_round) if previous_round else None
     return score_round(
@@ -43,7 +76,15 @@ def score(db: Database, current: rounds.Round) -> RoundResult:
         responses.submitted_responses(db, current.id),
         kind=current.kind,
         previous=previous,
+        floor=floor_of(current),
     )
+
+
+def _stored_text(current: rounds.Round, result: RoundResult) -> str:
+    data = result.to_dict()
+    if current.anonymous:
+        data[FLOOR_KEY] = current.anonymity_floor
+    return json.dumps(data)
 
 
 def _actions(db: Database, client_id: int) -> list[ActionRecord]:
@@ -88,15 +129,44 @@ def close_round(db: Database, current: rounds.Round) -> RoundResult:
         db,
         current.id,
         "closed",
-        json.dumps(closing.result.to_dict()),
+        _stored_text(current, closing.result),
         json.dumps(summary(closing)),
     )
     return closing.result
 
 
 def reopen_round(db: Database, current: rounds.Round) -> None:
-    """Reopen: answers can change again, so the stored result is dropped."""
+    """Reopen: answers can change again, so the stored result is dropped.
+
+    Raises ``ReopenRefused`` for an anonymous round whose results were shown: results of
+    the same round shown twice, one answer apart, would give that answer away."""
+    if not policy(db, current).can_reopen:
+        raise ReopenRefused(current.id)
     rounds.set_status(db, current.id, "open", None)
+
+
+def apply_floors(db: Database) -> int:
+    """Score again every closed anonymous round whose stored result was not scored with
+    its floor (rounds closed before floors existed), oldest first so that each trend
+    compares with a result that has been, and store it with its summary, keeping when the
+    round closed. Returns how many were scored again."""
+    found = 0
+    ids = [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM rounds WHERE status = 'closed' AND anonymous = 1"
+            " ORDER BY created_at, id"
+        ).fetchall()
+    ]
+    for round_id in ids:
+        current = rounds.get_round(db, round_id)
+        if current.results and json.loads(current.results).get(FLOOR_KEY) is not None:
+            continue
+        rounds.replace_results(db, round_id, _stored_text(current, compute(db, current)), None)
+        rescored = rounds.get_round(db, round_id)
+        rounds.save_summary(db, round_id, json.dumps(summary(outcome(db, rescored))))
+        found += 1
+    return found
 
 
 def fill_missing_summaries(db: Database) -> int:

@@ -1,20 +1,43 @@
-"""Answering through a personal link: no account, only the token in the address."""
+"""Answering through a personal link: no account, only the token in the address.
+
+In an anonymous round, holding the link is not enough to read or change what was saved
+through it (docs/anonymity.md, "Personal links"). The browser that first saves through
+the link receives an answer key: a secret in a cookie, whose SHA-256 the respondent's row
+keeps. Saved answers are shown, and can be changed, only where that key is presented (or
+to the respondent logged in with their own account). Any other browser gets an empty form
+and a notice; after a new link is issued (audited) the next browser to save replaces the
+answers without ever seeing them. A logged-in lead or admin opening someone else's link
+sees nothing saved, and may not send answers through it, in any round: such an attempt is
+refused and recorded in the audit log.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..db import get_db, read_transaction
-from ..store import responses, rounds
+from ..store import audit, responses, rounds
 from .access import logged_in, public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
 from .answer_page import render_compiled, render_live
 from .i18n import current_language
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
+
+ANSWER_KEY_DAYS = 180  # how long a browser keeps an answer key
 
 
 @lru_cache(maxsize=64)
@@ -31,6 +54,69 @@ def _respondent_or_404(token: str) -> rounds.Respondent:
     return respondent
 
 
+def answer_cookie(respondent: rounds.Respondent) -> str:
+    """The name of the cookie holding the respondent's answer key."""
+    return f"pc_answer_{respondent.id}"
+
+
+def _visitor(respondent: rounds.Respondent) -> str:
+    """Who opens the link: ``respondent`` (logged in with the respondent's own account),
+    ``lead`` (a logged-in lead or admin, someone else), ``holder`` (the browser holding
+    the answer key) or ``other``."""
+    if logged_in():
+        if respondent.user_id is not None and current_user.id == respondent.user_id:
+            return "respondent"
+        if current_user.role in ("admin", "lead"):
+            return "lead"
+    if rounds.holds_answer_key(respondent, request.cookies.get(answer_cookie(respondent))):
+        return "holder"
+    return "other"
+
+
+def _lead_notice(respondent: rounds.Respondent) -> str:
+    return _(
+        "You are logged in, and this is the personal link of %(name)s. Nothing they saved is"
+        " shown here, and answers cannot be sent from here: only they can answer through it.",
+        name=respondent.name,
+    )
+
+
+def _other_browser_notice(respondent: rounds.Respondent) -> str:
+    if respondent.answer_key is None:
+        return _(
+            "Answers were saved earlier through a previous link. To keep them private they are"
+            " not shown here; answering again replaces them."
+        )
+    return _(
+        "Answers have already been saved through this link from another browser. To keep them"
+        " private, only that browser can see or change them. If that was you on another"
+        " device, open the link there, or ask the account lead for a new link: with it you"
+        " can answer again here, and your new answers replace the old ones unseen."
+    )
+
+
+def _refused(respondent, current, lang, notice: str):
+    Form = _form_class(current.snapshot, current.kind, lang)
+    page = render_live(
+        Form(formdata=None), respondent, current, responses.Draft(), notice=notice, locked=True
+    )
+    return page, 403
+
+
+def _log_refusal(respondent: rounds.Respondent, current: rounds.Round) -> None:
+    db = get_db()
+    with db.atomic():
+        audit.record(
+            db,
+            user_id=current_user.id,
+            actor=current_user.email,
+            action="personal_link.refused",
+            object_type="round",
+            object_id=current.id,
+            details={"respondent": respondent.id, "name": respondent.name},
+        )
+
+
 @bp.route("/<token>", methods=["GET", "POST"])
 @public
 def answer(token: str):
@@ -42,21 +128,52 @@ def answer(token: str):
     questionnaire = current.questionnaire
     lang = current_language()
     Form = _form_class(current.snapshot, current.kind, lang)
+    visitor = _visitor(respondent)
+    saved = draft.status != "invited"
+    # Whose saved answers this browser may see and change (anonymous rounds).
+    may_see = not current.anonymous or visitor in ("respondent", "holder")
+    may_save = visitor != "lead" and (
+        not current.anonymous or may_see or respondent.answer_key is None
+    )
 
     if not current.is_open:
+        shown = draft if may_see and visitor != "lead" else responses.Draft()
         return (
             render_template(
-                "respond/closed.html", respondent=respondent, round=current, draft=draft
+                "respond/closed.html", respondent=respondent, round=current, draft=shown
             ),
             403 if request.method == "POST" else 200,
         )
 
     if request.method == "GET":
+        if visitor == "lead":
+            return render_live(
+                Form(formdata=None),
+                respondent,
+                current,
+                responses.Draft(),
+                notice=_lead_notice(respondent),
+                locked=True,
+            )
+        if not may_see and saved:
+            return render_live(
+                Form(formdata=None),
+                respondent,
+                current,
+                responses.Draft(status=draft.status),
+                notice=_other_browser_notice(respondent),
+                locked=not may_save,
+            )
         if not logged_in():
             return render_compiled(Form, respondent, current, draft, lang)
         form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
         return render_live(form, respondent, current, draft)
 
+    if visitor == "lead":
+        _log_refusal(respondent, current)
+        return _refused(respondent, current, lang, _lead_notice(respondent))
+    if not may_save:
+        return _refused(respondent, current, lang, _other_browser_notice(respondent))
     form = Form()
     if unknown_fields(form, set(request.form)):
         abort(400)
@@ -65,16 +182,33 @@ def answer(token: str):
     if valid and submitting:
         valid = form.check_required()
     if not valid:
-        return render_live(form, respondent, current, draft), 400
+        shown = draft if may_see else responses.Draft(status=draft.status)
+        return render_live(form, respondent, current, shown), 400
     answers, comments = answers_from_form(form)
+    secret = None
+    if current.anonymous and respondent.answer_key is None:
+        secret = rounds.claim_answer_key(db, respondent.id)
+        if secret is None:  # another browser saved first, a moment ago
+            return _refused(respondent, current, lang, _other_browser_notice(respondent))
+        if saved and visitor != "respondent":
+            with db.atomic():
+                audit.record(
+                    db,
+                    user_id=None,
+                    actor="personal link",
+                    action="personal_link.replaced",
+                    object_type="round",
+                    object_id=current.id,
+                    details={"respondent": respondent.id, "name": respondent.name},
+                )
     try:
         responses.save_response(
             db, respondent.id, answers, comments, submit=submitting, language=lang
         )
-    except rounds.RoundClosed:
-        abort(403)
-    except responses.InvalidAnswers:
-        abort(400)
+    except (rounds.RoundClosed, responses.InvalidAnswers) as refused:
+        if secret is not None:  # nothing saved: the key goes back unclaimed
+            rounds.release_answer_key(db, respondent.id, secret)
+        abort(403 if isinstance(refused, rounds.RoundClosed) else 400)
     if submitting:
         flash(
             _("Thank you: your answers are submitted. You can change them until the round closes."),
@@ -82,4 +216,15 @@ def answer(token: str):
         )
     else:
         flash(_("Draft saved. Come back through the same link to finish."), "success")
-    return redirect(url_for("respond.answer", token=token))
+    response = redirect(url_for("respond.answer", token=token))
+    if secret is not None:
+        response.set_cookie(
+            answer_cookie(respondent),
+            secret,
+            max_age=ANSWER_KEY_DAYS * 24 * 3600,
+            path=url_for("respond.answer", token="x").rsplit("/", 1)[0] + "/",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response

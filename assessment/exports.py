@@ -4,10 +4,13 @@ Takes a sqlite-utils Database and returns plain data or text: no Flask, no reque
 (``assessment export ...``, ``assessment import-respondents``) and the web views call the
 same functions. File formats and the rules below are described in docs/data.md.
 
-Privacy: in an anonymous round a respondent appears only as a pseudonym ``R1``, ``R2`` ...
-Pseudonyms are numbered in the order of a keyed hash (HMAC with the instance's secret
-key) of the respondent, never in invitation order, which the round page shows next to
-names; role and submission time are left out too, as both could tell who answered.
+Privacy (docs/anonymity.md): an anonymous round's answers can be exported only once it is
+closed with at least its floor of submissions (``Withheld`` otherwise). Its rows are then
+unlinked: no respondent, role or time, and sorted by question and answer, so that no row
+can be tied to another of the same person (a pseudonym would tie them: the person who
+answered the finance questions is known, and with the pseudonym all their answers). A
+question answered by fewer people than the floor is left out, and text answers are left
+out below the text floor.
 
 Spreadsheet safety: in CSV, every text cell that starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return gets a leading ``'`` so that a spreadsheet shows it as text
@@ -18,8 +21,6 @@ stored as numbers stay numbers. JSON is for programs and carries every value unc
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import json
 import unicodedata
@@ -30,6 +31,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlite_utils import Database
 
 from . import results
+from .anonymity import agreement_level
 from .db import query_rows, utcnow, write_transaction
 from .questionnaire import ROLE_LABELS
 from .scoring import ScoringInputError, item_health
@@ -46,6 +48,7 @@ __all__ = [
     "MAX_IMPORT_ROWS",
     "RESULT_COLUMNS",
     "ImportRefused",
+    "Withheld",
     "answer_rows",
     "describe_problem",
     "escape_formula",
@@ -102,6 +105,7 @@ RESULT_COLUMNS = (
     "coverage",
     "respondents",
     "rwg",
+    "agreement",
     "trend_delta",
     "trend_direction",
     "round_index",
@@ -166,14 +170,6 @@ def _check_format(fmt: str) -> None:
 # --- answers ------------------------------------------------------------------------------
 
 
-def _pseudonym_order(key: str | bytes, round_id: int, respondent_id: int) -> bytes:
-    if isinstance(key, str):
-        key = key.encode()
-    # A key of its own for this use, so the instance's secret is not used directly.
-    derived = hmac.new(key, b"partnership-check export pseudonyms", hashlib.sha256).digest()
-    return hmac.new(derived, f"{round_id}:{respondent_id}".encode(), hashlib.sha256).digest()
-
-
 def _answer_value(row: Mapping):
     """The raw answer: a whole number as int, a number as float, an option id or a text."""
     if row["not_applicable"]:
@@ -186,18 +182,43 @@ def _answer_value(row: Mapping):
     return int(number) if number == int(number) else number
 
 
-def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
+class Withheld(PermissionError):
+    """An anonymous round's answers cannot be exported now: it is open, or fewer people
+    than its floor submitted. The message says which."""
+
+
+@dataclass(frozen=True)
+class AnswerExport:
+    rows: list[dict]
+    withheld_items: tuple[str, ...] = ()  # anonymous rounds: questions left out
+
+
+def answer_rows(db: Database, round_id: int, *, key: str | bytes | None = None) -> list[dict]:
     """One row per submitted answer (respondent × item) of the round, in ``ANSWER_COLUMNS``.
 
-    ``key`` orders the pseudonyms of an anonymous round (pass the app's ``SECRET_KEY``):
-    the same key and the same submitted responses give the same pseudonyms every time.
     Drafts are left out. Items never answered have no row; "not applicable" answers have
-    a row with ``not_applicable`` true and no answer. Raises ``NotFound`` for an unknown
-    round.
+    a row with ``not_applicable`` true and no answer. In an anonymous round the rows are
+    unlinked and some questions are left out (see the module's docstring). Raises
+    ``NotFound`` for an unknown round and ``Withheld`` when the round's answers cannot be
+    exported now. ``key`` is not used any more (anonymous rows have no pseudonyms); it is
+    accepted for callers written before.
     """
-    if not key:
-        raise ValueError("a secret key is needed to number the pseudonyms")
+    return _answers(db, round_id).rows
+
+
+def _answers(db: Database, round_id: int) -> AnswerExport:
     current = rounds.get_round(db, round_id)
+    policy = results.policy(db, current)
+    if not policy.results_visible:
+        if policy.state == "open":
+            raise Withheld(
+                f"round {round_id} is anonymous and still open: its answers can be exported"
+                " once it is closed"
+            )
+        raise Withheld(
+            f"round {round_id} is anonymous and fewer than {policy.floor} people submitted:"
+            " its answers are withheld to protect anonymity"
+        )
     q = current.questionnaire
     points = len(q.scale.likert)
     items = {item.id: item for item in q.items()}
@@ -211,8 +232,7 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
         [round_id],
     ).fetchall()
     if current.anonymous:
-        ranked = sorted(people, key=lambda p: _pseudonym_order(key, round_id, p[0]))
-        who = {p[0]: (n, f"R{n}", None, None) for n, p in enumerate(ranked, start=1)}
+        who = {p[0]: (0, None, None, None) for p in people}
     else:
         who = {p[0]: (p[0], p[1], p[2], p[3]) for p in people}
 
@@ -254,15 +274,56 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
             "health": health,
             "submitted_at": submitted_at,
         }
-        rows.append(((rank, order.get(item_id, len(order)), item_id), row))
+        position = order.get(item_id, len(order))
+        if current.anonymous:  # by question, then answer: nothing ties two rows together
+            rank = (position, item_id, _value_order(value))
+            rows.append(((rank,), row))
+        else:
+            rows.append(((rank, position, item_id), row))
     rows.sort(key=lambda pair: pair[0])
-    return [row for _, row in rows]
+    found = [row for _, row in rows]
+    withheld: tuple[str, ...] = ()
+    if current.anonymous:
+        found, withheld = _floored(found, items, policy)
+    return AnswerExport(found, withheld)
 
 
-def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | bytes) -> str:
+def _value_order(value) -> tuple:
+    """Answers of one question in a fixed order: N/A last, numbers, then texts."""
+    if value is None:
+        return (2, 0, "")
+    if isinstance(value, str):
+        return (1, 0, value)
+    return (0, value, "")
+
+
+def _floored(rows: list[dict], items: Mapping, policy) -> tuple[list[dict], tuple[str, ...]]:
+    """An anonymous round's rows without the questions fewer people answered than the
+    floor, and without text answers below the text floor; and the ids left out."""
+    answered: dict[str, int] = {}
+    for row in rows:
+        if row["answer"] is not None:
+            answered[row["item_id"]] = answered.get(row["item_id"], 0) + 1
+    withheld = set()
+    for item_id in {row["item_id"] for row in rows}:
+        item = items.get(item_id)
+        if item is not None and item.type == "text":
+            if not policy.free_text_visible:
+                withheld.add(item_id)
+        elif answered.get(item_id, 0) < policy.floor:
+            withheld.add(item_id)
+    order = {item_id: n for n, item_id in enumerate(items)}
+    kept = [row for row in rows if row["item_id"] not in withheld]
+    return kept, tuple(sorted(withheld, key=lambda i: (order.get(i, len(order)), i)))
+
+
+def export_answers(
+    db: Database, round_id: int, fmt: str = "csv", *, key: str | bytes | None = None
+) -> str:
     """The round's submitted answers as CSV or JSON text (see ``answer_rows``)."""
     _check_format(fmt)
-    rows = answer_rows(db, round_id, key=key)
+    exported = _answers(db, round_id)
+    rows = exported.rows
     if fmt == "csv":
         return to_csv(rows, ANSWER_COLUMNS)
     current = rounds.get_round(db, round_id)
@@ -278,6 +339,10 @@ def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | 
             "questionnaire_version": current.questionnaire_version,
         }
     }
+    if current.anonymous:
+        meta["round"]["anonymity_floor"] = current.anonymity_floor
+        meta["round"]["anonymity_text_floor"] = current.anonymity_text_floor
+        meta["withheld_items"] = list(exported.withheld_items)
     return to_json(rows, ANSWER_COLUMNS, export="answers", **meta)
 
 
@@ -286,8 +351,10 @@ def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | 
 
 def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
     """One row per round and sign, in ``RESULT_COLUMNS``: closed rounds (their stored
-    results) by client and date; with ``include_open``, open rounds too, scored from the
-    answers submitted so far."""
+    results) by client and date; with ``include_open``, open named rounds too, scored from
+    the answers submitted so far (an anonymous round shows nothing while it is open). An
+    anonymous round's withheld signs have no counts, and its agreement is given in words
+    only (``agreement``), never as the exact ``rwg``."""
     where = "" if include_open else " WHERE rounds.status = 'closed'"
     ids = db.execute(
         "SELECT rounds.id FROM rounds JOIN clients ON clients.id = rounds.client_id"
@@ -297,8 +364,11 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
     rows = []
     for (round_id,) in ids:
         current = rounds.get_round(db, round_id)
+        if current.anonymous and current.is_open:
+            continue
         result = results.score(db, current)
         for sign in result.signs:
+            withheld = sign.status == "withheld"
             rows.append(
                 {
                     "round_id": current.id,
@@ -313,9 +383,10 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
                     "sign_status": sign.status,
                     "score": sign.score,
                     "band": sign.band_id,
-                    "coverage": sign.coverage,
-                    "respondents": sign.respondents,
-                    "rwg": sign.rwg,
+                    "coverage": None if withheld else sign.coverage,
+                    "respondents": None if withheld else sign.respondents,
+                    "rwg": None if current.anonymous else sign.rwg,
+                    "agreement": agreement_level(sign.rwg),
                     "trend_delta": sign.trend.delta if sign.trend else None,
                     "trend_direction": sign.trend.direction if sign.trend else None,
                     "round_index": result.index,

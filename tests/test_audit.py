@@ -12,7 +12,7 @@ def _actions(app):
 
 
 def test_round_lifecycle_actions_and_links_are_recorded(app, client, auth, make_round):
-    created, _ = make_round()
+    created, _ = make_round(anonymous=False)  # results (and so share links) while open
     auth.login("lead")
     url = f"/rounds/{created.id}"
     client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
@@ -24,10 +24,15 @@ def test_round_lifecycle_actions_and_links_are_recorded(app, client, auth, make_
     client.post(f"{url}/actions", data=data)
     data = {"language": "en", "days": "14", "csrf_token": csrf_token(client, results_url)}
     client.post(f"{url}/share", data=data)
+    # Each page that shows the round's results (the closed round's page, the results
+    # page each time it is opened for its form) is recorded too.
     assert _actions(app) == [
         ("lead@example.com", "round.closed"),
+        ("lead@example.com", "results.viewed"),
         ("lead@example.com", "round.reopened"),
+        ("lead@example.com", "results.viewed"),
         ("lead@example.com", "action.created"),
+        ("lead@example.com", "results.viewed"),
         ("lead@example.com", "share_link.created"),
     ]
 

@@ -64,6 +64,15 @@ def test_reopening_drops_the_summary_and_closing_stores_it(app, client, auth, de
             [apex.id],
         ).fetchone()[0]
     url = f"/rounds/{latest}"
+    # The demo's rounds are anonymous: one whose results were shown stays closed.
+    client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
+    assert row.period == "2026-Q4" and row.open_round_id is None
+    with app.app_context():  # a named round can be reopened
+        db = get_db()
+        with db.conn:
+            db.execute("UPDATE rounds SET anonymous = 0 WHERE id = ?", [latest])
     client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")

@@ -55,7 +55,8 @@ def test_comments_are_attributed_only_when_not_anonymous(app, client, auth, make
     from assessment.store import responses
 
     named, named_people = make_round(anonymous=False, period="2026-Q3")
-    anon, anon_people = make_round(anonymous=True, period="2026-Q4")
+    # An anonymous round shows comments once closed with its text floor (5) of answers.
+    anon, anon_people = make_round(anonymous=True, period="2026-Q4", respondents=5)
     q = named.questionnaire
     with app.app_context():
         db = get_db()
@@ -63,6 +64,9 @@ def test_comments_are_attributed_only_when_not_anonymous(app, client, auth, make
             responses.save_response(
                 db, people[0].id, {}, {q.signs[0].id: "Said <b>this</b>"}, submit=True
             )
+        for person in anon_people[1:]:
+            responses.save_response(db, person.id, {}, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, anon.id))
     auth.login("lead")
     named_page = client.get(f"/rounds/{named.id}/results").get_data(as_text=True)
     anon_page = client.get(f"/rounds/{anon.id}/results").get_data(as_text=True)
@@ -84,7 +88,7 @@ def test_charts_are_svg_in_the_asked_language(app, client, auth, demo, chart):
 
 
 def test_lead_adds_an_action_and_marks_it_done(app, client, auth, make_round):
-    created, _ = make_round()
+    created, _ = make_round(anonymous=False)  # a named round shows its results while open
     sign = created.questionnaire.signs[2].id
     auth.login("lead")
     url = f"/rounds/{created.id}/results"
@@ -135,7 +139,7 @@ def test_share_links_expire_and_can_be_revoked(app, make_round):
 
 
 def test_lead_creates_and_revokes_a_share_link(app, client, auth, make_round):
-    created, _ = make_round()
+    created, _ = make_round(anonymous=False)  # a named round shows its results while open
     auth.login("lead")
     url = f"/rounds/{created.id}/results"
     data = {"language": "en", "days": "3", "csrf_token": csrf_token(client, url)}

@@ -36,9 +36,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..anonymity import Spread, agreement_level
 from ..playbook import NextStep, format_change
 from ..questionnaire import ROLE_LABELS, Band, Questionnaire, Sign
-from ..scoring import SignResult
+from ..scoring import POOLED_ROLES, SignResult
 from . import charts
 from .data import Comment, RoundReport
 
@@ -262,6 +263,7 @@ class SignView:
     step: NextStep | None
     open_actions: int
     done_actions: int
+    spread: Spread | None = None
 
     @property
     def score(self) -> float | None:
@@ -289,6 +291,7 @@ def _sign_views(report: RoundReport) -> list[SignView]:
                 step=steps.get(sign.id),
                 open_actions=sum(1 for a in actions if not a.done),
                 done_actions=sum(1 for a in actions if a.done),
+                spread=report.spread.get(sign.id),
             )
         )
     return views
@@ -309,12 +312,55 @@ def common_context(lang: str, questionnaires, generated_at: datetime) -> dict:
         "lang": lang,
         "generated": format_date(generated_at, format="long"),
         "page_counter": page_counter_css(gettext("Page %(page)s of %(pages)s")),
-        "role_label": lambda role: ROLE_LABELS.get(role, ROLE_LABELS["other"]).get(lang),
+        "role_label": lambda role: _role_label(role, lang),
         "band_css": band_css(questionnaires),
         "change": format_change,
         "css": None,
         **punctuation(lang),
     }
+
+
+def _role_label(role: str, lang: str) -> str:
+    if role == POOLED_ROLES:
+        return gettext("other roles combined")
+    return ROLE_LABELS.get(role, ROLE_LABELS["other"]).get(lang)
+
+
+def _agreement_words() -> dict[str, str]:
+    return {
+        "very_strong": gettext("very strong agreement"),
+        "strong": gettext("strong agreement"),
+        "moderate": gettext("moderate agreement"),
+        "weak": gettext("weak agreement"),
+        "none": gettext("no real agreement"),
+    }
+
+
+def agreement_detail(rwg: float, anonymous: bool) -> Markup:
+    """The agreement figure, or in an anonymous round its level in words (call inside
+    `force_locale`)."""
+    if anonymous:
+        return Markup.escape(_agreement_words()[agreement_level(rwg)])
+    return Markup(f"r<sub>wg</sub> {rwg:.2f}")
+
+
+def withheld_reason(report: RoundReport) -> str | None:
+    """Why the report shows no results, or None (call inside `force_locale`)."""
+    policy = report.policy
+    if policy.results_visible:
+        return None
+    if policy.state == "open":
+        return gettext(
+            "Results withheld: this round is anonymous and still open. Its results come when it"
+            " closes with at least %(floor)s answers.",
+            floor=policy.floor,
+        )
+    return gettext(
+        "Results withheld to protect anonymity: %(submitted)s people submitted answers, and this"
+        " anonymous round shows results from %(floor)s.",
+        submitted=policy.submitted,
+        floor=policy.floor,
+    )
 
 
 def report_context(report: RoundReport, lang: str) -> dict:
@@ -354,6 +400,8 @@ def report_context(report: RoundReport, lang: str) -> dict:
         else None,
         "day": lambda value: format_date(d, format="medium") if (d := _day(value)) else "",
         "pack_title": None,
+        "agreement_detail": lambda rwg: agreement_detail(rwg, report.round.anonymous),
+        "withheld_reason": withheld_reason(report),
     }
 
 

@@ -8,6 +8,7 @@ from .. import exports
 from .. import portfolio as portfolio_model
 from ..db import get_db
 from .access import role_required
+from .audit import log
 from .downloads import download
 from .i18n import current_language
 
@@ -50,4 +51,8 @@ def export_results(fmt: str):
     """Every closed round's results, one row per sign, for analysis elsewhere."""
     if fmt not in exports.FORMATS:
         abort(404)
-    return download(exports.export_results(get_db(), fmt), fmt, "partnership-check-results")
+    db = get_db()
+    with db.atomic():
+        text = exports.export_results(db, fmt)
+        log("results.exported", "results", None, format=fmt)
+    return download(text, fmt, "partnership-check-results")

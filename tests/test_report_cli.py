@@ -93,6 +93,21 @@ def test_report_errors_are_clear(run, tmp_path, args, message):
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_report_of_an_open_anonymous_round_is_refused_and_reports_are_audited(
+    run, demo_app, tmp_path
+):
+    out = tmp_path / "meridian.pdf"
+    result = run("report", "Meridian Tech", "-o", str(out))  # the latest round is open
+    assert result.exit_code == 1 and not out.exists()
+    assert "Meridian Tech, 2026-Q4: the round is anonymous and still open" in result.output
+    assert run("report", "Meridian Tech", "--round", "2026-Q3", "-o", str(out)).exit_code == 0
+    from assessment.store import audit
+
+    with demo_app.app_context():
+        [entry] = [e for e in audit.entries(get_db()) if e.action == "results.viewed"][:1]
+    assert entry.actor.startswith("command line (") and entry.details["page"] == "pdf"
+
+
 def test_report_refuses_a_missing_folder(run, tmp_path):
     result = run("report", "Apex Retail Group", "-o", str(tmp_path / "nope" / "x.pdf"))
     assert result.exit_code == 2

@@ -264,3 +264,36 @@ def test_answers_export_download_is_anonymised(app, client, auth, make_round, qu
     assert {row["respondent"] for row in rows} == {""}
     assert [row["answer"] for row in rows] == ["2", "3", "4"], "sorted by answer"
     assert client.get(f"/rounds/{created.id}/answers.json").mimetype == "application/json"
+
+
+def test_an_open_anonymous_round_shows_progress_and_its_floor_not_scores(
+    app, client, auth, make_round, questionnaires
+):
+    created, people = make_round(respondents=4)
+    _answer_all(app, people[:3], questionnaires["six-signs"], 4)
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}").get_data(as_text=True)
+    assert "results are shown from 3 submitted answers, comments and text answers from 5" in page
+    assert "4 invited, 0 with a draft, 3 submitted." in page
+    assert "Results come when the round closes" in page
+    assert 'data-testid="index"' not in page and 'data-sign="' not in page
+    assert "answers.csv" not in page and "Full results" not in page
+
+
+def test_closed_below_the_floor_is_withheld_and_may_reopen(
+    app, client, auth, make_round, questionnaires
+):
+    created, people = make_round(respondents=3)
+    _answer_all(app, people[:2], questionnaires["six-signs"], 4)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert "Fewer than 3 people submitted, so its results are withheld" in page  # the flash
+    assert "Withheld to protect anonymity" in page and 'data-testid="index"' not in page
+    assert "Reopen round" in page
+    client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
+    _answer_all(app, people[2:], questionnaires["six-signs"], 4)
+    client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="index">' in page and "Reopen round" not in page

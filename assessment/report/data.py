@@ -57,6 +57,12 @@ class RoundReport:
     def results_visible(self) -> bool:
         return self.policy.results_visible
 
+    @property
+    def index_withheld(self) -> bool:
+        """No index because of the anonymity floor (not for want of answers)."""
+        result = self.result
+        return result.index is None and any(s.status == "withheld" for s in result.signs)
+
     def comments_for(self, sign_id: str) -> list[Comment]:
         return [c for c in self.comments if c.sign_id == sign_id]
 

@@ -336,12 +336,13 @@ def _agreement_words() -> dict[str, str]:
     }
 
 
-def agreement_detail(rwg: float, anonymous: bool) -> Markup:
-    """The agreement figure, or in an anonymous round its level in words (call inside
-    `force_locale`)."""
+def agreement_detail(rwg: float, anonymous: bool, lang: str) -> Markup:
+    """The agreement figure in brackets, or in an anonymous round its level in words, in
+    the language's brackets (call inside `force_locale`)."""
     if anonymous:
-        return Markup.escape(_agreement_words()[agreement_level(rwg)])
-    return Markup(f"r<sub>wg</sub> {rwg:.2f}")
+        words = Markup.escape(_agreement_words()[agreement_level(rwg)])
+        return Markup("（%s）" if lang == "zh-CN" else "(%s)") % words
+    return Markup(f"(r<sub>wg</sub> {rwg:.2f})")
 
 
 def withheld_reason(report: RoundReport) -> str | None:
@@ -400,7 +401,7 @@ def report_context(report: RoundReport, lang: str) -> dict:
         else None,
         "day": lambda value: format_date(d, format="medium") if (d := _day(value)) else "",
         "pack_title": None,
-        "agreement_detail": lambda rwg: agreement_detail(rwg, report.round.anonymous),
+        "agreement_detail": lambda rwg: agreement_detail(rwg, report.round.anonymous, lang),
         "withheld_reason": withheld_reason(report),
     }
 

@@ -282,3 +282,36 @@ def test_the_respondent_logged_in_with_their_account_sees_and_changes_their_answ
     assert _checked(page, likert, "5") and "personal link of" not in page
     assert _post(client, mine.token, {f"q_{likert.id}": "3"}).status_code == 302
     assert _stored(app, mine.id).answers == {likert.id: 3}
+
+
+def test_the_answer_key_is_bound_with_the_answers_or_not_at_all(app, setup):
+    _created, people, _q, likert, _number = setup
+    first, second = (rounds.answer_key_hash(rounds.new_answer_key()) for _ in range(2))
+    with app.app_context():
+        db = get_db()
+        with pytest.raises(responses.InvalidAnswers):
+            responses.save_response(
+                db, people[0].id, {"nope": 1}, {}, submit=False, answer_key=first
+            )
+        assert rounds.get_respondent(db, people[0].id).answer_key is None, "rolled back"
+        responses.save_response(
+            db, people[0].id, {likert[0].id: 2}, {}, submit=False, answer_key=first
+        )
+        assert rounds.get_respondent(db, people[0].id).answer_key == first
+        with pytest.raises(responses.AnswerKeyTaken):
+            responses.save_response(
+                db, people[0].id, {likert[0].id: 5}, {}, submit=True, answer_key=second
+            )
+    assert _stored(app, people[0].id).answers == {likert[0].id: 2}
+
+
+def test_the_key_comes_with_the_first_visit_so_a_lost_answer_can_be_sent_again(app, client, setup):
+    """The browser holds its key from the moment it opens the form: if the answer to its
+    save is lost (a dropped connection), sending again from the same browser still works."""
+    _created, people, _q, likert, _number = setup
+    token = people[0].token
+    assert client.get(f"/r/{token}").status_code == 200
+    assert client.get_cookie(f"pc_answer_{people[0].id}", path="/r/") is not None
+    assert _post(client, token, {f"q_{likert[0].id}": "2"}).status_code == 302
+    assert _post(client, token, {f"q_{likert[0].id}": "3"}).status_code == 302
+    assert _stored(app, people[0].id).answers == {likert[0].id: 3}

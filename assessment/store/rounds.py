@@ -402,24 +402,9 @@ def holds_answer_key(respondent: Respondent, secret: str | None) -> bool:
     return secrets.compare_digest(respondent.answer_key, answer_key_hash(secret))
 
 
-def claim_answer_key(db: Database, respondent_id: int) -> str | None:
-    """Give the respondent an answer key, kept by the browser about to save their answers
-    (its SHA-256 is stored), if they have none; returns the secret for the cookie, or None
-    when another browser claimed one first. See docs/anonymity.md."""
-    secret = secrets.token_urlsafe(TOKEN_BYTES)
-    cursor = db.execute(
-        "UPDATE respondents SET answer_key = ?, updated_at = ? WHERE id = ? AND answer_key IS NULL",
-        [answer_key_hash(secret), utcnow(), respondent_id],
-    )
-    return secret if cursor.rowcount == 1 else None
-
-
-def release_answer_key(db: Database, respondent_id: int, secret: str) -> None:
-    """Undo ``claim_answer_key`` when nothing was saved after all."""
-    db.execute(
-        "UPDATE respondents SET answer_key = NULL WHERE id = ? AND answer_key = ?",
-        [respondent_id, answer_key_hash(secret)],
-    )
+def new_answer_key() -> str:
+    """A browser's answer key (the secret for its cookie; the store keeps its hash)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def remove_respondent(db: Database, respondent_id: int) -> None:

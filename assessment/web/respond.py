@@ -1,14 +1,16 @@
 """Answering through a personal link: no account, only the token in the address.
 
 In an anonymous round, holding the link is not enough to read or change what was saved
-through it (docs/anonymity.md, "Personal links"). The browser that first saves through
-the link receives an answer key: a secret in a cookie, whose SHA-256 the respondent's row
-keeps. Saved answers are shown, and can be changed, only where that key is presented (or
-to the respondent logged in with their own account). Any other browser gets an empty form
-and a notice; after a new link is issued (audited) the next browser to save replaces the
-answers without ever seeing them. A logged-in lead or admin opening someone else's link
-sees nothing saved, and may not send answers through it, in any round: such an attempt is
-refused and recorded in the audit log.
+through it (docs/anonymity.md, "Personal links"). A browser opening the link gets an
+answer key: a secret in a cookie. The first save through the link records the key's
+SHA-256 with the respondent, in the same transaction as the answers (so a save cut off by
+a crash binds nothing, and a browser whose save went through but whose answer was lost
+still holds the key it saved with). Saved answers are shown, and can be changed, only
+where that key is presented (or to the respondent logged in with their own account). Any
+other browser gets an empty form and a notice; after a new link is issued (audited) the
+next browser to save replaces the answers without ever seeing them. A logged-in lead or
+admin opening someone else's link sees nothing saved, and may not send answers through it,
+in any round: such an attempt is refused and recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -57,6 +60,29 @@ def _respondent_or_404(token: str) -> rounds.Respondent:
 def answer_cookie(respondent: rounds.Respondent) -> str:
     """The name of the cookie holding the respondent's answer key."""
     return f"pc_answer_{respondent.id}"
+
+
+def _answer_key(respondent: rounds.Respondent) -> tuple[str, bool]:
+    """This browser's answer key for the respondent, and whether it is new (to be set)."""
+    secret = request.cookies.get(answer_cookie(respondent))
+    if secret and 16 <= len(secret) <= 128:
+        return secret, False
+    return rounds.new_answer_key(), True
+
+
+def _keep_key(response, respondent: rounds.Respondent, secret: str):
+    """``response`` (a page or a redirect) with the answer-key cookie set."""
+    response = make_response(response)
+    response.set_cookie(
+        answer_cookie(respondent),
+        secret,
+        max_age=ANSWER_KEY_DAYS * 24 * 3600,
+        path=url_for("respond.answer", token="x").rsplit("/", 1)[0] + "/",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _visitor(respondent: rounds.Respondent) -> str:
@@ -156,7 +182,7 @@ def answer(token: str):
                 locked=True,
             )
         if not may_see and saved:
-            return render_live(
+            page = render_live(
                 Form(formdata=None),
                 respondent,
                 current,
@@ -164,10 +190,16 @@ def answer(token: str):
                 notice=_other_browser_notice(respondent),
                 locked=not may_save,
             )
-        if not logged_in():
-            return render_compiled(Form, respondent, current, draft, lang)
-        form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
-        return render_live(form, respondent, current, draft)
+        elif not logged_in():
+            page = render_compiled(Form, respondent, current, draft, lang)
+        else:
+            form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
+            page = render_live(form, respondent, current, draft)
+        if current.anonymous:
+            secret, new = _answer_key(respondent)
+            if new:  # kept from the first visit, so a save whose answer is lost is still ours
+                return _keep_key(page, respondent, secret)
+        return page
 
     if visitor == "lead":
         _log_refusal(respondent, current)
@@ -185,30 +217,31 @@ def answer(token: str):
         shown = draft if may_see else responses.Draft(status=draft.status)
         return render_live(form, respondent, current, shown), 400
     answers, comments = answers_from_form(form)
-    secret = None
-    if current.anonymous and respondent.answer_key is None:
-        secret = rounds.claim_answer_key(db, respondent.id)
-        if secret is None:  # another browser saved first, a moment ago
-            return _refused(respondent, current, lang, _other_browser_notice(respondent))
-        if saved and visitor != "respondent":
-            with db.atomic():
-                audit.record(
-                    db,
-                    user_id=None,
-                    actor="personal link",
-                    action="personal_link.replaced",
-                    object_type="round",
-                    object_id=current.id,
-                    details={"respondent": respondent.id, "name": respondent.name},
-                )
+    secret, new_key = _answer_key(respondent) if current.anonymous else (None, False)
+    key = None
+    if secret is not None and not (visitor == "respondent" and respondent.answer_key):
+        key = rounds.answer_key_hash(secret)
     try:
         responses.save_response(
-            db, respondent.id, answers, comments, submit=submitting, language=lang
+            db, respondent.id, answers, comments, submit=submitting, language=lang, answer_key=key
         )
-    except (rounds.RoundClosed, responses.InvalidAnswers) as refused:
-        if secret is not None:  # nothing saved: the key goes back unclaimed
-            rounds.release_answer_key(db, respondent.id, secret)
-        abort(403 if isinstance(refused, rounds.RoundClosed) else 400)
+    except responses.AnswerKeyTaken:  # another browser saved first, a moment ago
+        return _refused(respondent, current, lang, _other_browser_notice(respondent))
+    except rounds.RoundClosed:
+        abort(403)
+    except responses.InvalidAnswers:
+        abort(400)
+    if saved and key is not None and respondent.answer_key is None and visitor != "respondent":
+        with db.atomic():
+            audit.record(
+                db,
+                user_id=None,
+                actor="personal link",
+                action="personal_link.replaced",
+                object_type="round",
+                object_id=current.id,
+                details={"respondent": respondent.id, "name": respondent.name},
+            )
     if submitting:
         flash(
             _("Thank you: your answers are submitted. You can change them until the round closes."),
@@ -217,14 +250,4 @@ def answer(token: str):
     else:
         flash(_("Draft saved. Come back through the same link to finish."), "success")
     response = redirect(url_for("respond.answer", token=token))
-    if secret is not None:
-        response.set_cookie(
-            answer_cookie(respondent),
-            secret,
-            max_age=ANSWER_KEY_DAYS * 24 * 3600,
-            path=url_for("respond.answer", token="x").rsplit("/", 1)[0] + "/",
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
+    return _keep_key(response, respondent, secret) if new_key else response

@@ -55,6 +55,7 @@ class ClientRow:
     escalations: int
     worst_sign_id: str | None = None
     sign_bands: dict = field(default_factory=dict)
+    withheld: bool = False  # no index: withheld to protect anonymity
 
     @property
     def questionnaire_key(self) -> str | None:
@@ -108,11 +109,13 @@ LEFT JOIN overdue ON overdue.client_id = clients.id
 def _row(db: Database, row: dict) -> ClientRow:
     q = index = band_id = trend = worst = None
     escalations = 0
+    withheld = False
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
     if row["result_summary"]:
         q = questionnaire_of(snapshot_text(db, row["questionnaire_digest"]))  # both cached
         summary = json.loads(row["result_summary"])
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
+        withheld = summary.get("withheld", False)
         if index is not None and summary["trend"] is not None:
             trend = trend_between(index, index - summary["trend"], q.settings.trend_threshold)
         sign_bands = {sign: tuple(value) for sign, value in summary["signs"].items()}
@@ -138,6 +141,7 @@ def _row(db: Database, row: dict) -> ClientRow:
         escalations=escalations,
         worst_sign_id=worst,
         sign_bands=sign_bands,
+        withheld=withheld,
     )
 
 

@@ -119,6 +119,8 @@ def summary(outcome: RoundOutcome) -> dict:
         "trend": result.trend.delta if result.trend else None,
         "escalations": sum(1 for step in outcome.next_steps if step.escalation),
         "signs": {s.sign_id: [s.band_id, s.score] for s in result.signs},
+        # No index because of the anonymity floor, not for want of answers.
+        "withheld": result.index is None and any(s.status == "withheld" for s in result.signs),
     }
 
 

@@ -112,3 +112,22 @@ def test_members_cannot_see_the_portfolio(client, auth):
     auth.login("member")
     assert client.get("/portfolio/").status_code == 403
     assert client.get("/portfolio/results.csv").status_code == 403
+
+
+def test_a_round_withheld_for_anonymity_says_so(app, client, auth, make_round):
+    from assessment import results as results_module
+    from assessment.store import responses, rounds
+
+    created, people = make_round(respondents=2, client="Tiny Team")
+    with app.app_context():
+        db = get_db()
+        likert = {i.id: 4 for i in created.questionnaire.items() if i.type == "likert"}
+        for person in people:
+            responses.save_response(db, person.id, likert, {}, submit=True)
+        results_module.close_round(db, rounds.get_round(db, created.id))
+        row = next(r for r in portfolio(db).rows if r.name == "Tiny Team")
+    assert row.withheld and row.index is None
+    auth.login("lead")
+    for url in ("/portfolio/", f"/clients/{created.client_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Withheld for anonymity" in page and "Insufficient data" not in page, url

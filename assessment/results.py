@@ -39,10 +39,6 @@ class RoundOutcome:
     next_steps: tuple[NextStep, ...]
 
 
-def _stored(current: rounds.Round) -> RoundResult | None:
-    return RoundResult.from_dict(json.loads(current.results)) if current.results else None
-
-
 def policy(db: Database, current: rounds.Round) -> Policy:
     """What the round may show now (see ``anonymity.Policy``)."""
     return Policy(
@@ -60,10 +56,15 @@ def floor_of(current: rounds.Round) -> int | None:
 
 
 def score(db: Database, current: rounds.Round) -> RoundResult:
-    """The round's result: stored when closed, else computed from submitted answers."""
-    stored = _stored(current)
-    if stored is not None and not current.is_open:
-        return stored
+    """The round's result: stored when closed, else computed from submitted answers.
+
+    A closed anonymous round whose stored result was not scored with its floor (written by
+    something other than ``close_round``; ``apply_floors`` fixes those on migrating) is
+    scored again rather than shown."""
+    if current.results and not current.is_open:
+        data = json.loads(current.results)
+        if not current.anonymous or data.get(FLOOR_KEY) is not None:
+            return RoundResult.from_dict(data)
     return compute(db, current)
 
 

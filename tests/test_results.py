@@ -193,3 +193,34 @@ def test_pages_with_several_forms_repeat_no_id(app, client, auth, demo):
         repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', page)).items() if n > 1]
         assert not repeated, f"{path}: {repeated}"
     assert forms > 2 * len(paths)  # the pages checked do carry several forms each
+
+
+def test_a_stored_anonymous_result_without_its_floor_is_not_shown_as_stored(app, make_round):
+    """A closed anonymous round's stored result must have been scored with the floor; one
+    that was not (written around close_round) is scored again, never shown with extremes."""
+    import json
+
+    from assessment.scoring import score_round
+    from assessment.store import responses
+
+    created, people = make_round(respondents=3)
+    with app.app_context():
+        db = get_db()
+        items = [i.id for i in created.questionnaire.items() if i.type == "likert"]
+        for n, person in enumerate(people):
+            answers = {item: 1 + (n + k) % 5 for k, item in enumerate(items)}
+            responses.save_response(db, person.id, answers, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, created.id))
+        unfloored = score_round(
+            created.questionnaire,
+            responses.submitted_responses(db, created.id),
+            kind=created.kind,
+        )
+        assert any(s.lowest is not None for s in unfloored.signs)
+        with db.conn:
+            db.execute(
+                "UPDATE rounds SET results = ? WHERE id = ?",
+                [json.dumps(unfloored.to_dict()), created.id],
+            )
+        shown = results.score(db, rounds.get_round(db, created.id))
+    assert all(s.lowest is None and s.highest is None for s in shown.signs)

@@ -15,6 +15,7 @@ in any round: such an attempt is refused and recorded in the audit log.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from flask import (
@@ -226,7 +227,8 @@ def answer(token: str):
             db, respondent.id, answers, comments, submit=submitting, language=lang, answer_key=key
         )
     except responses.AnswerKeyTaken:  # another browser saved first, a moment ago
-        return _refused(respondent, current, lang, _other_browser_notice(respondent))
+        taken = replace(respondent, answer_key=rounds.LOCKED_KEY)
+        return _refused(respondent, current, lang, _other_browser_notice(taken))
     except rounds.RoundClosed:
         abort(403)
     except responses.InvalidAnswers:

@@ -9,6 +9,7 @@ from .settings import (
     CONFIG_FILENAME,
     PROJECT_ROOT,
     ConfigError,
+    check_anonymity,
     defaults,
     ensure_secret_key,
     load_config_file,
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
             app.config.from_mapping(load_config_file(config_path))
     else:
         app.config.from_mapping(test_config)
+        check_anonymity(app.config, source="test configuration")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
 

@@ -14,7 +14,8 @@ from flask.cli import with_appcontext
 
 from . import backup as backups
 from . import exports
-from .db import get_db
+from .db import get_db, write_transaction
+from .store import audit
 from .store.clients import NotFound
 from .store.rounds import RoundClosed
 
@@ -79,21 +80,29 @@ def export_group() -> None:
 def export_answers_command(round_id: int, fmt: str | None, output: str, force: bool) -> None:
     """One row per submitted answer of a round (respondent × item).
 
-    Respondents of an anonymous round appear as R1, R2 ... with no name, role or time.
+    An anonymous round's answers come once it is closed with enough answers (its
+    anonymity floor), without names, roles or times, one answer per row, sorted by
+    question and answer so that rows cannot be tied together (docs/anonymity.md).
     """
     fmt = _format_for(output, fmt)
+    db = get_db()
     try:
-        text = exports.export_answers(get_db(), round_id, fmt, key=current_app.config["SECRET_KEY"])
+        text = exports.export_answers(db, round_id, fmt)
     except NotFound:
         raise click.ClickException(f"there is no round {round_id}") from None
+    except exports.Withheld as withheld:
+        raise click.ClickException(str(withheld)) from None
     _write(output, text, fmt, force)
+    with write_transaction(db):
+        audit.record_command(db, "answers.exported", "round", round_id, format=fmt)
 
 
 @export_group.command("results")
 @click.option(
     "--include-open",
     is_flag=True,
-    help="Also open rounds, scored from the answers submitted so far (default: closed only).",
+    help="Also open named rounds, scored from the answers submitted so far (default: closed"
+    " only; anonymous rounds never while open).",
 )
 @_format_option
 @_output_option
@@ -102,8 +111,11 @@ def export_answers_command(round_id: int, fmt: str | None, output: str, force: b
 def export_results_command(include_open: bool, fmt: str | None, output: str, force: bool) -> None:
     """One row per round and sign: score, band, coverage, agreement, trend, round index."""
     fmt = _format_for(output, fmt)
-    text = exports.export_results(get_db(), fmt, include_open=include_open)
+    db = get_db()
+    text = exports.export_results(db, fmt, include_open=include_open)
     _write(output, text, fmt, force)
+    with write_transaction(db):
+        audit.record_command(db, "results.exported", "results", None, format=fmt)
 
 
 @click.command("import-respondents")

@@ -213,8 +213,9 @@ def migrate(database: Database) -> list[str]:
         pending = [m.name for m in migrations.pending(database)]
         migrations.apply(database)
         if pending:
-            from .results import fill_missing_summaries
+            from .results import apply_floors, fill_missing_summaries
 
+            apply_floors(database)
             fill_missing_summaries(database)
     return pending
 
@@ -481,6 +482,32 @@ def _user_sessions(database: Database) -> None:
     )
     database.execute("CREATE INDEX user_sessions_user ON user_sessions(user_id)")
     database.execute("CREATE INDEX user_sessions_expires ON user_sessions(expires_at)")
+
+
+@migrations(name="0006_anonymity")
+def _anonymity(database: Database) -> None:
+    """Anonymity (docs/anonymity.md): each round's two floors, and each respondent's
+    answer key.
+
+    A round keeps the floors it was created with; rounds from before this migration get
+    the defaults (3, and 5 for comments and text answers), written out here so that this
+    migration never changes. ``answer_key`` is the SHA-256 of a secret held in a cookie by
+    the browser that saved the respondent's answers. Answers saved in anonymous rounds
+    before this migration are locked (``!``, which no secret hashes to): no browser can
+    prove it saved them, so the link shows them to nobody and they can be replaced only
+    after a new link is issued. Closed anonymous rounds get their stored results scored
+    again with the floor by ``results.apply_floors``, which runs after every migration.
+    """
+    database.execute("ALTER TABLE rounds ADD COLUMN anonymity_floor INTEGER NOT NULL DEFAULT 3")
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN anonymity_text_floor INTEGER NOT NULL DEFAULT 5"
+    )
+    database.execute("ALTER TABLE respondents ADD COLUMN answer_key TEXT")
+    database.execute(
+        "UPDATE respondents SET answer_key = '!'"
+        " WHERE id IN (SELECT respondent_id FROM responses)"
+        " AND round_id IN (SELECT id FROM rounds WHERE anonymous = 1)"
+    )
 
 
 @click.command("init-db")

@@ -4,10 +4,13 @@ Takes a sqlite-utils Database and returns plain data or text: no Flask, no reque
 (``assessment export ...``, ``assessment import-respondents``) and the web views call the
 same functions. File formats and the rules below are described in docs/data.md.
 
-Privacy: in an anonymous round a respondent appears only as a pseudonym ``R1``, ``R2`` ...
-Pseudonyms are numbered in the order of a keyed hash (HMAC with the instance's secret
-key) of the respondent, never in invitation order, which the round page shows next to
-names; role and submission time are left out too, as both could tell who answered.
+Privacy (docs/anonymity.md): an anonymous round's answers can be exported only once it is
+closed with at least its floor of submissions (``Withheld`` otherwise). Its rows are then
+unlinked: no respondent, role or time, and sorted by question and answer, so that no row
+can be tied to another of the same person (a pseudonym would tie them: the person who
+answered the finance questions is known, and with the pseudonym all their answers). A
+question answered by fewer people than the floor is left out, and text answers are left
+out below the text floor.
 
 Spreadsheet safety: in CSV, every text cell that starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return gets a leading ``'`` so that a spreadsheet shows it as text
@@ -18,8 +21,6 @@ stored as numbers stay numbers. JSON is for programs and carries every value unc
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import json
 import unicodedata
@@ -30,6 +31,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlite_utils import Database
 
 from . import results
+from .anonymity import agreement_level, visible_free_text, withheld_result
 from .db import query_rows, utcnow, write_transaction
 from .scoring import ScoringInputError, item_health
 from .store import rounds
@@ -46,6 +48,7 @@ __all__ = [
     "MAX_IMPORT_ROWS",
     "RESULT_COLUMNS",
     "ImportRefused",
+    "Withheld",
     "answer_rows",
     "describe_problem",
     "escape_formula",
@@ -103,6 +106,7 @@ RESULT_COLUMNS = (
     "coverage",
     "respondents",
     "rwg",
+    "agreement",
     "trend_delta",
     "trend_direction",
     "round_index",
@@ -167,14 +171,6 @@ def _check_format(fmt: str) -> None:
 # --- answers ------------------------------------------------------------------------------
 
 
-def _pseudonym_order(key: str | bytes, round_id: int, respondent_id: int) -> bytes:
-    if isinstance(key, str):
-        key = key.encode()
-    # A key of its own for this use, so the instance's secret is not used directly.
-    derived = hmac.new(key, b"partnership-check export pseudonyms", hashlib.sha256).digest()
-    return hmac.new(derived, f"{round_id}:{respondent_id}".encode(), hashlib.sha256).digest()
-
-
 def _answer_value(row: Mapping):
     """The raw answer: a whole number as int, a number as float, an option id or a text."""
     if row["not_applicable"]:
@@ -187,18 +183,43 @@ def _answer_value(row: Mapping):
     return int(number) if number == int(number) else number
 
 
-def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
+class Withheld(PermissionError):
+    """An anonymous round's answers cannot be exported now: it is open, or fewer people
+    than its floor submitted. The message says which."""
+
+
+@dataclass(frozen=True)
+class AnswerExport:
+    rows: list[dict]
+    withheld_items: tuple[str, ...] = ()  # anonymous rounds: questions left out
+
+
+def answer_rows(db: Database, round_id: int, *, key: str | bytes | None = None) -> list[dict]:
     """One row per submitted answer (respondent × item) of the round, in ``ANSWER_COLUMNS``.
 
-    ``key`` orders the pseudonyms of an anonymous round (pass the app's ``SECRET_KEY``):
-    the same key and the same submitted responses give the same pseudonyms every time.
     Drafts are left out. Items never answered have no row; "not applicable" answers have
-    a row with ``not_applicable`` true and no answer. Raises ``NotFound`` for an unknown
-    round.
+    a row with ``not_applicable`` true and no answer. In an anonymous round the rows are
+    unlinked and some questions are left out (see the module's docstring). Raises
+    ``NotFound`` for an unknown round and ``Withheld`` when the round's answers cannot be
+    exported now. ``key`` is not used any more (anonymous rows have no pseudonyms); it is
+    accepted for callers written before.
     """
-    if not key:
-        raise ValueError("a secret key is needed to number the pseudonyms")
+    return _answers(db, round_id).rows
+
+
+def _answers(db: Database, round_id: int) -> AnswerExport:
     current = rounds.get_round(db, round_id)
+    policy = results.policy(db, current)
+    if not policy.results_visible:
+        if policy.state == "open":
+            raise Withheld(
+                f"round {round_id} is anonymous and still open: its answers can be exported"
+                " once it is closed"
+            )
+        raise Withheld(
+            f"round {round_id} is anonymous and fewer than {policy.floor} people submitted:"
+            " its answers are withheld to protect anonymity"
+        )
     q = current.questionnaire
     points = len(q.scale.likert)
     items = {item.id: item for item in q.items()}
@@ -214,8 +235,7 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
         [round_id],
     ).fetchall()
     if current.anonymous:
-        ranked = sorted(people, key=lambda p: _pseudonym_order(key, round_id, p[0]))
-        who = {p[0]: (n, f"R{n}", None, None) for n, p in enumerate(ranked, start=1)}
+        who = {p[0]: (0, None, None, None) for p in people}
     else:
         who = {p[0]: (p[0], p[1], p[2], p[3]) for p in people}
 
@@ -258,15 +278,26 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes) -> list[dict]:
             "submitted_at": submitted_at,
             "sign_status": statuses.get(signs.get(item_id)),
         }
-        rows.append(((rank, order.get(item_id, len(order)), item_id), row))
+        position = order.get(item_id, len(order))
+        if current.anonymous:  # by question, then answer: nothing ties two rows together
+            rank = (position, item_id, _value_order(value))
+            rows.append(((rank,), row))
+        else:
+            rows.append(((rank, position, item_id), row))
     rows.sort(key=lambda pair: pair[0])
-    return [row for _, row in rows]
+    found = [row for _, row in rows]
+    withheld: tuple[str, ...] = ()
+    if current.anonymous:
+        found, withheld = _floored(found, items, policy)
+    return AnswerExport(found, withheld)
 
 
 def sign_statuses(db: Database, current: rounds.Round) -> dict[str, str]:
-    """Each sign's status in the round: ``scored``, ``insufficient`` or ``not_asked`` (none
-    of its items is asked in this kind of round). Should the stored answers not score (a
-    value the engine refuses), only ``not_asked`` is known, from the questionnaire."""
+    """Each sign's status in the round: ``scored``, ``insufficient``, ``not_asked`` (none
+    of its items is asked in this kind of round) or ``withheld`` (an anonymous round's sign
+    answered by fewer people than its floor). Should the stored answers not score (a value
+    the engine refuses), only ``not_asked`` is known, from the questionnaire. Callers check
+    the round's policy first (``_answers`` does)."""
     try:
         return {s.sign_id: s.status for s in results.score(db, current).signs}
     except ScoringInputError:
@@ -274,10 +305,63 @@ def sign_statuses(db: Database, current: rounds.Round) -> dict[str, str]:
         return {s.id: "not_asked" for s in q.signs if not s.scored_items(current.kind)}
 
 
-def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | bytes) -> str:
+def _value_order(value) -> tuple:
+    """Answers of one question in a fixed order: N/A last, numbers, then texts."""
+    if value is None:
+        return (2, 0, "")
+    if isinstance(value, str):
+        return (1, 0, value)
+    return (0, value, "")
+
+
+def _floored(rows: list[dict], items: Mapping, policy) -> tuple[list[dict], tuple[str, ...]]:
+    """An anonymous round's rows without the questions fewer people answered than the
+    floor, and with text answers only as ``visible_free_text`` lets them through (the one
+    gate of comments and text answers: the text floor); and the ids left out."""
+    order = {item_id: n for n, item_id in enumerate(items)}
+
+    def position(row: dict) -> tuple:
+        return (order.get(row["item_id"], len(order)), row["item_id"])
+
+    def is_text(row: dict) -> bool:
+        item = items.get(row["item_id"])
+        return item is not None and item.type == "text"
+
+    answered: dict[str, int] = {}
+    for row in rows:
+        if row["answer"] is not None and not is_text(row):
+            answered[row["item_id"]] = answered.get(row["item_id"], 0) + 1
+    withheld = {
+        row["item_id"]
+        for row in rows
+        if not is_text(row) and answered.get(row["item_id"], 0) < policy.floor
+    }
+    kept = [row for row in rows if not is_text(row) and row["item_id"] not in withheld]
+    text_rows = [row for row in rows if is_text(row)]
+    texts = visible_free_text(
+        policy,
+        text_rows,
+        key=lambda row: (*position(row), _value_order(row["answer"])),
+        anonymise=_unlinked,
+    )
+    if texts.withheld:
+        withheld.update(row["item_id"] for row in text_rows)
+    kept = sorted([*kept, *texts], key=lambda row: (*position(row), _value_order(row["answer"])))
+    return kept, tuple(sorted(withheld, key=lambda i: (order.get(i, len(order)), i)))
+
+
+def _unlinked(row: dict) -> dict:
+    """An anonymous round's answer row: nothing that names or times its respondent."""
+    return {**row, "respondent": None, "respondent_role": None, "submitted_at": None}
+
+
+def export_answers(
+    db: Database, round_id: int, fmt: str = "csv", *, key: str | bytes | None = None
+) -> str:
     """The round's submitted answers as CSV or JSON text (see ``answer_rows``)."""
     _check_format(fmt)
-    rows = answer_rows(db, round_id, key=key)
+    exported = _answers(db, round_id)
+    rows = exported.rows
     if fmt == "csv":
         return to_csv(rows, ANSWER_COLUMNS)
     current = rounds.get_round(db, round_id)
@@ -295,6 +379,10 @@ def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | 
             "signs": sign_statuses(db, current),
         }
     }
+    if current.anonymous:
+        meta["round"]["anonymity_floor"] = current.anonymity_floor
+        meta["round"]["anonymity_text_floor"] = current.anonymity_text_floor
+        meta["withheld_items"] = list(exported.withheld_items)
     return to_json(rows, ANSWER_COLUMNS, export="answers", **meta)
 
 
@@ -303,8 +391,10 @@ def export_answers(db: Database, round_id: int, fmt: str = "csv", *, key: str | 
 
 def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
     """One row per round and sign, in ``RESULT_COLUMNS``: closed rounds (their stored
-    results) by client and date; with ``include_open``, open rounds too, scored from the
-    answers submitted so far."""
+    results) by client and date; with ``include_open``, open named rounds too, scored from
+    the answers submitted so far (an anonymous round shows nothing while it is open). An
+    anonymous round's withheld signs have no counts, and its agreement is given in words
+    only (``agreement``), never as the exact ``rwg``."""
     where = "" if include_open else " WHERE rounds.status = 'closed'"
     ids = db.execute(
         "SELECT rounds.id FROM rounds JOIN clients ON clients.id = rounds.client_id"
@@ -314,8 +404,15 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
     rows = []
     for (round_id,) in ids:
         current = rounds.get_round(db, round_id)
-        result = results.score(db, current)
+        policy = results.policy(db, current)
+        if policy.state == "open":
+            continue
+        if policy.results_visible:
+            result = results.score(db, current)
+        else:  # closed below its floor: every sign withheld (or not asked), no counts
+            result = withheld_result(current.questionnaire, current.kind)
         for sign in result.signs:
+            withheld = sign.status == "withheld"
             rows.append(
                 {
                     "round_id": current.id,
@@ -330,9 +427,10 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
                     "sign_status": sign.status,
                     "score": sign.score,
                     "band": sign.band_id,
-                    "coverage": sign.coverage,
-                    "respondents": sign.respondents,
-                    "rwg": sign.rwg,
+                    "coverage": None if withheld else sign.coverage,
+                    "respondents": None if withheld else sign.respondents,
+                    "rwg": None if current.anonymous else sign.rwg,
+                    "agreement": agreement_level(sign.exact_rwg),
                     "trend_delta": sign.trend.delta if sign.trend else None,
                     "trend_direction": sign.trend.direction if sign.trend else None,
                     "round_index": result.index,

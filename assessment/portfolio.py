@@ -57,6 +57,7 @@ class ClientRow:
     sign_bands: dict = field(default_factory=dict)
     kind: str | None = None
     not_asked: frozenset[str] = frozenset()  # signs the latest round's kind does not ask
+    withheld: bool = False  # no index: withheld to protect anonymity
 
     @property
     def questionnaire_key(self) -> str | None:
@@ -120,11 +121,13 @@ def _row(db: Database, row: dict, seen: dict) -> ClientRow:
     q = index = band_id = trend = worst = None
     escalations = 0
     not_asked: frozenset[str] = frozenset()
+    withheld = False
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
     if row["result_summary"]:
         q = questionnaire_of(snapshot_text(db, row["questionnaire_digest"]))  # both cached
         summary = json.loads(row["result_summary"])
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
+        withheld = summary.get("withheld", False)
         if index is not None and summary["trend"] is not None:
             delta = summary["trend"]
             if summary.get("trend_direction"):  # decided exactly when the round closed
@@ -162,6 +165,7 @@ def _row(db: Database, row: dict, seen: dict) -> ClientRow:
         sign_bands=sign_bands,
         kind=row["kind"],
         not_asked=not_asked,
+        withheld=withheld,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .db import get_db
+from .db import get_db, write_transaction
 from .report.pdf import LANGUAGES, normalize_lang
 
 
@@ -113,7 +113,7 @@ def report_command(client: str, period: str | None, lang: str, output: str | Non
     """
     from .report.data import round_report
     from .report.pdf import render_pdf
-    from .store import clients, rounds
+    from .store import audit, clients, rounds
 
     db = get_db()
     found = clients.find_by_name(db, client)
@@ -138,7 +138,19 @@ def report_command(client: str, period: str | None, lang: str, output: str | Non
     path = output or f"{_slug(found.name)}-{_slug(chosen.period)}-{lang}.pdf"
     _check_output(path)
     started = time.perf_counter()
-    data = render_pdf(round_report(db, chosen), lang)
+    report = round_report(db, chosen)
+    if not report.results_visible:
+        policy = report.policy
+        why = (
+            "is anonymous and still open: its report comes when it closes"
+            if policy.state == "open"
+            else f"is anonymous and fewer than {policy.floor} people submitted:"
+            " its results are withheld to protect anonymity"
+        )
+        raise click.ClickException(f"{found.name}, {chosen.period}: the round {why}.")
+    data = render_pdf(report, lang)
+    with write_transaction(db):
+        audit.record_command(db, "results.viewed", "round", chosen.id, page="pdf", language=lang)
     written = _write(path, data)
     _info(
         f"Wrote {written}: {found.name}, {chosen.period}, {lang}, {_pages(data)} pages,"
@@ -168,9 +180,11 @@ def pack_command(period: str, output: str | None, lang: str, jobs: int | None) -
 
     A portfolio page with every client reviewed in PERIOD, riskiest first (worst band,
     then lowest fairness index), followed by each client's report. Reports are rendered in
-    parallel worker processes.
+    parallel worker processes. An anonymous round that is still open, or has fewer answers
+    than its floor, is listed with its results withheld.
     """
     from .report.pack import period_reports, render_pack
+    from .store import audit
 
     db = get_db()
     reports = period_reports(db, period)
@@ -192,6 +206,11 @@ def pack_command(period: str, output: str | None, lang: str, jobs: int | None) -
         data = render_pack(
             reports, lang, period=period.strip(), jobs=jobs, progress=lambda _r: bar.update(1)
         )
+    with write_transaction(db):
+        for report in reports:
+            audit.record_command(
+                db, "results.viewed", "round", report.round.id, page="pack", language=lang
+            )
     written = _write(path, data)
     _info(
         f"Wrote {written}: {len(reports)} clients, {_pages(data)} pages, {_size(data)},"

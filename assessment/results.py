@@ -3,6 +3,10 @@
 The one place that feeds the pure core from the store, so the round page, the report
 and the CLI all show the same numbers. A closed round's result is stored when it closes
 and read back from there; an open round is scored from its answers on each call.
+
+Anonymous rounds are scored with their anonymity floor (see ``anonymity`` and
+docs/anonymity.md), and what a round may show at all is its ``policy``: callers check
+``policy(...).results_visible`` before they show a score.
 """
 
 from __future__ import annotations
@@ -12,10 +16,18 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .anonymity import Policy
 from .db import write_transaction
 from .playbook import ActionRecord, NextStep, recommend
 from .scoring import RoundResult, score_round
 from .store import responses, rounds
+
+#: Key in a stored result (beside ``RoundResult.to_dict()``): the floor it was scored with.
+FLOOR_KEY = "anonymity_floor"
+
+
+class ReopenRefused(PermissionError):
+    """An anonymous round whose results were shown cannot be reopened."""
 
 
 @dataclass(frozen=True)
@@ -28,15 +40,37 @@ class RoundOutcome:
     next_steps: tuple[NextStep, ...]
 
 
-def _stored(current: rounds.Round) -> RoundResult | None:
-    return RoundResult.from_dict(json.loads(current.results)) if current.results else None
+def policy(db: Database, current: rounds.Round) -> Policy:
+    """What the round may show now (see ``anonymity.Policy``)."""
+    return Policy(
+        anonymous=current.anonymous,
+        is_open=current.is_open,
+        submitted=rounds.submitted_count(db, current.id),
+        floor=current.anonymity_floor,
+        text_floor=current.anonymity_text_floor,
+    )
+
+
+def floor_of(current: rounds.Round) -> int | None:
+    """The floor the engine scores the round with: None for a named round."""
+    return current.anonymity_floor if current.anonymous else None
 
 
 def score(db: Database, current: rounds.Round) -> RoundResult:
-    """The round's result: stored when closed, else computed from submitted answers."""
-    stored = _stored(current)
-    if stored is not None and not current.is_open:
-        return stored
+    """The round's result: stored when closed, else computed from submitted answers.
+
+    A closed anonymous round whose stored result was not scored with its floor (written by
+    something other than ``close_round``; ``apply_floors`` fixes those on migrating) is
+    scored again rather than shown."""
+    if current.results and not current.is_open:
+        data = json.loads(current.results)
+        if not current.anonymous or data.get(FLOOR_KEY) is not None:
+            return RoundResult.from_dict(data)
+    return compute(db, current)
+
+
+def compute(db: Database, current: rounds.Round) -> RoundResult:
+    """The round's result computed from its submitted answers now."""
     previous_round = rounds.previous_closed_round(db, current)
     previous = score(db, previous_round) if previous_round else None
     return score_round(
@@ -44,7 +78,15 @@ def score(db: Database, current: rounds.Round) -> RoundResult:
         responses.submitted_responses(db, current.id),
         kind=current.kind,
         previous=previous,
+        floor=floor_of(current),
     )
+
+
+def _stored_text(current: rounds.Round, result: RoundResult) -> str:
+    data = result.to_dict()
+    if current.anonymous:
+        data[FLOOR_KEY] = current.anonymity_floor
+    return json.dumps(data)
 
 
 def _actions(db: Database, client_id: int) -> list[ActionRecord]:
@@ -80,6 +122,8 @@ def summary(outcome: RoundOutcome) -> dict:
         "trend_direction": result.trend.direction if result.trend else None,
         "escalations": sum(1 for step in outcome.next_steps if step.escalation),
         "signs": {s.sign_id: [s.band_id, s.score] for s in result.signs},
+        # No index because of the anonymity floor, not for want of answers.
+        "withheld": result.index is None and any(s.status == "withheld" for s in result.signs),
     }
 
 
@@ -89,7 +133,8 @@ def close_round(db: Database, current: rounds.Round) -> RoundResult:
     The answers are scored and the round closed under one write lock, so no answer can
     be saved between the scoring and the close: each submission is either in the stored
     result or refused because the round is closed (``store.responses.save_response``
-    checks the status under the same lock).
+    checks the status under the same lock). An anonymous round's result is stored with
+    the floor it was scored with (``FLOOR_KEY``).
     """
     with write_transaction(db):
         closing = outcome(db, current)
@@ -97,16 +142,46 @@ def close_round(db: Database, current: rounds.Round) -> RoundResult:
             db,
             current.id,
             "closed",
-            json.dumps(closing.result.to_dict()),
+            _stored_text(current, closing.result),
             json.dumps(summary(closing)),
         )
     return closing.result
 
 
 def reopen_round(db: Database, current: rounds.Round) -> None:
-    """Reopen: answers can change again, so the stored result is dropped."""
+    """Reopen: answers can change again, so the stored result is dropped.
+
+    Raises ``ReopenRefused`` for an anonymous round whose results were shown: results of
+    the same round shown twice, one answer apart, would give that answer away. The check
+    and the reopening share one write lock, so the count it reads is the count reopened."""
     with write_transaction(db):
+        if not policy(db, current).can_reopen:
+            raise ReopenRefused(current.id)
         rounds.set_status(db, current.id, "open", None)
+
+
+def apply_floors(db: Database) -> int:
+    """Score again every closed anonymous round whose stored result was not scored with
+    its floor (rounds closed before floors existed), oldest first so that each trend
+    compares with a result that has been, and store it with its summary, keeping when the
+    round closed. Returns how many were scored again."""
+    found = 0
+    ids = [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM rounds WHERE status = 'closed' AND anonymous = 1"
+            " ORDER BY created_at, id"
+        ).fetchall()
+    ]
+    for round_id in ids:
+        current = rounds.get_round(db, round_id)
+        if current.results and json.loads(current.results).get(FLOOR_KEY) is not None:
+            continue
+        rounds.replace_results(db, round_id, _stored_text(current, compute(db, current)), None)
+        rescored = rounds.get_round(db, round_id)
+        rounds.save_summary(db, round_id, json.dumps(summary(outcome(db, rescored))))
+        found += 1
+    return found
 
 
 def fill_missing_summaries(db: Database) -> int:

@@ -27,6 +27,10 @@ carry each score twice: a float for display and export (`score`, `index`) and th
    `settings.trend_threshold`, steady otherwise. Kickoff rounds have no trend.
 7. A sign none of whose scored items is asked in the round's kind is "not_asked": no score,
    band, coverage or trend, and left out of the index (for example payment at kickoff).
+8. Anonymous rounds (`floor` given, see docs/anonymity.md): a sign with fewer respondents than
+   the floor is "withheld" (no score, left out of the index like an insufficient one), no
+   lowest or highest is kept, and role groups smaller than the floor are pooled. A sign not
+   asked stays "not_asked": it had no answers to protect.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from .questionnaire import ROUND_KINDS, Questionnaire, Sign, exact
 
 __all__ = [
     "FORMAT",
+    "POOLED_ROLES",
     "STATUSES",
     "Answer",
     "FrozenMap",
@@ -54,20 +59,25 @@ __all__ = [
     "capped_band",
     "exact_item_health",
     "item_health",
+    "role_means",
     "rwg_j",
     "score_round",
     "trend_between",
 ]
 
 #: Version of the layout written by `RoundResult.to_dict()`. Layout 1 gained the exact values
-#: ("exact_score", "exact_index") as optional keys: results stored without them are read with
-#: the stored floats taken as their shortest decimals (`questionnaire.exact`).
+#: ("exact_score", "exact_index", "exact_rwg") as optional keys: results stored without them
+#: are read with the stored floats taken as their shortest decimals (`questionnaire.exact`).
+#: Statuses "not_asked" and "withheld" came later too; older results have neither.
 FORMAT = 1
 
 Answer = int | float | str | None
 Direction = Literal["up", "down", "steady"]
-Status = Literal["scored", "insufficient", "not_asked"]
-STATUSES: tuple[str, ...] = ("scored", "insufficient", "not_asked")
+Status = Literal["scored", "insufficient", "not_asked", "withheld"]
+STATUSES: tuple[str, ...] = ("scored", "insufficient", "not_asked", "withheld")
+
+#: The `by_role` key of the role groups pooled in an anonymous round ("other roles").
+POOLED_ROLES = "pooled"
 
 _ZERO = Fraction(0)
 
@@ -286,9 +296,11 @@ class SignResult:
     """One sign in one round.
 
     An insufficient sign keeps its counts (coverage, respondents, pairs) but has no score,
-    band, agreement, spread, roles or trend: too little data to show any of them. A sign that
-    is not asked in the round's kind (status "not_asked") has none of them either, and zero
-    counts: it was never a question in this round.
+    band, agreement, spread, roles or trend: too little data to show any of them. A withheld
+    sign (an anonymous round's sign with fewer respondents than the floor) is the same, for
+    another reason: showing it could tell what one person answered. A sign that is not asked
+    in the round's kind (status "not_asked") has none of them either, and zero counts: it was
+    never a question in this round (so it is never withheld).
 
     `score` is for display; `exact_score` is the same score as an exact fraction, the value
     every decision uses. Given only `score` (an older stored result, a test), `exact_score` is
@@ -310,11 +322,15 @@ class SignResult:
     by_role: Mapping[str, float] = field(default_factory=FrozenMap)
     trend: Trend | None = None
     exact_score: Fraction | None = None
+    #: rwg as an exact fraction, for the agreement level in words (``anonymity``); derived
+    #: from ``rwg`` when not given, and not compared (``rwg`` is).
+    exact_rwg: Fraction | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.by_role, FrozenMap):
             object.__setattr__(self, "by_role", FrozenMap(self.by_role))
         _pair(self, "score", "exact_score")
+        _pair(self, "rwg", "exact_rwg")
 
     @property
     def scored(self) -> bool:
@@ -342,6 +358,7 @@ class SignResult:
             "by_role": dict(self.by_role),
             "trend": None if self.trend is None else self.trend.to_dict(),
             "exact_score": _exact_text(self.exact_score),
+            "exact_rwg": _exact_text(self.exact_rwg),
         }
 
     @classmethod
@@ -362,6 +379,7 @@ class SignResult:
             by_role=FrozenMap((role, float(v)) for role, v in data["by_role"].items()),
             trend=None if data["trend"] is None else Trend.from_dict(data["trend"]),
             exact_score=_exact_from_text(data.get("exact_score")),
+            exact_rwg=_exact_from_text(data.get("exact_rwg")),
         )
 
 
@@ -705,6 +723,7 @@ def _score_sign(
     kind: str,
     respondents: list[_Respondent],
     previous: RoundResult | None,
+    floor: int | None = None,
 ) -> SignResult:
     settings = q.settings
     items = sign.scored_items(kind)
@@ -735,6 +754,8 @@ def _score_sign(
         or len(scores) < settings.min_respondents
     ):
         return SignResult(score=None, band_id=None, status="insufficient", **counts)
+    if floor is not None and len(scores) < floor:
+        return SignResult(score=None, band_id=None, status="withheld", **counts)
 
     values = [s for _, s in scores]
     score = _mean(values)
@@ -749,10 +770,6 @@ def _score_sign(
             ),
             len(q.scale.likert),
         )
-    by_role: dict[str, list[Fraction]] = {}
-    for role, s in scores:
-        if role:
-            by_role.setdefault(role, []).append(s)
     trend = None
     if previous is not None:
         before = previous.get(sign.id)
@@ -764,13 +781,45 @@ def _score_sign(
         band_id=q.band_for(score).id,
         status="scored",
         rwg=None if rwg is None else float(rwg),
+        exact_rwg=rwg,
         raters_disagree=None if rwg is None else rwg < settings.exact_agreement_threshold,
-        lowest=min(shown),
-        highest=max(shown),
-        by_role=FrozenMap((role, float(_mean(v))) for role, v in sorted(by_role.items())),
+        lowest=None if floor is not None else min(shown),
+        highest=None if floor is not None else max(shown),
+        by_role=FrozenMap((role, float(v)) for role, v in role_means(scores, floor).items()),
         trend=trend,
         **counts,
     )
+
+
+def role_means(
+    scores: Iterable[tuple[str | None, Fraction | float]], floor: int | None = None
+) -> dict[str, Fraction]:
+    """The exact mean score per role, from (role, person's score) pairs; people without a
+    role are left out. Scores may be floats (taken as their shortest decimals).
+
+    With a `floor` (anonymous rounds) no group smaller than the floor is shown: small groups
+    are pooled under `POOLED_ROLES`, and while the pool is smaller than the floor the
+    smallest shown group joins it, since the pool's mean would otherwise follow from the
+    overall score and the others (complementary disclosure). A breakdown that would be the
+    whole team in one group is empty.
+    """
+    groups: dict[str, list[Fraction]] = {}
+    for role, s in scores:
+        if role:
+            groups.setdefault(role, []).append(s if isinstance(s, Fraction) else exact(s))
+    if floor is None:
+        return {role: _mean(v) for role, v in sorted(groups.items())}
+    shown = {role: v for role, v in groups.items() if len(v) >= floor}
+    pooled = [s for role, v in groups.items() if role not in shown for s in v]
+    while 0 < len(pooled) < floor and shown:
+        smallest = min(shown, key=lambda role: (len(shown[role]), role))
+        pooled.extend(shown.pop(smallest))
+    if not shown or (len(shown) == 1 and not pooled):
+        return {}
+    means = {role: _mean(v) for role, v in sorted(shown.items())}
+    if pooled:
+        means[POOLED_ROLES] = _mean(pooled)
+    return means
 
 
 def capped_band(
@@ -800,11 +849,13 @@ def score_round(
     *,
     kind: str,
     previous: RoundResult | None = None,
+    floor: int | None = None,
 ) -> RoundResult:
     """Score one round: every sign, the overall index, its (capped) band and the trends.
 
-    Only items that apply to `kind` count; a sign with none is "not_asked". `previous` is the
-    result of the client's previous completed round of the same questionnaire id (any
+    Only items that apply to `kind` count; a sign with none is "not_asked". `floor` is an
+    anonymous round's anonymity floor (step 8 above); None for a named round. `previous` is
+    the result of the client's previous completed round of the same questionnaire id (any
     version; signs are matched by id) and is used for the trend only; it is ignored for a
     kickoff round. Raises `ScoringInputError` for an answer that is not valid for its item,
     an unknown item id or a repeated respondent.
@@ -819,7 +870,7 @@ def score_round(
             f"previous result is for questionnaire {previous.questionnaire_id!r}, not {q.id!r}"
         )
     respondents = _read_responses(q, responses, kind)
-    signs = tuple(_score_sign(q, sign, kind, respondents, previous) for sign in q.signs)
+    signs = tuple(_score_sign(q, sign, kind, respondents, previous, floor) for sign in q.signs)
 
     weights = {sign.id: sign.exact_weight for sign in q.signs}
     index = _weighted_mean(

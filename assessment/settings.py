@@ -12,6 +12,8 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from .anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_floors
+
 CONFIG_FILENAME = "config.toml"
 SECRET_KEY_FILENAME = "secret_key"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +43,9 @@ def defaults(instance_path: str) -> dict:
         # How many reverse proxies in front of the app set X-Forwarded-For, -Proto and
         # -Host (web/security.py); 0 trusts none of these headers.
         "TRUSTED_PROXIES": 0,
+        # Copied into each round when it is created: see docs/anonymity.md.
+        "ANONYMITY_FLOOR": DEFAULT_FLOOR,
+        "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR,
     }
 
 
@@ -64,7 +69,17 @@ def load_config_file(path: Path) -> dict:
     proxies = data.get("TRUSTED_PROXIES", 0)
     if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
         raise ConfigError(f"{path}: TRUSTED_PROXIES must be a whole number from 0 to 10")
+    if "ANONYMITY_FLOOR" in data or "ANONYMITY_TEXT_FLOOR" in data:
+        floors = {"ANONYMITY_FLOOR": DEFAULT_FLOOR, "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR}
+        check_anonymity({**floors, **data}, source=str(path))
     return data
+
+
+def check_anonymity(config, *, source: str) -> None:
+    """Refuse floors that would not protect anyone; the message names ``source``."""
+    problems = check_floors(config.get("ANONYMITY_FLOOR"), config.get("ANONYMITY_TEXT_FLOOR"))
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
 
 
 def ensure_secret_key(instance_path: str) -> str:
@@ -121,6 +136,12 @@ EXAMPLE_CONFIG = """\
 # Behind a reverse proxy (see docs/operations.md): how many proxies set
 # X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host. 0 trusts none of them.
 # TRUSTED_PROXIES = 1
+
+# Anonymous rounds show results only when at least this many people submitted, and
+# comments and text answers only from ANONYMITY_TEXT_FLOOR. Each round keeps the values
+# it was created with. Neither may be below 3. See docs/anonymity.md.
+# ANONYMITY_FLOOR = 3
+# ANONYMITY_TEXT_FLOOR = 5
 """
 
 

@@ -21,10 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assessment.anonymity import DEFAULT_FLOOR as FLOOR  # noqa: E402
 from assessment.db import connect, migrate  # noqa: E402
 from assessment.playbook import recommend  # noqa: E402
 from assessment.questionnaire import load_questionnaire  # noqa: E402
-from assessment.results import RoundOutcome, summary  # noqa: E402
+from assessment.results import FLOOR_KEY, RoundOutcome, summary  # noqa: E402
 from assessment.scoring import Response, score_round  # noqa: E402
 from assessment.store.responses import NA, _columns  # noqa: E402
 from assessment.store.rounds import store_snapshot  # noqa: E402
@@ -139,13 +140,13 @@ def generate(path: Path, clients: int, seed: int = 7) -> None:
                     )
                 )
             if not last:
-                result = score_round(q, scored, kind=kind, previous=previous)
+                result = score_round(q, scored, kind=kind, previous=previous, floor=FLOOR)
                 before = previous if kind != "kickoff" else None
                 steps = recommend(q, result, previous=before)
                 closing = RoundOutcome(result, before, None, steps)
                 conn.execute(
                     "UPDATE rounds SET results = ? WHERE id = ?",
-                    [json.dumps(result.to_dict()), round_id],
+                    [json.dumps({**result.to_dict(), FLOOR_KEY: FLOOR}), round_id],
                 )
                 conn.execute(
                     "INSERT INTO round_summaries (round_id, summary, created_at, updated_at)"

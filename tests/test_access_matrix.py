@@ -78,8 +78,10 @@ MATRIX = [
 
 @pytest.fixture
 def world(app, make_round):
-    """A round with a respondent, an action and a share link; another round's respondent."""
-    current, people = make_round(period="2026-Q3", respondents=2)
+    """A round with a respondent, an action and a share link; another round's respondent.
+    The round is named, so that its results may be shown while it is open: what anonymous
+    rounds withhold, and from whom, is tested in test_anonymity."""
+    current, people = make_round(period="2026-Q3", respondents=2, anonymous=False)
     _other, strangers = make_round(period="2026-Q4", client="Other Co", respondents=1)
     with app.app_context():
         db = get_db()

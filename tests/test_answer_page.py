@@ -100,6 +100,16 @@ def test_saved_answers_come_back_checked_through_the_client(app, client, setup):
     number = _first(items, "number")
     answers = {likert[0].id: 4, likert[1].id: NA, number.id: 42}
     _save(app, people[0].id, answers, {q.signs[0].id: HOSTILE}, "draft")
+    # An anonymous round shows saved answers to the browser holding the answer key.
+    secret = rounds.new_answer_key()
+    with app.app_context():
+        db = get_db()
+        with db.conn:
+            db.execute(
+                "UPDATE respondents SET answer_key = ? WHERE id = ?",
+                [rounds.answer_key_hash(secret), people[0].id],
+            )
+    client.set_cookie(f"pc_answer_{people[0].id}", secret, path="/r/")
     page = client.get(f"/r/{people[0].token}").get_data(as_text=True)
     assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', page)
     assert re.search(rf'name="q_{likert[1].id}"[^>]*value="na"\s*checked', page)

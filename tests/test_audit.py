@@ -12,7 +12,7 @@ def _actions(app):
 
 
 def test_round_lifecycle_actions_and_links_are_recorded(app, client, auth, make_round):
-    created, _ = make_round()
+    created, _ = make_round(anonymous=False)  # results (and so share links) while open
     auth.login("lead")
     url = f"/rounds/{created.id}"
     client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
@@ -24,10 +24,15 @@ def test_round_lifecycle_actions_and_links_are_recorded(app, client, auth, make_
     client.post(f"{url}/actions", data=data)
     data = {"language": "en", "days": "14", "csrf_token": csrf_token(client, results_url)}
     client.post(f"{url}/share", data=data)
+    # Each page that shows the round's results (the closed round's page, the results
+    # page each time it is opened for its form) is recorded too.
     assert _actions(app) == [
         ("lead@example.com", "round.closed"),
+        ("lead@example.com", "results.viewed"),
         ("lead@example.com", "round.reopened"),
+        ("lead@example.com", "results.viewed"),
         ("lead@example.com", "action.created"),
+        ("lead@example.com", "results.viewed"),
         ("lead@example.com", "share_link.created"),
     ]
 
@@ -52,3 +57,49 @@ def test_a_refused_change_records_nothing(app, client, auth, make_round):
 def test_only_admins_read_the_log(client, auth):
     auth.login("lead")
     assert client.get("/audit/").status_code == 403
+
+
+def _entries(app):
+    with app.app_context():
+        return list(reversed(audit.entries(get_db())))
+
+
+def test_personal_links_exports_and_opened_results_are_recorded(app, client, auth, make_round):
+    from assessment.store import rounds, share_links
+
+    created, _people = make_round(anonymous=False, respondents=1)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post(f"{url}/respondents", data={"name": "Ann", "role": "finance",
+                                            "csrf_token": csrf_token(client, url)})  # fmt: skip
+    with app.app_context():
+        ann = rounds.list_respondents(get_db(), created.id)[-1]
+    client.post(
+        f"{url}/respondents/{ann.id}/new-link", data={"csrf_token": csrf_token(client, url)}
+    )
+    client.post(f"{url}/respondents/{ann.id}/remove", data={"csrf_token": csrf_token(client, url)})
+    client.get(f"{url}/answers.json")
+    client.get(f"{url}/report.pdf?lang=zh-CN")
+    with app.app_context():
+        link = share_links.create_link(get_db(), created.id, language="en")
+    client.get(f"/s/{link.token}")
+    found = [
+        (e.actor, e.action, e.object_id, e.details.get("name") or e.details.get("page"))
+        for e in _entries(app)
+        if e.action != "results.viewed" or e.details.get("page") != "round"
+    ]
+    assert found == [
+        ("lead@example.com", "personal_link.issued", created.id, "Ann"),
+        ("lead@example.com", "personal_link.reissued", created.id, "Ann"),
+        ("lead@example.com", "personal_link.revoked", created.id, "Ann"),
+        ("lead@example.com", "answers.exported", created.id, None),
+        ("lead@example.com", "results.viewed", created.id, "pdf"),
+        (f"share link {link.id}", "results.viewed", created.id, "pdf"),
+    ]
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "You do not have permission" in page  # leads do not read the log
+    auth.logout()
+    auth.login("admin")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "issued a new personal link" in page
+    assert "exported a round's answers" in page

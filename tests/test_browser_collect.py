@@ -35,11 +35,14 @@ def open_page(browser):
     off Bootstrap's smooth scrolling, which would slow down every click below the fold."""
     contexts = []
 
-    def open_page(locale: str, viewport: dict = DESKTOP, *, javascript: bool = True):
+    def open_page(
+        locale: str, viewport: dict = DESKTOP, storage_state=None, *, javascript: bool = True
+    ):
         context = browser.new_context(
             viewport=viewport,
             locale=locale,
             reduced_motion="reduce",
+            storage_state=storage_state,
             java_script_enabled=javascript,
         )
         contexts.append(context)
@@ -258,9 +261,18 @@ def test_collect_answers_close_and_summary(live_server, open_page):
     with bo.expect_navigation():
         bo.locator("button[name=save]").click()
     assert bo.get_by_role("alert").inner_text().startswith("Draft saved.")
+    # The same browser later (its cookies kept): an anonymous round shows saved answers
+    # only to the browser that saved them (docs/anonymity.md).
+    cookies = bo.context.storage_state()
     bo.context.close()
 
-    bo = open_page("en-GB")
+    elsewhere = open_page("en-GB")
+    elsewhere.goto(links["Bo"])
+    assert "from another browser" in elsewhere.get_by_role("alert").inner_text()
+    assert _checked(elsewhere) == {}
+    elsewhere.context.close()
+
+    bo = open_page("en-GB", storage_state=cookies)
     bo.goto(links["Bo"])
     assert bo.get_by_text("Draft saved", exact=True).is_visible()
     assert _checked(bo) == first_half
@@ -306,7 +318,9 @@ def test_collect_answers_close_and_summary(live_server, open_page):
     lead.get_by_role("button", name="Close round").click()
     lead.wait_for_url(round_url)
     assert lead.get_by_role("alert").inner_text().startswith("Round closed.")
-    assert lead.get_by_role("button", name="Reopen round").is_visible()
+    # Anonymous, and its results are now shown: it cannot be reopened (docs/anonymity.md).
+    assert lead.get_by_role("button", name="Reopen round").count() == 0
+    assert lead.get_by_text("cannot be reopened").is_visible()
     assert re.fullmatch(r"\d{1,3}", lead.get_by_test_id("index").inner_text())
     assert lead.get_by_test_id("verdict").inner_text().strip()
     summary = lead.get_by_role("region", name="Summary")

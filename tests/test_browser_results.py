@@ -83,7 +83,8 @@ ANSWER = "Steering meeting, 12 November:\nâ€œYou are a supplier, not a partner.â
 @pytest.fixture
 def demo(app, questionnaires):
     """The demo data, and a closed round of Apex Retail Group with a three-line comment and a
-    three-line answer to the open question, each with emoji."""
+    three-line answer to the open question, each with emoji. Anonymous, so five people answer:
+    its free text is shown from the text floor (docs/anonymity.md)."""
     with app.app_context():
         db = get_db()
         load_demo(db, questionnaires)
@@ -93,7 +94,7 @@ def demo(app, questionnaires):
             db, client_id=client.id, kind="quarterly", period="2027-Q1", questionnaire=q
         )
         answers = {i.id: 2 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
-        for n in range(3):
+        for n in range(5):
             person = rounds.add_respondent(db, current.id, name=f"P{n}", role="delivery")
             texts = {"mood-example": ANSWER} if n == 0 else {}
             comments = {"boundaries": COMMENT} if n == 0 else {}

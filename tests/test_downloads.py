@@ -12,6 +12,7 @@ from conftest import csrf_token
 from pypdf import PdfReader
 from werkzeug.http import parse_options_header
 
+from assessment import results
 from assessment.db import get_db
 from assessment.store import clients, responses, rounds
 from assessment.web.downloads import content_disposition, file_name
@@ -88,9 +89,12 @@ def test_a_chinese_period_works_end_to_end(app, client, auth, chinese_round):
         current = rounds.get_round(db, round_id)
         assert current.period == PERIOD
         likert = next(i for i in current.questionnaire.items() if i.type == "likert")
-        for n in range(2):
+        # The form makes an anonymous round: its exports and PDF come once it is closed
+        # with its anonymity floor (3) of submissions.
+        for n in range(3):
             person = rounds.add_respondent(db, round_id, name=f"张{n}", role="finance")
             responses.save_response(db, person.id, {likert.id: 4}, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, round_id))
 
     page = client.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert PERIOD in page

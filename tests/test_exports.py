@@ -10,6 +10,7 @@ import re
 import pytest
 
 from assessment import exports, results
+from assessment.anonymity import agreement_level
 from assessment.data_cli import COMMANDS, export_group, import_respondents_command
 from assessment.db import get_db
 from assessment.demo import load_demo
@@ -43,7 +44,9 @@ def _answers(q, kind, n: int) -> dict:
 def filled(app, make_round):
     """Two rounds (named and anonymous) with four submissions and one draft each."""
 
-    def make(*, anonymous: bool, names=None, period="2026-Q4", texts=None):
+    def make(*, anonymous: bool, names=None, period="2026-Q4", texts=None, close=None):
+        """``close`` (default: anonymous rounds): close the round once everyone answered,
+        as an anonymous round's answers can be exported only then."""
         current, people = make_round(anonymous=anonymous, respondents=0, period=period)
         names = names or [f"Person {n}" for n in range(5)]
         with app.app_context():
@@ -66,6 +69,8 @@ def filled(app, make_round):
                     answers[text_item.id] = texts[n % len(texts)]
                 submit = n < len(people) - 1
                 responses.save_response(db, person.id, answers, {}, submit=submit)
+            if anonymous if close is None else close:
+                results.close_round(db, rounds.get_round(db, current.id))
         return current, people
 
     return make
@@ -96,8 +101,8 @@ def _invoke(app, command, args, **kwargs):
 # --- answers --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("anonymous", [False, True])
-def test_answers_csv_file_matches_the_database(app, filled, tmp_path, anonymous):
+def test_answers_csv_file_matches_the_database(app, filled, tmp_path):
+    anonymous = False
     current, _ = filled(anonymous=anonymous)
     out = tmp_path / "answers.csv"
     result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", str(out)])
@@ -114,21 +119,7 @@ def test_answers_csv_file_matches_the_database(app, filled, tmp_path, anonymous)
     by_key = {(row["respondent"], row["item_id"]): row for row in exported}
     assert len(by_key) == len(exported), "one row per respondent and item"
     q = current.questionnaire
-    # Who is who: by name, or (anonymous) through each respondent's own text answer.
-    text_item = next(item.id for item in q.items() if item.type == "text")
-    if anonymous:
-        label_of = {
-            answer["respondent_id"]: next(
-                row["respondent"]
-                for row in exported
-                if row["item_id"] == text_item and row["answer"] == answer["value_text"]
-            )
-            for answer in stored
-            if answer["item_id"] == text_item
-        }
-        assert sorted(label_of.values()) == ["R1", "R2", "R3", "R4"]
-    else:
-        label_of = {answer["respondent_id"]: answer["name"] for answer in stored}
+    label_of = {answer["respondent_id"]: answer["name"] for answer in stored}
     for answer in stored:
         row = by_key[(label_of[answer["respondent_id"]], answer["item_id"])]
         item = q.item(answer["item_id"])
@@ -152,11 +143,63 @@ def test_answers_csv_file_matches_the_database(app, filled, tmp_path, anonymous)
         )
         expected = None if value is responses.NA else item_health(item, value)
         assert (float(row["health"]) if row["health"] else None) == expected
-        if anonymous:
-            assert row["respondent_role"] == "" and row["submitted_at"] == ""
-        else:
-            assert row["respondent_role"] == answer["role"]
-            assert row["submitted_at"] == answer["submitted_at"]
+        assert row["respondent_role"] == answer["role"]
+        assert row["submitted_at"] == answer["submitted_at"]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if isinstance(value, float) and value == int(value) else str(value)
+
+
+def test_anonymous_answers_are_unlinked_and_floored(app, filled, tmp_path):
+    """Each answer a row of its own, sorted by question and answer: the rows hold the
+    same answers as the database, but none can be tied to another of the same person.
+    Questions fewer than 3 people answered, and text below 5 answers, are left out."""
+    current, _ = filled(anonymous=True)
+    out = tmp_path / "answers.csv"
+    result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        exported = list(csv.DictReader(fh))
+    q = current.questionnaire
+    stored = _db_answers(app, current.id)
+    answered = {}
+    for answer in stored:
+        if not answer["not_applicable"]:
+            answered[answer["item_id"]] = answered.get(answer["item_id"], 0) + 1
+    kept = [
+        a
+        for a in stored
+        if q.item(a["item_id"]).type != "text" and answered.get(a["item_id"], 0) >= 3
+    ]
+    assert len(kept) < len(stored), "the fixture has a text question and an all-N/A one"
+
+    def key(row):
+        return (row["item_id"], row["answer"], row["not_applicable"])
+
+    expected = sorted(
+        (
+            a["item_id"],
+            "" if a["not_applicable"] else _cell(a["value_text"] or a["value_number"]),
+            "true" if a["not_applicable"] else "false",
+        )
+        for a in kept
+    )
+    assert sorted(key(row) for row in exported) == expected
+    assert {(r["respondent"], r["respondent_role"], r["submitted_at"]) for r in exported} == {
+        ("", "", "")
+    }
+    order = {item.id: n for n, item in enumerate(q.items())}
+    positions = [order[row["item_id"]] for row in exported]
+    assert positions == sorted(positions), "by question"
+    for item_id in {row["item_id"] for row in exported}:
+        if q.item(item_id).type in ("likert", "number"):
+            values = [
+                float(r["answer"]) for r in exported if r["item_id"] == item_id and r["answer"]
+            ]
+            assert values == sorted(values), f"{item_id}: by answer, not by person"
 
 
 def test_drafts_are_not_exported(app, filled):
@@ -181,29 +224,40 @@ def test_anonymous_export_has_no_names_emails_or_roles(app, filled):
     assert {row["respondent_role"] for row in rows} == {""}
     assert {row["submitted_at"] for row in rows} == {""}
     assert {row["respondent_role"] for row in json.loads(json_text)["rows"]} == {None}
-    assert {row["respondent"] for row in rows} == {"R1", "R2", "R3", "R4"}
-    assert all(re.fullmatch(r"R\d+", row["respondent"]) for row in rows)
+    assert {row["respondent"] for row in rows} == {""}
 
 
-def test_pseudonyms_are_stable_and_not_in_invitation_order(app, filled):
-    current, _ = filled(anonymous=True)
+def test_anonymous_answers_do_not_depend_on_who_answered_first(app, filled):
+    """The same answers given by the same people in another order export the same rows:
+    nothing in them follows the order of invitations or submissions."""
+    first, _ = filled(anonymous=True, names=[f"A{n}" for n in range(5)], period="2026-Q3")
+    second, _ = filled(anonymous=True, names=[f"B{n}" for n in reversed(range(5))])
     with app.app_context():
         db = get_db()
-        first = exports.answer_rows(db, current.id, key=KEY)
-        again = exports.answer_rows(db, current.id, key=KEY)
-        # Which respondent is which label, per key, read back through the answers.
-        orders = set()
-        for key in ("a", "b", "c", "d", "e", "f"):
-            rows = exports.answer_rows(db, current.id, key=key)
-            text_item = next(i for i in current.questionnaire.items() if i.type == "text")
-            mapping = tuple(
-                row["answer"]
-                for row in sorted(rows, key=lambda r: r["respondent"])
-                if row["item_id"] == text_item.id
-            )
-            orders.add(mapping)
-    assert first == again
-    assert len(orders) > 1, "the order of the pseudonyms depends on the key"
+        one = exports.answer_rows(db, first.id)
+        two = exports.answer_rows(db, second.id)
+
+    def strip(rows):
+        return [{k: v for k, v in r.items() if k not in ("round_id", "period")} for r in rows]
+
+    assert strip(one) == strip(two)
+
+
+def test_anonymous_answers_are_withheld_while_open_and_below_the_floor(app, filled, make_round):
+    current, _ = filled(anonymous=True, close=False)
+    small, people = make_round(anonymous=True, respondents=2, period="2026-Q2", client="Small")
+    with app.app_context():
+        db = get_db()
+        for person in people:
+            responses.save_response(db, person.id, {}, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, small.id))
+        with pytest.raises(exports.Withheld, match="still open"):
+            exports.export_answers(db, current.id, "csv")
+        with pytest.raises(exports.Withheld, match="fewer than 3"):
+            exports.answer_rows(db, small.id)
+    result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", "-"])
+    assert result.exit_code == 1 and "still open" in result.output
+    assert result.stdout.count("\n") <= 1, "nothing exported"
 
 
 def test_named_export_shows_name_and_role_but_no_email(app, filled):
@@ -227,12 +281,19 @@ def test_json_export_parses_and_equals_the_rows(app, filled):
     assert document["format"] == exports.FORMAT_VERSION
     assert document["columns"] == list(exports.ANSWER_COLUMNS)
     assert document["round"]["id"] == current.id and document["round"]["anonymous"] is True
+    assert document["round"]["anonymity_floor"] == 3
+    assert document["round"]["anonymity_text_floor"] == 5
     assert document["rows"] == rows
+    text_item = next(i.id for i in current.questionnaire.items() if i.type == "text")
+    assert text_item in document["withheld_items"], "4 answers: below the text floor"
     types = {row["item_type"]: row["answer"] for row in rows if not row["not_applicable"]}
     assert isinstance(types["likert"], int)
     assert isinstance(types["number"], int)
-    assert isinstance(types["choice"], str) and isinstance(types["text"], str)
-    assert any(row["not_applicable"] is True and row["answer"] is None for row in rows)
+    assert isinstance(types["choice"], str) and "text" not in types
+    # The fixture's one N/A question was answered by nobody: left out, N/A rows and all.
+    first_na = next(row for row in _db_answers(app, current.id) if row["not_applicable"])
+    assert first_na["item_id"] in document["withheld_items"]
+    assert not any(row["not_applicable"] for row in rows)
 
 
 @pytest.mark.parametrize(
@@ -293,7 +354,7 @@ def test_export_answers_cli_to_stdout_and_errors(app, filled, tmp_path):
     result = _invoke(app, export_group, ["answers", "--round", str(current.id), "-o", "-"])
     assert result.exit_code == 0, result.output
     assert not result.stdout.startswith("\ufeff"), "no BOM on standard output"
-    assert _read_csv(result.stdout)[0]["respondent"].startswith("R")
+    assert _read_csv(result.stdout)[0]["respondent"] == ""
 
     result = _invoke(
         app, export_group, ["answers", "--round", str(current.id), "--format", "json", "-o", "-"]
@@ -342,7 +403,9 @@ def test_results_export_has_one_row_per_closed_round_and_sign(app, demo):
         result = expected[row["round_id"]]
         sign = result.sign(row["sign_id"])
         assert row["score"] == sign.score and row["band"] == sign.band_id
-        assert row["coverage"] == sign.coverage and row["rwg"] == sign.rwg
+        assert row["coverage"] == sign.coverage
+        assert row["rwg"] is None, "the demo's rounds are anonymous: agreement in words only"
+        assert row["agreement"] == agreement_level(sign.rwg)
         assert row["trend_delta"] == (sign.trend.delta if sign.trend else None)
         assert row["round_index"] == result.index and row["round_band"] == result.band_id
         assert row["round_status"] == "closed"
@@ -356,17 +419,19 @@ def test_results_export_has_one_row_per_closed_round_and_sign(app, demo):
     negative = [r for r in csv_rows if r["trend_delta"].startswith("-")]
     assert negative, "the demo has signs that got worse"
     assert all(float(r["trend_delta"]) < 0 for r in negative)
-    assert {r["round_status"] for r in everything} == {"closed", "open"}
-    assert len(everything) > len(rows)
+    # The demo's open round is anonymous: nothing of it, even with include_open.
+    assert everything == rows
 
 
-def test_export_results_cli(app, demo, tmp_path):
+def test_export_results_cli(app, demo, tmp_path, filled):
+    named, _ = filled(anonymous=False, period="2027-Q1")  # a named round shows while open
     out = tmp_path / "results.csv"
     result = _invoke(app, export_group, ["results", "--include-open", "-o", str(out)])
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {row["round_status"] for row in rows} == {"closed", "open"}
+    assert {row["round_id"] for row in rows if row["round_status"] == "open"} == {str(named.id)}
     result = _invoke(app, export_group, ["results", "--format", "json", "-o", "-"])
     assert {row["round_status"] for row in json.loads(result.stdout)["rows"]} == {"closed"}
 

@@ -64,6 +64,15 @@ def test_reopening_drops_the_summary_and_closing_stores_it(app, client, auth, de
             [apex.id],
         ).fetchone()[0]
     url = f"/rounds/{latest}"
+    # The demo's rounds are anonymous: one whose results were shown stays closed.
+    client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
+    assert row.period == "2026-Q4" and row.open_round_id is None
+    with app.app_context():  # a named round can be reopened
+        db = get_db()
+        with db.conn:
+            db.execute("UPDATE rounds SET anonymous = 0 WHERE id = ?", [latest])
     client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
@@ -142,3 +151,22 @@ def test_the_trend_direction_is_the_one_decided_exactly_at_closing(app, demo):
         summary["index"], summary["trend"], summary["trend_direction"] = 65.0, 5.0, "steady"
 
     assert _edit_summary(app, "Harbor & Pine Foods", just_under_five).trend.direction == "steady"
+
+
+def test_a_round_withheld_for_anonymity_says_so(app, client, auth, make_round):
+    from assessment import results as results_module
+    from assessment.store import responses, rounds
+
+    created, people = make_round(respondents=2, client="Tiny Team")
+    with app.app_context():
+        db = get_db()
+        likert = {i.id: 4 for i in created.questionnaire.items() if i.type == "likert"}
+        for person in people:
+            responses.save_response(db, person.id, likert, {}, submit=True)
+        results_module.close_round(db, rounds.get_round(db, created.id))
+        row = next(r for r in portfolio(db).rows if r.name == "Tiny Team")
+    assert row.withheld and row.index is None
+    auth.login("lead")
+    for url in ("/portfolio/", f"/clients/{created.client_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Withheld for anonymity" in page and "Insufficient data" not in page, url

@@ -93,6 +93,21 @@ def test_report_errors_are_clear(run, tmp_path, args, message):
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_report_of_an_open_anonymous_round_is_refused_and_reports_are_audited(
+    run, demo_app, tmp_path
+):
+    out = tmp_path / "meridian.pdf"
+    result = run("report", "Meridian Tech", "-o", str(out))  # the latest round is open
+    assert result.exit_code == 1 and not out.exists()
+    assert "Meridian Tech, 2026-Q4: the round is anonymous and still open" in result.output
+    assert run("report", "Meridian Tech", "--round", "2026-Q3", "-o", str(out)).exit_code == 0
+    from assessment.store import audit
+
+    with demo_app.app_context():
+        [entry] = [e for e in audit.entries(get_db()) if e.action == "results.viewed"][:1]
+    assert entry.actor.startswith("command line (") and entry.details["page"] == "pdf"
+
+
 def test_report_refuses_a_missing_folder(run, tmp_path):
     result = run("report", "Apex Retail Group", "-o", str(tmp_path / "nope" / "x.pdf"))
     assert result.exit_code == 2
@@ -103,7 +118,9 @@ def test_pack_is_sorted_by_risk(demo_app):
     with demo_app.app_context():
         reports = period_reports(get_db(), "2026-Q4", now=datetime(2026, 11, 22, tzinfo=UTC))
     names = [r.client.name for r in reports]
-    assert names == ["Apex Retail Group", "Meridian Tech", "Harbor & Pine Foods"]
+    # Meridian's round is anonymous and still open: withheld, so it has no score and is last.
+    assert names == ["Apex Retail Group", "Harbor & Pine Foods", "Meridian Tech"]
+    assert [r.results_visible for r in reports] == [True, True, False]
     keys = [risk_key(r) for r in reports]
     assert keys == sorted(keys)
 
@@ -119,8 +136,8 @@ def test_pack_in_parallel_processes(run, demo_app, tmp_path):
     outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
     assert [title for title, _ in outline][1:] == [
         "Apex Retail Group",
-        "Meridian Tech",
         "Harbor & Pine Foods",
+        "Meridian Tech",
     ]
     assert outline[0][1] == 0 and outline[1][1] == 1
     # The portfolio page lists each client with the page its report starts on.
@@ -141,7 +158,7 @@ def test_pack_in_one_process_matches(demo_app):
 
     with demo_app.app_context():
         reports = period_reports(get_db(), "2026-Q4")
-        data = render_pack(reports[:2], "en", period="2026-Q4", jobs=1)
+        data = render_pack(reports[::2], "en", period="2026-Q4", jobs=1)
     reader = pypdf.PdfReader(io.BytesIO(data))
     assert [item.title for item in reader.outline] == [
         "Portfolio summary",
@@ -149,7 +166,12 @@ def test_pack_in_one_process_matches(demo_app):
         "Meridian Tech",
     ]
     assert reader.metadata.author == "Partnership Check"
-    assert "provisional" in reader.pages[0].extract_text()  # Meridian's round is still open
+    # Meridian's round is anonymous and still open: listed, its results withheld.
+    assert "withheld for anonymity" in reader.pages[0].extract_text()
+    start = reader.get_destination_page_number(reader.outline[2])
+    meridian = " ".join(page.extract_text() for page in reader.pages[start:])
+    assert "this round is anonymous and still open" in " ".join(meridian.split())
+    assert "Raters disagree" not in meridian and "What the raters said: “" not in meridian
 
 
 def test_pack_for_an_unknown_period(run, tmp_path):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from assessment import results
 from assessment.db import get_db
-from assessment.report.data import FreeText, round_report, tidy
+from assessment.report.data import FreeTextEntry, round_report, tidy
 from assessment.store import responses, rounds
 
 MOOD = "mood-example"  # six-signs' open question of the sign "negativity"
@@ -18,13 +19,16 @@ def db(app):
         yield get_db()
 
 
-def _fill(db, created, people, texts):
-    """People submit in this order: (comment on the mood item's sign, answer to MOOD)."""
+def _fill(db, created, people, texts, *, close=False):
+    """People submit in this order: (comment on the mood item's sign, answer to MOOD);
+    `close` closes the round first (an anonymous round shows free text only then)."""
     sign = created.questionnaire.sign_of(MOOD).id
     for person, (comment, answer) in zip(people, texts, strict=False):
         answers = {MOOD: answer} if answer is not None else {}
         comments = {sign: comment} if comment is not None else {}
         responses.save_response(db, person.id, answers, comments, submit=True)
+    if close:
+        results.close_round(db, rounds.get_round(db, created.id))
     return round_report(db, rounds.get_round(db, created.id))
 
 
@@ -38,25 +42,28 @@ def test_named_round_shows_answers_with_their_sign_and_question(db, make_round):
     created, people = make_round(anonymous=False)
     report = _fill(db, created, people, [("Said first", "Answer\r\nover two lines 😤"), (None, "")])
     sign = created.questionnaire.sign_of(MOOD)
-    assert report.free_text == (
-        FreeText("comment", sign.id, None, "Said first", "Person 0", "delivery"),
-        FreeText("answer", sign.id, MOOD, "Answer\nover two lines 😤", "Person 0", "delivery"),
+    assert not report.free_text.withheld
+    assert report.free_text.entries == (
+        FreeTextEntry("comment", sign.id, None, "Said first", "Person 0", "delivery"),
+        FreeTextEntry("answer", sign.id, MOOD, "Answer\nover two lines 😤", "Person 0", "delivery"),
     )
-    assert report.comments == report.free_text[:1]
-    assert report.comments_for(sign.id) == list(report.free_text[:1])
+    assert report.comments == report.free_text.entries[:1]
+    assert report.comments_for(sign.id) == list(report.free_text.entries[:1])
     [(item, said)] = report.answers_for(sign.id)
-    assert item is sign.item(MOOD) and said == [report.free_text[1]]
+    assert item is sign.item(MOOD) and said == [report.free_text.entries[1]]
     other = next(s for s in created.questionnaire.signs if s.id != sign.id)
     assert report.answers_for(other.id) == [] and report.comments_for(other.id) == []
 
 
 def test_anonymous_round_hides_names_and_submission_order(db, make_round):
+    # Five submit (the text floor), two of them writing nothing; the rounds are closed.
     texts = [("zeta", "Beta\nanswer"), ("alpha", "alpha answer"), (None, "Gamma")]
-    first, people = make_round(anonymous=True, period="2026-Q3")
-    second, others = make_round(anonymous=True, period="2026-Q4")
-    one = _fill(db, first, people, texts)
-    two = _fill(db, second, others, list(reversed(texts)))
-    assert one.free_text == two.free_text
+    texts += [(None, None)] * 2
+    first, people = make_round(anonymous=True, period="2026-Q3", respondents=5)
+    second, others = make_round(anonymous=True, period="2026-Q4", respondents=5)
+    one = _fill(db, first, people, texts, close=True)
+    two = _fill(db, second, others, list(reversed(texts)), close=True)
+    assert one.free_text == two.free_text and not one.free_text.withheld
     assert all(t.author is None for t in one.free_text)
     assert [t.body for t in one.free_text] == [
         "alpha",
@@ -71,4 +78,18 @@ def test_answers_of_drafts_are_not_shown(db, make_round):
     created, people = make_round(anonymous=False)
     responses.save_response(db, people[0].id, {MOOD: "not yet"}, {}, submit=False)
     report = round_report(db, rounds.get_round(db, created.id))
-    assert report.free_text == ()
+    assert report.free_text.entries == () and not report.free_text.withheld
+
+
+@pytest.mark.parametrize(
+    ("submitted", "is_open", "shown"), [(5, True, False), (4, False, False), (5, False, True)]
+)
+def test_comments_and_text_answers_share_one_gate(db, make_round, submitted, is_open, shown):
+    """An anonymous round's comments and text answers: withheld together while it is open
+    or below its text floor (5), shown together from it; a withheld report never even
+    reads them."""
+    created, people = make_round(anonymous=True, respondents=submitted)
+    texts = [("a comment", "a text answer")] + [(None, None)] * (submitted - 1)
+    report = _fill(db, created, people, texts, close=not is_open)
+    assert report.free_text.withheld is not shown
+    assert {t.kind for t in report.free_text} == ({"comment", "answer"} if shown else set())

@@ -390,3 +390,136 @@ def test_a_text_too_long_is_refused_in_the_users_language(app, client, setup):
     page = response.get_data(as_text=True)
     assert f"最多 {item.max_length} 个字符" in page
     assert _stored(app, people[0].id).status == "invited"
+
+
+# --- personal links in anonymous rounds (docs/anonymity.md, "Personal links") ---------------
+
+
+def _checked(page: str, item, value: str) -> bool:
+    return bool(re.search(rf'name="q_{item.id}"[^>]*value="{value}"\s*checked', page))
+
+
+def _audit(app) -> list[tuple]:
+    from assessment.store import audit
+
+    with app.app_context():
+        return [(e.actor, e.action, e.details) for e in audit.entries(get_db())]
+
+
+def test_saved_answers_show_only_in_the_browser_that_saved_them(app, client, setup):
+    _created, people, q, likert, _number = setup
+    token = people[0].token
+    secret_comment = "only for my eyes"
+    sent = {f"q_{likert[0].id}": "5", f"c_{q.signs[0].id}": secret_comment}
+    assert _post(client, token, sent).status_code == 302
+    own = client.get(f"/r/{token}").get_data(as_text=True)
+    assert _checked(own, likert[0], "5") and secret_comment in own
+
+    other = app.test_client()  # another browser holding the same link
+    page = other.get(f"/r/{token}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert not _checked(text, likert[0], "5") and secret_comment not in text
+    assert "from another browser" in text and " disabled>" in text
+    refused = _post(other, token, {f"q_{likert[0].id}": "1"}, action="submit_answers")
+    assert refused.status_code == 403
+    stored = _stored(app, people[0].id)
+    assert stored.answers == {likert[0].id: 5} and stored.status == "draft", "nothing changed"
+
+
+def test_a_new_link_lets_another_browser_replace_the_answers_unseen(app, client, setup):
+    _created, people, q, likert, _number = setup
+    _post(client, people[0].token, {f"q_{likert[0].id}": "5", f"c_{q.signs[0].id}": "old words"})
+    with app.app_context():
+        token = rounds.reissue_token(get_db(), people[0].id).token
+    other = app.test_client()
+    page = other.get(f"/r/{token}").get_data(as_text=True)
+    assert "old words" not in page and not _checked(page, likert[0], "5")
+    assert "answering again replaces them" in page
+    assert _post(other, token, {f"q_{likert[0].id}": "2"}).status_code == 302
+    assert _stored(app, people[0].id).answers == {likert[0].id: 2}
+    assert _checked(other.get(f"/r/{token}").get_data(as_text=True), likert[0], "2")
+    # The first browser lost its claim with the old link.
+    assert _post(client, token, {f"q_{likert[0].id}": "4"}).status_code == 403
+    assert ("personal link", "personal_link.replaced") in [(a, b) for a, b, _d in _audit(app)]
+
+
+def test_answers_saved_before_keys_existed_are_locked(app, client, setup):
+    _created, people, _q, likert, _number = setup
+    with app.app_context():
+        db = get_db()
+        responses.save_response(db, people[0].id, {likert[0].id: 5}, {}, submit=True)
+        with db.conn:
+            db.execute("UPDATE respondents SET answer_key = '!' WHERE id = ?", [people[0].id])
+    page = client.get(f"/r/{people[0].token}").get_data(as_text=True)
+    assert not _checked(page, likert[0], "5")
+    assert _post(client, people[0].token, {f"q_{likert[0].id}": "1"}).status_code == 403
+    assert _stored(app, people[0].id).answers == {likert[0].id: 5}
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+@pytest.mark.parametrize("role", ["lead", "admin"])
+def test_a_logged_in_lead_sees_nothing_saved_and_cannot_answer(
+    app, client, auth, make_round, questionnaires, anonymous, role
+):
+    _created, people = make_round(respondents=1, anonymous=anonymous)
+    likert = next(i for i in questionnaires["six-signs"].items() if i.type == "likert")
+    respondent = app.test_client()
+    assert _post(respondent, people[0].token, {f"q_{likert.id}": "5"}).status_code == 302
+    auth.login(role)
+    page = client.get(f"/r/{people[0].token}").get_data(as_text=True)
+    assert "this is the personal link of Person 0" in page
+    assert not _checked(page, likert, "5") and " disabled>" in page
+    refused = _post(client, people[0].token, {f"q_{likert.id}": "1"}, action="submit_answers")
+    assert refused.status_code == 403
+    assert _stored(app, people[0].id).answers == {likert.id: 5}
+    [(actor, _action, details)] = [e for e in _audit(app) if e[1] == "personal_link.refused"]
+    assert actor == f"{role}@example.com" and details["respondent"] == people[0].id
+
+
+def test_the_respondent_logged_in_with_their_account_sees_and_changes_their_answers(
+    app, client, auth, make_round, questionnaires
+):
+    created, _people = make_round(respondents=0)
+    likert = next(i for i in questionnaires["six-signs"].items() if i.type == "likert")
+    with app.app_context():
+        mine = rounds.add_respondent(get_db(), created.id, name="Me", email="lead@example.com")
+        responses.save_response(get_db(), mine.id, {likert.id: 5}, {}, submit=False)
+    auth.login("lead")
+    page = client.get(f"/r/{mine.token}").get_data(as_text=True)
+    assert _checked(page, likert, "5") and "personal link of" not in page
+    assert _post(client, mine.token, {f"q_{likert.id}": "3"}).status_code == 302
+    assert _stored(app, mine.id).answers == {likert.id: 3}
+
+
+def test_the_answer_key_is_bound_with_the_answers_or_not_at_all(app, setup):
+    _created, people, _q, likert, _number = setup
+    first, second = (rounds.answer_key_hash(rounds.new_answer_key()) for _ in range(2))
+    with app.app_context():
+        db = get_db()
+        with pytest.raises(responses.InvalidAnswers):
+            responses.save_response(
+                db, people[0].id, {"nope": 1}, {}, submit=False, answer_key=first
+            )
+        assert rounds.get_respondent(db, people[0].id).answer_key is None, "rolled back"
+        responses.save_response(
+            db, people[0].id, {likert[0].id: 2}, {}, submit=False, answer_key=first
+        )
+        assert rounds.get_respondent(db, people[0].id).answer_key == first
+        with pytest.raises(responses.AnswerKeyTaken):
+            responses.save_response(
+                db, people[0].id, {likert[0].id: 5}, {}, submit=True, answer_key=second
+            )
+    assert _stored(app, people[0].id).answers == {likert[0].id: 2}
+
+
+def test_the_key_comes_with_the_first_visit_so_a_lost_answer_can_be_sent_again(app, client, setup):
+    """The browser holds its key from the moment it opens the form: if the answer to its
+    save is lost (a dropped connection), sending again from the same browser still works."""
+    _created, people, _q, likert, _number = setup
+    token = people[0].token
+    assert client.get(f"/r/{token}").status_code == 200
+    assert client.get_cookie(f"pc_answer_{people[0].id}", path="/r/") is not None
+    assert _post(client, token, {f"q_{likert[0].id}": "2"}).status_code == 302
+    assert _post(client, token, {f"q_{likert[0].id}": "3"}).status_code == 302
+    assert _stored(app, people[0].id).answers == {likert[0].id: 3}

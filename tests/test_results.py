@@ -56,7 +56,8 @@ def test_comments_are_attributed_only_when_not_anonymous(app, client, auth, make
     from assessment.store import responses
 
     named, named_people = make_round(anonymous=False, period="2026-Q3")
-    anon, anon_people = make_round(anonymous=True, period="2026-Q4")
+    # An anonymous round shows comments once closed with its text floor (5) of answers.
+    anon, anon_people = make_round(anonymous=True, period="2026-Q4", respondents=5)
     q = named.questionnaire
     with app.app_context():
         db = get_db()
@@ -64,6 +65,9 @@ def test_comments_are_attributed_only_when_not_anonymous(app, client, auth, make
             responses.save_response(
                 db, people[0].id, {}, {q.signs[0].id: "Said <b>this</b>"}, submit=True
             )
+        for person in anon_people[1:]:
+            responses.save_response(db, person.id, {}, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, anon.id))
     auth.login("lead")
     named_page = client.get(f"/rounds/{named.id}/results").get_data(as_text=True)
     anon_page = client.get(f"/rounds/{anon.id}/results").get_data(as_text=True)
@@ -85,7 +89,7 @@ def test_charts_are_svg_in_the_asked_language(app, client, auth, demo, chart):
 
 
 def test_lead_adds_an_action_and_marks_it_done(app, client, auth, make_round):
-    created, _ = make_round()
+    created, _ = make_round(anonymous=False)  # a named round shows its results while open
     sign = created.questionnaire.signs[2].id
     auth.login("lead")
     url = f"/rounds/{created.id}/results"
@@ -136,7 +140,7 @@ def test_share_links_expire_and_can_be_revoked(app, make_round):
 
 
 def test_lead_creates_and_revokes_a_share_link(app, client, auth, make_round):
-    created, _ = make_round()
+    created, _ = make_round(anonymous=False)  # a named round shows its results while open
     auth.login("lead")
     url = f"/rounds/{created.id}/results"
     data = {"language": "en", "days": "3", "csrf_token": csrf_token(client, url)}
@@ -267,26 +271,38 @@ def test_band_badges_carry_a_readable_text_colour(app, client, auth, demo):
 MOOD = "mood-example"  # six-signs' open (text) question of the sign "negativity"
 
 
-def _submit_free_text(app, people, q, answer, comment):
+def _submit_free_text(app, people, q, answer, comment, *, others=0, close=False):
+    """People[0] writes; the next `others` people submit likert answers only; `close`
+    closes the round (an anonymous round shows results only when closed)."""
     from assessment.store import responses
 
+    likert = {i.id: 4 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
     with app.app_context():
-        responses.save_response(
-            get_db(),
-            people[0].id,
-            {MOOD: answer},
-            {q.sign_of(MOOD).id: comment},
-            submit=True,
-        )
+        db = get_db()
+        mine = {MOOD: answer, **(likert if others else {})}
+        responses.save_response(db, people[0].id, mine, {q.sign_of(MOOD).id: comment}, submit=True)
+        for person in people[1 : 1 + others]:
+            responses.save_response(db, person.id, likert, {}, submit=True)
+        if close:
+            results.close_round(db, rounds.get_round(db, people[0].round_id))
 
 
 @pytest.mark.parametrize("anonymous", [False, True])
 def test_text_answers_show_under_their_sign_with_the_question(
     app, client, auth, make_round, anonymous
 ):
-    created, people = make_round(anonymous=anonymous)
+    # An anonymous round shows free text once closed with its text floor (5) of answers.
+    created, people = make_round(anonymous=anonymous, respondents=5)
     q = created.questionnaire
-    _submit_free_text(app, people, q, "Call <b>one</b>\r\nthen call two 😤", "Line 1\nLine 2")
+    _submit_free_text(
+        app,
+        people,
+        q,
+        "Call <b>one</b>\r\nthen call two 😤",
+        "Line 1\nLine 2",
+        others=4 if anonymous else 0,
+        close=anonymous,
+    )
     auth.login("lead")
     page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
     said = page[page.index('id="comments-title"') :]
@@ -304,8 +320,65 @@ def test_text_answers_show_under_their_sign_with_the_question(
     assert q.item(MOOD).text.get("zh-CN") in zh
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_text_answers_below_the_text_floor_are_withheld_like_comments(
+    app, client, auth, make_round, lang
+):
+    """One gate for comments and text answers (report.data.free_text): four submitted, the
+    text floor is five, so the results are shown but neither kind of free text is."""
+    created, people = make_round(anonymous=True, respondents=4)
+    q = created.questionnaire
+    _submit_free_text(
+        app, people, q, "an answer only I would give", "my words", others=3, close=True
+    )
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}/results", headers={"Accept-Language": lang}).get_data(
+        as_text=True
+    )
+    assert 'data-testid="comments-withheld"' in page and 'data-testid="index"' in page
+    assert "an answer only I would give" not in page and "my words" not in page
+    assert q.item(MOOD).text.get(lang) not in page
+    expected = {
+        "en": "Comments and answers to open questions are withheld to protect anonymity",
+        "zh-CN": "为保护匿名，意见和开放题的回答不予显示",
+    }[lang]
+    assert expected in page
+
+
 def test_results_say_when_nobody_wrote_anything(client, auth, make_round):
-    created, _ = make_round()
+    # A named round: an open anonymous round has no results page to say it on.
+    created, _ = make_round(anonymous=False)
     auth.login("lead")
     page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
     assert "No comments or answers to open questions in this round." in page
+
+
+def test_a_stored_anonymous_result_without_its_floor_is_not_shown_as_stored(app, make_round):
+    """A closed anonymous round's stored result must have been scored with the floor; one
+    that was not (written around close_round) is scored again, never shown with extremes."""
+    import json
+
+    from assessment.scoring import score_round
+    from assessment.store import responses
+
+    created, people = make_round(respondents=3)
+    with app.app_context():
+        db = get_db()
+        items = [i.id for i in created.questionnaire.items() if i.type == "likert"]
+        for n, person in enumerate(people):
+            answers = {item: 1 + (n + k) % 5 for k, item in enumerate(items)}
+            responses.save_response(db, person.id, answers, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, created.id))
+        unfloored = score_round(
+            created.questionnaire,
+            responses.submitted_responses(db, created.id),
+            kind=created.kind,
+        )
+        assert any(s.lowest is not None for s in unfloored.signs)
+        with db.conn:
+            db.execute(
+                "UPDATE rounds SET results = ? WHERE id = ?",
+                [json.dumps(unfloored.to_dict()), created.id],
+            )
+        shown = results.score(db, rounds.get_round(db, created.id))
+    assert all(s.lowest is None and s.highest is None for s in shown.signs)

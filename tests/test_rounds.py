@@ -5,6 +5,7 @@ import re
 import pytest
 from conftest import csrf_token
 
+from assessment import results
 from assessment.db import get_db
 from assessment.store import clients, responses, rounds
 
@@ -126,6 +127,21 @@ def test_close_shows_summary_and_reopen(app, client, auth, make_round, questionn
     with app.app_context():
         stored = rounds.get_round(get_db(), created.id)
     assert stored.status == "closed" and stored.results
+    # Anonymous, and its results were shown: reopening it is refused (docs/anonymity.md).
+    refused = client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
+    assert refused.status_code == 303
+    assert "cannot be reopened" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        assert not rounds.get_round(get_db(), created.id).is_open
+
+
+def test_a_named_round_reopens(app, client, auth, make_round, questionnaires):
+    created, people = make_round(respondents=2, anonymous=False)
+    _answer_all(app, people, questionnaires["six-signs"], 4)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
+    assert 'data-testid="index">' in client.get(url).get_data(as_text=True)
     client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         reopened = rounds.get_round(get_db(), created.id)
@@ -133,7 +149,7 @@ def test_close_shows_summary_and_reopen(app, client, auth, make_round, questionn
 
 
 def test_summary_without_answers_says_so(client, auth, make_round):
-    created, _people = make_round()
+    created, _people = make_round(anonymous=False)
     auth.login("lead")
     page = client.get(f"/rounds/{created.id}").get_data(as_text=True)
     assert "Not enough answers yet for a score." in page
@@ -282,18 +298,21 @@ def test_answers_export_download_is_anonymised(app, client, auth, make_round, qu
     import csv
     import io
 
-    created, people = make_round(respondents=2)
+    created, people = make_round(respondents=3)
     likert = next(i.id for i in questionnaires["six-signs"].items() if i.type == "likert")
     with app.app_context():
-        for person in people:
-            responses.save_response(get_db(), person.id, {likert: 4}, {}, submit=True)
+        db = get_db()
+        for n, person in enumerate(people):
+            responses.save_response(db, person.id, {likert: 2 + n}, {}, submit=True)
+        results.close_round(db, rounds.get_round(db, created.id))
     auth.login("lead")
     response = client.get(f"/rounds/{created.id}/answers.csv")
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert len(rows) == 2
+    assert len(rows) == 3
     assert "Person 0" not in response.data.decode("utf-8-sig")
-    assert {row["respondent"] for row in rows} == {"R1", "R2"}
+    assert {row["respondent"] for row in rows} == {""}
+    assert [row["answer"] for row in rows] == ["2", "3", "4"], "sorted by answer"
     assert client.get(f"/rounds/{created.id}/answers.json").mimetype == "application/json"
 
 
@@ -456,3 +475,36 @@ def test_no_usable_questionnaire_is_said_plainly(app, client, auth, acme, tmp_pa
     assert "a.toml has a problem" in page and "must be UTF-8" in page
     assert "No questionnaire can be used" in page
     assert _new_round(client, acme.id, period="2026-Q4").status_code == 400
+
+
+def test_an_open_anonymous_round_shows_progress_and_its_floor_not_scores(
+    app, client, auth, make_round, questionnaires
+):
+    created, people = make_round(respondents=4)
+    _answer_all(app, people[:3], questionnaires["six-signs"], 4)
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}").get_data(as_text=True)
+    assert "results are shown from 3 submitted answers, comments and text answers from 5" in page
+    assert "4 invited, 0 with a draft, 3 submitted." in page
+    assert "Results come when the round closes" in page
+    assert 'data-testid="index"' not in page and 'data-sign="' not in page
+    assert "answers.csv" not in page and "Full results" not in page
+
+
+def test_closed_below_the_floor_is_withheld_and_may_reopen(
+    app, client, auth, make_round, questionnaires
+):
+    created, people = make_round(respondents=3)
+    _answer_all(app, people[:2], questionnaires["six-signs"], 4)
+    auth.login("lead")
+    url = f"/rounds/{created.id}"
+    client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert "Fewer than 3 people submitted, so its results are withheld" in page  # the flash
+    assert "Withheld to protect anonymity" in page and 'data-testid="index"' not in page
+    assert "Reopen round" in page
+    client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
+    _answer_all(app, people[2:], questionnaires["six-signs"], 4)
+    client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="index">' in page and "Reopen round" not in page

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from assessment.questionnaire import load_questionnaire
 from assessment.scoring import (
+    POOLED_ROLES,
     FrozenMap,
     Response,
     RoundResult,
@@ -31,6 +32,7 @@ from assessment.scoring import (
     Trend,
     capped_band,
     item_health,
+    role_means,
     rwg_j,
     score_round,
     trend_between,
@@ -839,3 +841,83 @@ def test_payment_is_not_asked_at_kickoff_in_the_shipped_questionnaire():
     result = score_round(six, [], kind="kickoff")
     assert result.sign("payment").status == "not_asked"
     assert {s.status for s in result.signs if s.sign_id != "payment"} == {"insufficient"}
+
+
+# Anonymous rounds: the floor (docs/anonymity.md)
+
+
+def test_floor_keeps_no_extremes_and_pools_small_role_groups():
+    named = score_round(Q, WORKED, kind="quarterly")
+    anonymous = score_round(Q, WORKED, kind="quarterly", floor=3)
+    for sign in anonymous.signs:
+        assert sign.lowest is None and sign.highest is None
+    # Two delivery and two account people: each group under the floor, and pooled they are
+    # the whole team, whose score is already shown: no breakdown at all.
+    assert dict(anonymous.sign("scope").by_role) == {}
+    assert dict(named.sign("scope").by_role) == {"account": 62.5, "delivery": 56.25}
+    # Four people answered scope and voice: shown, with the same scores and index.
+    assert anonymous.sign("scope").score == named.sign("scope").score
+    assert anonymous.index == named.index
+
+
+def test_a_sign_under_the_floor_is_withheld_and_left_out_of_the_index():
+    result = score_round(Q, WORKED, kind="quarterly", floor=4)
+    assert result.sign("scope").status == "scored"
+    assert result.sign("voice").status == "scored"
+    fewer = score_round(Q, WORKED[:3], kind="quarterly", floor=4)
+    for sign in ("scope", "voice"):
+        withheld = fewer.sign(sign)
+        assert withheld.status == "withheld" and not withheld.scored
+        assert withheld.score is None and withheld.band_id is None and withheld.rwg is None
+    assert fewer.sign("payment").status == "insufficient", "too little data stays insufficient"
+    assert fewer.index is None and fewer.band_id is None
+    assert RoundResult.from_dict(fewer.to_dict()) == fewer
+
+
+def test_only_a_withheld_sign_is_left_out_of_the_index():
+    # Only three people answer scope (r4's scope answers dropped), all four answer voice.
+    responses = [
+        Response(
+            r.respondent_id,
+            r.role,
+            {k: v for k, v in r.answers.items() if not (k.startswith("scope") and i == 3)},
+        )
+        for i, r in enumerate(WORKED)
+    ]
+    full = score_round(Q, responses, kind="quarterly")
+    floored = score_round(Q, responses, kind="quarterly", floor=4)
+    assert floored.sign("scope").status == "withheld" and full.sign("scope").scored
+    assert floored.sign("voice").score == full.sign("voice").score
+    # The index is voice alone: the withheld sign cannot be worked out from it.
+    assert floored.index == floored.sign("voice").score
+    assert full.index != floored.index
+
+
+@pytest.mark.parametrize(
+    ("sizes", "expected"),
+    [
+        ({"delivery": 3, "finance": 1}, set()),  # finance alone would follow from the rest
+        ({"delivery": 3, "account": 3, "finance": 1}, {"delivery", "pooled"}),
+        ({"delivery": 3, "account": 3, "finance": 3}, {"account", "delivery", "finance"}),
+        ({"delivery": 4, "finance": 2, "leadership": 1}, {"delivery", "pooled"}),
+        ({"delivery": 2, "finance": 2}, set()),
+        ({"delivery": 5}, set()),  # one group is the whole team
+    ],
+)
+def test_role_groups_under_the_floor_are_never_shown_alone(sizes, expected):
+    scores = [
+        (role, float(10 * n + k))
+        for n, (role, size) in enumerate(sizes.items())
+        for k in range(size)
+    ]
+    means = role_means(scores, 3)
+    assert set(means) == expected
+    groups = {role: [s for r, s in scores if r == role] for role in sizes}
+    shown = {role for role in means if role != POOLED_ROLES}
+    pooled = [s for role, v in groups.items() if role not in shown for s in v]
+    for role in shown:
+        assert len(groups[role]) >= 3 and means[role] == sum(groups[role]) / len(groups[role])
+    if POOLED_ROLES in means:
+        assert len(pooled) >= 3 and math.isclose(means[POOLED_ROLES], sum(pooled) / len(pooled))
+    # Without a floor (named rounds), every role is shown.
+    assert set(role_means(scores)) == set(sizes)

@@ -1,28 +1,39 @@
 """Everything one round's results page and PDF show, gathered from the store.
 
 The web view and the PDF renderer both call :func:`round_report`, so both always show
-the same numbers, recommendations, comments, answers to open questions and actions.
+the same numbers, recommendations, comments, answers to open questions and actions. The
+round's anonymity policy is applied here, once (docs/anonymity.md): a report of a round
+whose results are withheld holds no score and no free text, whoever renders it; every kind
+of free text (comments and text answers alike) goes through :func:`visible_free_text`,
+from :func:`free_text`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from .. import results
+from ..anonymity import FreeText, Policy, Spread, answer_spread, withheld_result
+from ..anonymity import visible_free_text as _visible_free_text
 from ..questionnaire import Questionnaire, TextItem
 from ..scoring import RoundResult
 from ..store import actions, clients, responses, rounds
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class FreeText:
+class FreeTextEntry:
     """Something a respondent wrote in their own words: a comment on a sign (kind "comment")
     or the answer to one of the questionnaire's open questions (kind "answer", with its
-    item id). Line breaks are kept (as "\n"); pages show them with white-space: pre-line."""
+    item id). Line breaks are kept (as "\n"); pages show them with white-space: pre-line.
+    A round's entries reach a page only inside a ``FreeText`` (see ``free_text``)."""
 
     kind: str  # "comment" or "answer"
     sign_id: str
@@ -39,24 +50,38 @@ class RoundReport:
     questionnaire: Questionnaire
     outcome: results.RoundOutcome
     history: tuple[tuple[str, RoundResult], ...]  # (period, result), oldest first
-    free_text: tuple[FreeText, ...]  # comments and answers to open questions
+    #: Comments and answers to open questions, as the round may show them: empty and
+    #: ``withheld`` below the text floor or while an anonymous round is open.
+    free_text: FreeText[FreeTextEntry]
     actions: tuple[actions.Action, ...]
     respondents: int
     submitted: int
     generated_at: datetime
+    policy: Policy
+    spread: Mapping[str, Spread] = field(default_factory=dict)  # sign id → distribution
 
     @property
     def result(self) -> RoundResult:
         return self.outcome.result
 
     @property
-    def comments(self) -> tuple[FreeText, ...]:
+    def results_visible(self) -> bool:
+        return self.policy.results_visible
+
+    @property
+    def index_withheld(self) -> bool:
+        """No index because of the anonymity floor (not for want of answers)."""
+        result = self.result
+        return result.index is None and any(s.status == "withheld" for s in result.signs)
+
+    @property
+    def comments(self) -> tuple[FreeTextEntry, ...]:
         return tuple(t for t in self.free_text if t.kind == "comment")
 
-    def comments_for(self, sign_id: str) -> list[FreeText]:
+    def comments_for(self, sign_id: str) -> list[FreeTextEntry]:
         return [t for t in self.comments if t.sign_id == sign_id]
 
-    def answers_for(self, sign_id: str) -> list[tuple[TextItem, list[FreeText]]]:
+    def answers_for(self, sign_id: str) -> list[tuple[TextItem, list[FreeTextEntry]]]:
         """The sign's open questions that have answers, in questionnaire order, each with
         its answers."""
         sign = self.questionnaire.sign(sign_id)
@@ -72,13 +97,22 @@ class RoundReport:
 
 
 def history(db: Database, current: rounds.Round) -> list[tuple[str, RoundResult]]:
-    """The client's closed rounds of the same questionnaire up to this one, and this one."""
+    """The client's closed rounds of the same questionnaire up to this one, and this one
+    (withheld when its results may not be shown)."""
+    if results.policy(db, current).results_visible:
+        latest = results.score(db, current)
+    else:
+        latest = withheld_result(current.questionnaire, current.kind)
+    return [*history_before(db, current), (current.period, latest)]
+
+
+def history_before(db: Database, current: rounds.Round) -> list[tuple[str, RoundResult]]:
+    """The client's closed rounds of the same questionnaire before this one."""
     found = []
     for other in reversed(rounds.list_rounds(db, current.client_id)):
         if other.questionnaire_id != current.questionnaire_id:
             continue
         if other.id == current.id:
-            found.append((other.period, results.score(db, other)))
             break
         if not other.is_open:
             found.append((other.period, results.score(db, other)))
@@ -95,10 +129,24 @@ def tidy(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", text)
 
 
-def free_text(db: Database, current: rounds.Round) -> list[FreeText]:
-    """Everything the round's respondents wrote in their own words: comments on the signs
-    and answers to the open (text) questions asked in the round. The one place that decides
-    which free text a page or report shows, and how anonymously."""
+def visible_free_text(
+    policy: Policy, entries: Iterable[T] | Callable[[], Iterable[T]], *, key: Callable[[T], Any]
+) -> FreeText[T]:
+    """Free text of a round as it may be shown (``anonymity.visible_free_text``): every kind
+    of free text in a report goes through here. ``entries`` may be a function, called only
+    when the text will be shown, so that withheld text is never even read."""
+    if not policy.free_text_visible:
+        return _visible_free_text(policy, (), key=key)
+    return _visible_free_text(policy, entries() if callable(entries) else entries, key=key)
+
+
+def _free_text_order(entry: FreeTextEntry) -> tuple:
+    """An anonymous round's free text: by sign, its comments before its answers, then by
+    question and text; never in answer order, which could hint at who wrote what."""
+    return (entry.sign_id, entry.kind != "comment", entry.item_id or "", entry.body)
+
+
+def _free_text_entries(db: Database, current: rounds.Round) -> list[FreeTextEntry]:
     q = current.questionnaire
     open_items = {
         item.id: sign.id
@@ -112,32 +160,61 @@ def free_text(db: Database, current: rounds.Round) -> list[FreeText]:
         if not body:
             continue
         entries.append(
-            FreeText(
+            FreeTextEntry(
                 kind=row["kind"],
                 sign_id=row["sign_id"] or open_items[row["item_id"]],
                 item_id=row["item_id"],
                 body=body,
-                author=None if current.anonymous else row["name"],
+                author=row["name"],
                 role=row["role"],
             )
         )
-    if current.anonymous:
-        # Not in answer order: the order must not hint at who wrote what.
-        entries.sort(key=lambda t: (t.sign_id, t.kind != "comment", t.item_id or "", t.body))
     return entries
+
+
+def free_text(
+    db: Database, current: rounds.Round, policy: Policy | None = None
+) -> FreeText[FreeTextEntry]:
+    """Everything the round's respondents wrote in their own words, comments on the signs
+    and answers to the open (text) questions asked in the round, as the round may show it:
+    the one place pages and reports take free text from. Read only when shown (the text
+    floor, see ``anonymity.Policy``); in an anonymous round without authors and not in
+    answer order."""
+    policy = policy or results.policy(db, current)
+    return visible_free_text(policy, lambda: _free_text_entries(db, current), key=_free_text_order)
+
+
+def withheld_outcome(current: rounds.Round) -> results.RoundOutcome:
+    """The outcome of a round whose results are withheld: nothing scored, no next steps."""
+    return results.RoundOutcome(
+        result=withheld_result(current.questionnaire, current.kind),
+        previous=None,
+        previous_round=None,
+        next_steps=(),
+    )
 
 
 def round_report(db: Database, current: rounds.Round, *, now: datetime | None = None):
     people = rounds.list_respondents(db, current.id)
+    policy = results.policy(db, current)
+    if policy.results_visible:
+        outcome = results.outcome(db, current)
+        spread = answer_spread(
+            current.questionnaire, outcome.result, responses.submitted_responses(db, current.id)
+        )
+    else:
+        outcome, spread = withheld_outcome(current), {}
     return RoundReport(
         round=current,
         client=clients.get_client(db, current.client_id),
         questionnaire=current.questionnaire,
-        outcome=results.outcome(db, current),
-        history=tuple(history(db, current)),
-        free_text=tuple(free_text(db, current)),
+        outcome=outcome,
+        history=(*history_before(db, current), (current.period, outcome.result)),
+        free_text=free_text(db, current, policy),
         actions=tuple(actions.client_actions(db, current.client_id)),
         respondents=len(people),
         submitted=sum(1 for p in people if p.status == "submitted"),
         generated_at=now or datetime.now(UTC),
+        policy=policy,
+        spread=spread,
     )

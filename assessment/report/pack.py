@@ -129,11 +129,15 @@ def _summary_html(
 
 
 def _band_counts(rows: list[PackRow], lang: str) -> list[tuple[object, int]]:
-    """(band, number of clients) from worst to best, plus (None, n) for no score."""
+    """(band, number of clients) from worst to best, plus ("withheld", n) for results
+    withheld to protect anonymity and (None, n) for no score."""
     counts: dict[tuple, list] = {}
-    missing = 0
+    missing = withheld = 0
     for row in rows:
         r, q = row.report.result, row.report.questionnaire
+        if r.band_id is None and row.report.index_withheld:
+            withheld += 1
+            continue
         if r.band_id is None:
             missing += 1
             continue
@@ -141,6 +145,8 @@ def _band_counts(rows: list[PackRow], lang: str) -> list[tuple[object, int]]:
         key = (-q.band_index(band.id) / max(len(q.bands) - 1, 1), band.label.get(lang))
         counts.setdefault(key, [band, 0])[1] += 1
     found = [(band, n) for _, (band, n) in sorted(counts.items())]
+    if withheld:
+        found.append(("withheld", withheld))
     if missing:
         found.append((None, missing))
     return found

@@ -36,14 +36,15 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..anonymity import Spread, agreement_level
 from ..colours import text_on
-from ..figures import template_helpers
+from ..figures import rwg_text, template_helpers
 from ..playbook import NextStep, format_change
 from ..questionnaire import Band, Questionnaire, Sign, TextItem
-from ..scoring import SignResult
+from ..scoring import POOLED_ROLES, SignResult
 from ..vocab import ROLE_LABELS
 from . import charts
-from .data import FreeText, RoundReport
+from .data import FreeTextEntry, RoundReport
 
 __all__ = [
     "BABEL_LOCALES",
@@ -251,11 +252,12 @@ class SignView:
     result: SignResult | None
     band: Band | None
     history: tuple[tuple[str, float | None], ...]
-    comments: tuple[FreeText, ...]
-    answers: tuple[tuple[TextItem, tuple[FreeText, ...]], ...]  # open questions answered
+    comments: tuple[FreeTextEntry, ...]
+    answers: tuple[tuple[TextItem, tuple[FreeTextEntry, ...]], ...]  # open questions answered
     step: NextStep | None
     open_actions: int
     done_actions: int
+    spread: Spread | None = None
 
     @property
     def score(self) -> float | None:
@@ -289,6 +291,7 @@ def _sign_views(report: RoundReport) -> list[SignView]:
                 step=steps.get(sign.id),
                 open_actions=sum(1 for a in actions if not a.done),
                 done_actions=sum(1 for a in actions if a.done),
+                spread=report.spread.get(sign.id),
             )
         )
     return views
@@ -309,13 +312,61 @@ def common_context(lang: str, questionnaires, generated_at: datetime) -> dict:
         "lang": lang,
         "generated": format_date(generated_at, format="long"),
         "page_counter": page_counter_css(gettext("Page %(page)s of %(pages)s")),
-        "role_label": lambda role: gettext(ROLE_LABELS.get(role, ROLE_LABELS["other"]).msgid),
+        "role_label": _role_label,
         "band_css": band_css(questionnaires),
         "change": format_change,
         "css": None,
         **template_helpers(),
         **punctuation(lang),
     }
+
+
+def _role_label(role: str) -> str:
+    """A role as the report names it (call inside `force_locale`); the pooled small role
+    groups of an anonymous round are "other roles combined"."""
+    if role == POOLED_ROLES:
+        return gettext("other roles combined")
+    return gettext(ROLE_LABELS.get(role, ROLE_LABELS["other"]).msgid)
+
+
+def _agreement_words() -> dict[str, str]:
+    return {
+        "very_strong": gettext("very strong agreement"),
+        "strong": gettext("strong agreement"),
+        "moderate": gettext("moderate agreement"),
+        "weak": gettext("weak agreement"),
+        "none": gettext("no real agreement"),
+    }
+
+
+def agreement_detail(q: Questionnaire, sign: SignResult, anonymous: bool, lang: str) -> Markup:
+    """A sign's agreement figure in brackets (two decimals that never contradict "raters
+    disagree"), or in an anonymous round its level in words (decided on the exact rwg), in
+    the language's brackets (call inside `force_locale`)."""
+    if anonymous:
+        words = Markup.escape(_agreement_words()[agreement_level(sign.exact_rwg)])
+        return Markup("（%s）" if lang == "zh-CN" else "(%s)") % words
+    figure = Markup.escape(rwg_text(q, sign.rwg, sign.raters_disagree))
+    return Markup("(r<sub>wg</sub> %s)") % figure
+
+
+def withheld_reason(report: RoundReport) -> str | None:
+    """Why the report shows no results, or None (call inside `force_locale`)."""
+    policy = report.policy
+    if policy.results_visible:
+        return None
+    if policy.state == "open":
+        return gettext(
+            "Results withheld: this round is anonymous and still open. Its results come when it"
+            " closes with at least %(floor)s answers.",
+            floor=policy.floor,
+        )
+    return gettext(
+        "Results withheld to protect anonymity: %(submitted)s people submitted answers, and this"
+        " anonymous round shows results from %(floor)s.",
+        submitted=policy.submitted,
+        floor=policy.floor,
+    )
 
 
 def report_context(report: RoundReport, lang: str) -> dict:
@@ -359,6 +410,8 @@ def report_context(report: RoundReport, lang: str) -> dict:
         else None,
         "day": lambda value: format_date(d, format="medium") if (d := _day(value)) else "",
         "pack_title": None,
+        "agreement_detail": lambda sign: agreement_detail(q, sign, report.round.anonymous, lang),
+        "withheld_reason": withheld_reason(report),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from dataclasses import dataclass
 
@@ -46,6 +47,30 @@ def record(
             now,
             now,
         ],
+    )
+
+
+def command_line_actor() -> str:
+    """Who an entry made from the command line is by: the operating system's user."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (containers)
+        user = "unknown user"
+    return f"command line ({user})"
+
+
+def record_command(
+    db: Database, action: str, object_type: str, object_id: int | None = None, **details
+) -> None:
+    """Append an entry for something done from the command line."""
+    record(
+        db,
+        user_id=None,
+        actor=command_line_actor(),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
     )
 
 

@@ -32,6 +32,10 @@ NA = _NotApplicable()
 Value = int | float | str | _NotApplicable
 
 
+class AnswerKeyTaken(PermissionError):
+    """The respondent's answers belong to another browser's answer key; nothing was stored."""
+
+
 class InvalidAnswers(ValueError):
     """Answers that do not fit the round's questionnaire; nothing was stored."""
 
@@ -126,17 +130,21 @@ def save_response(
     *,
     submit: bool,
     language: str | None = None,
+    answer_key: str | None = None,
 ) -> None:
     """Replace the respondent's answers in one transaction; refuse if the round is closed.
 
     A submission stays a submission: saving again after submitting (until the round
-    closes) changes the answers and keeps the status.
+    closes) changes the answers and keeps the status. ``answer_key`` (the hash of the
+    saving browser's key, see docs/anonymity.md) must be the respondent's, or the
+    respondent must have none yet, when it becomes theirs in the same transaction;
+    ``AnswerKeyTaken`` otherwise.
     """
     from .rounds import get_round
 
     with write_transaction(db):
         row = db.execute(
-            "SELECT respondents.round_id, rounds.status FROM respondents"
+            "SELECT respondents.round_id, rounds.status, respondents.answer_key FROM respondents"
             " JOIN rounds ON rounds.id = respondents.round_id WHERE respondents.id = ?",
             [respondent_id],
         ).fetchone()
@@ -144,6 +152,12 @@ def save_response(
             raise LookupError(respondent_id)
         if row[1] != "open":
             raise RoundClosed(row[0])
+        if answer_key is not None and row[2] != answer_key:
+            if row[2] is not None:
+                raise AnswerKeyTaken(respondent_id)
+            db.execute(
+                "UPDATE respondents SET answer_key = ? WHERE id = ?", [answer_key, respondent_id]
+            )
         current = get_round(db, row[0])
         check_answers(current.questionnaire, current.kind, answers, comments)
         now = utcnow()

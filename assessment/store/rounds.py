@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
+from ..anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
 from ..db import query_rows, utcnow, write_transaction
 from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
 from ..vocab import ROLES
@@ -118,6 +119,8 @@ class Round:
     questionnaire_digest: str
     snapshot: str
     results: str | None
+    anonymity_floor: int = DEFAULT_FLOOR
+    anonymity_text_floor: int = DEFAULT_TEXT_FLOOR
 
     @property
     def is_open(self) -> bool:
@@ -151,6 +154,8 @@ def _round(db: Database, row: dict) -> Round:
         questionnaire_digest=row["questionnaire_digest"],
         snapshot=snapshot_text(db, row["questionnaire_digest"]),
         results=row["results"],
+        anonymity_floor=row["anonymity_floor"],
+        anonymity_text_floor=row["anonymity_text_floor"],
     )
 
 
@@ -196,10 +201,14 @@ def create_round(
     due_date: str | None = None,
     anonymous: bool = True,
     created_by: int | None = None,
+    floor: int = DEFAULT_FLOOR,
+    text_floor: int = DEFAULT_TEXT_FLOOR,
 ) -> Round:
     """A new open round; ``DuplicateRound`` if the client has one of this kind for this
     period already. The check and the insert hold the write lock together, so two leads
-    creating the same round at once get one round and one clear refusal."""
+    creating the same round at once get one round and one clear refusal. ``floor`` and
+    ``text_floor`` are the anonymity floors it keeps for good (the app's
+    ``ANONYMITY_FLOOR`` and ``ANONYMITY_TEXT_FLOOR`` when it is created)."""
     if kind not in ROUND_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ROUND_KINDS)}")
     period = clean_period(period)
@@ -213,8 +222,9 @@ def create_round(
         try:
             cursor = db.execute(
                 "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
-                " questionnaire_version, questionnaire_digest, due_date, anonymous, created_by,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " questionnaire_version, questionnaire_digest, due_date, anonymous,"
+                " anonymity_floor, anonymity_text_floor, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     client_id,
                     kind,
@@ -224,6 +234,8 @@ def create_round(
                     store_snapshot(db, questionnaire),
                     due_date,
                     int(anonymous),
+                    floor,
+                    text_floor,
                     created_by,
                     now,
                     now,
@@ -323,6 +335,7 @@ class Respondent:
     token: str
     status: str  # "invited", "draft" or "submitted"
     updated_at: str | None
+    answer_key: str | None = None  # see bind_answer_key
 
 
 _RESPONDENT_SELECT = """
@@ -344,6 +357,7 @@ def _respondent(row: dict) -> Respondent:
         token=row["token"],
         status=row["response_status"] or "invited",
         updated_at=row["response_updated_at"],
+        answer_key=row["answer_key"],
     )
 
 
@@ -396,17 +410,42 @@ def find_by_token(db: Database, token: str) -> Respondent | None:
     return _respondent(rows[0])
 
 
+def submitted_count(db: Database, round_id: int) -> int:
+    """How many of the round's respondents have submitted."""
+    return db.execute(
+        "SELECT COUNT(*) FROM respondents JOIN responses"
+        " ON responses.respondent_id = respondents.id"
+        " WHERE respondents.round_id = ? AND responses.status = 'submitted'",
+        [round_id],
+    ).fetchone()[0]
+
+
+def replace_results(db: Database, round_id: int, results: str, summary: str | None) -> None:
+    """Store a closed round's result (and summary) again, keeping when it closed."""
+    with write_transaction(db):
+        db.execute(
+            "UPDATE rounds SET results = ?, updated_at = ? WHERE id = ? AND status = 'closed'",
+            [results, utcnow(), round_id],
+        )
+        db.execute("DELETE FROM round_summaries WHERE round_id = ?", [round_id])
+        if summary is not None:
+            save_summary(db, round_id, summary)
+
+
 def list_respondents(db: Database, round_id: int) -> list[Respondent]:
     sql = _RESPONDENT_SELECT + " WHERE respondents.round_id = ? ORDER BY respondents.id"
     return [_respondent(row) for row in query_rows(db, sql, [round_id])]
 
 
 def reissue_token(db: Database, respondent_id: int) -> Respondent:
-    """Revoke the respondent's link and issue a new one; their answers stay."""
+    """Revoke the respondent's link and issue a new one; their answers stay, but no
+    browser holds their answer key any more (the next to save through the new link
+    replaces them, without ever seeing them)."""
     now = utcnow()
     with write_transaction(db):
         cursor = db.execute(
-            "UPDATE respondents SET token = ?, token_issued_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE respondents SET token = ?, token_issued_at = ?, answer_key = NULL,"
+            " updated_at = ? WHERE id = ?",
             [new_token(), now, now, respondent_id],
         )
         if cursor.rowcount != 1:
@@ -416,6 +455,26 @@ def reissue_token(db: Database, respondent_id: int) -> Respondent:
 
 class AlreadyAnswered(PermissionError):
     """The respondent has saved or submitted answers: the invitation cannot be removed."""
+
+
+#: ``answer_key`` of answers no browser can claim (saved before keys existed).
+LOCKED_KEY = "!"
+
+
+def answer_key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def holds_answer_key(respondent: Respondent, secret: str | None) -> bool:
+    """Whether ``secret`` (from a browser's cookie) is the respondent's answer key."""
+    if not secret or not respondent.answer_key or len(secret) > 128:
+        return False
+    return secrets.compare_digest(respondent.answer_key, answer_key_hash(secret))
+
+
+def new_answer_key() -> str:
+    """A browser's answer key (the secret for its cookie; the store keeps its hash)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def remove_respondent(db: Database, respondent_id: int) -> None:

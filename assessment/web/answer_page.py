@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app, render_template
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from ..questionnaire import ChoiceItem, Item, LikertItem, NumberItem, Questionnaire, TextItem
 from ..store.responses import NA, Draft
@@ -35,8 +35,27 @@ TEMPLATE = "respond/form.html"
 CACHE_SIZE = 64  # pages per worker; one is about 70 KB
 
 
-def render_live(form: AnswerForm, respondent: Respondent, current: Round, draft: Draft) -> str:
-    return render_template(TEMPLATE, form=form, respondent=respondent, round=current, draft=draft)
+def render_live(
+    form: AnswerForm,
+    respondent: Respondent,
+    current: Round,
+    draft: Draft,
+    *,
+    notice: str | None = None,
+    locked: bool = False,
+) -> str:
+    """The page rendered for one request. ``notice`` is a warning shown above the form
+    (before any flashed message); ``locked`` disables the buttons (a form that would be
+    refused). Pages with either never come from the compiled cache."""
+    context: dict = {}
+    if notice is not None:
+        alert = Markup(render_template("_flashes.html", messages=[("warning", notice)]))
+        context["flash_messages"] = lambda: alert + flash_messages()
+    if locked:
+        context["locked"] = True
+    return render_template(
+        TEMPLATE, form=form, respondent=respondent, round=current, draft=draft, **context
+    )
 
 
 def render_compiled(

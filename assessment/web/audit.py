@@ -24,6 +24,14 @@ ACTION_NAMES = {
     "share_link.revoked": _l("revoked a share link"),
     "user.created": _l("created a user"),
     "user.changed": _l("changed a user"),
+    "personal_link.issued": _l("issued a personal link"),
+    "personal_link.reissued": _l("issued a new personal link (the old one stopped working)"),
+    "personal_link.revoked": _l("revoked a personal link"),
+    "personal_link.refused": _l("was refused answering through someone else's link"),
+    "personal_link.replaced": _l("answers replaced through a new personal link"),
+    "answers.exported": _l("exported a round's answers"),
+    "results.exported": _l("exported every round's results"),
+    "results.viewed": _l("opened a round's results"),
 }
 
 

@@ -22,9 +22,18 @@ RESPONSE_STATUS_NAMES = {
     "submitted": _l("Submitted"),
 }
 TREND_NAMES = {"up": _l("up"), "down": _l("down"), "steady": _l("steady")}
+#: anonymity.agreement_level → words
+AGREEMENT_NAMES = {
+    "very_strong": _l("very strong agreement"),
+    "strong": _l("strong agreement"),
+    "moderate": _l("moderate agreement"),
+    "weak": _l("weak agreement"),
+    "none": _l("no real agreement"),
+}
 
 
 def template_context() -> dict:
+    from ..anonymity import agreement_level
     from .main import ROLE_NAMES
 
     return {
@@ -34,6 +43,8 @@ def template_context() -> dict:
         "respondent_role_names": RESPONDENT_ROLE_NAMES,
         "response_status_names": RESPONSE_STATUS_NAMES,
         "trend_names": TREND_NAMES,
+        "agreement_names": AGREEMENT_NAMES,
+        "agreement_level": agreement_level,
     }
 
 

@@ -6,8 +6,9 @@ from flask import Blueprint, abort, render_template, request
 
 from .. import exports
 from .. import portfolio as portfolio_model
-from ..db import get_db
+from ..db import get_db, write_transaction
 from .access import role_required
+from .audit import log
 from .downloads import download, file_name
 from .i18n import current_language
 
@@ -50,6 +51,8 @@ def export_results(fmt: str):
     """Every closed round's results, one row per sign, for analysis elsewhere."""
     if fmt not in exports.FORMATS:
         abort(404)
-    return download(
-        exports.export_results(get_db(), fmt), fmt, file_name("partnership-check-results", ext=fmt)
-    )
+    db = get_db()
+    with write_transaction(db):  # the export and its audit entry, or neither
+        text = exports.export_results(db, fmt)
+        log("results.exported", "results", None, format=fmt)
+    return download(text, fmt, file_name("partnership-check-results", ext=fmt))

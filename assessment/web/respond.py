@@ -1,7 +1,21 @@
-"""Answering through a personal link: no account, only the token in the address."""
+"""Answering through a personal link: no account, only the token in the address.
+
+In an anonymous round, holding the link is not enough to read or change what was saved
+through it (docs/anonymity.md, "Personal links"). A browser opening the link gets an
+answer key: a secret in a cookie. The first save through the link records the key's
+SHA-256 with the respondent, in the same transaction as the answers (so a save cut off by
+a crash binds nothing, and a browser whose save went through but whose answer was lost
+still holds the key it saved with). Saved answers are shown, and can be changed, only
+where that key is presented (or to the respondent logged in with their own account). Any
+other browser gets an empty form and a notice; after a new link is issued (audited) the
+next browser to save replaces the answers without ever seeing them. A logged-in lead or
+admin opening someone else's link sees nothing saved, and may not send answers through it,
+in any round: such an attempt is refused and recorded in the audit log.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from flask import (
@@ -9,17 +23,19 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from ..db import get_db, read_transaction
-from ..store import responses, rounds
+from ..db import get_db, read_transaction, write_transaction
+from ..store import audit, responses, rounds
 from .access import logged_in, public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
 from .answer_page import render_compiled, render_live
@@ -29,6 +45,8 @@ from .i18n import choose_language, current_language
 LANGUAGE_FIELD = "language"
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
+
+ANSWER_KEY_DAYS = 180  # how long a browser keeps an answer key
 
 
 @lru_cache(maxsize=64)
@@ -43,6 +61,95 @@ def _respondent_or_404(token: str) -> rounds.Respondent:
     if respondent is None:
         abort(404)
     return respondent
+
+
+def answer_cookie(respondent: rounds.Respondent) -> str:
+    """The name of the cookie holding the respondent's answer key."""
+    return f"pc_answer_{respondent.id}"
+
+
+def _answer_key(respondent: rounds.Respondent) -> tuple[str, bool]:
+    """This browser's answer key for the respondent, and whether it is new (to be set)."""
+    secret = request.cookies.get(answer_cookie(respondent))
+    if secret and 16 <= len(secret) <= 128:
+        return secret, False
+    return rounds.new_answer_key(), True
+
+
+def _keep_key(response, respondent: rounds.Respondent, secret: str):
+    """``response`` (a page or a redirect) with the answer-key cookie set: HttpOnly, and
+    ``Secure`` and ``SameSite`` as the session cookie (``SESSION_COOKIE_SECURE`` secures
+    every cookie the app sets, see ``web.security``)."""
+    config = current_app.config
+    response = make_response(response)
+    response.set_cookie(
+        answer_cookie(respondent),
+        secret,
+        max_age=ANSWER_KEY_DAYS * 24 * 3600,
+        path=url_for("respond.answer", token="x").rsplit("/", 1)[0] + "/",
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite=config.get("SESSION_COOKIE_SAMESITE") or "Lax",
+    )
+    return response
+
+
+def _visitor(respondent: rounds.Respondent) -> str:
+    """Who opens the link: ``respondent`` (logged in with the respondent's own account),
+    ``lead`` (a logged-in lead or admin, someone else), ``holder`` (the browser holding
+    the answer key) or ``other``."""
+    if logged_in():
+        if respondent.user_id is not None and current_user.id == respondent.user_id:
+            return "respondent"
+        if current_user.role in ("admin", "lead"):
+            return "lead"
+    if rounds.holds_answer_key(respondent, request.cookies.get(answer_cookie(respondent))):
+        return "holder"
+    return "other"
+
+
+def _lead_notice(respondent: rounds.Respondent) -> str:
+    return _(
+        "You are logged in, and this is the personal link of %(name)s. Nothing they saved is"
+        " shown here, and answers cannot be sent from here: only they can answer through it.",
+        name=respondent.name,
+    )
+
+
+def _other_browser_notice(respondent: rounds.Respondent) -> str:
+    if respondent.answer_key is None:
+        return _(
+            "Answers were saved earlier through a previous link. To keep them private they are"
+            " not shown here; answering again replaces them."
+        )
+    return _(
+        "Answers have already been saved through this link from another browser. To keep them"
+        " private, only that browser can see or change them. If that was you on another"
+        " device, open the link there, or ask the account lead for a new link: with it you"
+        " can answer again here, and your new answers replace the old ones unseen."
+    )
+
+
+def _refused(respondent, current, lang, notice: str):
+    Form = _form_class(current.snapshot, current.kind, lang)
+    page = render_live(
+        Form(formdata=None), respondent, current, responses.Draft(), notice=notice, locked=True
+    )
+    return page, 403
+
+
+def _log_refusal(respondent: rounds.Respondent, current: rounds.Round) -> None:
+    db = get_db()
+    with write_transaction(db):
+        audit.record(
+            db,
+            user_id=current_user.id,
+            actor=current_user.email,
+            action="personal_link.refused",
+            object_type="round",
+            object_id=current.id,
+            details={"respondent": respondent.id, "name": respondent.name},
+        )
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
@@ -63,27 +170,55 @@ def answer(token: str):
         _choose_language_from_form()
         lang = current_language()
         Form = _form_class(current.snapshot, current.kind, lang)
+    visitor = _visitor(respondent)
+    saved = draft.status != "invited"
+    # Whose saved answers this browser may see and change (anonymous rounds).
+    may_see = not current.anonymous or visitor in ("respondent", "holder")
+    may_save = visitor != "lead" and (
+        not current.anonymous or may_see or respondent.answer_key is None
+    )
+    # What this browser is shown of the saved answers, and what it is told.
+    notice = None
+    shown = draft
+    if visitor == "lead":
+        notice, shown = _lead_notice(respondent), responses.Draft()
+    elif not may_see and saved:
+        notice, shown = _other_browser_notice(respondent), responses.Draft(status=draft.status)
+    locked = not may_save
 
     if not current.is_open:
         return (
             render_template(
-                "respond/closed.html", respondent=respondent, round=current, draft=draft
+                "respond/closed.html", respondent=respondent, round=current, draft=shown
             ),
             403 if request.method == "POST" and not switching else 200,
         )
 
-    if request.method == "GET":
-        if not logged_in():
-            return render_compiled(Form, respondent, current, draft, lang)
-        form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
-        return render_live(form, respondent, current, draft)
-
     if switching:
         # Back in the chosen language with everything typed still in it (saved or not,
-        # valid or not); nothing is saved or checked.
+        # valid or not); nothing is saved or checked, so a locked page may switch too.
         form = Form()
         flash(_("Language changed. Your answers are kept on this page but not yet saved."), "info")
-        return render_live(form, respondent, current, draft)
+        page = render_live(form, respondent, current, shown, notice=notice, locked=locked)
+        return _with_answer_key(page, respondent, current, visitor)
+
+    if request.method == "GET":
+        if notice is not None:
+            page = render_live(
+                Form(formdata=None), respondent, current, shown, notice=notice, locked=locked
+            )
+        elif not logged_in():
+            page = render_compiled(Form, respondent, current, draft, lang)
+        else:
+            form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))
+            page = render_live(form, respondent, current, draft)
+        return _with_answer_key(page, respondent, current, visitor)
+
+    if visitor == "lead":
+        _log_refusal(respondent, current)
+        return _refused(respondent, current, lang, _lead_notice(respondent))
+    if not may_save:
+        return _refused(respondent, current, lang, _other_browser_notice(respondent))
     form = Form()
     if unknown_fields(form, set(request.form)):
         abort(400)
@@ -94,16 +229,34 @@ def answer(token: str):
     if valid and submitting:
         valid = form.check_required()
     if not valid:
-        return render_live(form, respondent, current, draft), 400
+        return render_live(form, respondent, current, shown, notice=notice), 400
     answers, comments = answers_from_form(form)
+    secret, new_key = _answer_key(respondent) if current.anonymous else (None, False)
+    key = None
+    if secret is not None and not (visitor == "respondent" and respondent.answer_key):
+        key = rounds.answer_key_hash(secret)
     try:
         responses.save_response(
-            db, respondent.id, answers, comments, submit=submitting, language=lang
+            db, respondent.id, answers, comments, submit=submitting, language=lang, answer_key=key
         )
+    except responses.AnswerKeyTaken:  # another browser saved first, a moment ago
+        taken = replace(respondent, answer_key=rounds.LOCKED_KEY)
+        return _refused(respondent, current, lang, _other_browser_notice(taken))
     except rounds.RoundClosed:
         abort(403)
     except responses.InvalidAnswers:
         abort(400)
+    if saved and key is not None and respondent.answer_key is None and visitor != "respondent":
+        with write_transaction(db):
+            audit.record(
+                db,
+                user_id=None,
+                actor="personal link",
+                action="personal_link.replaced",
+                object_type="round",
+                object_id=current.id,
+                details={"respondent": respondent.id, "name": respondent.name},
+            )
     if submitting and draft.status == "submitted":
         flash(_("Your changes are saved. Your answers stay submitted."), "success")
     elif submitting:
@@ -113,7 +266,18 @@ def answer(token: str):
         )
     else:
         flash(_("Draft saved. Come back through the same link to finish."), "success")
-    return redirect(url_for("respond.answer", token=token))
+    response = redirect(url_for("respond.answer", token=token))
+    return _keep_key(response, respondent, secret) if new_key else response
+
+
+def _with_answer_key(page, respondent: rounds.Respondent, current: rounds.Round, visitor: str):
+    """An anonymous round's page, with an answer key for this browser if it has none yet:
+    given from the first visit, so a save whose answer is lost is still this browser's.
+    A logged-in lead or admin on someone else's link gets none (they may not save)."""
+    if not current.anonymous or visitor == "lead":
+        return page
+    secret, new = _answer_key(respondent)
+    return _keep_key(page, respondent, secret) if new else page
 
 
 def _choose_language_from_form() -> None:

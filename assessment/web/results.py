@@ -21,16 +21,18 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from .. import results
 from ..db import get_db, write_transaction
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
-from ..store import actions, clients, rounds, share_links
+from ..store import actions, audit, clients, rounds, share_links
 from .access import public, role_required
 from .audit import log
 from .downloads import content_disposition, file_name
 from .i18n import LANGUAGE_NAMES, current_language, requested_language
 from .labels import select_choices
 from .lookups import PostForm, flash_errors, round_or_404
+from .withheld import refuse_withheld
 
 bp = Blueprint("results", __name__)
 LEADS = ("admin", "lead")
@@ -58,6 +60,10 @@ def show(round_id: int):
     db = get_db()
     current = round_or_404(round_id)
     report = round_report(db, current)
+    if not report.results_visible:
+        return refuse_withheld(current, report.policy)
+    with write_transaction(db):
+        log("results.viewed", "round", current.id, page="results")
     return render_template(
         "results/show.html",
         round=current,
@@ -80,6 +86,8 @@ def _svg(svg: str) -> Response:
 @role_required(*LEADS)
 def radar(round_id: int):
     report = round_report(get_db(), round_or_404(round_id))
+    if not report.results_visible:
+        abort(403)
     previous = report.outcome.previous
     return _svg(radar_svg(report.questionnaire, report.result, previous, requested_language()))
 
@@ -88,6 +96,8 @@ def radar(round_id: int):
 @role_required(*LEADS)
 def trend(round_id: int):
     report = round_report(get_db(), round_or_404(round_id))
+    if not report.results_visible:
+        abort(403)
     return _svg(trend_svg(report.questionnaire, report.history, requested_language()))
 
 
@@ -146,13 +156,23 @@ def toggle_action(action_id: int):
 @role_required(*LEADS)
 def report_pdf(round_id: int):
     current = round_or_404(round_id)
-    return _pdf_response(current, requested_language())
+    lang = requested_language()
+    return _pdf_response(
+        current, lang, lambda: log("results.viewed", "round", current.id, page="pdf", language=lang)
+    )
 
 
-def _pdf_response(current: rounds.Round, lang: str) -> Response:
+def _pdf_response(current: rounds.Round, lang: str, record) -> Response:
+    """The round's PDF, or the withheld page; ``record`` writes the audit entry."""
     from ..report.pdf import render_pdf
 
-    pdf = render_pdf(round_report(get_db(), current), lang)
+    db = get_db()
+    report = round_report(db, current)
+    if not report.results_visible:
+        return refuse_withheld(current, report.policy)
+    with write_transaction(db):
+        record()
+    pdf = render_pdf(report, lang)
     name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("inline", name)
@@ -163,11 +183,14 @@ def _pdf_response(current: rounds.Round, lang: str) -> Response:
 @bp.post("/rounds/<int:round_id>/share")
 @role_required(*LEADS)
 def share(round_id: int):
-    round_or_404(round_id)
+    current = round_or_404(round_id)
     form = ShareForm()
     if not form.validate_on_submit():
         abort(400)
     db = get_db()
+    policy = results.policy(db, current)
+    if not policy.results_visible:
+        return refuse_withheld(current, policy)
     with write_transaction(db):
         link = share_links.create_link(
             db,
@@ -210,4 +233,16 @@ def shared_pdf(token: str):
     link = share_links.find_usable(db, token)
     if link is None:
         abort(404)
-    return _pdf_response(rounds.get_round(db, link.round_id), link.language)
+
+    def record() -> None:
+        audit.record(
+            db,
+            user_id=None,
+            actor=f"share link {link.id}",
+            action="results.viewed",
+            object_type="round",
+            object_id=link.round_id,
+            details={"page": "pdf", "language": link.language, "link": link.id},
+        )
+
+    return _pdf_response(rounds.get_round(db, link.round_id), link.language, record)

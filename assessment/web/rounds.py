@@ -33,6 +33,7 @@ from .downloads import download, file_name
 from .i18n import current_language
 from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
 from .lookups import PostForm, flash_errors, round_or_404
+from .withheld import refuse_withheld
 
 bp = Blueprint("rounds", __name__)
 LEADS = ("admin", "lead")
@@ -122,6 +123,8 @@ def create(client_id: int):
                     due_date=form.due_date.data.isoformat() if form.due_date.data else None,
                     anonymous=form.anonymous.data,
                     created_by=current_user.id,
+                    floor=current_app.config["ANONYMITY_FLOOR"],
+                    text_floor=current_app.config["ANONYMITY_TEXT_FLOOR"],
                 )
                 log("round.created", "round", created.id, client=client.name, period=created.period)
         except rounds.DuplicateRound as duplicate:
@@ -153,12 +156,20 @@ def show(round_id: int):
     progress = {status: 0 for status in ("invited", "draft", "submitted")}
     for respondent in respondents:
         progress[respondent.status] += 1
+    policy = results.policy(db, current)
+    outcome = None
+    if policy.results_visible:  # an anonymous round's scores only once it closed
+        outcome = results.outcome(db, current)
+        if not current.is_open:
+            with write_transaction(db):
+                log("results.viewed", "round", current.id, page="round")
     return render_template(
         "rounds/show.html",
         round=current,
         respondents=respondents,
         progress=progress,
-        outcome=results.outcome(db, current),
+        policy=policy,
+        outcome=outcome,
         respondent_form=RespondentForm(),
         import_form=ImportForm(formdata=None),
         post_form=PostForm(),
@@ -175,14 +186,29 @@ def add_respondent(round_id: int):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("rounds.show", round_id=round_id)), 303
+    db = get_db()
     try:
-        respondent = rounds.add_respondent(
-            get_db(), current.id, name=form.name.data, email=form.email.data, role=form.role.data
-        )
+        with write_transaction(db):  # the invitation and its audit entry, or neither
+            respondent = rounds.add_respondent(
+                db, current.id, name=form.name.data, email=form.email.data, role=form.role.data
+            )
+            _log_link("personal_link.issued", current, respondent)
     except rounds.RoundClosed:  # closed since the page was loaded
         abort(403)
     flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
+
+
+def _log_link(action: str, current: rounds.Round, respondent: rounds.Respondent) -> None:
+    log(
+        action,
+        "round",
+        current.id,
+        respondent=respondent.id,
+        name=respondent.name,
+        client=current.client_name,
+        period=current.period,
+    )
 
 
 def _respondent_of(current: rounds.Round, respondent_id: int) -> rounds.Respondent:
@@ -202,7 +228,10 @@ def new_link(round_id: int, respondent_id: int):
     respondent = _respondent_of(current, respondent_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    rounds.reissue_token(get_db(), respondent.id)
+    db = get_db()
+    with write_transaction(db):  # the new link and its audit entry, or neither
+        rounds.reissue_token(db, respondent.id)
+        _log_link("personal_link.reissued", current, respondent)
     flash(
         _("The old link of %(name)s no longer works; a new one is ready.", name=respondent.name),
         "success",
@@ -217,8 +246,11 @@ def remove_respondent(round_id: int, respondent_id: int):
     respondent = _respondent_of(current, respondent_id)
     if not PostForm().validate_on_submit():
         abort(400)
+    db = get_db()
     try:
-        rounds.remove_respondent(get_db(), respondent.id)
+        with write_transaction(db):  # the removal and its audit entry, or neither
+            rounds.remove_respondent(db, respondent.id)
+            _log_link("personal_link.revoked", current, respondent)
     except rounds.AlreadyAnswered:
         flash(
             _("%(name)s has already answered and cannot be removed.", name=respondent.name),
@@ -249,7 +281,17 @@ def close(round_id: int):
                 client=current.client_name,
                 period=current.period,
             )
-    if current.is_open:
+            policy = results.policy(db, rounds.get_round(db, round_id))
+    if current.is_open and policy.state == "withheld":
+        flash(
+            _(
+                "Round closed. Fewer than %(floor)s people submitted, so its results are"
+                " withheld to protect anonymity. Reopen it to collect more answers.",
+                floor=policy.floor,
+            ),
+            "warning",
+        )
+    elif current.is_open:
         flash(_("Round closed. Answers can no longer be changed."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -261,17 +303,28 @@ def reopen(round_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_db()
-    with write_transaction(db):
-        current = rounds.get_round(db, round_id)
-        if not current.is_open:
-            results.reopen_round(db, current)
-            log(
-                "round.reopened",
-                "round",
-                current.id,
-                client=current.client_name,
-                period=current.period,
-            )
+    try:
+        with write_transaction(db):
+            current = rounds.get_round(db, round_id)
+            if not current.is_open:
+                results.reopen_round(db, current)
+                log(
+                    "round.reopened",
+                    "round",
+                    current.id,
+                    client=current.client_name,
+                    period=current.period,
+                )
+    except results.ReopenRefused:
+        flash(
+            _(
+                "This anonymous round cannot be reopened: its results have been shown, and"
+                " results shown again after one more answer would give that answer away."
+                " Start a new round instead."
+            ),
+            "danger",
+        )
+        return redirect(url_for("rounds.show", round_id=round_id)), 303
     if not current.is_open:
         flash(_("Round reopened. Respondents can change their answers again."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
@@ -296,10 +349,14 @@ def import_respondents(round_id: int):
         flash_errors(form)
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     data = form.file.data.read(exports.MAX_IMPORT_BYTES + 1)
+    db = get_db()
     try:
         if len(data) > exports.MAX_IMPORT_BYTES:
             raise exports.ImportRefused([(0, "", N_("the file is too large"))])
-        added = exports.import_respondents(get_db(), round_id, data)
+        with write_transaction(db):  # everyone and their audit entries, or nobody
+            added = exports.import_respondents(db, round_id, data)
+            for respondent in added:
+                _log_link("personal_link.issued", current, respondent)
     except exports.ImportRefused as refused:
         flash(_("Nothing was imported:"), "danger")
         for problem in refused.problems[:20]:
@@ -315,5 +372,11 @@ def export_answers(round_id: int, fmt: str):
     current = round_or_404(round_id)
     if fmt not in exports.FORMATS:
         abort(404)
-    text = exports.export_answers(get_db(), round_id, fmt, key=current_app.config["SECRET_KEY"])
+    db = get_db()
+    try:
+        with write_transaction(db):  # the export and its audit entry, or neither
+            text = exports.export_answers(db, round_id, fmt)
+            log("answers.exported", "round", current.id, format=fmt, period=current.period)
+    except exports.Withheld:  # an anonymous round still open, or closed below its floor
+        return refuse_withheld(current, results.policy(db, current))
     return download(text, fmt, file_name(current.client_name, current.period, "answers", ext=fmt))

@@ -5,6 +5,7 @@ real server are in test_curious_lead.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,56 @@ def test_a_withheld_result_reads_nothing():
     assert result.index is None and result.respondents == 0
     assert {s.status for s in result.signs} == {"withheld"}
     assert all(s.respondents == 0 and s.score is None for s in result.signs)
+    assert all(s.applicable_pairs == 0 for s in result.signs), "no counts at all"
+
+
+def test_a_withheld_result_keeps_signs_not_asked_as_not_asked():
+    six = load_questionnaire(Path(__file__).parent.parent / "questions" / "six-signs.toml")
+    result = withheld_result(six, "kickoff")
+    statuses = {s.sign_id: s.status for s in result.signs}
+    assert statuses.pop("payment") == "not_asked"
+    assert set(statuses.values()) == {"withheld"}
+
+
+@pytest.mark.parametrize(
+    ("rwg", "level"),
+    [(Fraction(9, 10), "very_strong"), (Fraction(9, 10) - Fraction(1, 10**30), "strong"),
+     (Fraction(7, 10), "strong"), (Fraction(699999999999999999, 10**18), "moderate"),
+     (Fraction(3, 10), "weak"), (Fraction(0), "none")],
+)  # fmt: skip
+def test_agreement_levels_are_decided_exactly(rwg, level):
+    # A hair under 0.7 rounds to the float 0.7; the exact value decides.
+    assert agreement_level(rwg) == level
+
+
+def test_the_spread_places_an_answer_by_its_exact_health():
+    # Health = answer / 3 × 100, from the decimals as typed: 1.8 is exactly 60 and 1.2
+    # exactly 40, both neutral (the bounds belong to it); a hair above 1.8 is favourable.
+    from factories import questionnaire as make_questionnaire
+    from factories import sign as make_sign
+
+    number = {
+        "id": "n1",
+        "type": "number",
+        "min": 0,
+        "max": 3,
+        "unit": {"en": "days", "zh-CN": "天"},
+        "text": {"en": "Days", "zh-CN": "天数"},
+        "breakpoints": [{"value": 0, "score": 0}, {"value": 3, "score": 100}],
+    }
+    q = make_questionnaire([make_sign("s", [number])])
+    answers = [1.8, 1.8000000000000003, 2.4, 0.3, 1.2]  # 60, >60, 80, 10, 40
+    responses = [Response(f"r{n}", None, {"n1": a}) for n, a in enumerate(answers)]
+    result = score_round(q, responses, kind="quarterly", floor=3)
+    assert answer_spread(q, result, responses)["s"] == Spread(
+        favourable=2, neutral=2, unfavourable=1
+    )
+
+
+def test_spread_shares_are_rounded_exactly():
+    # 1/3 each: equal remainders go to the first groups, in order.
+    assert Spread(1, 1, 1).shares() == (34, 33, 33)
+    assert Spread(2, 2, 3).shares() == (29, 28, 43)
 
 
 @pytest.mark.parametrize(

@@ -893,6 +893,57 @@ def test_only_a_withheld_sign_is_left_out_of_the_index():
     assert full.index != floored.index
 
 
+def test_all_four_statuses_in_one_anonymous_kickoff():
+    """scored, insufficient, not_asked and withheld side by side; a sign not asked is never
+    withheld (it had no answers to protect), whatever the floor."""
+    q = make_questionnaire(
+        [
+            make_sign("everyone", [likert("e1")]),
+            make_sign("few", [likert("f1")]),
+            make_sign("thin", [likert("t1"), likert("t2"), likert("t3")]),
+            make_sign("later", [likert("l1", kinds=["quarterly", "adhoc"])]),
+        ],
+        settings={"min_respondents": 1, "min_coverage": 0.5},
+    )
+    responses = [
+        Response(f"r{n}", "delivery", {"e1": 4, **({"f1": 2} if n < 2 else {}), "t1": 3})
+        for n in range(4)
+    ]
+    result = score_round(q, responses, kind="kickoff", floor=3)
+    statuses = {s.sign_id: s.status for s in result.signs}
+    assert statuses == {
+        "everyone": "scored",
+        "few": "withheld",  # two people: under the floor of 3
+        "thin": "insufficient",  # a third of its answers: under 50 % coverage
+        "later": "not_asked",
+    }
+    for floor in (None, 3, 50):
+        later = score_round(q, responses, kind="kickoff", floor=floor).sign("later")
+        assert later.status == "not_asked" and later.respondents == 0
+    assert result.index == result.sign("everyone").score
+    assert RoundResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+
+
+def test_role_means_are_exact():
+    thirds = [("delivery", Fraction(1, 3))] * 3 + [("account", Fraction(2, 3))] * 3
+    means = role_means(thirds, 3)
+    assert means == {"account": Fraction(2, 3), "delivery": Fraction(1, 3)}
+    assert all(isinstance(v, Fraction) for v in means.values())
+    # Floats (a stored result) are taken as the decimals they show.
+    assert role_means([("delivery", 0.1), ("delivery", 0.2)]) == {"delivery": Fraction(3, 20)}
+
+
+def test_exact_rwg_is_kept_beside_the_float_and_read_from_either_layout():
+    result = score_round(Q, WORKED, kind="quarterly")
+    scope = result.sign("scope")
+    assert scope.exact_rwg == Fraction(2, 7) and scope.rwg == 2 / 7
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["signs"][0]["exact_rwg"] == "2/7"
+    assert RoundResult.from_dict(data).sign("scope").exact_rwg == Fraction(2, 7)
+    del data["signs"][0]["exact_rwg"]  # a result stored before exact_rwg existed
+    assert RoundResult.from_dict(data).sign("scope").exact_rwg == Fraction(repr(2 / 7))
+
+
 @pytest.mark.parametrize(
     ("sizes", "expected"),
     [

@@ -523,3 +523,42 @@ def test_the_key_comes_with_the_first_visit_so_a_lost_answer_can_be_sent_again(a
     assert _post(client, token, {f"q_{likert[0].id}": "2"}).status_code == 302
     assert _post(client, token, {f"q_{likert[0].id}": "3"}).status_code == 302
     assert _stored(app, people[0].id).answers == {likert[0].id: 3}
+
+
+# --- the language switch on a link whose answers this browser may not see ------------------
+
+
+def test_switching_language_in_another_browser_shows_nothing_saved(app, client, setup):
+    """The language switch posts the form back; on a link whose answers were saved from
+    another browser it keeps the notice, the empty form and the disabled buttons."""
+    _created, people, q, likert, _number = setup
+    token = people[0].token
+    _post(client, token, {f"q_{likert[0].id}": "5", f"c_{q.signs[0].id}": "only for my eyes"})
+    other = app.test_client()
+    other.get(f"/r/{token}")
+    response = _switch(other, token, {})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="zh-CN"' in page
+    assert "only for my eyes" not in page and not _checked(page, likert[0], "5")
+    assert "已有人在另一个浏览器中通过此链接保存过答卷" in page and " disabled>" in page
+    stored = _stored(app, people[0].id)
+    assert stored.answers == {likert[0].id: 5} and stored.comments == {
+        q.signs[0].id: "only for my eyes"
+    }
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_a_lead_switching_language_on_someone_elses_link_sees_nothing_and_saves_nothing(
+    app, client, auth, make_round, questionnaires, anonymous
+):
+    _created, people = make_round(respondents=1, anonymous=anonymous)
+    likert = next(i for i in questionnaires["six-signs"].items() if i.type == "likert")
+    respondent = app.test_client()
+    assert _post(respondent, people[0].token, {f"q_{likert.id}": "5"}).status_code == 302
+    auth.login("lead")
+    page = _switch(client, people[0].token, {}).get_data(as_text=True)
+    assert "而这是 Person 0 的专属链接" in page and " disabled>" in page
+    assert not _checked(page, likert, "5")
+    assert _stored(app, people[0].id).answers == {likert.id: 5}
+    # No answer key for the lead: they may not save through the link at all.
+    assert client.get_cookie(f"pc_answer_{people[0].id}", path="/r/") is None

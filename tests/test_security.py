@@ -73,7 +73,7 @@ def _set_cookies(response) -> list[str]:
     return response.headers.getlist("Set-Cookie")
 
 
-def test_session_cookie_secure_makes_every_cookie_secure(tmp_path, template_database, make_round):
+def test_session_cookie_secure_makes_every_cookie_secure(tmp_path, template_database):
     app = _app(tmp_path, template_database, SESSION_COOKIE_SECURE=True)
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     client = app.test_client()
@@ -99,6 +99,22 @@ def test_session_cookie_secure_makes_every_cookie_secure(tmp_path, template_data
         from live_server_helpers import CSRF_RE
 
         return CSRF_RE.search(get(page).get_data(as_text=True)).group(1)
+
+    # A personal link of an anonymous round: the answer key's cookie, before any login.
+    from assessment.questionnaire import load_directory
+    from assessment.store import clients, rounds
+
+    with app.app_context():
+        db = get_db()
+        found = clients.create_client(db, name="Secure Ltd")
+        questionnaire = load_directory(app.config["QUESTIONS_DIR"])["six-signs"]
+        current = rounds.create_round(
+            db, client_id=found.id, kind="quarterly", period="2026-Q4", questionnaire=questionnaire
+        )
+        person = rounds.add_respondent(db, current.id, name="Key Holder")
+    get(f"/r/{person.token}")
+    [key] = [c for c in seen if c.startswith(f"pc_answer_{person.id}=")]
+    assert "HttpOnly" in key and "SameSite=Lax" in key and "Path=/r/" in key
 
     login = {"email": "lead@example.com", "password": PASSWORD, "remember": "y"}
     assert post("/login", login, "/login").status_code == 302

@@ -58,6 +58,7 @@ class ClientRow:
     kind: str | None = None
     not_asked: frozenset[str] = frozenset()  # signs the latest round's kind does not ask
     withheld: bool = False  # no index: withheld to protect anonymity
+    withheld_signs: frozenset[str] = frozenset()  # signs withheld to protect anonymity
 
     @property
     def questionnaire_key(self) -> str | None:
@@ -122,12 +123,14 @@ def _row(db: Database, row: dict, seen: dict) -> ClientRow:
     escalations = 0
     not_asked: frozenset[str] = frozenset()
     withheld = False
+    withheld_signs: frozenset[str] = frozenset()
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
     if row["result_summary"]:
         q = questionnaire_of(snapshot_text(db, row["questionnaire_digest"]))  # both cached
         summary = json.loads(row["result_summary"])
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
         withheld = summary.get("withheld", False)
+        withheld_signs = frozenset(summary.get("withheld_signs", ()))
         if index is not None and summary["trend"] is not None:
             delta = summary["trend"]
             if summary.get("trend_direction"):  # decided exactly when the round closed
@@ -166,6 +169,7 @@ def _row(db: Database, row: dict, seen: dict) -> ClientRow:
         kind=row["kind"],
         not_asked=not_asked,
         withheld=withheld,
+        withheld_signs=withheld_signs,
     )
 
 

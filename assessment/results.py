@@ -124,6 +124,8 @@ def summary(outcome: RoundOutcome) -> dict:
         "signs": {s.sign_id: [s.band_id, s.score] for s in result.signs},
         # No index because of the anonymity floor, not for want of answers.
         "withheld": result.index is None and any(s.status == "withheld" for s in result.signs),
+        # Signs withheld for anonymity: the heat map says so instead of "no score".
+        "withheld_signs": [s.sign_id for s in result.signs if s.status == "withheld"],
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -236,6 +237,20 @@ def test_radar_shows_not_asked_and_scores_as_they_fall_in_their_band():
     assert values == ["74.6", "not asked", "74.6", "74.6"]
     zh = radar_chart(q, scored(q, not_asked={"s1"}), None, "zh-CN")
     assert zh.labels[1].lines[-1] == "未询问"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", ["not asked", "withheld", "–"]), ("zh-CN", ["未询问", "不予显示", "–"])],
+)
+def test_radar_names_each_status_without_a_score(lang, words):
+    q = many_signs(4)
+    result = scored(q, not_asked={"s1"})
+    signs = list(result.signs)
+    signs[2] = SignResult("s2", None, None, "withheld", 0.0, 0, 0, 0)
+    signs[3] = SignResult("s3", None, None, "insufficient", 0.2, 1, 1, 5)
+    chart = radar_chart(q, dataclasses.replace(result, signs=tuple(signs)), None, lang)
+    assert [label.lines[-1] for label in chart.labels][1:] == words
 
 
 def test_wrapping_breaks_chinese_between_characters_and_keeps_punctuation():

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -166,7 +167,12 @@ def test_a_round_withheld_for_anonymity_says_so(app, client, auth, make_round):
         results_module.close_round(db, rounds.get_round(db, created.id))
         row = next(r for r in portfolio(db).rows if r.name == "Tiny Team")
     assert row.withheld and row.index is None
+    assert row.withheld_signs == {s.id for s in created.questionnaire.signs}
     auth.login("lead")
     for url in ("/portfolio/", f"/clients/{created.client_id}"):
         page = client.get(url).get_data(as_text=True)
         assert "Withheld for anonymity" in page and "Insufficient data" not in page, url
+    heat = client.get("/portfolio/").get_data(as_text=True).split("heatmap", 1)[1]
+    cells = re.search(r"Tiny Team</th>(.*?)</tr>", heat, re.S).group(1)
+    assert cells.count('class="text-center text-body-secondary small withheld-cell"') == 6
+    assert ">–<" not in cells, "a withheld sign is not shown as missing"

@@ -75,6 +75,7 @@ _LABELS = {
         "radar": "Sign scores from 0 (lord) to 100 (partner)",
         "trend": "Fairness index and sign scores per review round, 0 to 100",
         "not_asked": "not asked",
+        "withheld": "withheld",
     },
     "zh-CN": {
         "now": "本轮",
@@ -83,6 +84,7 @@ _LABELS = {
         "radar": "各信号得分，0（“老爷”）至 100（伙伴）",
         "trend": "各轮评估的公平指数与各信号得分，0 至 100",
         "not_asked": "未询问",
+        "withheld": "不予显示",
     },
 }
 
@@ -510,6 +512,8 @@ def radar_chart(
         found = result.get(sign.id)
         if found is not None and found.not_asked:
             value = labels["not_asked"]
+        elif found is not None and found.status == "withheld":  # for anonymity
+            value = labels["withheld"]
         elif found is not None and found.exact_score is not None:
             value = score_text(q, found.exact_score)
         else:

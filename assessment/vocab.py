@@ -1,4 +1,5 @@
-"""The product's fixed vocabularies, defined once: languages, round kinds, respondent roles.
+"""The product's fixed vocabularies, defined once: languages, round kinds, respondent roles,
+agreement levels.
 
 Pages, the PDF, the respondents import and the exports all take their ids and names from
 here. Names are English message ids marked with ``N_`` (which ``make translations``
@@ -22,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = [
+    "AGREEMENT_LABELS",
     "BABEL_LOCALES",
     "KINDS",
     "KIND_LABELS",
@@ -105,6 +107,17 @@ KIND_LABELS: dict[str, Message] = {
     "kickoff": N_("Kickoff"),
     "quarterly": N_("Quarterly review"),
     "adhoc": N_("Ad hoc"),
+}
+
+# --- agreement levels -----------------------------------------------------------------------
+
+#: How an anonymous round words rater agreement (the levels of ``anonymity.agreement_level``).
+AGREEMENT_LABELS: dict[str, Message] = {
+    "very_strong": N_("very strong agreement"),
+    "strong": N_("strong agreement"),
+    "moderate": N_("moderate agreement"),
+    "weak": N_("weak agreement"),
+    "none": N_("no real agreement"),
 }
 
 # --- respondent roles -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from assessment import vocab
 from assessment.questionnaire import OWNER_ROLES, ROUND_KINDS
 from assessment.report.pdf import BABEL_LOCALES, common_context
 from assessment.store.rounds import RESPONDENT_ROLES
-from assessment.web.labels import KIND_NAMES, RESPONDENT_ROLE_NAMES
+from assessment.web.labels import AGREEMENT_NAMES, KIND_NAMES, RESPONDENT_ROLE_NAMES
 
 PACKAGE = Path(vocab.__file__).resolve().parent
 
@@ -24,6 +24,9 @@ def test_ids_are_the_ones_the_rest_of_the_code_uses():
     assert vocab.KINDS == ROUND_KINDS
     assert set(vocab.ROLE_LABELS) == set(vocab.ROLES) == set(vocab.ROLE_ALIASES)
     assert set(vocab.KIND_LABELS) == set(vocab.KINDS)
+    from assessment.anonymity import AGREEMENT_LEVELS
+
+    assert set(vocab.AGREEMENT_LABELS) == {level for _, level in AGREEMENT_LEVELS}
 
 
 @pytest.mark.parametrize("lang", vocab.LANGUAGES)
@@ -38,6 +41,24 @@ def test_pages_pdf_and_import_name_each_role_alike(app, lang):
             assert str(KIND_NAMES[kind]) == vocab.translations(lang).gettext(
                 vocab.KIND_LABELS[kind].msgid
             )
+
+
+@pytest.mark.parametrize("lang", vocab.LANGUAGES)
+def test_pages_and_pdf_word_agreement_alike(app, lang):
+    from assessment.report.pdf import agreement_detail
+    from assessment.scoring import SignResult
+
+    translate = vocab.translations(lang).gettext
+    with (
+        app.test_request_context(headers={"Accept-Language": lang}),
+        force_locale(BABEL_LOCALES[lang]),
+    ):
+        for level, label in vocab.AGREEMENT_LABELS.items():
+            words = translate(label.msgid)
+            assert str(AGREEMENT_NAMES[level]) == words
+            assert lang == "en" or not words.isascii(), words
+        sign = SignResult("s", 80.0, "healthy", "scored", 1.0, 3, 3, 3, rwg=0.75)
+        assert translate("strong agreement") in agreement_detail(None, sign, True, lang)
 
 
 def test_every_name_is_translated_and_no_two_roles_share_one():

@@ -42,7 +42,7 @@ from ..figures import rwg_text, template_helpers
 from ..playbook import NextStep, format_change
 from ..questionnaire import Band, Questionnaire, Sign, TextItem
 from ..scoring import POOLED_ROLES, SignResult
-from ..vocab import ROLE_LABELS
+from ..vocab import AGREEMENT_LABELS, ROLE_LABELS
 from . import charts
 from .data import FreeTextEntry, RoundReport
 
@@ -329,22 +329,12 @@ def _role_label(role: str) -> str:
     return gettext(ROLE_LABELS.get(role, ROLE_LABELS["other"]).msgid)
 
 
-def _agreement_words() -> dict[str, str]:
-    return {
-        "very_strong": gettext("very strong agreement"),
-        "strong": gettext("strong agreement"),
-        "moderate": gettext("moderate agreement"),
-        "weak": gettext("weak agreement"),
-        "none": gettext("no real agreement"),
-    }
-
-
 def agreement_detail(q: Questionnaire, sign: SignResult, anonymous: bool, lang: str) -> Markup:
     """A sign's agreement figure in brackets (two decimals that never contradict "raters
     disagree"), or in an anonymous round its level in words (decided on the exact rwg), in
     the language's brackets (call inside `force_locale`)."""
     if anonymous:
-        words = Markup.escape(_agreement_words()[agreement_level(sign.exact_rwg)])
+        words = Markup.escape(gettext(AGREEMENT_LABELS[agreement_level(sign.exact_rwg)].msgid))
         return Markup("（%s）" if lang == "zh-CN" else "(%s)") % words
     figure = Markup.escape(rwg_text(q, sign.rwg, sign.raters_disagree))
     return Markup("(r<sub>wg</sub> %s)") % figure

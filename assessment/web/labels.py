@@ -22,14 +22,8 @@ RESPONSE_STATUS_NAMES = {
     "submitted": _l("Submitted"),
 }
 TREND_NAMES = {"up": _l("up"), "down": _l("down"), "steady": _l("steady")}
-#: anonymity.agreement_level → words
-AGREEMENT_NAMES = {
-    "very_strong": _l("very strong agreement"),
-    "strong": _l("strong agreement"),
-    "moderate": _l("moderate agreement"),
-    "weak": _l("weak agreement"),
-    "none": _l("no real agreement"),
-}
+#: anonymity.agreement_level → words (named once, in ``vocab``)
+AGREEMENT_NAMES = {level: _l(label.msgid) for level, label in vocab.AGREEMENT_LABELS.items()}
 
 
 def template_context() -> dict:

@@ -172,6 +172,9 @@ def test_pack_in_one_process_matches(demo_app):
     meridian = " ".join(page.extract_text() for page in reader.pages[start:])
     assert "this round is anonymous and still open" in " ".join(meridian.split())
     assert "Raters disagree" not in meridian and "What the raters said: “" not in meridian
+    # Its summary names every sign withheld; no page of signs repeats it six times.
+    assert "The signs one by one" not in meridian
+    assert meridian.count("Withheld") >= 6 and "Agreed actions" in meridian
 
 
 def test_pack_for_an_unknown_period(run, tmp_path):

@@ -558,6 +558,7 @@ def test_a_lead_switching_language_on_someone_elses_link_sees_nothing_and_saves_
     auth.login("lead")
     page = _switch(client, people[0].token, {}).get_data(as_text=True)
     assert "而这是 Person 0 的专属链接" in page and " disabled>" in page
+    assert "语言已切换" not in page, "nothing here can be saved: no 'not yet saved' notice"
     assert not _checked(page, likert, "5")
     assert _stored(app, people[0].id).answers == {likert.id: 5}
     # No answer key for the lead: they may not save through the link at all.

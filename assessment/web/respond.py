@@ -198,7 +198,11 @@ def answer(token: str):
         # Back in the chosen language with everything typed still in it (saved or not,
         # valid or not); nothing is saved or checked, so a locked page may switch too.
         form = Form()
-        flash(_("Language changed. Your answers are kept on this page but not yet saved."), "info")
+        if not locked:  # a locked page cannot be saved: "not yet saved" would mislead
+            flash(
+                _("Language changed. Your answers are kept on this page but not yet saved."),
+                "info",
+            )
         page = render_live(form, respondent, current, shown, notice=notice, locked=locked)
         return _with_answer_key(page, respondent, current, visitor)
 

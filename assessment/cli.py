@@ -82,19 +82,29 @@ def demo_command() -> None:
     type=click.IntRange(min=1),
     help="Sync worker processes (default: one per CPU core).",
 )
+@click.option(
+    "--with-worker/--without-worker",
+    default=True,
+    show_default=True,
+    help="Run the background worker (mail, reminders, due dates) beside the server.",
+)
 @with_appcontext
-def serve_command(host: str, port: int, workers: int | None) -> None:
-    """Serve the app with gunicorn, the production server."""
+def serve_command(host: str, port: int, workers: int | None, with_worker: bool) -> None:
+    """Serve the app with gunicorn, the production server, and the background worker."""
     from .server import run_gunicorn
 
     workers = workers or os.cpu_count() or 1
-    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s).")
-    run_gunicorn(current_app.instance_path, host=host, port=port, workers=workers)
+    beside = " and the background worker" if with_worker else ""
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s){beside}.")
+    run_gunicorn(
+        current_app.instance_path, host=host, port=port, workers=workers, with_worker=with_worker
+    )
 
 
 def init_app(app) -> None:
     """Register the commands on the app, so ``flask --app assessment`` has them too."""
     from .data_cli import COMMANDS as DATA_COMMANDS
+    from .jobs.cli import worker_command
     from .questions_cli import questions
     from .report_cli import pack_command, report_command
 
@@ -107,6 +117,7 @@ def init_app(app) -> None:
         *DATA_COMMANDS,
         report_command,
         pack_command,
+        worker_command,
     ):
         app.cli.add_command(command)
 

@@ -46,6 +46,10 @@ def defaults(instance_path: str) -> dict:
         # Copied into each round when it is created: see docs/anonymity.md.
         "ANONYMITY_FLOOR": DEFAULT_FLOOR,
         "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR,
+        # The background worker's queue (Huey's SQLite storage), apart from the app's data.
+        "JOBS_DATABASE": os.path.join(instance_path, "jobs.sqlite3"),
+        # Run every background task at once inside the request that queues it (tests).
+        "JOBS_IMMEDIATE": False,
     }
 
 
@@ -63,7 +67,7 @@ def load_config_file(path: Path) -> dict:
         raise ConfigError(
             f"{path}: setting names must be upper case (found {', '.join(sorted(bad))})"
         )
-    for key in ("DATABASE", "QUESTIONS_DIR", "SECRET_KEY"):
+    for key in ("DATABASE", "QUESTIONS_DIR", "SECRET_KEY", "JOBS_DATABASE"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise ConfigError(f"{path}: {key} must be a non-empty string")
     proxies = data.get("TRUSTED_PROXIES", 0)
@@ -142,6 +146,10 @@ EXAMPLE_CONFIG = """\
 # it was created with. Neither may be below 3. See docs/anonymity.md.
 # ANONYMITY_FLOOR = 3
 # ANONYMITY_TEXT_FLOOR = 5
+
+# The background worker's queue, a SQLite file of its own (default: jobs.sqlite3 in
+# this folder). `assessment worker` runs the tasks; `assessment serve` starts one.
+# JOBS_DATABASE = "/var/lib/partnership-check/jobs.sqlite3"
 """
 
 

@@ -15,9 +15,11 @@ from flask.cli import with_appcontext
 from . import backup as backups
 from . import exports
 from .db import get_db, write_transaction
+from .jobs.tasks import deliver_soon
+from .mail.kinds import queue_invitations
 from .store import audit
 from .store.clients import NotFound
-from .store.rounds import RoundClosed
+from .store.rounds import RoundClosed, get_round
 
 _OUTPUT_HELP = "File to write, or - for standard output."
 
@@ -135,8 +137,12 @@ def import_respondents_command(round_id: int, file: str) -> None:
             data = fh.read()
     except OSError as exc:
         raise click.ClickException(f"could not read {file}: {exc.strerror or exc}") from exc
+    db = get_db()
     try:
-        added = exports.import_respondents(get_db(), round_id, data)
+        with write_transaction(db):  # everyone and their invitations, or nobody
+            added = exports.import_respondents(db, round_id, data)
+            current = get_round(db, round_id)
+            invited = queue_invitations(db, current, added, by=audit.command_line_actor())
     except NotFound:
         raise click.ClickException(f"there is no round {round_id}") from None
     except RoundClosed:
@@ -156,6 +162,9 @@ def import_respondents_command(round_id: int, file: str) -> None:
     click.echo(
         f"Invited {len(added)} people to round {round_id}; their links are on the round page."
     )
+    if invited:
+        deliver_soon()
+        click.echo(f"{len(invited)} invitations queued for the worker to send by mail.")
 
 
 @click.command("backup")

@@ -32,7 +32,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .db import BUSY_TIMEOUT_MS, connect, create_private, migrate, migrations
+from .db import migrate
+from .migrations import migrations
+from .sqlite import BUSY_TIMEOUT_MS, connect, create_private
 
 __all__ = [
     "MIGRATION_SET",

@@ -14,7 +14,8 @@ from flask.cli import with_appcontext
 
 from . import backup as backups
 from . import exports
-from .db import get_db, write_transaction
+from .db import get_db
+from .sqlite import write_transaction
 from .store import audit
 from .store.clients import NotFound
 from .store.rounds import RoundClosed

@@ -32,8 +32,8 @@ from sqlite_utils import Database
 
 from . import results
 from .anonymity import agreement_level, visible_free_text, withheld_result
-from .db import query_rows, utcnow, write_transaction
 from .scoring import ScoringInputError, item_health
+from .sqlite import query_rows, utcnow, write_transaction
 from .store import rounds
 from .store.rounds import RESPONDENT_ROLES, Respondent, RoundClosed
 from .vocab import N_, ROLE_LABELS, Joined, Message, Translate, fold, role_names

@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .db import get_db, write_transaction
+from .db import get_db
 from .report.pdf import LANGUAGES, normalize_lang
+from .sqlite import write_transaction
 
 
 def _language(_ctx, _param, value: str) -> str:

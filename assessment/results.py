@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from .anonymity import Policy
-from .db import write_transaction
 from .playbook import ActionRecord, NextStep, recommend
 from .scoring import RoundResult, score_round
+from .sqlite import write_transaction
 from .store import responses, rounds
 
 #: Key in a stored result (beside ``RoundResult.to_dict()``): the floor it was scored with.

@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assessment.anonymity import DEFAULT_FLOOR as FLOOR  # noqa: E402
-from assessment.db import connect, migrate  # noqa: E402
+from assessment.db import migrate  # noqa: E402
 from assessment.playbook import recommend  # noqa: E402
 from assessment.questionnaire import load_questionnaire  # noqa: E402
 from assessment.results import FLOOR_KEY, RoundOutcome, summary  # noqa: E402
 from assessment.scoring import Response, score_round  # noqa: E402
+from assessment.sqlite import connect  # noqa: E402
 from assessment.store.responses import NA, _columns  # noqa: E402
 from assessment.store.rounds import store_snapshot  # noqa: E402
 

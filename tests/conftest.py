@@ -22,7 +22,8 @@ def template_database(tmp_path_factory):
 
     Password hashing is slow by design; doing it once keeps the suite fast.
     """
-    from assessment.db import connect, migrate
+    from assessment.db import migrate
+    from assessment.sqlite import connect
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     db = connect(str(path))

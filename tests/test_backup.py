@@ -15,8 +15,10 @@ from sqlite_utils import Database
 from assessment import backup as backups
 from assessment import create_app
 from assessment.data_cli import backup_command, restore_command
-from assessment.db import connect, get_db, migrate, migrations
+from assessment.db import get_db, migrate
 from assessment.demo import load_demo
+from assessment.migrations import migrations
+from assessment.sqlite import connect
 from assessment.store import clients
 
 

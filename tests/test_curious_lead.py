@@ -393,7 +393,7 @@ class instance_db:
     """The server's database, read from the test (``with instance_db(server) as db``)."""
 
     def __init__(self, server: LiveServer):
-        from assessment.db import connect
+        from assessment.sqlite import connect
 
         path = server.env["ASSESSMENT_INSTANCE_PATH"]
         self.database = connect(str(_database_of(path)))

@@ -4,16 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from assessment.db import (
-    connect,
-    get_db,
-    migrate,
-    migrations,
-    query_rows,
-    read_transaction,
-    use_wal,
-    write_transaction,
-)
+from assessment.db import get_db, migrate
+from assessment.migrations import migrations
+from assessment.sqlite import connect, query_rows, read_transaction, use_wal, write_transaction
 
 EXPECTED_TABLES = {
     "users",

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow, write_transaction
 from ..questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire, TextItem
 from ..scoring import Response
+from ..sqlite import query_rows, utcnow, write_transaction
 from .rounds import RoundClosed
 
 

@@ -22,8 +22,8 @@ from functools import lru_cache
 from sqlite_utils import Database
 
 from ..anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
-from ..db import query_rows, utcnow, write_transaction
 from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
+from ..sqlite import query_rows, utcnow, write_transaction
 from ..vocab import ROLES
 from .clients import NotFound
 

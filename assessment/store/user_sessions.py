@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow
+from ..sqlite import query_rows, utcnow
 from .users import User, end_logins, login_token_hash, user_from_row
 
 TOKEN_BYTES = 32

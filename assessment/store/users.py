@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import passwords
-from ..db import query_rows, utcnow, write_transaction
+from ..sqlite import query_rows, utcnow, write_transaction
 
 ROLES = ("admin", "lead", "member")
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH

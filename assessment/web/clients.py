@@ -21,9 +21,10 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import results
-from ..db import get_db, write_transaction
+from ..db import get_db
 from ..report.charts import trend_svg
 from ..report.data import history
+from ..sqlite import write_transaction
 from ..store import actions, clients, rounds
 from .access import role_required
 from .i18n import requested_language

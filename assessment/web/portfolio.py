@@ -6,7 +6,8 @@ from flask import Blueprint, abort, render_template, request
 
 from .. import exports
 from .. import portfolio as portfolio_model
-from ..db import get_db, write_transaction
+from ..db import get_db
+from ..sqlite import write_transaction
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name

@@ -34,7 +34,8 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from ..db import get_db, read_transaction, write_transaction
+from ..db import get_db
+from ..sqlite import read_transaction, write_transaction
 from ..store import audit, responses, rounds
 from .access import logged_in, public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields

@@ -22,9 +22,10 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .. import results
-from ..db import get_db, write_transaction
+from ..db import get_db
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
+from ..sqlite import write_transaction
 from ..store import actions, audit, clients, rounds, share_links
 from .access import public, role_required
 from .audit import log

@@ -23,8 +23,9 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from .. import exports, results
-from ..db import get_db, write_transaction
+from ..db import get_db
 from ..questionnaire import DirectoryScan, scan_directory
+from ..sqlite import write_transaction
 from ..store import clients, rounds
 from ..vocab import N_
 from .access import role_required

@@ -11,7 +11,8 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import passwords
-from ..db import get_db, write_transaction
+from ..db import get_db
+from ..sqlite import write_transaction
 from ..store import users
 from .access import role_required
 from .audit import log

@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from . import backup as backups
 from . import exports
 from .db import get_db
-from .sqlite import write_transaction
+from .sqlite import transaction
 from .store import audit
 from .store.clients import NotFound
 from .store.rounds import RoundClosed
@@ -94,7 +94,7 @@ def export_answers_command(round_id: int, fmt: str | None, output: str, force: b
     except exports.Withheld as withheld:
         raise click.ClickException(str(withheld)) from None
     _write(output, text, fmt, force)
-    with write_transaction(db):
+    with transaction(db, write=True):
         audit.record_command(db, "answers.exported", "round", round_id, format=fmt)
 
 
@@ -115,7 +115,7 @@ def export_results_command(include_open: bool, fmt: str | None, output: str, for
     db = get_db()
     text = exports.export_results(db, fmt, include_open=include_open)
     _write(output, text, fmt, force)
-    with write_transaction(db):
+    with transaction(db, write=True):
         audit.record_command(db, "results.exported", "results", None, format=fmt)
 
 

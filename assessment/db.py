@@ -19,7 +19,7 @@ from flask.cli import with_appcontext
 from sqlite_utils import Database
 
 from .migrations import migrations
-from .sqlite import connect, use_wal, write_transaction
+from .sqlite import connect, transaction, use_wal
 
 
 class ConnectionKeeper:
@@ -84,7 +84,7 @@ def migrate(database: Database) -> list[str]:
     left to do (each migration still runs in a savepoint of its own).
     """
     use_wal(database)
-    with write_transaction(database):
+    with transaction(database, write=True):
         pending = [m.name for m in migrations.pending(database)]
         migrations.apply(database)
         if pending:

@@ -33,7 +33,7 @@ from sqlite_utils import Database
 from . import results
 from .anonymity import agreement_level, visible_free_text, withheld_result
 from .scoring import ScoringInputError, item_health
-from .sqlite import query_rows, utcnow, write_transaction
+from .sqlite import query_rows, transaction, utcnow
 from .store import rounds
 from .store.rounds import RESPONDENT_ROLES, Respondent, RoundClosed
 from .vocab import N_, ROLE_LABELS, Joined, Message, Translate, fold, role_names
@@ -703,7 +703,7 @@ def import_respondents(db: Database, round_id: int, data: str | bytes) -> list[R
     round and ``store.rounds.RoundClosed`` for a closed one.
     """
     wanted = parse_respondents(data)
-    with write_transaction(db):
+    with transaction(db, write=True):
         current = rounds.get_round(db, round_id)
         if not current.is_open:
             raise RoundClosed(round_id)

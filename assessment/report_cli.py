@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 
 from .db import get_db
 from .report.pdf import LANGUAGES, normalize_lang
-from .sqlite import write_transaction
+from .sqlite import transaction
 
 
 def _language(_ctx, _param, value: str) -> str:
@@ -150,7 +150,7 @@ def report_command(client: str, period: str | None, lang: str, output: str | Non
         )
         raise click.ClickException(f"{found.name}, {chosen.period}: the round {why}.")
     data = render_pdf(report, lang)
-    with write_transaction(db):
+    with transaction(db, write=True):
         audit.record_command(db, "results.viewed", "round", chosen.id, page="pdf", language=lang)
     written = _write(path, data)
     _info(
@@ -207,7 +207,7 @@ def pack_command(period: str, output: str | None, lang: str, jobs: int | None) -
         data = render_pack(
             reports, lang, period=period.strip(), jobs=jobs, progress=lambda _r: bar.update(1)
         )
-    with write_transaction(db):
+    with transaction(db, write=True):
         for report in reports:
             audit.record_command(
                 db, "results.viewed", "round", report.round.id, page="pack", language=lang

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from .anonymity import Policy
 from .playbook import ActionRecord, NextStep, recommend
 from .scoring import RoundResult, score_round
-from .sqlite import write_transaction
+from .sqlite import transaction
 from .store import responses, rounds
 
 #: Key in a stored result (beside ``RoundResult.to_dict()``): the floor it was scored with.
@@ -138,7 +138,7 @@ def close_round(db: Database, current: rounds.Round) -> RoundResult:
     checks the status under the same lock). An anonymous round's result is stored with
     the floor it was scored with (``FLOOR_KEY``).
     """
-    with write_transaction(db):
+    with transaction(db, write=True):
         closing = outcome(db, current)
         rounds.set_status(
             db,
@@ -156,7 +156,7 @@ def reopen_round(db: Database, current: rounds.Round) -> None:
     Raises ``ReopenRefused`` for an anonymous round whose results were shown: results of
     the same round shown twice, one answer apart, would give that answer away. The check
     and the reopening share one write lock, so the count it reads is the count reopened."""
-    with write_transaction(db):
+    with transaction(db, write=True):
         if not policy(db, current).can_reopen:
             raise ReopenRefused(current.id)
         rounds.set_status(db, current.id, "open", None)

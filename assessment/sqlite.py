@@ -68,54 +68,53 @@ def query_rows(database: Database, sql: str, params: Sequence = ()) -> Iterator[
     return (dict(zip(keys, row, strict=True)) for row in cursor)
 
 
+#: Set on a Database while ``transaction`` holds its outermost transaction: "read" or
+#: "write", so that a write block nested in a read one can be refused.
+_MODE = "_assessment_transaction"
+
+
 @contextlib.contextmanager
-def write_transaction(database: Database) -> Iterator[Database]:
-    """A transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+def transaction(database: Database, *, write: bool) -> Iterator[Database]:
+    """One transaction; with ``write=True`` it takes the write lock at once.
 
-    Read-then-write in a deferred transaction can fail with SQLITE_BUSY when another
-    writer commits in between (in WAL mode at once, whatever the busy timeout: the
-    reads saw a snapshot that is no longer the latest); taking the lock first makes
-    concurrent writers wait their turn (up to the busy timeout) instead, so nobody's
-    save is lost. Every write that reads first (a status, a count, a duplicate) does
-    its reads inside this.
+    ``write=True`` (``BEGIN IMMEDIATE``) is for anything that writes. Read-then-write in
+    a deferred transaction can fail with SQLITE_BUSY when another writer commits in
+    between (in WAL mode at once, whatever the busy timeout: the reads saw a snapshot
+    that is no longer the latest); taking the lock first makes concurrent writers wait
+    their turn (up to the busy timeout) instead, so nobody's save is lost. Every write
+    that reads first (a status, a count, a duplicate) does its reads inside this.
 
-    Inside a write transaction already, this is a savepoint of it: a store function can
+    ``write=False`` (``BEGIN``) is for several reads that must see the database as of
+    one moment. Outside a transaction every SELECT is a transaction of its own: another
+    process may commit between two of them (a round closed between reading the
+    respondent and the round), and SQLite takes and releases its WAL read lock for each.
+
+    Inside a transaction already, a block is a savepoint of it: a store function can
     take the lock itself and still be part of a larger change (a round and its audit
-    entry). Never call it inside ``read_transaction``: that one holds no write lock.
+    entry), and a block that fails undoes only its own part. A write block inside a read
+    transaction of this helper raises ``RuntimeError``: that one holds no write lock, so
+    the write could fail on a stale snapshot; take the write lock outermost instead.
     """
-    if database.conn.in_transaction:
+    conn = database.conn
+    if conn.in_transaction:
+        if write and getattr(database, _MODE, None) == "read":
+            raise RuntimeError(
+                "a write transaction cannot begin inside a read transaction (it holds no"
+                " write lock): use transaction(db, write=True) for the whole block"
+            )
         with database.atomic():  # a savepoint
             yield database
         return
-    database.conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    setattr(database, _MODE, "write" if write else "read")
     try:
         yield database
+        conn.execute("COMMIT")
     except BaseException:
-        database.rollback()
+        database.rollback()  # nothing to do if the error ended the transaction already
         raise
-    database.conn.execute("COMMIT")
-
-
-@contextlib.contextmanager
-def read_transaction(database: Database) -> Iterator[Database]:
-    """Several reads that see the database as of one moment.
-
-    Outside a transaction every SELECT is a transaction of its own: another process may
-    commit between two of them (a round closed between reading the respondent and the
-    round), and SQLite takes and releases its WAL read lock for each. Inside a
-    transaction already, this adds nothing. Not for writes: ``write_transaction``
-    takes the write lock, and cannot begin inside this one.
-    """
-    if database.conn.in_transaction:
-        yield database
-        return
-    database.conn.execute("BEGIN")
-    try:
-        yield database
-    except BaseException:
-        database.conn.rollback()
-        raise
-    database.conn.commit()
+    finally:
+        setattr(database, _MODE, None)
 
 
 def use_wal(database: Database) -> None:

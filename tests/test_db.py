@@ -6,7 +6,7 @@ import pytest
 
 from assessment.db import get_db, migrate
 from assessment.migrations import migrations
-from assessment.sqlite import connect, query_rows, read_transaction, use_wal, write_transaction
+from assessment.sqlite import connect, query_rows, transaction, use_wal
 
 EXPECTED_TABLES = {
     "users",
@@ -121,11 +121,11 @@ def test_a_read_transaction_sees_one_moment(tmp_path):
     reader.enable_wal()
     reader.execute("CREATE TABLE t (n INTEGER)")
     reader.execute("INSERT INTO t VALUES (1)")
-    with read_transaction(reader):
+    with transaction(reader, write=False):
         assert reader.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
         writer.execute("INSERT INTO t VALUES (2)")  # another process commits meanwhile
         assert reader.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
-        with read_transaction(reader):  # nested: part of the same one
+        with transaction(reader, write=False):  # nested: part of the same one
             assert reader.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
         assert reader.conn.in_transaction
     assert not reader.conn.in_transaction
@@ -134,7 +134,7 @@ def test_a_read_transaction_sees_one_moment(tmp_path):
 
 def test_a_read_transaction_ends_when_its_block_fails(tmp_path):
     db = connect(str(tmp_path / "r.sqlite3"))
-    with pytest.raises(LookupError), read_transaction(db):
+    with pytest.raises(LookupError), transaction(db, write=False):
         db.execute("SELECT 1").fetchone()
         raise LookupError
     assert not db.conn.in_transaction
@@ -149,7 +149,7 @@ def _counter(tmp_path):
     return path, first
 
 
-def test_a_deferred_read_then_write_fails_where_write_transaction_waits(tmp_path):
+def test_a_deferred_read_then_write_fails_where_a_write_transaction_waits(tmp_path):
     """Why every write that reads first takes the lock up front: in WAL mode a deferred
     transaction whose snapshot is stale cannot write, whatever the busy timeout."""
     import threading
@@ -165,11 +165,11 @@ def test_a_deferred_read_then_write_fails_where_write_transaction_waits(tmp_path
 
     def bump():
         mine = connect(path)  # a connection belongs to its thread
-        with write_transaction(mine):
+        with transaction(mine, write=True):
             done.append(mine.execute("SELECT n FROM t").fetchone()[0])
             mine.execute("UPDATE t SET n = n + 1")
 
-    with write_transaction(first):
+    with transaction(first, write=True):
         (before,) = first.execute("SELECT n FROM t").fetchone()
         thread = threading.Thread(target=bump)
         thread.start()
@@ -214,17 +214,45 @@ def test_processes_switching_a_new_database_to_wal_together_all_succeed(tmp_path
 
 def test_a_nested_write_transaction_is_a_savepoint(tmp_path):
     _path, db = _counter(tmp_path)
-    with write_transaction(db):
+    with transaction(db, write=True):
         db.execute("UPDATE t SET n = 1")
-        with pytest.raises(LookupError), write_transaction(db):
+        with pytest.raises(LookupError), transaction(db, write=True):
             db.execute("UPDATE t SET n = 2")
             raise LookupError
         assert db.execute("SELECT n FROM t").fetchone()[0] == 1
-        with write_transaction(db):
+        with transaction(db, write=True):
             db.execute("UPDATE t SET n = 3")
         assert db.conn.in_transaction
     assert not db.conn.in_transaction
     assert db.execute("SELECT n FROM t").fetchone()[0] == 3
+
+
+def test_a_write_transaction_cannot_begin_inside_a_read_one(tmp_path):
+    """A read transaction holds no write lock: a write nested in it could fail on a stale
+    snapshot, so it is refused before it writes anything."""
+    _path, db = _counter(tmp_path)
+    with transaction(db, write=False):
+        refused = pytest.raises(RuntimeError, match="inside a read transaction")
+        with refused, transaction(db, write=True):
+            db.execute("UPDATE t SET n = 5")
+        assert db.execute("SELECT n FROM t").fetchone()[0] == 0
+    assert not db.conn.in_transaction
+    with transaction(db, write=True):  # the mode is forgotten with the transaction
+        db.execute("UPDATE t SET n = 6")
+    assert db.execute("SELECT n FROM t").fetchone()[0] == 6
+
+
+def test_a_transaction_whose_commit_fails_is_rolled_back(tmp_path):
+    _path, db = _counter(tmp_path)
+    db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    db.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent(id))")
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), transaction(db, write=True):
+        db.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT
+        db.execute("INSERT INTO child VALUES (42)")
+        db.execute("UPDATE t SET n = 7")
+    assert not db.conn.in_transaction, "no transaction (and no write lock) is left open"
+    assert db.execute("SELECT n FROM t").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 0
 
 
 def test_schema_has_the_product_tables(app):

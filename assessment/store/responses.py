@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from ..questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire, TextItem
 from ..scoring import Response
-from ..sqlite import query_rows, utcnow, write_transaction
+from ..sqlite import query_rows, transaction, utcnow
 from .rounds import RoundClosed
 
 
@@ -142,7 +142,7 @@ def save_response(
     """
     from .rounds import get_round
 
-    with write_transaction(db):
+    with transaction(db, write=True):
         row = db.execute(
             "SELECT respondents.round_id, rounds.status, respondents.answer_key FROM respondents"
             " JOIN rounds ON rounds.id = respondents.round_id WHERE respondents.id = ?",

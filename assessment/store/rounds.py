@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from ..anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
 from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
-from ..sqlite import query_rows, utcnow, write_transaction
+from ..sqlite import query_rows, transaction, utcnow
 from ..vocab import ROLES
 from .clients import NotFound
 
@@ -215,7 +215,7 @@ def create_round(
     if not period:
         raise ValueError("a round needs a period")
     now = utcnow()
-    with write_transaction(db):  # the snapshot and the round that names it, or neither
+    with transaction(db, write=True):  # the snapshot and the round that names it, or neither
         existing = find_round(db, client_id, kind, period)
         if existing is not None:
             raise DuplicateRound(existing)
@@ -298,7 +298,7 @@ def set_status(
     if status not in ("open", "closed"):
         raise ValueError(status)
     now = utcnow()
-    with write_transaction(db):
+    with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE rounds SET status = ?, closed_at = ?, results = ?, updated_at = ? WHERE id = ?",
             [status, now if status == "closed" else None, results, now, round_id],
@@ -375,7 +375,7 @@ def add_respondent(
     if role not in RESPONDENT_ROLES:
         raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
     email = (email or "").strip() or None
-    with write_transaction(db):
+    with transaction(db, write=True):
         status = db.execute("SELECT status FROM rounds WHERE id = ?", [round_id]).fetchone()
         if status is None:
             raise NotFound(round_id)
@@ -422,7 +422,7 @@ def submitted_count(db: Database, round_id: int) -> int:
 
 def replace_results(db: Database, round_id: int, results: str, summary: str | None) -> None:
     """Store a closed round's result (and summary) again, keeping when it closed."""
-    with write_transaction(db):
+    with transaction(db, write=True):
         db.execute(
             "UPDATE rounds SET results = ?, updated_at = ? WHERE id = ? AND status = 'closed'",
             [results, utcnow(), round_id],
@@ -442,7 +442,7 @@ def reissue_token(db: Database, respondent_id: int) -> Respondent:
     browser holds their answer key any more (the next to save through the new link
     replaces them, without ever seeing them)."""
     now = utcnow()
-    with write_transaction(db):
+    with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE respondents SET token = ?, token_issued_at = ?, answer_key = NULL,"
             " updated_at = ? WHERE id = ?",
@@ -481,7 +481,7 @@ def remove_respondent(db: Database, respondent_id: int) -> None:
     """Remove an invitation nobody has answered yet (``AlreadyAnswered`` otherwise). The
     check and the delete hold the write lock together, so a draft saved a moment before
     is never deleted with the invitation."""
-    with write_transaction(db):
+    with transaction(db, write=True):
         answered = db.execute(
             "SELECT 1 FROM responses WHERE respondent_id = ?", [respondent_id]
         ).fetchone()

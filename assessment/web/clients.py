@@ -24,7 +24,7 @@ from .. import results
 from ..db import get_db
 from ..report.charts import trend_svg
 from ..report.data import history
-from ..sqlite import write_transaction
+from ..sqlite import transaction
 from ..store import actions, clients, rounds
 from .access import role_required
 from .i18n import requested_language
@@ -150,7 +150,7 @@ def archive(client_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_db()
-    with write_transaction(db):  # toggled from its state now, not when the page was read
+    with transaction(db, write=True):  # toggled from its state now, not when the page was read
         client = clients.get_client(db, client_id)
         clients.set_archived(db, client_id, not client.archived)
     if client.archived:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from .. import exports
 from .. import portfolio as portfolio_model
 from ..db import get_db
-from ..sqlite import write_transaction
+from ..sqlite import transaction
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -53,7 +53,7 @@ def export_results(fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     db = get_db()
-    with write_transaction(db):  # the export and its audit entry, or neither
+    with transaction(db, write=True):  # the export and its audit entry, or neither
         text = exports.export_results(db, fmt)
         log("results.exported", "results", None, format=fmt)
     return download(text, fmt, file_name("partnership-check-results", ext=fmt))

@@ -35,7 +35,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
 from ..db import get_db
-from ..sqlite import read_transaction, write_transaction
+from ..sqlite import transaction
 from ..store import audit, responses, rounds
 from .access import logged_in, public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
@@ -141,7 +141,7 @@ def _refused(respondent, current, lang, notice: str):
 
 def _log_refusal(respondent: rounds.Respondent, current: rounds.Round) -> None:
     db = get_db()
-    with write_transaction(db):
+    with transaction(db, write=True):
         audit.record(
             db,
             user_id=current_user.id,
@@ -157,7 +157,7 @@ def _log_refusal(respondent: rounds.Respondent, current: rounds.Round) -> None:
 @public
 def answer(token: str):
     db = get_db()
-    with read_transaction(db):  # the respondent, round and draft as of one moment
+    with transaction(db, write=False):  # the respondent, round and draft as of one moment
         respondent = _respondent_or_404(token)
         current = rounds.get_round(db, respondent.round_id)
         draft = responses.load_draft(db, respondent.id)
@@ -252,7 +252,7 @@ def answer(token: str):
     except responses.InvalidAnswers:
         abort(400)
     if saved and key is not None and respondent.answer_key is None and visitor != "respondent":
-        with write_transaction(db):
+        with transaction(db, write=True):
             audit.record(
                 db,
                 user_id=None,

@@ -25,7 +25,7 @@ from .. import results
 from ..db import get_db
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
-from ..sqlite import write_transaction
+from ..sqlite import transaction
 from ..store import actions, audit, clients, rounds, share_links
 from .access import public, role_required
 from .audit import log
@@ -63,7 +63,7 @@ def show(round_id: int):
     report = round_report(db, current)
     if not report.results_visible:
         return refuse_withheld(current, report.policy)
-    with write_transaction(db):
+    with transaction(db, write=True):
         log("results.viewed", "round", current.id, page="results")
     return render_template(
         "results/show.html",
@@ -114,7 +114,7 @@ def add_action(round_id: int):
             abort(400)
         return redirect(url_for("results.show", round_id=round_id) + "#next-steps"), 303
     db = get_db()
-    with write_transaction(db):
+    with transaction(db, write=True):
         created = actions.create_action(
             db,
             round_id,
@@ -139,7 +139,7 @@ def toggle_action(action_id: int):
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    with write_transaction(db):  # toggled from its state now, not when the page was read
+    with transaction(db, write=True):  # toggled from its state now, not when the page was read
         action = actions.get_action(db, action_id)
         actions.set_done(db, action_id, not action.done)
         log(
@@ -171,7 +171,7 @@ def _pdf_response(current: rounds.Round, lang: str, record) -> Response:
     report = round_report(db, current)
     if not report.results_visible:
         return refuse_withheld(current, report.policy)
-    with write_transaction(db):
+    with transaction(db, write=True):
         record()
     pdf = render_pdf(report, lang)
     name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
@@ -192,7 +192,7 @@ def share(round_id: int):
     policy = results.policy(db, current)
     if not policy.results_visible:
         return refuse_withheld(current, policy)
-    with write_transaction(db):
+    with transaction(db, write=True):
         link = share_links.create_link(
             db,
             round_id,
@@ -219,7 +219,7 @@ def revoke(link_id: int):
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    with write_transaction(db):
+    with transaction(db, write=True):
         share_links.revoke(db, link_id)
         log("share_link.revoked", "round", link.round_id, link=link_id)
     flash(_("Share link revoked."), "success")

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from .. import exports, results
 from ..db import get_db
 from ..questionnaire import DirectoryScan, scan_directory
-from ..sqlite import write_transaction
+from ..sqlite import transaction
 from ..store import clients, rounds
 from ..vocab import N_
 from .access import role_required
@@ -114,7 +114,7 @@ def create(client_id: int):
             form.questionnaire.data = previous[0].questionnaire_id
     if form.validate_on_submit():
         try:
-            with write_transaction(db):
+            with transaction(db, write=True):
                 created = rounds.create_round(
                     db,
                     client_id=client_id,
@@ -162,7 +162,7 @@ def show(round_id: int):
     if policy.results_visible:  # an anonymous round's scores only once it closed
         outcome = results.outcome(db, current)
         if not current.is_open:
-            with write_transaction(db):
+            with transaction(db, write=True):
                 log("results.viewed", "round", current.id, page="round")
     return render_template(
         "rounds/show.html",
@@ -189,7 +189,7 @@ def add_respondent(round_id: int):
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     db = get_db()
     try:
-        with write_transaction(db):  # the invitation and its audit entry, or neither
+        with transaction(db, write=True):  # the invitation and its audit entry, or neither
             respondent = rounds.add_respondent(
                 db, current.id, name=form.name.data, email=form.email.data, role=form.role.data
             )
@@ -230,7 +230,7 @@ def new_link(round_id: int, respondent_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_db()
-    with write_transaction(db):  # the new link and its audit entry, or neither
+    with transaction(db, write=True):  # the new link and its audit entry, or neither
         rounds.reissue_token(db, respondent.id)
         _log_link("personal_link.reissued", current, respondent)
     flash(
@@ -249,7 +249,7 @@ def remove_respondent(round_id: int, respondent_id: int):
         abort(400)
     db = get_db()
     try:
-        with write_transaction(db):  # the removal and its audit entry, or neither
+        with transaction(db, write=True):  # the removal and its audit entry, or neither
             rounds.remove_respondent(db, respondent.id)
             _log_link("personal_link.revoked", current, respondent)
     except rounds.AlreadyAnswered:
@@ -271,7 +271,7 @@ def close(round_id: int):
     db = get_db()
     # The status is read again under the write lock: answers submitted until the close
     # takes the lock are in its result, and every later one is refused as too late.
-    with write_transaction(db):
+    with transaction(db, write=True):
         current = rounds.get_round(db, round_id)
         if current.is_open:
             results.close_round(db, current)
@@ -305,7 +305,7 @@ def reopen(round_id: int):
         abort(400)
     db = get_db()
     try:
-        with write_transaction(db):
+        with transaction(db, write=True):
             current = rounds.get_round(db, round_id)
             if not current.is_open:
                 results.reopen_round(db, current)
@@ -354,7 +354,7 @@ def import_respondents(round_id: int):
     try:
         if len(data) > exports.MAX_IMPORT_BYTES:
             raise exports.ImportRefused([(0, "", N_("the file is too large"))])
-        with write_transaction(db):  # everyone and their audit entries, or nobody
+        with transaction(db, write=True):  # everyone and their audit entries, or nobody
             added = exports.import_respondents(db, round_id, data)
             for respondent in added:
                 _log_link("personal_link.issued", current, respondent)
@@ -375,7 +375,7 @@ def export_answers(round_id: int, fmt: str):
         abort(404)
     db = get_db()
     try:
-        with write_transaction(db):  # the export and its audit entry, or neither
+        with transaction(db, write=True):  # the export and its audit entry, or neither
             text = exports.export_answers(db, round_id, fmt)
             log("answers.exported", "round", current.id, format=fmt, period=current.period)
     except exports.Withheld:  # an anonymous round still open, or closed below its floor

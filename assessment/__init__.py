@@ -19,7 +19,7 @@ __all__ = ["ConfigError", "create_app"]
 
 
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None):
-    """Build the app: config → instance → extensions → blueprints → migrations.
+    """Build the app: config → instance → extensions → blueprints → ``upgrade``.
 
     ``test_config`` replaces the instance's config file; ``instance_path`` (else the
     ``ASSESSMENT_INSTANCE_PATH`` environment variable) moves the instance folder.
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
 
     from . import cli, db
+    from .upgrade import upgrade
     from .web import init_web
 
     db.init_app(app)
@@ -56,5 +57,5 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     init_web(app)
 
     with app.app_context():
-        db.migrate(db.get_db())
+        upgrade(db.get_db())
     return app

@@ -12,6 +12,23 @@ from .db import get_db
 from .store import users
 
 
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the instance folder, config file and database, or migrate it forward."""
+    from .settings import write_example_config
+    from .upgrade import schema_version, upgrade
+
+    written = write_example_config(current_app.instance_path)
+    if written:
+        click.echo(f"Wrote {written}")
+    database = get_db()
+    upgrade(database)
+    click.echo(
+        f"Database {current_app.config['DATABASE']} is ready (schema: {schema_version(database)})."
+    )
+
+
 @click.command("create-user")
 @click.argument("email")
 @click.option(
@@ -99,6 +116,7 @@ def init_app(app) -> None:
     from .report_cli import pack_command, report_command
 
     for command in (
+        init_db_command,
         create_user_command,
         set_password_command,
         demo_command,

@@ -1,10 +1,10 @@
-"""The SQLite store: one sqlite-utils Database per app context, named migrations.
+"""The database of an app context: one sqlite-utils Database, borrowed and handed back.
 
 An app context borrows its thread's connection on first use and hands it back at
 teardown (rolled back if a transaction was left open), so a worker keeps one connection
 for its life instead of paying for a new one, and SQLite's schema parse, on every
-request. Every connection has foreign keys on and waits up to ``BUSY_TIMEOUT_MS`` for a
-lock; the file uses WAL so readers never block the writer.
+request. Flask glue only: opening connections and transactions is ``sqlite.py``, the
+schema ``migrations.py`` and bringing a database up to date ``upgrade.py``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,10 @@ import os
 import sqlite3
 import threading
 
-import click
 from flask import Flask, current_app, g
-from flask.cli import with_appcontext
 from sqlite_utils import Database
 
-from .migrations import migrations
-from .sqlite import connect, transaction, use_wal
+from .sqlite import connect
 
 
 class ConnectionKeeper:
@@ -76,40 +73,5 @@ def close_db(_exc: BaseException | None = None) -> None:
         _keeper().release(database)
 
 
-def migrate(database: Database) -> list[str]:
-    """Bring the schema up to date; returns the names of the migrations applied.
-
-    The whole check-and-apply holds the write lock, so server processes starting at the
-    same time on a new database take turns: the first migrates, the others find nothing
-    left to do (each migration still runs in a savepoint of its own).
-    """
-    use_wal(database)
-    with transaction(database, write=True):
-        pending = [m.name for m in migrations.pending(database)]
-        migrations.apply(database)
-        if pending:
-            from .results import apply_floors, fill_missing_summaries
-
-            apply_floors(database)
-            fill_missing_summaries(database)
-    return pending
-
-
-@click.command("init-db")
-@with_appcontext
-def init_db_command() -> None:
-    """Create the instance folder, config file and database, or migrate it forward."""
-    from .settings import write_example_config
-
-    written = write_example_config(current_app.instance_path)
-    if written:
-        click.echo(f"Wrote {written}")
-    database = get_db()
-    migrate(database)
-    names = [m.name for m in migrations.applied(database)]
-    click.echo(f"Database {current_app.config['DATABASE']} is ready (schema: {names[-1]}).")
-
-
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
-    app.cli.add_command(init_db_command)

@@ -22,12 +22,12 @@ def template_database(tmp_path_factory):
 
     Password hashing is slow by design; doing it once keeps the suite fast.
     """
-    from assessment.db import migrate
     from assessment.sqlite import connect
+    from assessment.upgrade import upgrade
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     db = connect(str(path))
-    migrate(db)
+    upgrade(db)
     for role in users.ROLES:
         users.create_user(
             db, email=f"{role}@example.com", password=PASSWORD, role=role, name=role.title()

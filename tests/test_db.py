@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from assessment.db import get_db, migrate
+from assessment.db import get_db
 from assessment.migrations import migrations
 from assessment.sqlite import connect, query_rows, transaction, use_wal
+from assessment.upgrade import upgrade
 
 EXPECTED_TABLES = {
     "users",
@@ -298,11 +299,11 @@ def _schema(db):
 
 def test_migrations_applied_twice_change_nothing(tmp_path):
     db = connect(str(tmp_path / "twice.sqlite3"))
-    first = migrate(db)
+    first = upgrade(db)
     schema = _schema(db)
     applied = [m.name for m in migrations.applied(db)]
     assert first == applied
-    assert migrate(db) == []
+    assert upgrade(db) == []
     assert _schema(db) == schema
     assert [m.name for m in migrations.applied(db)] == applied
 
@@ -337,7 +338,7 @@ def test_snapshots_move_out_of_rounds_once_each(tmp_path):
             " VALUES (1, 'quarterly', ?, 'six-signs', 1, ?, 'now', 'now')",
             [f"P{number}", text],
         )
-    migrate(db)
+    upgrade(db)
     assert "questionnaire_snapshot" not in db["rounds"].columns_dict
     stored = dict(db.execute("SELECT digest, snapshot FROM questionnaire_snapshots"))
     assert sorted(stored.values()) == sorted(set(texts))
@@ -357,7 +358,7 @@ def test_init_db_command(runner, app):
 def _migrate_in_process(path, start, results):
     start.wait()
     try:
-        results.put(("ok", migrate(connect(path))))
+        results.put(("ok", upgrade(connect(path))))
     except Exception as exc:  # reported to the test, which fails on it
         results.put(("error", repr(exc)))
 
@@ -450,7 +451,7 @@ def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_pa
                     " updated_at) VALUES (?, ?, ?, 'now', 'now')",
                     [respondent, item, value],
                 )
-    applied = migrate(db)
+    applied = upgrade(db)
     assert applied == names[names.index(start) :]
     assert "user_sessions" in db.table_names()
     floors = db.execute("SELECT anonymity_floor, anonymity_text_floor FROM rounds").fetchall()

@@ -1,5 +1,6 @@
 from assessment.cli import main
 from assessment.db import get_db
+from assessment.migrations import migrations
 from assessment.store import users
 
 
@@ -114,3 +115,10 @@ def test_set_password_changes_it_and_ends_every_login(app, runner, client, auth)
         assert users.authenticate(get_db(), "lead@example.com", "purple elephant tea")
     result = runner.invoke(args=["set-password", "nobody@example.com", "--password", "x"])
     assert result.exit_code == 1 and "no user with the email" in result.output
+
+
+def test_init_db_command(runner, app):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "is ready" in result.output
+    assert migrations._migrations[-1].name in result.output

@@ -1,0 +1,148 @@
+"""The schema and its named migrations (assessment.migrations)."""
+
+from pathlib import Path
+
+import pytest
+
+from assessment.db import get_db
+from assessment.migrations import migrations
+from assessment.sqlite import connect
+from assessment.upgrade import upgrade
+
+EXPECTED_TABLES = {
+    "users",
+    "clients",
+    "rounds",
+    "respondents",
+    "responses",
+    "answers",
+    "comments",
+    "actions",
+    "share_links",
+}
+
+
+def test_schema_has_the_product_tables(app):
+    with app.app_context():
+        assert set(get_db().table_names()) >= EXPECTED_TABLES
+
+
+def test_every_table_has_utc_timestamps(app):
+    with app.app_context():
+        db = get_db()
+        for name in EXPECTED_TABLES:
+            columns = db[name].columns_dict
+            assert "created_at" in columns, name
+            assert "updated_at" in columns, name
+
+
+def test_snapshots_move_out_of_rounds_once_each(tmp_path):
+    """0004: rounds kept a whole snapshot each; after it they name a shared one."""
+    import hashlib
+
+    db = connect(str(tmp_path / "old.sqlite3"))
+    migrations.apply(db, stop_before="0004_questionnaire_snapshots")
+    db.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('A', 'now', 'now')")
+    texts = ['{"id": "six-signs", "v": 1}', '{"id": "six-signs", "v": 1}', '{"是": "二"}']
+    for number, text in enumerate(texts):
+        db.execute(
+            "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
+            " questionnaire_version, questionnaire_snapshot, created_at, updated_at)"
+            " VALUES (1, 'quarterly', ?, 'six-signs', 1, ?, 'now', 'now')",
+            [f"P{number}", text],
+        )
+    upgrade(db)
+    assert "questionnaire_snapshot" not in db["rounds"].columns_dict
+    stored = dict(db.execute("SELECT digest, snapshot FROM questionnaire_snapshots"))
+    assert sorted(stored.values()) == sorted(set(texts))
+    named = [row[0] for row in db.execute("SELECT questionnaire_digest FROM rounds ORDER BY id")]
+    assert [stored[digest] for digest in named] == texts
+    assert all(d == hashlib.sha256(stored[d].encode()).hexdigest() for d in named)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def _without_exact_values(data: dict) -> dict:
+    """A stored result as written before results kept exact values (the older layout)."""
+    data = {k: v for k, v in data.items() if not k.startswith("exact_")}
+    data["signs"] = [
+        {k: v for k, v in sign.items() if not k.startswith("exact_")} for sign in data["signs"]
+    ]
+    return data
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["0006_anonymity", "0005_user_sessions"],
+    ids=["with-user-sessions", "before-both"],
+)
+def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_path, start):
+    """0006: floors for every round, old anonymous answers locked, and closed anonymous
+    rounds scored again with the floor (no extremes kept); named rounds left alone. On a
+    database that has 0005_user_sessions already, and on one from before both (whose
+    stored results have the layout without exact values)."""
+    import json
+
+    from assessment.questionnaire import load_directory
+    from assessment.scoring import Response, RoundResult, score_round
+    from assessment.store import rounds
+
+    names = [m.name for m in migrations._migrations]
+    assert names.index("0005_user_sessions") < names.index("0006_anonymity")
+    db = connect(str(tmp_path / "old.sqlite3"))
+    migrations.apply(db, stop_before=start)
+    older = start == "0005_user_sessions"
+    q = load_directory(Path(__file__).parent.parent / "questions")["six-signs"]
+    digest = rounds.store_snapshot(db, q)
+    db.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('A', 'now', 'now')")
+    likert = [i.id for i in q.items() if i.type == "likert" and i.applies("quarterly")]
+    for number, anonymous in enumerate((1, 0), start=1):
+        answers = [{item: 1 + (n + k) % 5 for k, item in enumerate(likert)} for n in range(3)]
+        legacy = score_round(
+            q, [Response(str(n), "delivery", a) for n, a in enumerate(answers)], kind="quarterly"
+        )
+        assert legacy.signs[0].lowest is not None
+        db.execute(
+            "INSERT INTO rounds (id, client_id, kind, period, questionnaire_id,"
+            " questionnaire_version, questionnaire_digest, anonymous, status, closed_at, results,"
+            " created_at, updated_at) VALUES (?, 1, 'quarterly', ?, 'six-signs', ?, ?, ?,"
+            " 'closed', 'then', ?, ?, 'now')",
+            [number, f"P{number}", q.version, digest, anonymous,
+             json.dumps(_without_exact_values(legacy.to_dict()) if older else legacy.to_dict()),
+             f"2026-0{number}"],
+        )  # fmt: skip
+        for n, given in enumerate(answers):
+            respondent = 10 * number + n
+            db.execute(
+                "INSERT INTO respondents (id, round_id, name, role, token, token_issued_at,"
+                " created_at, updated_at) VALUES (?, ?, ?, 'delivery', ?, 'now', 'now', 'now')",
+                [respondent, number, f"P{respondent}", f"token-{respondent}"],
+            )
+            db.execute(
+                "INSERT INTO responses (id, respondent_id, status, created_at, updated_at)"
+                " VALUES (?, ?, 'submitted', 'now', 'now')",
+                [respondent, respondent],
+            )
+            for item, value in given.items():
+                db.execute(
+                    "INSERT INTO answers (response_id, item_id, value_number, created_at,"
+                    " updated_at) VALUES (?, ?, ?, 'now', 'now')",
+                    [respondent, item, value],
+                )
+    applied = upgrade(db)
+    assert applied == names[names.index(start) :]
+    assert "user_sessions" in db.table_names()
+    floors = db.execute("SELECT anonymity_floor, anonymity_text_floor FROM rounds").fetchall()
+    assert floors == [(3, 5), (3, 5)]
+    keys = dict(db.execute("SELECT id, answer_key FROM respondents"))
+    assert {keys[i] for i in (10, 11, 12)} == {"!"} and {keys[i] for i in (20, 21, 22)} == {None}
+    anonymous, named = (rounds.get_round(db, i) for i in (1, 2))
+    rescored = RoundResult.from_dict(json.loads(anonymous.results))
+    assert json.loads(anonymous.results)["anonymity_floor"] == 3
+    assert all(s.lowest is None and s.highest is None for s in rescored.signs)
+    assert anonymous.closed_at == "then", "when it closed stays"
+    named_result = RoundResult.from_dict(json.loads(named.results))
+    assert named_result.signs[0].lowest is not None
+    assert named_result.signs[0].score == legacy.signs[0].score, "read in either layout"
+    assert rescored.signs[0].exact_score == legacy.signs[0].exact_score
+    summary = db.execute("SELECT summary FROM round_summaries WHERE round_id = 1").fetchone()
+    assert json.loads(summary[0])["index"] == rescored.index

@@ -1,5 +1,9 @@
 """The schema and its named migrations (assessment.migrations)."""
 
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +12,21 @@ from assessment.db import get_db
 from assessment.migrations import migrations
 from assessment.sqlite import connect
 from assessment.upgrade import upgrade
+
+MIGRATIONS_FILE = Path(__file__).parent.parent / "assessment" / "migrations.py"
+SQLITE_UTILS = Path(sys.executable).parent / "sqlite-utils"
+
+
+def sqlite_utils_migrate(path, *options):
+    """``sqlite-utils migrate`` run as docs/operations.md shows, in a process of its own."""
+    return subprocess.run(
+        [str(SQLITE_UTILS), "migrate", str(path), str(MIGRATIONS_FILE), *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
 
 EXPECTED_TABLES = {
     "users",
@@ -70,16 +89,19 @@ def _without_exact_values(data: dict) -> dict:
     return data
 
 
+@pytest.mark.parametrize("by", ["upgrade", "sqlite-utils"])
 @pytest.mark.parametrize(
     "start",
     ["0006_anonymity", "0005_user_sessions"],
     ids=["with-user-sessions", "before-both"],
 )
-def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_path, start):
+def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_path, start, by):
     """0006: floors for every round, old anonymous answers locked, and closed anonymous
     rounds scored again with the floor (no extremes kept); named rounds left alone. On a
     database that has 0005_user_sessions already, and on one from before both (whose
-    stored results have the layout without exact values)."""
+    stored results have the layout without exact values). Migrated by the app's
+    ``upgrade``, or by ``sqlite-utils migrate`` first: then the app's next upgrade applies
+    no migration and still scores the rounds again."""
     import json
 
     from assessment.questionnaire import load_directory
@@ -128,8 +150,16 @@ def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_pa
                     " updated_at) VALUES (?, ?, ?, 'now', 'now')",
                     [respondent, item, value],
                 )
-    applied = upgrade(db)
-    assert applied == names[names.index(start) :]
+    if by == "sqlite-utils":
+        db.close()
+        done = sqlite_utils_migrate(tmp_path / "old.sqlite3")
+        assert done.returncode == 0, done.stderr
+        db = connect(str(tmp_path / "old.sqlite3"))
+        assert [m.name for m in migrations.applied(db)][-1] == names[-1]
+        assert upgrade(db) == []
+    else:
+        applied = upgrade(db)
+        assert applied == names[names.index(start) :]
     assert "user_sessions" in db.table_names()
     floors = db.execute("SELECT anonymity_floor, anonymity_text_floor FROM rounds").fetchall()
     assert floors == [(3, 5), (3, 5)]
@@ -146,3 +176,32 @@ def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_pa
     assert rescored.signs[0].exact_score == legacy.signs[0].exact_score
     summary = db.execute("SELECT summary FROM round_summaries WHERE round_id = 1").fetchone()
     assert json.loads(summary[0])["index"] == rescored.index
+
+
+def test_sqlite_utils_migrate_runs_the_migrations_file(tmp_path):
+    """docs/operations.md: ``sqlite-utils migrate`` finds the migration set in
+    assessment/migrations.py (it runs the file with no package around it) and builds the
+    schema ``upgrade`` builds; ``--list`` shows what is applied and pending."""
+    path = tmp_path / "cli.sqlite3"
+    listed = sqlite_utils_migrate(path, "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert "Migrations for: assessment" in listed.stdout
+    names = [m.name for m in migrations._migrations]
+    pending = listed.stdout.split("Pending:")[1].split()
+    assert pending == names
+    assert not path.exists(), "--list changes nothing"
+
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # as docs/operations.md says
+    done = sqlite_utils_migrate(path)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    db = connect(str(path))
+    assert [m.name for m in migrations.applied(db)] == names
+    by_app = connect(str(tmp_path / "app.sqlite3"))
+    upgrade(by_app)
+    schema = "SELECT type, name, sql FROM sqlite_master WHERE name != 'sqlite_sequence'"
+    assert sorted(db.execute(schema).fetchall(), key=str) == sorted(
+        by_app.execute(schema).fetchall(), key=str
+    )
+    again = sqlite_utils_migrate(path, "--list")
+    assert "(none)" in again.stdout.split("Pending:")[1]

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from . import results
 from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
 from .settings import PROJECT_ROOT
-from .store import actions, clients, responses, rounds, users
+from .store import actions, clients, respondents, responses, rounds, users
 
 DEMO_PASSWORD = "partnership-demo"
 DEMO_FILE = PROJECT_ROOT / "demo" / "demo.toml"
@@ -86,7 +86,7 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random)
         members = team[: round_spec.get("respondents", len(team))]
         drafts = round_spec.get("drafts", 0)
         for n, person in enumerate(members):
-            respondent = rounds.add_respondent(
+            respondent = respondents.add_respondent(
                 db, current.id, name=person["name"], email=person.get("email"), role=person["role"]
             )
             answers = _round_answers(q, current.kind, round_spec, person.get("bias", 0), rng)

@@ -34,8 +34,9 @@ from . import results
 from .anonymity import agreement_level, visible_free_text, withheld_result
 from .scoring import ScoringInputError, item_health
 from .sqlite import query_rows, transaction, utcnow
-from .store import rounds
-from .store.rounds import RESPONDENT_ROLES, Respondent, RoundClosed
+from .store import respondents, rounds
+from .store.respondents import RESPONDENT_ROLES, Respondent
+from .store.rounds import RoundClosed
 from .vocab import N_, ROLE_LABELS, Joined, Message, Translate, fold, role_names
 
 __all__ = [
@@ -707,7 +708,7 @@ def import_respondents(db: Database, round_id: int, data: str | bytes) -> list[R
         current = rounds.get_round(db, round_id)
         if not current.is_open:
             raise RoundClosed(round_id)
-        existing = rounds.list_respondents(db, round_id)
+        existing = respondents.list_respondents(db, round_id)
         emails = {r.email.casefold() for r in existing if r.email}
         names = {r.name.casefold() for r in existing if not r.email}
         problems: list[Problem] = []
@@ -723,7 +724,7 @@ def import_respondents(db: Database, round_id: int, data: str | bytes) -> list[R
         if problems:
             raise ImportRefused(problems)
         return [
-            rounds.add_respondent(
+            respondents.add_respondent(
                 db, round_id, name=person.name, email=person.email, role=person.role
             )
             for person in wanted

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from .questionnaire import Questionnaire
 from .scoring import Trend, trend_between
 from .sqlite import query_rows
-from .store.rounds import questionnaire_of, snapshot_text
+from .store.snapshots import questionnaire_of, snapshot_text
 
 REVIEW_EVERY_DAYS = 92  # a quarterly review is due about three months after the last round
 

@@ -28,7 +28,7 @@ from assessment.results import FLOOR_KEY, RoundOutcome, summary  # noqa: E402
 from assessment.scoring import Response, score_round  # noqa: E402
 from assessment.sqlite import connect  # noqa: E402
 from assessment.store.responses import NA, _columns  # noqa: E402
-from assessment.store.rounds import store_snapshot  # noqa: E402
+from assessment.store.snapshots import store_snapshot  # noqa: E402
 from assessment.upgrade import upgrade  # noqa: E402
 
 ROUNDS = 8

@@ -166,6 +166,7 @@ def questionnaires(app):
 def make_round(app, questionnaires):
     """Create a client and a round with ``respondents`` invitations; returns ids and tokens."""
     from assessment.store import clients, rounds
+    from assessment.store.respondents import add_respondent
 
     def make(
         *,
@@ -189,7 +190,7 @@ def make_round(app, questionnaires):
                 anonymous=anonymous,
             )
             people = [
-                rounds.add_respondent(db, created.id, name=f"Person {n}", role="delivery")
+                add_respondent(db, created.id, name=f"Person {n}", role="delivery")
                 for n in range(respondents)
             ]
         return created, people

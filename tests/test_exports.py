@@ -15,7 +15,7 @@ from assessment.data_cli import COMMANDS, export_group, import_respondents_comma
 from assessment.db import get_db
 from assessment.demo import load_demo
 from assessment.scoring import item_health
-from assessment.store import clients, responses, rounds
+from assessment.store import clients, respondents, responses, rounds
 
 KEY = "test-only-secret"
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1:A2)", "\tTab", "\rCR"]
@@ -52,7 +52,7 @@ def filled(app, make_round):
         with app.app_context():
             db = get_db()
             people = [
-                rounds.add_respondent(
+                respondents.add_respondent(
                     db,
                     current.id,
                     name=name,
@@ -441,7 +441,7 @@ def test_export_results_cli(app, demo, tmp_path, filled):
 
 def _respondents(app, round_id):
     with app.app_context():
-        return rounds.list_respondents(get_db(), round_id)
+        return respondents.list_respondents(get_db(), round_id)
 
 
 def test_import_adds_everyone_in_one_go(app, make_round):
@@ -526,8 +526,8 @@ def test_import_refuses_people_already_invited(app, make_round):
     current, _ = make_round(respondents=0)
     with app.app_context():
         db = get_db()
-        rounds.add_respondent(db, current.id, name="Ann", email="ann@example.com")
-        rounds.add_respondent(db, current.id, name="Bo")
+        respondents.add_respondent(db, current.id, name="Ann", email="ann@example.com")
+        respondents.add_respondent(db, current.id, name="Bo")
         with pytest.raises(exports.ImportRefused) as refused:
             exports.import_respondents(
                 db, current.id, "name,email\nNew,new@example.com\nAnn L,Ann@Example.com\nbo,\n"

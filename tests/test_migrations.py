@@ -106,7 +106,7 @@ def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_pa
 
     from assessment.questionnaire import load_directory
     from assessment.scoring import Response, RoundResult, score_round
-    from assessment.store import rounds
+    from assessment.store import rounds, snapshots
 
     names = [m.name for m in migrations._migrations]
     assert names.index("0005_user_sessions") < names.index("0006_anonymity")
@@ -114,7 +114,7 @@ def test_anonymity_migration_locks_old_answers_and_rescores_closed_rounds(tmp_pa
     migrations.apply(db, stop_before=start)
     older = start == "0005_user_sessions"
     q = load_directory(Path(__file__).parent.parent / "questions")["six-signs"]
-    digest = rounds.store_snapshot(db, q)
+    digest = snapshots.store_snapshot(db, q)
     db.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('A', 'now', 'now')")
     likert = [i.id for i in q.items() if i.type == "likert" and i.applies("quarterly")]
     for number, anonymous in enumerate((1, 0), start=1):

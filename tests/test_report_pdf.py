@@ -24,7 +24,7 @@ from assessment.db import get_db
 from assessment.questionnaire import load_directory
 from assessment.report import pdf
 from assessment.report.data import round_report
-from assessment.store import actions, clients, responses, rounds
+from assessment.store import actions, clients, respondents, responses, rounds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FONT_NAME = re.compile(r"^/[A-Z]{6}\+")
@@ -234,7 +234,7 @@ def with_emoji(demo_app):
         )
         answers = {i.id: 3 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
         for n in range(3):
-            person = rounds.add_respondent(db, current.id, name=f"李娜 {n}", role="account")
+            person = respondents.add_respondent(db, current.id, name=f"李娜 {n}", role="account")
             texts = {MOOD: "Steering meeting:\n“You are a supplier.” 😤"} if n == 0 else {}
             comments = {"boundaries": "Saturday 22:40 📞\nSunday 09:15 🙄"} if n == 0 else {}
             responses.save_response(db, person.id, answers | texts, comments, submit=True)
@@ -419,7 +419,7 @@ def hostile(demo_app):
         answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
         answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
         for n in range(3):
-            person = rounds.add_respondent(
+            person = respondents.add_respondent(
                 db, current.id, name=f"<i>Rater {n}</i>", role="delivery"
             )
             comments = {"payment": f"{SCRIPT}{INJECTED}"} if n == 0 else {}

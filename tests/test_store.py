@@ -7,7 +7,7 @@ import pytest
 
 from assessment.db import get_db
 from assessment.questionnaire import questionnaire_from_snapshot
-from assessment.store import clients, responses, rounds
+from assessment.store import clients, respondents, responses, rounds, snapshots
 from assessment.store.responses import NA, InvalidAnswers
 
 
@@ -48,7 +48,7 @@ def test_a_snapshot_text_is_read_from_the_database_once(db, questionnaires):
         period="2026-Q4",
         questionnaire=questionnaires["six-signs"],
     )
-    rounds._snapshots.clear()
+    snapshots._snapshots.clear()
     statements = []
     db.conn.set_trace_callback(statements.append)
     texts = [rounds.get_round(db, created.id).snapshot for _ in range(3)]
@@ -56,7 +56,7 @@ def test_a_snapshot_text_is_read_from_the_database_once(db, questionnaires):
     assert texts[0] is texts[1] is texts[2]
     assert sum("FROM questionnaire_snapshots" in s for s in statements) == 1
     with pytest.raises(clients.NotFound):
-        rounds.snapshot_text(db, "0" * 64)
+        snapshots.snapshot_text(db, "0" * 64)
 
 
 def test_clients_create_edit_search_archive(db):
@@ -116,19 +116,19 @@ def test_tokens_are_long_unique_and_reissued(db, make_round):
     assert len(tokens) == 5
     assert all(len(t) >= 32 for t in tokens)  # 24 random bytes = 192 bits
     old = people[0]
-    new = rounds.reissue_token(db, old.id)
+    new = respondents.reissue_token(db, old.id)
     assert new.token != old.token
-    assert rounds.find_by_token(db, old.token) is None
-    assert rounds.find_by_token(db, new.token).id == old.id
-    assert rounds.find_by_token(db, "") is None
-    assert rounds.find_by_token(db, "x" * 500) is None
+    assert respondents.find_by_token(db, old.token) is None
+    assert respondents.find_by_token(db, new.token).id == old.id
+    assert respondents.find_by_token(db, "") is None
+    assert respondents.find_by_token(db, "x" * 500) is None
 
 
 def test_respondent_with_a_user_email_is_linked(db, make_round):
     created, _people = make_round(respondents=0)
-    respondent = rounds.add_respondent(db, created.id, name="M", email="member@example.com")
+    respondent = respondents.add_respondent(db, created.id, name="M", email="member@example.com")
     assert respondent.user_id is not None
-    mine = rounds.rounds_for_user(db, respondent.user_id)
+    mine = respondents.rounds_for_user(db, respondent.user_id)
     assert [(r.id, p.id) for r, p in mine] == [(created.id, respondent.id)]
 
 
@@ -144,7 +144,7 @@ def test_draft_then_submit_round_trips_every_answer_type(db, make_round, questio
     assert draft.status == "draft" and draft.language == "zh-CN"
     assert draft.answers == answers
     assert draft.comments == comments
-    assert rounds.get_respondent(db, people[0].id).status == "draft"
+    assert respondents.get_respondent(db, people[0].id).status == "draft"
     assert responses.submitted_responses(db, created.id) == []
 
     responses.save_response(db, people[0].id, {likert[0]: 2}, {}, submit=True)

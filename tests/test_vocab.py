@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from assessment import vocab
 from assessment.questionnaire import OWNER_ROLES, ROUND_KINDS
 from assessment.report.pdf import BABEL_LOCALES, common_context
-from assessment.store.rounds import RESPONDENT_ROLES
+from assessment.store.respondents import RESPONDENT_ROLES
 from assessment.web.labels import AGREEMENT_NAMES, KIND_NAMES, RESPONDENT_ROLE_NAMES
 
 PACKAGE = Path(vocab.__file__).resolve().parent

@@ -23,7 +23,7 @@ from ..anonymity import FreeText, Policy, Spread, answer_spread, withheld_result
 from ..anonymity import visible_free_text as _visible_free_text
 from ..questionnaire import Questionnaire, TextItem
 from ..scoring import RoundResult
-from ..store import actions, clients, responses, rounds
+from ..store import actions, clients, respondents, responses, rounds
 
 T = TypeVar("T")
 
@@ -195,7 +195,7 @@ def withheld_outcome(current: rounds.Round) -> results.RoundOutcome:
 
 
 def round_report(db: Database, current: rounds.Round, *, now: datetime | None = None):
-    people = rounds.list_respondents(db, current.id)
+    people = respondents.list_respondents(db, current.id)
     policy = results.policy(db, current)
     if policy.results_visible:
         outcome = results.outcome(db, current)

@@ -24,8 +24,9 @@ from flask import current_app, render_template
 from markupsafe import Markup, escape
 
 from ..questionnaire import ChoiceItem, Item, LikertItem, NumberItem, Questionnaire, TextItem
+from ..store.respondents import Respondent
 from ..store.responses import NA, Draft
-from ..store.rounds import Respondent, Round
+from ..store.rounds import Round
 from .answer_form import AnswerForm, form_data_from_draft, number_text
 from .csrf_tokens import csrf_token
 from .i18n import language_next

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..db import get_db
-from ..store import rounds
+from ..store import respondents, rounds
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +17,7 @@ ROLE_NAMES = {"admin": _l("administrator"), "lead": _l("lead"), "member": _l("me
 @bp.get("/")
 def index():
     db = get_db()
-    mine = rounds.rounds_for_user(db, current_user.id)
+    mine = respondents.rounds_for_user(db, current_user.id)
     open_rounds = rounds.open_rounds(db) if current_user.is_lead else []
     return render_template(
         "main/index.html",

@@ -26,7 +26,7 @@ from .. import exports, results
 from ..db import get_db
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
-from ..store import clients, rounds
+from ..store import clients, respondents, rounds
 from ..vocab import N_
 from .access import role_required
 from .audit import log
@@ -153,9 +153,9 @@ def create(client_id: int):
 def show(round_id: int):
     db = get_db()
     current = round_or_404(round_id)
-    respondents = rounds.list_respondents(db, round_id)
+    people = respondents.list_respondents(db, round_id)
     progress = {status: 0 for status in ("invited", "draft", "submitted")}
-    for respondent in respondents:
+    for respondent in people:
         progress[respondent.status] += 1
     policy = results.policy(db, current)
     outcome = None
@@ -167,7 +167,7 @@ def show(round_id: int):
     return render_template(
         "rounds/show.html",
         round=current,
-        respondents=respondents,
+        respondents=people,
         progress=progress,
         policy=policy,
         outcome=outcome,
@@ -190,7 +190,7 @@ def add_respondent(round_id: int):
     db = get_db()
     try:
         with transaction(db, write=True):  # the invitation and its audit entry, or neither
-            respondent = rounds.add_respondent(
+            respondent = respondents.add_respondent(
                 db, current.id, name=form.name.data, email=form.email.data, role=form.role.data
             )
             _log_link("personal_link.issued", current, respondent)
@@ -200,7 +200,7 @@ def add_respondent(round_id: int):
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
-def _log_link(action: str, current: rounds.Round, respondent: rounds.Respondent) -> None:
+def _log_link(action: str, current: rounds.Round, respondent: respondents.Respondent) -> None:
     log(
         action,
         "round",
@@ -212,9 +212,9 @@ def _log_link(action: str, current: rounds.Round, respondent: rounds.Respondent)
     )
 
 
-def _respondent_of(current: rounds.Round, respondent_id: int) -> rounds.Respondent:
+def _respondent_of(current: rounds.Round, respondent_id: int) -> respondents.Respondent:
     try:
-        respondent = rounds.get_respondent(get_db(), respondent_id)
+        respondent = respondents.get_respondent(get_db(), respondent_id)
     except clients.NotFound:
         abort(404)
     if respondent.round_id != current.id:
@@ -231,7 +231,7 @@ def new_link(round_id: int, respondent_id: int):
         abort(400)
     db = get_db()
     with transaction(db, write=True):  # the new link and its audit entry, or neither
-        rounds.reissue_token(db, respondent.id)
+        respondents.reissue_token(db, respondent.id)
         _log_link("personal_link.reissued", current, respondent)
     flash(
         _("The old link of %(name)s no longer works; a new one is ready.", name=respondent.name),
@@ -250,9 +250,9 @@ def remove_respondent(round_id: int, respondent_id: int):
     db = get_db()
     try:
         with transaction(db, write=True):  # the removal and its audit entry, or neither
-            rounds.remove_respondent(db, respondent.id)
+            respondents.remove_respondent(db, respondent.id)
             _log_link("personal_link.revoked", current, respondent)
-    except rounds.AlreadyAnswered:
+    except respondents.AlreadyAnswered:
         flash(
             _("%(name)s has already answered and cannot be removed.", name=respondent.name),
             "danger",

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import backup as backups
-from . import exports
+from . import exports, respondent_import
 from .db import get_db
 from .sqlite import transaction
 from .store import audit
@@ -137,16 +137,16 @@ def import_respondents_command(round_id: int, file: str) -> None:
     except OSError as exc:
         raise click.ClickException(f"could not read {file}: {exc.strerror or exc}") from exc
     try:
-        added = exports.import_respondents(get_db(), round_id, data)
+        added = respondent_import.import_respondents(get_db(), round_id, data)
     except NotFound:
         raise click.ClickException(f"there is no round {round_id}") from None
     except RoundClosed:
         raise click.ClickException(
             f"round {round_id} is closed; reopen it to invite more people"
         ) from None
-    except exports.ImportRefused as refused:
+    except respondent_import.ImportRefused as refused:
         for problem in refused.problems:
-            click.echo(exports.describe_problem(problem), err=True)
+            click.echo(respondent_import.describe_problem(problem), err=True)
         count = len(refused.problems)
         raise click.ClickException(
             f"nobody was added: {count} problem{'s' if count != 1 else ''} in {file}"

@@ -22,7 +22,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from .. import exports, results
+from .. import exports, respondent_import, results
 from ..db import get_db
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
@@ -349,19 +349,19 @@ def import_respondents(round_id: int):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("rounds.show", round_id=round_id)), 303
-    data = form.file.data.read(exports.MAX_IMPORT_BYTES + 1)
+    data = form.file.data.read(respondent_import.MAX_IMPORT_BYTES + 1)
     db = get_db()
     try:
-        if len(data) > exports.MAX_IMPORT_BYTES:
-            raise exports.ImportRefused([(0, "", N_("the file is too large"))])
+        if len(data) > respondent_import.MAX_IMPORT_BYTES:
+            raise respondent_import.ImportRefused([(0, "", N_("the file is too large"))])
         with transaction(db, write=True):  # everyone and their audit entries, or nobody
-            added = exports.import_respondents(db, round_id, data)
+            added = respondent_import.import_respondents(db, round_id, data)
             for respondent in added:
                 _log_link("personal_link.issued", current, respondent)
-    except exports.ImportRefused as refused:
+    except respondent_import.ImportRefused as refused:
         flash(_("Nothing was imported:"), "danger")
         for problem in refused.problems[:20]:
-            flash(exports.describe_problem(problem, _), "danger")
+            flash(respondent_import.describe_problem(problem, _), "danger")
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     flash(_("%(n)s respondents imported.", n=len(added)), "success")
     return redirect(url_for("rounds.show", round_id=round_id))

@@ -479,9 +479,9 @@ def test_report_and_cli_never_import_the_web_layer():
         assert not web, f"{path.name} imports {web}"
 
 
-def test_warm_up_and_one_font_configuration_per_process():
+def test_one_font_configuration_per_process():
     config = pdf.font_config()
-    pdf.warm_up("zh-CN")
+    pdf.html_to_pdf('<html lang="zh-CN"><body><p>预热：<b>加粗</b> Latin</p></body></html>')
     assert pdf.font_config() is config
     assert pdf.stylesheet() is pdf.stylesheet()
 

@@ -61,7 +61,6 @@ __all__ = [
     "safe_url_fetcher",
     "stylesheet",
     "using_app",
-    "warm_up",
 ]
 
 LANGUAGES = ("en", "zh-CN")
@@ -139,22 +138,6 @@ def font_config() -> FontConfiguration:
 def stylesheet() -> CSS:
     """The report stylesheet, fetched through `safe_url_fetcher` and parsed once."""
     return CSS(url=STATIC_URL + STYLESHEET, url_fetcher=safe_url_fetcher, font_config=font_config())
-
-
-_WARM_UP = {
-    "en": "<p>Warm-up: <b>bold</b>, 0123456789 ▲▼→ “quotes” 中文</p>",
-    "zh-CN": "<p>预热：<b>加粗</b>，0123456789 ▲▼→ “引号” Latin</p>",
-}
-
-
-def warm_up(lang: str = "en") -> None:
-    """Render a tiny document so that this process's fonts are loaded and used once.
-
-    The first report a process renders takes about 0.3 s longer than the next ones; a web
-    worker can call this when it starts (gunicorn's ``post_worker_init``) so that no
-    request pays for it."""
-    lang = normalize_lang(lang)
-    html_to_pdf(f'<html lang="{lang}"><body>{_WARM_UP[lang]}</body></html>')
 
 
 def reset_process_resources() -> None:

@@ -289,7 +289,9 @@ def test_radar_labels_inside_the_chart_in_the_pdf(lang):
     import pdfplumber
     from weasyprint import HTML
 
-    from assessment.report.pdf import RADAR_WIDTH_MM, font_config, safe_url_fetcher, stylesheet
+    from assessment.report.context import RADAR_WIDTH_MM
+    from assessment.report.fetcher import safe_url_fetcher
+    from assessment.report.pdf import font_config, stylesheet
 
     for count in (3, 5, 8):
         q = many_signs(count)

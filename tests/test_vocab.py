@@ -11,7 +11,8 @@ from flask_babel import force_locale
 
 from assessment import vocab
 from assessment.questionnaire import OWNER_ROLES, ROUND_KINDS
-from assessment.report.pdf import BABEL_LOCALES, common_context
+from assessment.report.context import common_context
+from assessment.report.pdf import BABEL_LOCALES
 from assessment.store.respondents import RESPONDENT_ROLES
 from assessment.web.labels import AGREEMENT_NAMES, KIND_NAMES, RESPONDENT_ROLE_NAMES
 
@@ -45,7 +46,7 @@ def test_pages_pdf_and_import_name_each_role_alike(app, lang):
 
 @pytest.mark.parametrize("lang", vocab.LANGUAGES)
 def test_pages_and_pdf_word_agreement_alike(app, lang):
-    from assessment.report.pdf import agreement_detail
+    from assessment.report.context import agreement_detail
     from assessment.scoring import SignResult
 
     translate = vocab.translations(lang).gettext

@@ -29,6 +29,7 @@ from sqlite_utils import Database
 from ..portfolio import risk_order
 from ..store import clients, rounds
 from . import pdf
+from .context import common_context
 from .data import RoundReport, round_report
 
 __all__ = ["PackError", "period_reports", "period_rounds", "render_pack", "risk_key"]
@@ -119,7 +120,7 @@ def _summary_html(
     with force_locale(pdf.BABEL_LOCALES[lang]):
         questionnaires = [row.report.questionnaire for row in rows]
         context = {
-            **pdf.common_context(lang, questionnaires, generated_at),
+            **common_context(lang, questionnaires, generated_at),
             "rows": rows,
             "period": period,
             "generated_at": generated_at,

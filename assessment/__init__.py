@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .settings import (
     CONFIG_FILENAME,
-    PROJECT_ROOT,
+    TEMPLATE_FOLDER,
     ConfigError,
     check_anonymity,
     defaults,
@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(TEMPLATE_FOLDER),
     )
     # Readable by the owner only when created here: it holds the secret key and, by
     # default, the database.

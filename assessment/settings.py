@@ -17,6 +17,7 @@ from .anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_floors
 CONFIG_FILENAME = "config.toml"
 SECRET_KEY_FILENAME = "secret_key"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_FOLDER = PROJECT_ROOT / "templates"  # beside the package: see README
 
 
 class ConfigError(RuntimeError):

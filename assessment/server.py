@@ -1,15 +1,26 @@
-"""Running the app under gunicorn, from ``assessment serve``."""
+"""Running the app under gunicorn, from ``assessment serve``.
+
+Each worker builds its own app, from the same instance: gunicorn imports it by name as
+it would from its own command line, ``gunicorn 'assessment:create_app(instance_path=...)'``,
+so the server needs nothing of the app's code (and the CLI that starts it no factory).
+"""
 
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
+from gunicorn.util import import_app
+
+
+def app_uri(package: str, instance_path: str) -> str:
+    """gunicorn's name for the app of ``package``'s factory on ``instance_path``."""
+    return f"{package}:create_app(instance_path={instance_path!r})"
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict, instance_path: str):
+    def __init__(self, options: dict, uri: str):
         self.options = options
-        self.instance_path = instance_path
+        self.uri = uri
         super().__init__()
 
     def load_config(self) -> None:
@@ -17,13 +28,11 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from . import create_app
-
-        return create_app(instance_path=self.instance_path)
+        return import_app(self.uri)
 
 
-def run_gunicorn(instance_path: str, *, host: str, port: int, workers: int) -> None:
-    """Serve with sync workers; each worker builds its own app from the same instance."""
+def run_gunicorn(uri: str, *, host: str, port: int, workers: int) -> None:
+    """Serve the app named ``uri`` (see ``app_uri``) with sync workers."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -36,4 +45,4 @@ def run_gunicorn(instance_path: str, *, host: str, port: int, workers: int) -> N
         # gunicorn 27+ opens a control socket in the home folder, shared by every server
         # on the machine; this app needs none.
         options["control_socket_disable"] = True
-    _Gunicorn(options, instance_path).run()
+    _Gunicorn(options, uri).run()

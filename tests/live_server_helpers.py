@@ -74,7 +74,7 @@ def serve_command(workers: int) -> list[str]:
     if script.exists():
         command = [str(script)]
     else:  # not installed as a script beside this Python: run the same entry point
-        command = [sys.executable, "-c", "from assessment.cli import main; main()"]
+        command = [sys.executable, "-c", "from assessment.__main__ import main; main()"]
     return [*command, "serve", "--host", HOST, "--port", "0", "--workers", str(workers)]
 
 

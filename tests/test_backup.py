@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from assessment import backup as backups
 from assessment import create_app
-from assessment.data_cli import backup_command, restore_command
+from assessment.cli.data import backup_command, restore_command
 from assessment.db import get_db
 from assessment.demo import load_demo
 from assessment.migrations import migrations

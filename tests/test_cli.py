@@ -1,4 +1,4 @@
-from assessment.cli import main
+from assessment.__main__ import main
 from assessment.db import get_db
 from assessment.migrations import migrations
 from assessment.store import users
@@ -73,17 +73,22 @@ def test_demo_user_can_log_in(app, runner, client):
     assert response.status_code == 302
 
 
-def test_serve_passes_options_to_gunicorn(runner, monkeypatch):
+def test_serve_passes_options_to_gunicorn(app, runner, monkeypatch):
+    from gunicorn.util import import_app
+
     calls = {}
 
-    def fake_run(instance_path, **options):
-        calls.update(options)
+    def fake_run(uri, **options):
+        calls.update(options, uri=uri)
 
     monkeypatch.setattr("assessment.server.run_gunicorn", fake_run)
     result = runner.invoke(args=["serve", "--host", "0.0.0.0", "--port", "9000"])
     assert result.exit_code == 0, result.output
     assert calls["host"] == "0.0.0.0" and calls["port"] == 9000
     assert calls["workers"] >= 1
+    # What each worker loads, as gunicorn loads it: an app of this instance.
+    served = import_app(calls["uri"])
+    assert served is not app and served.instance_path == app.instance_path
 
 
 def test_create_user_refuses_common_and_repeated_passwords(app, runner):

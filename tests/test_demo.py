@@ -71,7 +71,7 @@ def test_the_demo_command_skips_a_broken_questionnaire_file(app, tmp_path):
     import shutil
     from pathlib import Path
 
-    from assessment.cli import demo_command
+    from assessment.cli.admin import demo_command
 
     folder = tmp_path / "questions"
     shutil.copytree(Path(__file__).resolve().parent.parent / "questions", folder)

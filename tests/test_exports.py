@@ -11,7 +11,8 @@ import pytest
 
 from assessment import exports, results
 from assessment.anonymity import agreement_level
-from assessment.data_cli import COMMANDS, export_group
+from assessment.cli import COMMANDS
+from assessment.cli.data import export_group
 from assessment.db import get_db
 from assessment.demo import load_demo
 from assessment.scoring import item_health

@@ -13,9 +13,9 @@ import pypdf
 import pytest
 from flask_babel import force_locale, gettext
 
+from assessment.cli.report import pack_command, report_command
 from assessment.db import get_db
 from assessment.report.pack import period_reports, risk_key
-from assessment.report_cli import pack_command, report_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assessment import respondent_import
-from assessment.data_cli import import_respondents_command
+from assessment.cli.data import import_respondents_command
 from assessment.db import get_db
 from assessment.store import clients, respondents, rounds
 

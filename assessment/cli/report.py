@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .db import get_db
-from .report.pdf import LANGUAGES, normalize_lang
-from .sqlite import transaction
+from ..db import get_db
+from ..report.pdf import LANGUAGES, normalize_lang
+from ..sqlite import transaction
 
 
 def _language(_ctx, _param, value: str) -> str:
@@ -112,9 +112,9 @@ def report_command(client: str, period: str | None, lang: str, output: str | Non
 
         assessment report "Apex Retail Group" --round 2026-Q4 --lang zh-CN -o apex.pdf
     """
-    from .report.data import round_report
-    from .report.pdf import render_pdf
-    from .store import audit, clients, rounds
+    from ..report.data import round_report
+    from ..report.pdf import render_pdf
+    from ..store import audit, clients, rounds
 
     db = get_db()
     found = clients.find_by_name(db, client)
@@ -184,8 +184,8 @@ def pack_command(period: str, output: str | None, lang: str, jobs: int | None) -
     parallel worker processes. An anonymous round that is still open, or has fewer answers
     than its floor, is listed with its results withheld.
     """
-    from .report.pack import period_reports, render_pack
-    from .store import audit
+    from ..report.pack import period_reports, render_pack
+    from ..store import audit
 
     db = get_db()
     reports = period_reports(db, period)

@@ -1,7 +1,7 @@
 """Data commands: ``export``, ``import-respondents``, ``backup`` and ``restore``.
 
 Thin click wrappers around ``assessment.exports`` and ``assessment.backup``; the file
-formats and the caveats are in docs/data.md. ``COMMANDS`` is registered by cli.py.
+formats and the caveats are in docs/data.md.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import backup as backups
-from . import exports, respondent_import
-from .db import get_db
-from .sqlite import transaction
-from .store import audit
-from .store.clients import NotFound
-from .store.rounds import RoundClosed
+from .. import backup as backups
+from .. import exports, respondent_import
+from ..db import get_db
+from ..sqlite import transaction
+from ..store import audit
+from ..store.clients import NotFound
+from ..store.rounds import RoundClosed
 
 _OUTPUT_HELP = "File to write, or - for standard output."
 
@@ -217,8 +217,3 @@ def restore_command(path: str, yes: bool) -> None:
     if result.previous:
         click.echo(f"The previous database is kept as {result.previous}.")
     click.echo("Restart the server so that every worker starts afresh.", err=True)
-
-
-COMMANDS = (export_group, import_respondents_command, backup_command, restore_command)
-
-__all__ = ["COMMANDS"]

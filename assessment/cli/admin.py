@@ -1,4 +1,5 @@
-"""The ``assessment`` command: the app's Flask CLI group and its own commands."""
+"""Setting up and running an instance: ``init-db``, ``create-user``, ``set-password``,
+``demo`` and ``serve``."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ import os
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from .db import get_db
-from .store import users
+from ..db import get_db
+from ..store import users
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
     """Create the instance folder, config file and database, or migrate it forward."""
-    from .settings import write_example_config
-    from .upgrade import schema_version, upgrade
+    from ..settings import write_example_config
+    from ..upgrade import schema_version, upgrade
 
     written = write_example_config(current_app.instance_path)
     if written:
@@ -71,8 +72,8 @@ def set_password_command(email: str, password: str) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo data (safe to run again: nothing is duplicated)."""
-    from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-    from .questionnaire import scan_directory
+    from ..demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from ..questionnaire import scan_directory
 
     scan = scan_directory(current_app.config["QUESTIONS_DIR"])
     for error in scan.errors:  # a broken extra file does not stop the demo
@@ -102,39 +103,9 @@ def demo_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None) -> None:
     """Serve the app with gunicorn, the production server."""
-    from .server import run_gunicorn
+    from ..server import app_uri, run_gunicorn
 
     workers = workers or os.cpu_count() or 1
     click.echo(f"Serving on http://{host}:{port} with {workers} worker(s).")
-    run_gunicorn(current_app.instance_path, host=host, port=port, workers=workers)
-
-
-def init_app(app) -> None:
-    """Register the commands on the app, so ``flask --app assessment`` has them too."""
-    from .data_cli import COMMANDS as DATA_COMMANDS
-    from .questions_cli import questions
-    from .report_cli import pack_command, report_command
-
-    for command in (
-        init_db_command,
-        create_user_command,
-        set_password_command,
-        demo_command,
-        serve_command,
-        questions,
-        *DATA_COMMANDS,
-        report_command,
-        pack_command,
-    ):
-        app.cli.add_command(command)
-
-
-def _make_app(*_args, **_kwargs):
-    from . import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
-def main() -> None:
-    """Partnership Check: run the app and manage its data."""
+    uri = app_uri(current_app.import_name, current_app.instance_path)
+    run_gunicorn(uri, host=host, port=port, workers=workers)

@@ -215,7 +215,7 @@ def test_import_respondents_cli(app, make_round, tmp_path):
     current, _ = make_round(respondents=0)
     bad = tmp_path / "bad.csv"
     bad.write_text("name,email,role\nAnn,ann@example.com,delivery\nBo,bo@,\n", encoding="utf-8")
-    result = _invoke(app, import_respondents_command, [str(current.id), str(bad)])
+    result = _invoke(app, import_respondents_command, ["--round", str(current.id), str(bad)])
     assert result.exit_code == 1
     assert "row 3, column email: not an email address" in result.output
     assert "nobody was added: 1 problem" in result.output
@@ -223,11 +223,13 @@ def test_import_respondents_cli(app, make_round, tmp_path):
 
     good = tmp_path / "good.csv"
     good.write_bytes("name,email,role\nAnn,ann@example.com,delivery\n".encode("utf-8-sig"))
-    result = _invoke(app, import_respondents_command, [str(current.id), str(good)])
+    result = _invoke(app, import_respondents_command, ["--round", str(current.id), str(good)])
     assert result.exit_code == 0, result.output
     assert "Invited 1 people" in result.output
-    result = _invoke(app, import_respondents_command, [str(current.id), "-"], input="name\nBo\n")
+    result = _invoke(
+        app, import_respondents_command, ["--round", str(current.id), "-"], input="name\nBo\n"
+    )
     assert result.exit_code == 0, result.output
     assert [r.name for r in _respondents(app, current.id)] == ["Ann", "Bo"]
-    result = _invoke(app, import_respondents_command, ["9999", str(good)])
+    result = _invoke(app, import_respondents_command, ["--round", "9999", str(good)])
     assert result.exit_code == 1 and "no round 9999" in result.output

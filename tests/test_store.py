@@ -1,7 +1,11 @@
 """The store: clients, rounds, respondents and answers, on a real SQLite file."""
 
+import ast
 import json
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -244,3 +248,54 @@ def test_round_free_text_is_comments_and_open_answers_of_submissions(db, make_ro
     ]
     # Only the open items asked for: a choice's option id is stored as text too.
     assert [r["kind"] for r in responses.round_free_text(db, created.id)] == ["comment"]
+
+
+# --- layering -------------------------------------------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parent.parent / "assessment"
+#: The store and what it stands on, and what reads and writes data without a request.
+NO_WEB = [
+    *sorted((PACKAGE / "store").glob("*.py")),
+    *(PACKAGE / f"{name}.py" for name in ("sqlite", "migrations", "upgrade", "results")),
+    *(PACKAGE / f"{name}.py" for name in ("exports", "respondent_import", "backup")),
+]
+
+
+def _imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function, relative ones
+    made absolute."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, node.module] if node.module else parts)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("path", NO_WEB, ids=lambda path: path.name)
+def test_the_store_imports_neither_flask_nor_click(path):
+    """The store (and the helpers, migrations and data code beside it) is used by the
+    CLI, the reports and the tests alike: no Flask, no click, no app context."""
+    imported = _imported(path)
+    outside = {m for m in imported if m.split(".")[0] in {"flask", "click"}}
+    outside |= {m for m in imported if m.split(".")[0].startswith("flask_")}
+    glue = {"assessment.db", "assessment.web", "assessment.cli", "assessment.create_app"}
+    outside |= {m for m in imported if any(m == g or m.startswith(g + ".") for g in glue)}
+    assert not outside, f"{path.name} imports {sorted(outside)}"
+
+
+def test_the_store_loads_without_flask():
+    modules = [".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts) for p in NO_WEB]
+    code = "".join(f"import {module}\n" for module in ["sys", *modules])
+    code += "print(sorted(m for m in sys.modules if m.split('.')[0] == 'flask'))"
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.strip() == "[]"

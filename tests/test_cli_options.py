@@ -78,7 +78,8 @@ def test_two_rounds_in_a_period_the_latest_is_used_and_the_others_named(run, mak
         (("--period", "2026-Q4"), "--period needs --client NAME", 2),
         (("--round", "1", "--period", "2026-Q4"), "--round names the round by itself", 2),
         (("--round", "424242"), "there is no round 424242", 1),
-        (("--round", "0"), "0 is not in the range", 2),
+        (("--round", "0"), "0 is not a round id", 2),
+        (("--round", str(2**63)), "is not a round id", 2),
         (("--client", "Nobody"), "No client named 'Nobody'. Clients: none yet.", 1),
     ],
 )

@@ -34,13 +34,20 @@ __all__ = ["Output", "find_round", "output_options", "round_options"]
 MAX_ID = 2**63 - 1
 
 
+def _round_id(_ctx, _param, value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_ID:
+        raise click.BadParameter(f"{value} is not a round id (a whole number from 1)")
+    return value
+
+
 def round_options(command: Callable) -> Callable:
     """``--round ID``, or ``--client NAME`` and ``--period PERIOD``; see ``find_round``."""
     options = (
         click.option(
             "--round",
             "round_id",
-            type=click.IntRange(min=1, max=MAX_ID),
+            type=int,
+            callback=_round_id,
             metavar="ID",
             help="The round's id: the number in its page's address (/rounds/ID).",
         ),

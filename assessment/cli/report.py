@@ -72,9 +72,10 @@ def report_command(
 
     Name the round by its id, or by its client's name and period:
 
+    \b
         assessment report --round 12 -o -
-
-        assessment report --client "Apex Retail Group" --period 2026-Q4 --lang zh-CN -o apex.pdf
+        assessment report --client "Apex Retail Group" --period 2026-Q4 \\
+            --lang zh-CN -o apex.pdf
     """
     from ..report.data import round_report
     from ..report.pdf import render_pdf

@@ -1,4 +1,4 @@
-"""The questionnaire files and the model that loads them (assessment/questionnaire.py)."""
+"""The questionnaire files and the model that loads them (assessment/questionnaire/)."""
 
 import ast
 import json

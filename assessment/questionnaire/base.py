@@ -4,17 +4,20 @@ every language, and the fixed vocabularies the format uses."""
 import fractions
 import math
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-RoundKind = Literal["kickoff", "quarterly", "adhoc"]
-OwnerRole = Literal["account", "delivery", "finance", "leadership"]
+from .. import vocab
 
-LANGUAGES = ("en", "zh-CN")
-ROUND_KINDS: tuple[str, ...] = get_args(RoundKind)
-OWNER_ROLES: tuple[str, ...] = get_args(OwnerRole)
+# Languages, round kinds and owner roles are named once, in ``vocab``.
+LANGUAGES: tuple[str, ...] = vocab.LANGUAGES
+ROUND_KINDS: tuple[str, ...] = vocab.KINDS
+OWNER_ROLES: tuple[str, ...] = vocab.OWNER_ROLES
+# Literal of a tuple is Literal of its values: the JSON Schema lists them as an enum.
+RoundKind = Literal[ROUND_KINDS]
+OwnerRole = Literal[OWNER_ROLES]
 ITEM_TYPES = ("likert", "number", "choice", "text")
 #: The value the answer form sends for "not applicable / don't know". An option may not use
 #: it as its id (a file that does is refused), or choosing that option would mean N/A.
@@ -91,7 +94,5 @@ class Text(_Frozen):
 
     def get(self, lang: str | None) -> str:
         """The text in `lang`; any Chinese tag (`zh`, `zh_CN`, `zh-Hans`) gives zh-CN,
-        anything else English."""
-        if lang and lang.lower().startswith("zh"):
-            return self.zh_CN
-        return self.en
+        anything else English (`vocab.language_of`)."""
+        return self.zh_CN if vocab.language_of(lang) == "zh-CN" else self.en

@@ -42,7 +42,7 @@ from ..figures import rwg_text, template_helpers
 from ..playbook import NextStep, format_change
 from ..questionnaire import Band, Questionnaire, Sign, TextItem
 from ..scoring import POOLED_ROLES, SignResult
-from ..vocab import AGREEMENT_LABELS, ROLE_LABELS
+from ..vocab import AGREEMENT_LABELS, BABEL_LOCALES, LANGUAGES, ROLE_LABELS, normalize_lang
 from . import charts
 from .data import FreeTextEntry, RoundReport
 
@@ -64,8 +64,6 @@ __all__ = [
     "warm_up",
 ]
 
-LANGUAGES = ("en", "zh-CN")
-BABEL_LOCALES = {"en": "en", "zh-CN": "zh_Hans_CN"}
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 #: The only place report HTML may load anything from. ".invalid" never resolves (RFC 6761):
 #: the fetcher answers for this origin itself and never opens a connection.
@@ -167,17 +165,6 @@ _RENDER_LOCK = threading.Lock()
 
 
 # --- helpers for the templates ------------------------------------------------------------
-
-
-def normalize_lang(lang: str | None) -> str:
-    """ "en" or "zh-CN" from any spelling (zh, zh_CN, zh-Hans…); ValueError otherwise."""
-    if lang:
-        code = lang.strip().lower().replace("_", "-")
-        if code.startswith("zh"):
-            return "zh-CN"
-        if code == "en" or code.startswith("en-"):
-            return "en"
-    raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
 
 
 def css_string(text: str) -> str:

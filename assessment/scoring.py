@@ -1,8 +1,8 @@
 """Scoring: (questionnaire, responses) → results per sign and overall.
 
 Pure: no Flask, no database, no PDF. The input is the questionnaire model and plain data
-(`Response`); the output is an immutable `RoundResult`. The method is explained for a
-non-statistician in docs/scoring.md.
+(`Response`, each value checked by `answers.check_type`); the output is an immutable
+`RoundResult`. The method is explained for a non-statistician in docs/scoring.md.
 
 Exact arithmetic: every number is computed as a `fractions.Fraction` from the numbers as the
 file wrote them (`questionnaire.exact`: weight 0.1 is 1/10, a band from 62.5 starts at 125/2)
@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from .questionnaire import ROUND_KINDS, Questionnaire, Sign, exact
+from .answers import InvalidAnswers, check_type, choices
+from .questionnaire import LIKERT_POINTS, ROUND_KINDS, Questionnaire, Sign, exact
 
 __all__ = [
     "FORMAT",
@@ -167,50 +168,29 @@ class _Invalid(Exception):
     """Internal: why a value is not a valid answer for an item."""
 
 
-def _is_number(value: object) -> bool:
-    return type(value) in (int, float) or (
-        isinstance(value, int | float) and not isinstance(value, bool)
-    )
-
-
 def _likert_health(item, value, points: int) -> Fraction:
-    if not _is_number(value) or not 1 <= value <= points or value != int(value):
-        raise _Invalid(f"a likert answer must be a whole number from 1 to {points}, got {value!r}")
     a = int(value)
     steps = points - 1
     return Fraction((a - 1) * 100 if item.direction == "healthy" else (points - a) * 100, steps)
 
 
 def _number_health(item, value, points: int) -> Fraction:
-    if not _is_number(value) or not math.isfinite(value):
-        raise _Invalid(f"a number answer must be a finite number, got {value!r}")
-    if item.integer and value != int(value):
-        raise _Invalid(f"this item takes whole numbers, got {value!r}")
     # Piecewise-linear through the breakpoints, flat beyond the first and the last; the answer
     # is taken as the decimal that was typed (a stored 2.1 is 21/10).
     return item.score_for(value)
 
 
 def _choice_health(item, value, points: int) -> Fraction:
-    if isinstance(value, str):
-        for option in item.options:
-            if option.id == value:
-                return option.exact_score
-    known = ", ".join(option.id for option in item.options)
-    raise _Invalid(f"unknown option {value!r} (options: {known})")
+    return item.option(value).exact_score
 
 
-def _check_text(item, value, points: int) -> None:
-    if not isinstance(value, str):
-        raise _Invalid(f"a text answer must be a string, got {type(value).__name__}")
-
-
-#: Answer type → health function. Unscored types map to a checker that returns None.
+#: Item type → the health of a value of that type (checked first: ``answers.check_type``);
+#: None for an unscored type. Keyed like ``answers.TYPES``.
 _HEALTH = {
     "likert": _likert_health,
     "number": _number_health,
     "choice": _choice_health,
-    "text": _check_text,
+    "text": None,
 }
 
 
@@ -219,15 +199,18 @@ def _health(item, value, points: int) -> Fraction | None:
         handler = _HEALTH[item.type]
     except KeyError:
         raise NotImplementedError(f"no scoring rule for item type {item.type!r}") from None
-    h = handler(item, value, points)
-    if h is None or not item.scored:
+    try:
+        check_type(item, value, points=points)
+    except InvalidAnswers as exc:
+        raise _Invalid(exc.problems[item.id]) from None
+    if handler is None or not item.scored:
         return None
     # No clamping: likert healths, option scores and breakpoint scores are all within 0..100
     # (the file is validated) and exact interpolation never leaves the breakpoints' range.
-    return h
+    return handler(item, value, points)
 
 
-def exact_item_health(item, value: Answer, *, points: int = 5) -> Fraction | None:
+def exact_item_health(item, value: Answer, *, points: int = LIKERT_POINTS) -> Fraction | None:
     """The exact health `h` (0..100) of one answer, or None for N/A or an unscored item.
 
     `points` is the number of likert options (the questionnaire's `len(scale.likert)`).
@@ -241,7 +224,7 @@ def exact_item_health(item, value: Answer, *, points: int = 5) -> Fraction | Non
         raise ScoringInputError(f"item {item.id!r}: {exc}", item_id=item.id) from None
 
 
-def item_health(item, value: Answer, *, points: int = 5) -> float | None:
+def item_health(item, value: Answer, *, points: int = LIKERT_POINTS) -> float | None:
     """`exact_item_health` as a float, for display and exports."""
     h = exact_item_health(item, value, points=points)
     return None if h is None else float(h)
@@ -629,12 +612,9 @@ def _plan(q: Questionnaire, kind: str) -> _Plan:
     points = len(q.scale.likert)
     known: dict[tuple, ItemHealth | None] = {}
     for item in q.items():
-        if item.type == "likert":
-            values: list[Answer] = [*range(1, points + 1), *map(float, range(1, points + 1))]
-        elif item.type == "choice":
-            values = [option.id for option in item.options]
-        else:
-            continue
+        values: list[Answer] = list(choices(q, item))
+        # Likert answers also come as floats (3.0: a REAL column read back as it is).
+        values += [float(value) for value in values if type(value) is int]
         for value in values:
             known[(item.id, value.__class__, value)] = _scored_answer(item, value, points, kind)
     plan = _Plan(items=q.items_by_id, known=known, points=points)

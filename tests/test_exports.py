@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from assessment import exports, results
+from assessment import answers, exports, results
 from assessment.anonymity import agreement_level
 from assessment.data_cli import COMMANDS, export_group, import_respondents_command
 from assessment.db import get_db
@@ -138,7 +138,7 @@ def test_answers_csv_file_matches_the_database(app, filled, tmp_path):
             assert row["answer"] == answer["value_text"]
         else:
             assert float(row["answer"]) == answer["value_number"]
-        value = responses._value(
+        value = answers.from_columns(
             answer["value_number"], answer["value_text"], answer["not_applicable"]
         )
         expected = None if value is responses.NA else item_health(item, value)

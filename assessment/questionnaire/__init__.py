@@ -22,6 +22,7 @@ standard library and pydantic only.
 from .base import (
     ITEM_TYPES,
     LANGUAGES,
+    LIKERT_POINTS,
     NA_OPTION,
     OWNER_ROLES,
     ROUND_KINDS,
@@ -57,6 +58,7 @@ __all__ = [
     "ITEM_CLASSES",
     "ITEM_TYPES",
     "LANGUAGES",
+    "LIKERT_POINTS",
     "LIMITS",
     "NA_OPTION",
     "OWNER_ROLES",

@@ -19,6 +19,8 @@ OWNER_ROLES: tuple[str, ...] = vocab.OWNER_ROLES
 RoundKind = Literal[ROUND_KINDS]
 OwnerRole = Literal[OWNER_ROLES]
 ITEM_TYPES = ("likert", "number", "choice", "text")
+#: Points of the agreement scale (a likert answer is 1 to 5): the scale has five labels.
+LIKERT_POINTS = 5
 #: The value the answer form sends for "not applicable / don't know". An option may not use
 #: it as its id (a file that does is refused), or choosing that option would mean N/A.
 NA_OPTION = "na"

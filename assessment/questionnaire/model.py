@@ -7,7 +7,18 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from .base import COLOUR, Fraction, Id, OwnerRole, Score, Text, Weight, _Frozen, exact
+from .base import (
+    COLOUR,
+    LIKERT_POINTS,
+    Fraction,
+    Id,
+    OwnerRole,
+    Score,
+    Text,
+    Weight,
+    _Frozen,
+    exact,
+)
 from .errors import Found, _duplicates, _rules
 from .items import Item
 
@@ -76,7 +87,9 @@ class Scale(_Frozen):
     """Labels of the answer scale."""
 
     likert: tuple[Text, ...] = Field(
-        min_length=5, max_length=5, description="Five labels, strongly disagree to strongly agree"
+        min_length=LIKERT_POINTS,
+        max_length=LIKERT_POINTS,
+        description="Five labels, strongly disagree to strongly agree",
     )
     na: Text = Field(description="Label of 'not applicable / don't know'")
 

@@ -129,7 +129,7 @@ def test_answers_csv_file_matches_the_database(app, filled, tmp_path):
         assert row["round_kind"] == current.kind
         assert row["questionnaire_id"] == current.questionnaire_id
         assert int(row["questionnaire_version"]) == current.questionnaire_version
-        assert row["sign_id"] == q.sign_of(item.id).id
+        assert row["sign_id"] == q.items_by_id[item.id][0].id
         assert row["item_type"] == item.type
         assert row["not_applicable"] == ("true" if answer["not_applicable"] else "false")
         if answer["not_applicable"]:

@@ -538,7 +538,7 @@ def test_raising_a_healthy_answer_never_lowers_its_sign(responses, kind, data):
     higher = list(responses)
     r = higher[n]
     higher[n] = Response(r.respondent_id, r.role, {**r.answers, item.id: r.answers[item.id] + 1})
-    sign = Q.sign_of(item.id).id
+    sign = Q.items_by_id[item.id][0].id
     before = score_round(Q, responses, kind=kind).sign(sign)
     after = score_round(Q, higher, kind=kind).sign(sign)
     assert before.status == after.status

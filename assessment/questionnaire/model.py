@@ -313,9 +313,6 @@ class Questionnaire(_Frozen):
     def item(self, item_id: str) -> Item:
         return self.items_by_id[item_id][1]
 
-    def sign_of(self, item_id: str) -> Sign:
-        return self.items_by_id[item_id][0]
-
     @cached_property
     def items_by_id(self) -> dict[str, tuple[Sign, Item]]:
         """(sign, item) by item id, built on first use (a form page looks up every item)."""

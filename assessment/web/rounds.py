@@ -22,7 +22,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from .. import exports, results
+from .. import answers, exports, results
 from ..db import get_db, write_transaction
 from ..questionnaire import DirectoryScan, scan_directory
 from ..store import clients, rounds
@@ -153,7 +153,7 @@ def show(round_id: int):
     db = get_db()
     current = round_or_404(round_id)
     respondents = rounds.list_respondents(db, round_id)
-    progress = {status: 0 for status in ("invited", "draft", "submitted")}
+    progress = dict.fromkeys(answers.STATUSES, 0)
     for respondent in respondents:
         progress[respondent.status] += 1
     policy = results.policy(db, current)

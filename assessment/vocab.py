@@ -30,12 +30,15 @@ __all__ = [
     "KIND_LABELS",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "LEAD_ROLES",
     "NOT_ASKED_LABELS",
     "N_",
     "OWNER_ROLES",
     "ROLES",
     "ROLE_ALIASES",
     "ROLE_LABELS",
+    "USER_ROLES",
+    "USER_ROLE_LABELS",
     "Joined",
     "Message",
     "fold",
@@ -183,6 +186,19 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "leadership": ("公司管理层",),
     "other": (),
 }
+
+
+# --- user accounts ------------------------------------------------------------------------
+
+#: What a user account may do: an admin everything, a lead clients and rounds, a member answer.
+USER_ROLES = ("admin", "lead", "member")
+USER_ROLE_LABELS: dict[str, Message] = {
+    "admin": N_("administrator"),
+    "lead": N_("lead"),
+    "member": N_("member"),
+}
+#: The accounts that manage clients and rounds (an admin may do all a lead may).
+LEAD_ROLES = ("admin", "lead")
 
 
 @lru_cache(maxsize=8)

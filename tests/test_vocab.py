@@ -165,3 +165,20 @@ def test_not_asked_is_named_once_for_pages(app, lang):
 def test_owner_roles_are_respondent_roles():
     assert vocab.OWNER_ROLES == OWNER_ROLES == vocab.ROLES[:4]
     assert vocab.KINDS is ROUND_KINDS
+
+
+@pytest.mark.parametrize("lang", vocab.LANGUAGES)
+def test_user_roles_are_named_once(app, lang):
+    from assessment.store import users
+    from assessment.web.main import ROLE_NAMES
+
+    assert users.ROLES == vocab.USER_ROLES == tuple(vocab.USER_ROLE_LABELS) == tuple(ROLE_NAMES)
+    assert set(vocab.LEAD_ROLES) < set(vocab.USER_ROLES)
+    leads = {
+        r for r in vocab.USER_ROLES if users.User(1, "x@example.com", "X", r, "en", True).is_lead
+    }
+    assert leads == set(vocab.LEAD_ROLES)
+    with app.test_request_context(), force_locale(BABEL_LOCALES[lang]):
+        for role, label in vocab.USER_ROLE_LABELS.items():
+            assert str(ROLE_NAMES[role]) == label.get(lang)
+            assert lang == "en" or not label.get(lang).isascii()

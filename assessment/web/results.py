@@ -26,6 +26,7 @@ from ..db import get_db, write_transaction
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
 from ..store import actions, audit, clients, rounds, share_links
+from ..vocab import LEAD_ROLES
 from .access import public, role_required
 from .audit import log
 from .downloads import content_disposition, file_name
@@ -35,7 +36,7 @@ from .lookups import PostForm, flash_errors, round_or_404
 from .withheld import refuse_withheld
 
 bp = Blueprint("results", __name__)
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class ActionForm(FlaskForm):

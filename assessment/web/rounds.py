@@ -26,7 +26,7 @@ from .. import answers, exports, results
 from ..db import get_db, write_transaction
 from ..questionnaire import DirectoryScan, scan_directory
 from ..store import clients, rounds
-from ..vocab import N_
+from ..vocab import LEAD_ROLES, N_
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -36,7 +36,7 @@ from .lookups import PostForm, flash_errors, round_or_404
 from .withheld import refuse_withheld
 
 bp = Blueprint("rounds", __name__)
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class RoundForm(FlaskForm):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from . import answers as answer_values
 from . import results
 from .anonymity import agreement_level, visible_free_text, withheld_result
 from .scoring import ScoringInputError, item_health
@@ -162,15 +163,12 @@ def _check_format(fmt: str) -> None:
 
 
 def _answer_value(row: Mapping):
-    """The raw answer: a whole number as int, a number as float, an option id or a text."""
-    if row["not_applicable"]:
-        return None
-    if row["value_text"] is not None:
-        return row["value_text"]
-    number = row["value_number"]
-    if number is None:
-        return None
-    return int(number) if number == int(number) else number
+    """The raw answer: a whole number as int, a number as float, an option id or a text
+    (None for N/A)."""
+    value = answer_values.from_columns(
+        row["value_number"], row["value_text"], row["not_applicable"]
+    )
+    return answer_values.for_engine(value)
 
 
 class Withheld(PermissionError):
@@ -315,7 +313,7 @@ def _floored(rows: list[dict], items: Mapping, policy) -> tuple[list[dict], tupl
 
     def is_text(row: dict) -> bool:
         item = items.get(row["item_id"])
-        return item is not None and item.type == "text"
+        return item is not None and answer_values.in_own_words(item)
 
     answered: dict[str, int] = {}
     for row in rows:

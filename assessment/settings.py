@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 from .anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_floors
+from .vocab import LANGUAGES
 
 CONFIG_FILENAME = "config.toml"
 SECRET_KEY_FILENAME = "secret_key"
@@ -29,7 +30,7 @@ def defaults(instance_path: str) -> dict:
     return {
         "DATABASE": os.path.join(instance_path, "assessment.sqlite3"),
         "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
-        "LANGUAGES": ("en", "zh-CN"),
+        "LANGUAGES": LANGUAGES,
         "DEFAULT_LANGUAGE": "en",
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,

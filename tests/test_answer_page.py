@@ -184,7 +184,8 @@ def test_the_page_cache_is_bounded(app, client, make_round, monkeypatch):
         (-3.25, "-3.25"),
         (1234567, "1234567"),
         (0.1, "0.1"),
-        (1 / 3, "0.333333333333333"),
+        (1 / 3, "0.3333333333333333"),  # every digit that reads back as the same number
+        (1.1367993242810981e-104, "0." + "0" * 103 + "11367993242810981"),
     ],
 )
 def test_number_text(value, text):

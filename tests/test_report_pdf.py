@@ -270,7 +270,7 @@ def test_free_text_keeps_its_line_breaks(rendered, lang):
 def test_text_answers_show_under_their_sign_with_the_question(rendered, apex, lang):
     _, pages = rendered[lang]
     q = apex.questionnaire
-    sign = q.sign_of(MOOD)
+    sign = q.items_by_id[MOOD][0]
     page = _dense(_page_with(pages, "Steering meeting"))
     title, asked = _dense(sign.title.get(lang)), _dense(q.item(MOOD).text.get(lang))
     assert page.index(title) < page.index(asked) < page.index("Steeringmeeting,12November")

@@ -234,7 +234,7 @@ def test_round_free_text_is_comments_and_open_answers_of_submissions(db, make_ro
     created, people = make_round()
     q = created.questionnaire
     choice = next(i for i in q.items() if i.type == "choice" and i.applies("quarterly"))
-    sign = q.sign_of("mood-example").id
+    sign = q.items_by_id["mood-example"][0].id
     submitted = {"mood-example": "Line one\nline two 😤", choice.id: choice.options[0].id}
     responses.save_response(db, people[0].id, submitted, {sign: "A comment"}, submit=True)
     responses.save_response(db, people[1].id, {"mood-example": "draft"}, {sign: "d"}, submit=False)

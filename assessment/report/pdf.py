@@ -29,6 +29,7 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from ..vocab import BABEL_LOCALES, LANGUAGES, normalize_lang
 from .context import report_context
 from .data import RoundReport
 from .fetcher import STATIC_DIR, STATIC_URL, safe_url_fetcher
@@ -45,8 +46,6 @@ __all__ = [
     "using_app",
 ]
 
-LANGUAGES = ("en", "zh-CN")
-BABEL_LOCALES = {"en": "en", "zh-CN": "zh_Hans_CN"}
 STYLESHEET = "report.css"
 TEMPLATE = "report/report.html"
 
@@ -73,20 +72,6 @@ def reset_process_resources() -> None:
 
 
 _RENDER_LOCK = threading.Lock()
-
-
-# --- languages ----------------------------------------------------------------------------
-
-
-def normalize_lang(lang: str | None) -> str:
-    """ "en" or "zh-CN" from any spelling (zh, zh_CN, zh-Hans…); ValueError otherwise."""
-    if lang:
-        code = lang.strip().lower().replace("_", "-")
-        if code.startswith("zh"):
-            return "zh-CN"
-        if code == "en" or code.startswith("en-"):
-            return "en"
-    raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
 
 
 # --- rendering ----------------------------------------------------------------------------

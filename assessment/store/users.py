@@ -11,8 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import passwords
 from ..sqlite import query_rows, transaction, utcnow
+from ..vocab import LEAD_ROLES, USER_ROLES
 
-ROLES = ("admin", "lead", "member")
+ROLES = USER_ROLES
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 # A hash of a random password, checked when the email is unknown so that a wrong
@@ -40,7 +41,7 @@ class User:
     @property
     def is_lead(self) -> bool:
         """Leads manage clients and rounds; admins can do everything a lead can."""
-        return self.role in ("admin", "lead")
+        return self.role in LEAD_ROLES
 
 
 def user_from_row(row: dict) -> User:

@@ -26,13 +26,14 @@ from ..report.charts import trend_svg
 from ..report.data import history
 from ..sqlite import transaction
 from ..store import actions, clients, rounds
+from ..vocab import LEAD_ROLES
 from .access import role_required
 from .i18n import requested_language
 from .labels import select_choices
 from .lookups import PostForm, client_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class ClientForm(FlaskForm):

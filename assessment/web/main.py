@@ -6,12 +6,14 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import vocab
 from ..db import get_db
 from ..store import respondents, rounds
 
 bp = Blueprint("main", __name__)
 
-ROLE_NAMES = {"admin": _l("administrator"), "lead": _l("lead"), "member": _l("member")}
+#: A user account's role, named once in ``vocab``, translated lazily.
+ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.USER_ROLE_LABELS.items()}
 
 
 @bp.get("/")

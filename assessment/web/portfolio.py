@@ -8,6 +8,7 @@ from .. import exports
 from .. import portfolio as portfolio_model
 from ..db import get_db
 from ..sqlite import transaction
+from ..vocab import LEAD_ROLES
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -17,7 +18,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 
 @bp.get("/")
-@role_required("admin", "lead")
+@role_required(*LEAD_ROLES)
 def index():
     lead_id = request.args.get("lead", type=int)
     band_id = request.args.get("band") or None
@@ -47,7 +48,7 @@ def _labels(found: portfolio_model.Portfolio, lang: str) -> dict:
 
 
 @bp.get("/results.<fmt>")
-@role_required("admin", "lead")
+@role_required(*LEAD_ROLES)
 def export_results(fmt: str):
     """Every closed round's results, one row per sign, for analysis elsewhere."""
     if fmt not in exports.FORMATS:

@@ -21,22 +21,23 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .. import results
+from .. import results, vocab
 from ..db import get_db
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
 from ..sqlite import transaction
 from ..store import actions, audit, clients, rounds, share_links
+from ..vocab import LEAD_ROLES
 from .access import public, role_required
 from .audit import log
 from .downloads import content_disposition, file_name
-from .i18n import LANGUAGE_NAMES, current_language, requested_language
+from .i18n import current_language, requested_language
 from .labels import select_choices
 from .lookups import PostForm, flash_errors, round_or_404
 from .withheld import refuse_withheld
 
 bp = Blueprint("results", __name__)
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class ActionForm(FlaskForm):
@@ -48,7 +49,7 @@ class ActionForm(FlaskForm):
 
 
 class ShareForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=select_choices(vocab.LANGUAGE_NAMES.items()))
     days = IntegerField(
         _l("Valid for (days)"), default=share_links.DEFAULT_DAYS, validators=[NumberRange(1, 90)]
     )

@@ -22,12 +22,12 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from .. import exports, respondent_import, results
+from .. import answers, exports, respondent_import, results
 from ..db import get_db
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
 from ..store import clients, respondents, rounds
-from ..vocab import N_
+from ..vocab import LEAD_ROLES, N_
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -37,7 +37,7 @@ from .lookups import PostForm, flash_errors, round_or_404
 from .withheld import refuse_withheld
 
 bp = Blueprint("rounds", __name__)
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class RoundForm(FlaskForm):
@@ -154,7 +154,7 @@ def show(round_id: int):
     db = get_db()
     current = round_or_404(round_id)
     people = respondents.list_respondents(db, round_id)
-    progress = {status: 0 for status in ("invited", "draft", "submitted")}
+    progress = dict.fromkeys(answers.STATUSES, 0)
     for respondent in people:
         progress[respondent.status] += 1
     policy = results.policy(db, current)

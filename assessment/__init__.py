@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .settings import (
     CONFIG_FILENAME,
-    PROJECT_ROOT,
+    TEMPLATE_FOLDER,
     ConfigError,
     check_anonymity,
     check_jobs,
@@ -20,7 +20,7 @@ __all__ = ["ConfigError", "create_app"]
 
 
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None):
-    """Build the app: config → instance → extensions → blueprints → migrations.
+    """Build the app: config → instance → extensions → blueprints → ``upgrade``.
 
     ``test_config`` replaces the instance's config file; ``instance_path`` (else the
     ``ASSESSMENT_INSTANCE_PATH`` environment variable) moves the instance folder.
@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(TEMPLATE_FOLDER),
     )
     # Readable by the owner only when created here: it holds the secret key and, by
     # default, the database.
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
 
     from . import cli, db
+    from .upgrade import upgrade
     from .web import init_web
 
     db.init_app(app)
@@ -58,5 +59,5 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     init_web(app)
 
     with app.app_context():
-        db.migrate(db.get_db())
+        upgrade(db.get_db())
     return app

@@ -7,7 +7,7 @@ it and renames it into place, so a backup file is either complete or absent.
 
 ``restore`` checks a backup on a private copy first (SQLite header, ``PRAGMA
 integrity_check``, foreign keys, the ``_sqlite_migrations`` table of the set
-"assessment", no migration this code does not know), migrates that copy forward if it
+"assessment", no migration this code does not know), upgrades that copy if it
 is older, keeps a backup of the current database as ``<db>.before-restore-<timestamp>``
 and then writes the copy into the live database with the backup API in reverse: one
 SQLite transaction, so other connections see the old database or the new one, never a
@@ -32,7 +32,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .db import BUSY_TIMEOUT_MS, connect, create_private, migrate, migrations
+from .migrations import migrations
+from .sqlite import BUSY_TIMEOUT_MS, connect, create_private
+from .upgrade import upgrade
 
 __all__ = [
     "MIGRATION_SET",
@@ -300,7 +302,7 @@ def restore(db_path: str | os.PathLike, backup_path: str | os.PathLike) -> Resto
                     conn.execute("VACUUM")
         staged_db = connect(str(staged))
         try:
-            migrated = tuple(migrate(staged_db))
+            migrated = tuple(upgrade(staged_db))
             staged_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except (sqlite3.Error, ValueError) as exc:
             raise RestoreRefused(f"{backup_path} could not be migrated forward: {exc}") from exc

@@ -1,6 +1,6 @@
 """Dates and times in the instance's time zone (the ``TIMEZONE`` setting).
 
-Timestamps are stored in UTC (``db.utcnow``); due dates are calendar days where the team
+Timestamps are stored in UTC (``sqlite.utcnow``); due dates are calendar days where the team
 works. A round due on a day is open until that day ends there, and reminders and the
 "never twice the same day" rule count days there too.
 """
@@ -21,7 +21,7 @@ def utc_now() -> datetime:
 
 
 def stamp(moment: datetime) -> str:
-    """A moment as stored: UTC, ISO 8601, to the second (like ``db.utcnow``)."""
+    """A moment as stored: UTC, ISO 8601, to the second (like ``sqlite.utcnow``)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 

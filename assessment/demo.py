@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from . import results
 from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
 from .settings import PROJECT_ROOT
-from .store import actions, clients, responses, rounds, users
+from .store import actions, clients, respondents, responses, rounds, users
 
 DEMO_PASSWORD = "partnership-demo"
 DEMO_FILE = PROJECT_ROOT / "demo" / "demo.toml"
@@ -37,20 +37,35 @@ DEMO_USERS = (
 )
 
 
+def _likert_answer(item: LikertItem, health: float, rng: random.Random) -> int:
+    step = health / 25
+    a = 1 + step if item.direction == "healthy" else 5 - step
+    return max(1, min(5, round(a + rng.uniform(-0.4, 0.4))))
+
+
+def _number_answer(item: NumberItem, health: float, rng: random.Random) -> int | float:
+    candidates = range(int(item.min), int(min(item.max, item.min + 400)) + 1)
+    best = min(candidates, key=lambda v: (abs(item.score_for(v) - health), v))
+    return best if item.integer else float(best)
+
+
+def _choice_answer(item: ChoiceItem, health: float, rng: random.Random) -> str:
+    return min(item.options, key=lambda o: abs(o.score - health)).id
+
+
+#: Item type → an answer close to a health; None: the demo leaves such items unanswered.
+ANSWER_MAKERS = {
+    "likert": _likert_answer,
+    "number": _number_answer,
+    "choice": _choice_answer,
+    "text": None,
+}
+
+
 def _answer(item, health: float, rng: random.Random):
     """An answer whose health is close to ``health`` (0-100) for this item."""
-    health = max(0.0, min(100.0, health))
-    if isinstance(item, LikertItem):
-        step = health / 25
-        a = 1 + step if item.direction == "healthy" else 5 - step
-        return max(1, min(5, round(a + rng.uniform(-0.4, 0.4))))
-    if isinstance(item, NumberItem):
-        candidates = range(int(item.min), int(min(item.max, item.min + 400)) + 1)
-        best = min(candidates, key=lambda v: (abs(item.score_for(v) - health), v))
-        return best if item.integer else float(best)
-    if isinstance(item, ChoiceItem):
-        return min(item.options, key=lambda o: abs(o.score - health)).id
-    return None
+    make = ANSWER_MAKERS[item.type]
+    return None if make is None else make(item, max(0.0, min(100.0, health)), rng)
 
 
 def _round_answers(q: Questionnaire, kind: str, spec: dict, bias: float, rng: random.Random):
@@ -86,7 +101,7 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random)
         members = team[: round_spec.get("respondents", len(team))]
         drafts = round_spec.get("drafts", 0)
         for n, person in enumerate(members):
-            respondent = rounds.add_respondent(
+            respondent = respondents.add_respondent(
                 db, current.id, name=person["name"], email=person.get("email"), role=person["role"]
             )
             answers = _round_answers(q, current.kind, round_spec, person.get("bias", 0), rng)

@@ -5,7 +5,8 @@ or worse, the questionnaire's recommendation for that band. When the sign was at
 `settings.escalate_from` or worse in the previous round as well as now, the sign's
 `persisting` recommendation instead, marked as an escalation. When an action on the sign was
 completed since the previous round and the sign has not improved by `settings.trend_threshold`
-points, the step carries the completed actions and a bilingual note saying so. Kickoff rounds
+points, the step carries the completed actions and a note saying so (a ``vocab.Message``:
+English here, any language where it is shown, from the catalogs). Kickoff rounds
 have no escalations and no notes (the previous round is ignored). Steps come worst band first,
 then lowest score, then in the questionnaire's order. Scores and changes are compared exactly
 (`SignResult.exact_score`, the file's `trend_threshold` as written), so equal scores keep the
@@ -14,47 +15,33 @@ questionnaire's order and a change of exactly the threshold is an improvement.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from .figures import change_text
 from .questionnaire import Questionnaire, Text
 from .scoring import RoundResult, SignResult
+from .vocab import N_, Message
 
 __all__ = [
-    "ACTION_STATUSES",
-    "MESSAGES",
     "ActionRecord",
     "NextStep",
     "format_change",
-    "message",
     "recommend",
+    "stalled_note",
 ]
 
-ACTION_STATUSES = ("open", "done")
 
-#: Product wording (not questionnaire content), in every language of the app.
-MESSAGES: Mapping[str, Mapping[str, str]] = {
-    "stalled": {
-        "en": (
-            "A completed action on this sign has not yet moved the score "
-            "({change} points since the last review)."
-        ),
-        "zh-CN": "该信号下已有行动完成，但得分尚未随之改善（较上次评估 {change} 分）。",
-    },
-    "escalation": {
-        "en": "Escalation: this sign was already a concern at the last review.",
-        "zh-CN": "升级处理：该信号在上次评估中已是隐患。",
-    },
-}
-
-
-def message(key: str, **values) -> Text:
-    """A message from `MESSAGES` as a `Text`, with `{placeholders}` filled in."""
-    texts = MESSAGES[key]
-    return Text.model_validate({lang: text.format(**values) for lang, text in texts.items()})
+def stalled_note(change: str) -> Message:
+    """The note on a step whose sign completed actions have not moved: `change` is the
+    change in points as shown ("+1.9")."""
+    return N_(
+        "A completed action on this sign has not yet moved the score"
+        " (%(change)s points since the last review).",
+        change=change,
+    )
 
 
 def format_change(change: float, threshold: float | None = None, direction: str = "") -> str:
@@ -65,6 +52,7 @@ def format_change(change: float, threshold: float | None = None, direction: str 
 
 
 Moment = datetime | date
+ActionStatus = Literal["open", "done"]
 
 
 def _moment(value: Moment | str | None) -> Moment | None:
@@ -98,13 +86,13 @@ class ActionRecord:
     """An agreed action on a sign. `completed_at` may be a date, datetime or ISO string."""
 
     sign_id: str
-    status: Literal["open", "done"]
+    status: ActionStatus
     completed_at: Moment | None = None
     title: str = ""
 
     def __post_init__(self):
-        if self.status not in ACTION_STATUSES:
-            raise ValueError(f"action status must be one of {ACTION_STATUSES}, not {self.status!r}")
+        if self.status not in get_args(ActionStatus):
+            raise ValueError(f"action status must be open or done, not {self.status!r}")
         object.__setattr__(self, "completed_at", _moment(self.completed_at))
 
     def completed_since(self, moment: Moment | str | None) -> bool:
@@ -125,7 +113,7 @@ class NextStep:
     `change` is the sign's score now minus in the previous round (None when there is no
     comparable previous score). `stalled_actions` are the actions on the sign completed since
     the previous round when the sign did not improve by the trend threshold; `note` then says
-    so in every language.
+    so (`note.get(lang)` in any language).
     """
 
     sign_id: str
@@ -136,7 +124,7 @@ class NextStep:
     escalation: bool
     change: float | None = None
     stalled_actions: tuple[ActionRecord, ...] = ()
-    note: Text | None = None
+    note: Message | None = None
 
     @property
     def stalled(self) -> bool:
@@ -223,10 +211,7 @@ def recommend(
             escalation=escalation,
             change=None if change is None else float(change),
             stalled_actions=stalled,
-            note=message(
-                "stalled",
-                change=format_change(change, settings.exact_trend_threshold, "below"),
-            )
+            note=stalled_note(format_change(change, settings.exact_trend_threshold, "below"))
             if stalled
             else None,
         )

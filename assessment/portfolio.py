@@ -14,10 +14,10 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from .db import query_rows
 from .questionnaire import Questionnaire
 from .scoring import Trend, trend_between
-from .store.rounds import questionnaire_of, snapshot_text
+from .sqlite import query_rows
+from .store.snapshots import questionnaire_of, snapshot_text
 
 REVIEW_EVERY_DAYS = 92  # a quarterly review is due about three months after the last round
 

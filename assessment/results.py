@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from .anonymity import Policy
-from .db import write_transaction
 from .playbook import ActionRecord, NextStep, recommend
 from .scoring import RoundResult, score_round
+from .sqlite import transaction
 from .store import responses, rounds
 
 #: Key in a stored result (beside ``RoundResult.to_dict()``): the floor it was scored with.
@@ -138,7 +138,7 @@ def close_round(db: Database, current: rounds.Round) -> RoundResult:
     checks the status under the same lock). An anonymous round's result is stored with
     the floor it was scored with (``FLOOR_KEY``).
     """
-    with write_transaction(db):
+    with transaction(db, write=True):
         closing = outcome(db, current)
         rounds.set_status(
             db,
@@ -156,7 +156,7 @@ def reopen_round(db: Database, current: rounds.Round) -> None:
     Raises ``ReopenRefused`` for an anonymous round whose results were shown: results of
     the same round shown twice, one answer apart, would give that answer away. The check
     and the reopening share one write lock, so the count it reads is the count reopened."""
-    with write_transaction(db):
+    with transaction(db, write=True):
         if not policy(db, current).can_reopen:
             raise ReopenRefused(current.id)
         rounds.set_status(db, current.id, "open", None)
@@ -166,24 +166,22 @@ def apply_floors(db: Database) -> int:
     """Score again every closed anonymous round whose stored result was not scored with
     its floor (rounds closed before floors existed), oldest first so that each trend
     compares with a result that has been, and store it with its summary, keeping when the
-    round closed. Returns how many were scored again."""
-    found = 0
+    round closed. Returns how many were scored again; one query when there are none."""
     ids = [
         row[0]
         for row in db.execute(
             "SELECT id FROM rounds WHERE status = 'closed' AND anonymous = 1"
-            " ORDER BY created_at, id"
+            " AND (results IS NULL OR json_extract(results, ?) IS NULL)"
+            " ORDER BY created_at, id",
+            [f"$.{FLOOR_KEY}"],
         ).fetchall()
     ]
     for round_id in ids:
         current = rounds.get_round(db, round_id)
-        if current.results and json.loads(current.results).get(FLOOR_KEY) is not None:
-            continue
         rounds.replace_results(db, round_id, _stored_text(current, compute(db, current)), None)
         rescored = rounds.get_round(db, round_id)
         rounds.save_summary(db, round_id, json.dumps(summary(outcome(db, rescored))))
-        found += 1
-    return found
+    return len(ids)
 
 
 def fill_missing_summaries(db: Database) -> int:

@@ -1,20 +1,30 @@
-"""Running the app under gunicorn, from ``assessment serve``, with the background worker.
+"""Running the app under gunicorn, from ``assessment serve``.
 
-The worker (``assessment worker``) is a child of gunicorn's master process: started once
-the server listens, started again if it dies, stopped when the server stops
-(``jobs.process.WorkerProcess``).
+Each worker builds its own app, from the same instance: gunicorn imports it by name as
+it would from its own command line, ``gunicorn 'assessment:create_app(instance_path=...)'``,
+so the server needs nothing of the app's code (and the CLI that starts it no factory).
+
+The background worker (``assessment worker``) runs as a child of gunicorn's master process
+when asked: started once the server listens, started again if it dies, stopped when the
+server stops (``jobs.process.WorkerProcess``).
 """
 
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
+from gunicorn.util import import_app
+
+
+def app_uri(package: str, instance_path: str) -> str:
+    """gunicorn's name for the app of ``package``'s factory on ``instance_path``."""
+    return f"{package}:create_app(instance_path={instance_path!r})"
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict, instance_path: str):
+    def __init__(self, options: dict, uri: str):
         self.options = options
-        self.instance_path = instance_path
+        self.uri = uri
         super().__init__()
 
     def load_config(self) -> None:
@@ -22,16 +32,15 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from . import create_app
-
-        return create_app(instance_path=self.instance_path)
+        return import_app(self.uri)
 
 
 def run_gunicorn(
-    instance_path: str, *, host: str, port: int, workers: int, with_worker: bool = False
+    uri: str, *, host: str, port: int, workers: int, worker_instance: str | None = None
 ) -> None:
-    """Serve with sync workers; each worker builds its own app from the same instance.
-    ``with_worker`` runs the background worker beside them."""
+    """Serve the app named ``uri`` (see ``app_uri``) with sync workers; with
+    ``worker_instance`` (an instance folder), the background worker of that instance
+    runs beside them."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -44,9 +53,9 @@ def run_gunicorn(
         # gunicorn 27+ opens a control socket in the home folder, shared by every server
         # on the machine; this app needs none.
         options["control_socket_disable"] = True
-    if with_worker:
-        options.update(_worker_hooks(instance_path))
-    _Gunicorn(options, instance_path).run()
+    if worker_instance is not None:
+        options.update(_worker_hooks(worker_instance))
+    _Gunicorn(options, uri).run()
 
 
 def _worker_hooks(instance_path: str) -> dict:

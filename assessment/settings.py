@@ -14,10 +14,12 @@ from pathlib import Path
 
 from .anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_floors
 from .jobs import settings as jobs_settings
+from .vocab import LANGUAGES
 
 CONFIG_FILENAME = "config.toml"
 SECRET_KEY_FILENAME = "secret_key"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_FOLDER = PROJECT_ROOT / "templates"  # beside the package: see README
 
 
 class ConfigError(RuntimeError):
@@ -29,7 +31,7 @@ def defaults(instance_path: str) -> dict:
     return {
         "DATABASE": os.path.join(instance_path, "assessment.sqlite3"),
         "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
-        "LANGUAGES": ("en", "zh-CN"),
+        "LANGUAGES": LANGUAGES,
         "DEFAULT_LANGUAGE": "en",
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,

@@ -1,15 +1,16 @@
-"""The product's fixed vocabularies, defined once: languages, round kinds, respondent roles,
-agreement levels.
+"""The product's fixed vocabularies, defined once: languages (and how Chinese tags are
+read), round kinds, respondent roles, agreement levels.
 
-Pages, the PDF, the respondents import and the exports all take their ids and names from
-here. Names are English message ids marked with ``N_`` (which ``make translations``
-extracts into the catalogs); each place translates them in its own way: pages with
-Flask-Babel's ``lazy_gettext``, the PDF inside ``force_locale``, and code without Flask
-(the import) with ``translations(lang)``, which reads the same compiled catalog.
+The questionnaire model, pages, the PDF, the respondents import and the exports all take
+their ids and names from here. Names are English message ids marked with ``N_`` (which
+``make translations`` extracts into the catalogs); each place translates them in its own
+way: pages with Flask-Babel's ``lazy_gettext``, the PDF inside ``force_locale``, and code
+without Flask (the import, the charts) with ``translations(lang)``, which reads the same
+compiled catalog.
 
-``Message`` carries a text a pure module produces (an import problem, say) in English
-together with its message id and parameters, so that the web layer can show it in the
-user's language later.
+``Message`` carries a text a pure module produces (an import problem, a playbook note) in
+English together with its message id and parameters, so that the web layer or the PDF
+can show it in the reader's language later (``localize``, or ``get(lang)``).
 
 Part of the pure core: standard library only.
 """
@@ -28,14 +29,22 @@ __all__ = [
     "KINDS",
     "KIND_LABELS",
     "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "LEAD_ROLES",
+    "NOT_ASKED_LABELS",
     "N_",
+    "OWNER_ROLES",
     "ROLES",
     "ROLE_ALIASES",
     "ROLE_LABELS",
+    "USER_ROLES",
+    "USER_ROLE_LABELS",
     "Joined",
     "Message",
     "fold",
+    "language_of",
     "localized",
+    "normalize_lang",
     "role_label",
     "role_names",
     "translations",
@@ -43,10 +52,34 @@ __all__ = [
 
 Translate = Callable[[str], str]
 
+# --- languages ------------------------------------------------------------------------------
+
+#: Every language of the app: questionnaire texts, pages, PDFs. zh-CN is the one tag for
+#: Chinese (``<html lang="zh-CN">`` picks the Simplified glyph shapes).
 LANGUAGES = ("en", "zh-CN")
 #: How Babel (and the catalogs' folder names) spell each language.
 BABEL_LOCALES = {"en": "en", "zh-CN": "zh_Hans_CN"}
+#: Each language named in itself, for the language switch.
+LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def language_of(tag: str | None) -> str:
+    """The language to show for any tag, never failing: any Chinese tag (``zh``, ``zh_CN``,
+    ``zh-Hans``) is zh-CN, anything else (or nothing) English."""
+    return "zh-CN" if tag and tag.lower().startswith("zh") else "en"
+
+
+def normalize_lang(lang: str | None) -> str:
+    """ "en" or "zh-CN" from any spelling (zh, zh_CN, zh-Hans, en-GB…); ValueError for any
+    other language (a command line or a URL asked for one the app does not have)."""
+    if lang:
+        code = lang.strip().lower().replace("_", "-")
+        if code.startswith("zh"):
+            return "zh-CN"
+        if code == "en" or code.startswith("en-"):
+            return "en"
+    raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
 
 
 class Message(str):
@@ -69,6 +102,11 @@ class Message(str):
         if not self.params:
             return text
         return text % {key: localized(value, gettext) for key, value in self.params.items()}
+
+    def get(self, lang: str | None) -> str:
+        """The text in ``lang`` (read as ``language_of`` does), from the compiled catalog:
+        like a questionnaire's ``Text.get``, so templates show either the same way."""
+        return self.localize(translations(language_of(lang)).gettext)
 
 
 def N_(msgid: str, **params: object) -> Message:
@@ -108,6 +146,12 @@ KIND_LABELS: dict[str, Message] = {
     "quarterly": N_("Quarterly review"),
     "adhoc": N_("Ad hoc"),
 }
+#: What a sign shows instead of a score when none of its items is asked in a kind of round.
+NOT_ASKED_LABELS: dict[str, Message] = {
+    "kickoff": N_("Not asked in a kickoff"),
+    "quarterly": N_("Not asked in a quarterly review"),
+    "adhoc": N_("Not asked in an ad hoc review"),
+}
 
 # --- agreement levels -----------------------------------------------------------------------
 
@@ -124,6 +168,8 @@ AGREEMENT_LABELS: dict[str, Message] = {
 
 #: A respondent's role in the team; the first four also own recommendations.
 ROLES = ("account", "delivery", "finance", "leadership", "other")
+#: The roles a questionnaire's recommendations may name as their owner.
+OWNER_ROLES = ROLES[:4]
 ROLE_LABELS: dict[str, Message] = {
     "account": N_("Account lead"),
     "delivery": N_("Delivery lead"),
@@ -140,6 +186,19 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "leadership": ("公司管理层",),
     "other": (),
 }
+
+
+# --- user accounts ------------------------------------------------------------------------
+
+#: What a user account may do: an admin everything, a lead clients and rounds, a member answer.
+USER_ROLES = ("admin", "lead", "member")
+USER_ROLE_LABELS: dict[str, Message] = {
+    "admin": N_("administrator"),
+    "lead": N_("lead"),
+    "member": N_("member"),
+}
+#: The accounts that manage clients and rounds (an admin may do all a lead may).
+LEAD_ROLES = ("admin", "lead")
 
 
 @lru_cache(maxsize=8)

@@ -35,7 +35,7 @@ from assessment import create_app  # noqa: E402
 from assessment.db import get_db  # noqa: E402
 from assessment.jobs.queue import queue_for  # noqa: E402
 from assessment.questionnaire import load_directory  # noqa: E402
-from assessment.store import clients, rounds, user_sessions, users  # noqa: E402
+from assessment.store import clients, respondents, rounds, user_sessions, users  # noqa: E402
 
 TARGET_S = 0.3
 
@@ -119,7 +119,9 @@ def bench(people: int, runs: int) -> dict[str, list[tuple[float, float]]]:
             with app.app_context():
                 db = get_db()
                 for i in range(people):
-                    rounds.add_respondent(db, bare.id, name=f"P{i}", email=f"b{run}-{i}@x.example")
+                    respondents.add_respondent(
+                        db, bare.id, name=f"P{i}", email=f"b{run}-{i}@x.example"
+                    )
             took = timed(lambda bare=bare: client.post(f"/rounds/{bare.id}/invitations"))
             assert outbox_count(app, bare.id) == people
             if run:

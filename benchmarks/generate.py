@@ -22,13 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assessment.anonymity import DEFAULT_FLOOR as FLOOR  # noqa: E402
-from assessment.db import connect, migrate  # noqa: E402
+from assessment.answers import NA, to_columns  # noqa: E402
 from assessment.playbook import recommend  # noqa: E402
 from assessment.questionnaire import load_questionnaire  # noqa: E402
 from assessment.results import FLOOR_KEY, RoundOutcome, summary  # noqa: E402
 from assessment.scoring import Response, score_round  # noqa: E402
-from assessment.store.responses import NA, _columns  # noqa: E402
-from assessment.store.rounds import store_snapshot  # noqa: E402
+from assessment.sqlite import connect  # noqa: E402
+from assessment.store.snapshots import store_snapshot  # noqa: E402
+from assessment.upgrade import upgrade  # noqa: E402
 
 ROUNDS = 8
 RESPONDENTS = 8
@@ -51,7 +52,7 @@ def generate(path: Path, clients: int, seed: int = 7) -> None:
     if path.exists():
         path.unlink()
     db = connect(str(path))
-    migrate(db)
+    upgrade(db)
     q = load_questionnaire(ROOT / "questions" / "six-signs.toml")
     digest = store_snapshot(db, q)
     rng = random.Random(seed)
@@ -130,7 +131,7 @@ def generate(path: Path, clients: int, seed: int = 7) -> None:
                 conn.executemany(
                     "INSERT INTO answers (response_id, item_id, value_number, value_text,"
                     " not_applicable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(response_id, k, *_columns(v), stamp, stamp) for k, v in answers.items()],
+                    [(response_id, k, *to_columns(v), stamp, stamp) for k, v in answers.items()],
                 )
                 scored.append(
                     Response(

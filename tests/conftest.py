@@ -22,11 +22,12 @@ def template_database(tmp_path_factory):
 
     Password hashing is slow by design; doing it once keeps the suite fast.
     """
-    from assessment.db import connect, migrate
+    from assessment.sqlite import connect
+    from assessment.upgrade import upgrade
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     db = connect(str(path))
-    migrate(db)
+    upgrade(db)
     for role in users.ROLES:
         users.create_user(
             db, email=f"{role}@example.com", password=PASSWORD, role=role, name=role.title()
@@ -165,6 +166,7 @@ def questionnaires(app):
 def make_round(app, questionnaires):
     """Create a client and a round with ``respondents`` invitations; returns ids and tokens."""
     from assessment.store import clients, rounds
+    from assessment.store.respondents import add_respondent
 
     def make(
         *,
@@ -188,7 +190,7 @@ def make_round(app, questionnaires):
                 anonymous=anonymous,
             )
             people = [
-                rounds.add_respondent(db, created.id, name=f"Person {n}", role="delivery")
+                add_respondent(db, created.id, name=f"Person {n}", role="delivery")
                 for n in range(respondents)
             ]
         return created, people

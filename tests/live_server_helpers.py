@@ -24,6 +24,7 @@ from assessment import create_app
 from assessment.db import get_db
 from assessment.questionnaire import ChoiceItem, LikertItem, NumberItem, TextItem, load_directory
 from assessment.store import clients, rounds
+from assessment.store.respondents import add_respondent
 from assessment.web.answer_form import comment_field, item_field
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def prepare_round(app, respondents: int, *, client_name: str = "Load Test Ltd"):
             db, client_id=client.id, kind="quarterly", period="2026-Q4", questionnaire=questionnaire
         )
         tokens = [
-            rounds.add_respondent(db, current.id, name=f"Respondent {n:03}", role="delivery").token
+            add_respondent(db, current.id, name=f"Respondent {n:03}", role="delivery").token
             for n in range(respondents)
         ]
     return current, tokens
@@ -74,7 +75,7 @@ def serve_command(workers: int, *, with_worker: bool = False) -> list[str]:
     if script.exists():
         command = [str(script)]
     else:  # not installed as a script beside this Python: run the same entry point
-        command = [sys.executable, "-c", "from assessment.cli import main; main()"]
+        command = [sys.executable, "-c", "from assessment.__main__ import main; main()"]
     worker = "--with-worker" if with_worker else "--without-worker"
     return [*command, "serve", "--host", HOST, "--port", "0", "--workers", str(workers), worker]
 

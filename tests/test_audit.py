@@ -65,7 +65,7 @@ def _entries(app):
 
 
 def test_personal_links_exports_and_opened_results_are_recorded(app, client, auth, make_round):
-    from assessment.store import rounds, share_links
+    from assessment.store import respondents, share_links
 
     created, _people = make_round(anonymous=False, respondents=1)
     auth.login("lead")
@@ -73,7 +73,7 @@ def test_personal_links_exports_and_opened_results_are_recorded(app, client, aut
     client.post(f"{url}/respondents", data={"name": "Ann", "role": "finance",
                                             "csrf_token": csrf_token(client, url)})  # fmt: skip
     with app.app_context():
-        ann = rounds.list_respondents(get_db(), created.id)[-1]
+        ann = respondents.list_respondents(get_db(), created.id)[-1]
     client.post(
         f"{url}/respondents/{ann.id}/new-link", data={"csrf_token": csrf_token(client, url)}
     )

@@ -14,10 +14,13 @@ from sqlite_utils import Database
 
 from assessment import backup as backups
 from assessment import create_app
-from assessment.data_cli import backup_command, restore_command
-from assessment.db import connect, get_db, migrate, migrations
+from assessment.cli.data import backup_command, restore_command
+from assessment.db import get_db
 from assessment.demo import load_demo
+from assessment.migrations import migrations
+from assessment.sqlite import connect
 from assessment.store import clients
+from assessment.upgrade import upgrade
 
 
 def _integrity(path) -> list[str]:
@@ -232,7 +235,7 @@ def test_restore_migrates_an_older_backup_forward(app, database, tmp_path):
         assert [r[0] for r in conn.execute("SELECT name FROM clients")] == ["From the old version"]
     reference = tmp_path / "reference.sqlite3"
     fresh = connect(str(reference))
-    migrate(fresh)
+    upgrade(fresh)
     fresh.close()
     assert _dump(database)["schema"] == _dump(reference)["schema"], "the current schema"
     assert backups.inspect_backup(old).applied == ("0001_initial",), "the file is untouched"

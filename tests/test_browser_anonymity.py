@@ -10,7 +10,7 @@ from conftest import PASSWORD, screenshot
 from assessment import results
 from assessment.db import get_db
 from assessment.questionnaire import ChoiceItem, LikertItem, NumberItem, TextItem
-from assessment.store import clients, responses, rounds
+from assessment.store import clients, respondents, responses, rounds
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def rounds_by_state(app, questionnaires):
                 db, client_id=client.id, kind="quarterly", period=period, questionnaire=q
             )
             for n in range(invited):
-                person = rounds.add_respondent(
+                person = respondents.add_respondent(
                     db, current.id, name=f"Person {n} ({state})", role=roles[n]
                 )
                 if n < submitted:

@@ -8,7 +8,7 @@ from conftest import screenshot
 from assessment import results
 from assessment.db import get_db
 from assessment.demo import DEMO_PASSWORD, load_demo
-from assessment.store import clients, responses, rounds
+from assessment.store import clients, respondents, responses, rounds
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +95,7 @@ def demo(app, questionnaires):
         )
         answers = {i.id: 2 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
         for n in range(5):
-            person = rounds.add_respondent(db, current.id, name=f"P{n}", role="delivery")
+            person = respondents.add_respondent(db, current.id, name=f"P{n}", role="delivery")
             texts = {"mood-example": ANSWER} if n == 0 else {}
             comments = {"boundaries": COMMENT} if n == 0 else {}
             responses.save_response(db, person.id, answers | texts, comments, submit=True)

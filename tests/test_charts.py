@@ -14,6 +14,7 @@ from factories import questionnaire as make_questionnaire
 from factories import sign as make_sign
 from markupsafe import Markup
 
+from assessment import vocab
 from assessment.questionnaire import load_questionnaire
 from assessment.report.charts import (
     SERIES,
@@ -289,7 +290,9 @@ def test_radar_labels_inside_the_chart_in_the_pdf(lang):
     import pdfplumber
     from weasyprint import HTML
 
-    from assessment.report.pdf import RADAR_WIDTH_MM, font_config, safe_url_fetcher, stylesheet
+    from assessment.report.context import RADAR_WIDTH_MM
+    from assessment.report.fetcher import safe_url_fetcher
+    from assessment.report.pdf import font_config, stylesheet
 
     for count in (3, 5, 8):
         q = many_signs(count)
@@ -311,3 +314,34 @@ def test_radar_labels_inside_the_chart_in_the_pdf(lang):
         for c in inside:
             assert c["x0"] >= -0.5 and c["x1"] <= width_pt + 0.5, (count, c["text"], c["x1"])
             assert c["bottom"] <= height_pt + 0.5, (count, c["text"], c["bottom"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "legend"),
+    [
+        (
+            "en",
+            "Fairness index and sign scores per review round, 0 to 100",
+            ["Fairness index"],
+        ),
+        ("zh-CN", "各轮评估的公平指数与各信号得分，0 至 100", ["公平指数"]),
+    ],
+)
+def test_the_charts_words_come_from_the_catalogs(q, lang, title, legend):
+    radar = radar_chart(q, result(q, {}), result(q, {}), lang, previous_period="2026-Q3")
+    radar_title = {
+        "en": "Sign scores from 0 (lord) to 100 (partner)",
+        "zh-CN": "各信号得分，0（“老爷”）至 100（伙伴）",
+    }
+    before = {"en": "Previous round (2026-Q3)", "zh-CN": "上一轮 (2026-Q3)"}
+    assert radar.title == radar_title[lang]
+    assert before[lang] in [item.text for item in radar.legend]
+    trend = trend_chart(q, [("2026-Q3", result(q, {})), ("2026-Q4", result(q, {}))], lang)
+    assert trend.title == title
+    assert [item.text for item in trend.legend][: len(legend)] == legend
+    from assessment.report.charts import _LABELS
+
+    for label in _LABELS.values():  # every word marked for the catalogs, and translated
+        assert isinstance(label, vocab.Message)
+        assert label.get(lang) == (label.msgid if lang == "en" else label.get("zh-CN"))
+        assert lang == "en" or not label.get(lang).isascii()

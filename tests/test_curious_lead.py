@@ -32,7 +32,7 @@ from live_server_helpers import (
 
 from assessment.db import get_db
 from assessment.questionnaire import load_directory
-from assessment.store import audit, clients, responses, rounds, users
+from assessment.store import audit, clients, respondents, responses, rounds, users
 
 PASSWORD = "a curious lead's password"
 WORKERS = 1
@@ -139,7 +139,7 @@ def make(instance):
                 anonymous=anonymous,
             )
             people = [
-                rounds.add_respondent(db, current.id, name=f"Person {n}", role=role)
+                respondents.add_respondent(db, current.id, name=f"Person {n}", role=role)
                 for n, role in enumerate(roles)
             ]
         return current, people
@@ -393,7 +393,7 @@ class instance_db:
     """The server's database, read from the test (``with instance_db(server) as db``)."""
 
     def __init__(self, server: LiveServer):
-        from assessment.db import connect
+        from assessment.sqlite import connect
 
         path = server.env["ASSESSMENT_INSTANCE_PATH"]
         self.database = connect(str(_database_of(path)))

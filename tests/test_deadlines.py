@@ -15,7 +15,7 @@ from assessment.db import get_db
 from assessment.jobs import deadlines
 from assessment.jobs.mail import deliver_due
 from assessment.questionnaire import load_directory
-from assessment.store import audit, clients, responses, rounds, users
+from assessment.store import audit, clients, respondents, responses, rounds, users
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -48,7 +48,7 @@ def make_round(app, *, submitted: int, due="2030-03-10", anonymous=True, client=
             anonymous=anonymous,
         )
         for n in range(submitted + 1):
-            person = rounds.add_respondent(db, current.id, name=f"P{n}", role="delivery")
+            person = respondents.add_respondent(db, current.id, name=f"P{n}", role="delivery")
             if n < submitted:
                 answers = {i.id: 2 + n % 3 for i in q.items() if hasattr(i, "scale")}
                 responses.save_response(db, person.id, answers, {}, submit=True)
@@ -145,7 +145,7 @@ def test_an_extended_or_closed_round_is_left_alone(app):
 def test_answers_after_the_close_are_refused(app):
     current = make_round(app, submitted=3)
     with app.app_context():
-        (*_done, late) = rounds.list_respondents(get_db(), current.id)
+        (*_done, late) = respondents.list_respondents(get_db(), current.id)
     close_due(app, datetime(2030, 3, 12, tzinfo=SHANGHAI))
     with app.app_context(), pytest.raises(rounds.RoundClosed):
         responses.save_response(get_db(), late.id, {}, {}, submit=False)

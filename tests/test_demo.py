@@ -5,7 +5,7 @@ import pytest
 from assessment import results
 from assessment.db import get_db
 from assessment.demo import load_demo
-from assessment.store import clients, rounds
+from assessment.store import clients, respondents, rounds
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_three_clients_each_with_kickoff_and_two_quarterly_rounds(demo):
         found, _ = _results(demo, name)
         assert [r.kind for r in found] == ["kickoff", "quarterly", "quarterly"]
         for r in found:
-            assert 3 <= len(rounds.list_respondents(demo, r.id)) <= 5
+            assert 3 <= len(respondents.list_respondents(demo, r.id)) <= 5
 
 
 def test_healthy_partner_stays_healthy(demo):
@@ -71,7 +71,7 @@ def test_the_demo_command_skips_a_broken_questionnaire_file(app, tmp_path):
     import shutil
     from pathlib import Path
 
-    from assessment.cli import demo_command
+    from assessment.cli.admin import demo_command
 
     folder = tmp_path / "questions"
     shutil.copytree(Path(__file__).resolve().parent.parent / "questions", folder)

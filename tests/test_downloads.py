@@ -14,7 +14,7 @@ from werkzeug.http import parse_options_header
 
 from assessment import results
 from assessment.db import get_db
-from assessment.store import clients, responses, rounds
+from assessment.store import clients, respondents, responses, rounds
 from assessment.web.downloads import content_disposition, file_name
 
 CLIENT = "北京某某科技"
@@ -92,7 +92,7 @@ def test_a_chinese_period_works_end_to_end(app, client, auth, chinese_round):
         # The form makes an anonymous round: its exports and PDF come once it is closed
         # with its anonymity floor (3) of submissions.
         for n in range(3):
-            person = rounds.add_respondent(db, round_id, name=f"张{n}", role="finance")
+            person = respondents.add_respondent(db, round_id, name=f"张{n}", role="finance")
             responses.save_response(db, person.id, {likert.id: 4}, {}, submit=True)
         results.close_round(db, rounds.get_round(db, round_id))
 

@@ -38,7 +38,7 @@ from live_server_helpers import (
 
 from assessment.db import get_db
 from assessment.questionnaire import LikertItem, NumberItem
-from assessment.store import responses, rounds
+from assessment.store import respondents, responses
 from assessment.web.answer_form import comment_field, item_field
 
 RESPONDENTS = 60
@@ -60,7 +60,7 @@ def instance(tmp_path):
     with app.app_context():
         db = get_db()
         for n, token in enumerate(tokens):
-            ids[n] = rounds.find_by_token(db, token).id
+            ids[n] = respondents.find_by_token(db, token).id
             if n in drafted:
                 answers, comments = _store_values(
                     questionnaire, draft_answers(questionnaire, current.kind, n)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assessment.db import get_db
-from assessment.store import actions, clients, responses, rounds
+from assessment.store import actions, clients, respondents, responses
 
 PAYLOADS = [
     '<script>alert("x")</script>',
@@ -45,7 +45,7 @@ def test_payloads_are_inert_in_every_page(app, client, auth, make_round, payload
             start_date=None,
             notes=payload,
         )
-        person = rounds.add_respondent(db, created.id, name=payload, role="other")
+        person = respondents.add_respondent(db, created.id, name=payload, role="other")
         answers = {text_item.id: payload} if text_item else {}
         first_likert = next(i.id for i in q.items() if i.type == "likert")
         answers[first_likert] = 3

@@ -185,5 +185,5 @@ def test_serve_runs_the_worker_unless_told_not_to(runner, monkeypatch, flag, exp
     monkeypatch.setattr("assessment.server.run_gunicorn", lambda _path, **kw: calls.update(kw))
     result = runner.invoke(args=["serve", "--port", "9000", *flag])
     assert result.exit_code == 0, result.output
-    assert calls["with_worker"] is expected
+    assert (calls["worker_instance"] is not None) is expected
     assert ("background worker" in result.output) is expected

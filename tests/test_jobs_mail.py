@@ -20,7 +20,7 @@ from assessment.jobs import queue, tasks
 from assessment.jobs.process import worker_command
 from assessment.mail import kinds
 from assessment.questionnaire import load_directory
-from assessment.store import clients, outbox, responses, rounds
+from assessment.store import clients, outbox, respondents, responses, rounds
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,7 +52,9 @@ def make_round(app, emails, *, anonymous=True):
             anonymous=anonymous,
         )
         people = [
-            rounds.add_respondent(db, current.id, name=f"Person {n}", email=email, language="en")
+            respondents.add_respondent(
+                db, current.id, name=f"Person {n}", email=email, language="en"
+            )
             for n, email in enumerate(emails)
         ]
     return current, people
@@ -168,7 +170,7 @@ def test_messages_no_longer_needed_are_cancelled_not_sent(app, smtp):
         q = current.questionnaire
         answers = {item.id: 3 for item in q.items() if getattr(item, "scale", None)}
         responses.save_response(db, people[0].id, answers, {}, submit=True)
-        rounds.remove_respondent(db, people[1].id)
+        respondents.remove_respondent(db, people[1].id)
     deliver(app)
     assert [r for m in smtp.received for r in m.rcpt_tos] == ["c@example.com"]
     with app.app_context():
@@ -182,7 +184,7 @@ def test_a_new_link_gets_a_new_invitation_and_the_mail_carries_the_link_that_wor
     current, (person,) = make_round(app, ["a@example.com"])
     queue_invitations(app, current, [person])
     with app.app_context():
-        renewed = rounds.reissue_token(get_db(), person.id)
+        renewed = respondents.reissue_token(get_db(), person.id)
     (_second,) = queue_invitations(app, current, [renewed])  # a new slot: a new link
     deliver(app)
     (mail,) = smtp.received  # the first, for the old link, is not sent

@@ -12,7 +12,7 @@ from test_access_matrix import MATRIX, _visitor, world  # noqa: F401 (world is a
 from werkzeug.test import EnvironBuilder
 
 from assessment.db import get_db
-from assessment.store import responses, rounds
+from assessment.store import respondents, responses, rounds
 from assessment.web.answer_form import comment_field
 from assessment.web.limits import SQLITE_MAX_INTEGER
 
@@ -161,7 +161,7 @@ def test_a_chunked_body_within_the_limit_is_read_whole(app, world):  # noqa: F81
     token = world["token"]
     csrf = csrf_token(client, f"/r/{token}")
     with app.app_context():
-        respondent = rounds.find_by_token(get_db(), token)
+        respondent = respondents.find_by_token(get_db(), token)
         sign = rounds.get_round(get_db(), respondent.round_id).questionnaire.signs[0].id
     comment = "a long comment " * 130  # about 2,000 characters
     body = urlencode({"csrf_token": csrf, "save": "y", comment_field(sign): comment}).encode()

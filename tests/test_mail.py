@@ -11,7 +11,7 @@ from assessment.mail import compose, kinds
 from assessment.mail.compose import Rendered
 from assessment.mail.transport import Outgoing, Refused, SmtpTransport
 from assessment.questionnaire import load_directory
-from assessment.store import clients, outbox, rounds
+from assessment.store import clients, outbox, respondents, rounds
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def invite(app, current, *people):
     with app.app_context():
         db = get_db()
         added = [
-            rounds.add_respondent(db, current.id, name=name, email=email, language=language)
+            respondents.add_respondent(db, current.id, name=name, email=email, language=language)
             for name, email, language in people
         ]
         kinds.queue_invitations(db, current, added, by="test")

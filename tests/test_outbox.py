@@ -13,7 +13,7 @@ from assessment.db import get_db
 from assessment.jobs.mail import deliver_due
 from assessment.mail import kinds
 from assessment.questionnaire import load_directory
-from assessment.store import clients, outbox, rounds
+from assessment.store import clients, outbox, respondents, rounds
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def setup_round(app, *emails):
             db, client_id=client.id, kind="kickoff", period="2026-Q4", questionnaire=q
         )
         people = [
-            rounds.add_respondent(db, current.id, name=f"王{n}", email=email)
+            respondents.add_respondent(db, current.id, name=f"王{n}", email=email)
             for n, email in enumerate(emails)
         ]
         kinds.queue_invitations(db, current, people, by="lead@example.com")

@@ -1,4 +1,4 @@
-"""The questionnaire files and the model that loads them (assessment/questionnaire.py)."""
+"""The questionnaire files and the model that loads them (assessment/questionnaire/)."""
 
 import ast
 import json
@@ -406,7 +406,7 @@ def test_other_questionnaire_works_with_no_code_change():
         "hides-delays",
         "comment",
     ]
-    assert q.sign_of("hides-delays").id == "candour"
+    assert q.items_by_id["hides-delays"][0].id == "candour"
     assert q.item("first-meeting").option("guarded").score == 30
     assert [i.id for i in q.sign("candour").scored_items()] == ["first-meeting", "hides-delays"]
     assert [i.id for i in q.sign("candour").scored_items("kickoff")] == ["first-meeting"]
@@ -420,7 +420,14 @@ def test_other_questionnaire_works_with_no_code_change():
 
 def test_lookups_of_unknown_ids_raise_key_error():
     q = load_questionnaire(OTHER)
-    for lookup in (q.band, q.band_index, q.sign, q.item, q.sign_of, q.signs[0].item):
+    for lookup in (
+        q.band,
+        q.band_index,
+        q.sign,
+        q.item,
+        q.items_by_id.__getitem__,
+        q.signs[0].item,
+    ):
         with pytest.raises(KeyError):
             lookup("nope")
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from assessment.cli.questions import questions
 from assessment.questionnaire import questionnaire_json_schema
-from assessment.questions_cli import questions
 
 DATA = Path(__file__).resolve().parent / "data"
 MINIMAL = DATA / "valid" / "minimal.toml"

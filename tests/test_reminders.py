@@ -13,7 +13,7 @@ from assessment.jobs import reminders
 from assessment.jobs.mail import deliver_due
 from assessment.mail import kinds
 from assessment.questionnaire import load_directory
-from assessment.store import audit, clients, deadlines, outbox, responses, rounds
+from assessment.store import audit, clients, deadlines, outbox, respondents, responses, rounds
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -59,7 +59,7 @@ def team(app):
             due_date="2030-03-10",
         )
         people = {
-            name: rounds.add_respondent(
+            name: respondents.add_respondent(
                 db, current.id, name=name, email=email and f"{email}@example.com", language="en"
             )
             for name, email in (
@@ -85,7 +85,7 @@ def run(app, moment: datetime) -> int:
 def reminded(app, current) -> list[tuple[str, str]]:
     with app.app_context():
         db = get_db()
-        names = {p.id: p.name for p in rounds.list_respondents(db, current.id)}
+        names = {p.id: p.name for p in respondents.list_respondents(db, current.id)}
         return sorted(
             (names[m.respondent_id], m.key.rpartition(":")[2])
             for m in outbox.for_round(db, current.id)

@@ -13,9 +13,9 @@ import pypdf
 import pytest
 from flask_babel import force_locale, gettext
 
+from assessment.cli.report import pack_command, report_command
 from assessment.db import get_db
 from assessment.report.pack import period_reports, risk_key
-from assessment.report_cli import pack_command, report_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,13 +42,23 @@ def test_commands_are_registered_with_help(run):
         assert result.exit_code == 0, result.output
         assert "--lang [en|zh-CN]" in result.output
     assert "--jobs" in run("pack", "--help").output
-    assert "--round PERIOD" in run("report", "--help").output
+    help_text = run("report", "--help").output
+    assert "--round ID" in help_text and "--client NAME" in help_text
+    assert "--period PERIOD" in help_text and "--force" in help_text
 
 
 def test_report_in_chinese(run, tmp_path):
     out = tmp_path / "apex.pdf"
     result = run(
-        "report", "apex retail group", "--round", "2026-Q4", "--lang", "zh-CN", "-o", str(out)
+        "report",
+        "--client",
+        "apex retail group",
+        "--period",
+        "2026-Q4",
+        "--lang",
+        "zh-CN",
+        "-o",
+        str(out),
     )
     assert result.exit_code == 0, result.output
     assert f"Wrote {out}: Apex Retail Group, 2026-Q4, zh-CN" in result.stderr
@@ -61,7 +71,7 @@ def test_report_in_chinese(run, tmp_path):
 
 
 def test_report_to_standard_output_with_the_latest_round(run):
-    result = run("report", "Harbor & Pine Foods", "-o", "-")
+    result = run("report", "--client", "Harbor & Pine Foods", "-o", "-")
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes.startswith(b"%PDF-")
     assert "2026-Q4, en" in result.stderr
@@ -69,7 +79,7 @@ def test_report_to_standard_output_with_the_latest_round(run):
 
 def test_report_default_file_name(run, demo_app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run("report", "Meridian Tech", "--round", "2026-Q3", "--lang", "zh")
+    result = run("report", "--client", "Meridian Tech", "--period", "2026-Q3", "--lang", "zh")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "meridian-tech-2026-q3-zh-CN.pdf").read_bytes().startswith(b"%PDF-")
 
@@ -77,13 +87,17 @@ def test_report_default_file_name(run, demo_app, tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("Nobody Ltd",), "No client named 'Nobody Ltd'. Clients: Apex Retail Group,"),
+        (("--client", "Nobody Ltd"), "No client named 'Nobody Ltd'. Clients: Apex Retail Group,"),
         (
-            ("Apex Retail Group", "--round", "1999-Q1"),
+            ("--client", "Apex Retail Group", "--period", "1999-Q1"),
             "Apex Retail Group has no round for period '1999-Q1'."
             " Periods: 2026-Q4, 2026-Q3, 2026-Q2.",
         ),
-        (("Apex Retail Group", "--lang", "fr"), "'fr': choose en or zh-CN"),
+        (("--client", "Apex Retail Group", "--lang", "fr"), "'fr': choose en or zh-CN"),
+        (("--round", "9999"), "there is no round 9999"),
+        ((), "name the round: --round ID, or --client NAME"),
+        (("--period", "2026-Q4"), "--period needs --client NAME"),
+        (("--round", "1", "--client", "Apex Retail Group"), "--round names the round by itself"),
     ],
 )
 def test_report_errors_are_clear(run, tmp_path, args, message):
@@ -97,10 +111,11 @@ def test_report_of_an_open_anonymous_round_is_refused_and_reports_are_audited(
     run, demo_app, tmp_path
 ):
     out = tmp_path / "meridian.pdf"
-    result = run("report", "Meridian Tech", "-o", str(out))  # the latest round is open
+    result = run("report", "--client", "Meridian Tech", "-o", str(out))  # the latest is open
     assert result.exit_code == 1 and not out.exists()
     assert "Meridian Tech, 2026-Q4: the round is anonymous and still open" in result.output
-    assert run("report", "Meridian Tech", "--round", "2026-Q3", "-o", str(out)).exit_code == 0
+    args = ("report", "--client", "Meridian Tech", "--period", "2026-Q3", "-o", str(out))
+    assert run(*args).exit_code == 0
     from assessment.store import audit
 
     with demo_app.app_context():
@@ -109,7 +124,7 @@ def test_report_of_an_open_anonymous_round_is_refused_and_reports_are_audited(
 
 
 def test_report_refuses_a_missing_folder(run, tmp_path):
-    result = run("report", "Apex Retail Group", "-o", str(tmp_path / "nope" / "x.pdf"))
+    result = run("report", "--client", "Apex Retail Group", "-o", str(tmp_path / "nope" / "x.pdf"))
     assert result.exit_code == 2
     assert "does not exist" in result.output
 

@@ -22,7 +22,7 @@ def db(app):
 def _fill(db, created, people, texts, *, close=False):
     """People submit in this order: (comment on the mood item's sign, answer to MOOD);
     `close` closes the round first (an anonymous round shows free text only then)."""
-    sign = created.questionnaire.sign_of(MOOD).id
+    sign = created.questionnaire.items_by_id[MOOD][0].id
     for person, (comment, answer) in zip(people, texts, strict=False):
         answers = {MOOD: answer} if answer is not None else {}
         comments = {sign: comment} if comment is not None else {}
@@ -41,7 +41,7 @@ def test_tidy_keeps_line_breaks_and_drops_runs_of_blank_lines():
 def test_named_round_shows_answers_with_their_sign_and_question(db, make_round):
     created, people = make_round(anonymous=False)
     report = _fill(db, created, people, [("Said first", "Answer\r\nover two lines 😤"), (None, "")])
-    sign = created.questionnaire.sign_of(MOOD)
+    sign = created.questionnaire.items_by_id[MOOD][0]
     assert not report.free_text.withheld
     assert report.free_text.entries == (
         FreeTextEntry("comment", sign.id, None, "Said first", "Person 0", "delivery"),

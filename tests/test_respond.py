@@ -6,7 +6,7 @@ import pytest
 from conftest import csrf_token
 
 from assessment.db import get_db
-from assessment.store import responses, rounds
+from assessment.store import respondents, responses, rounds
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_wrong_and_revoked_tokens_are_404(app, client, setup):
     _created, people, _q, _likert, _number = setup
     assert client.get("/r/not-a-token").status_code == 404
     with app.app_context():
-        rounds.reissue_token(get_db(), people[0].id)
+        respondents.reissue_token(get_db(), people[0].id)
     assert client.get(f"/r/{people[0].token}").status_code == 404
 
 
@@ -354,7 +354,7 @@ def long_text_round(app, questionnaires):
             period="2026-Q4",
             questionnaire=questionnaire_from_snapshot(snapshot),
         )
-        person = rounds.add_respondent(db, created.id, name="Writer")
+        person = respondents.add_respondent(db, created.id, name="Writer")
     return person, text_id
 
 
@@ -431,7 +431,7 @@ def test_a_new_link_lets_another_browser_replace_the_answers_unseen(app, client,
     _created, people, q, likert, _number = setup
     _post(client, people[0].token, {f"q_{likert[0].id}": "5", f"c_{q.signs[0].id}": "old words"})
     with app.app_context():
-        token = rounds.reissue_token(get_db(), people[0].id).token
+        token = respondents.reissue_token(get_db(), people[0].id).token
     other = app.test_client()
     page = other.get(f"/r/{token}").get_data(as_text=True)
     assert "old words" not in page and not _checked(page, likert[0], "5")
@@ -483,7 +483,7 @@ def test_the_respondent_logged_in_with_their_account_sees_and_changes_their_answ
     created, _people = make_round(respondents=0)
     likert = next(i for i in questionnaires["six-signs"].items() if i.type == "likert")
     with app.app_context():
-        mine = rounds.add_respondent(get_db(), created.id, name="Me", email="lead@example.com")
+        mine = respondents.add_respondent(get_db(), created.id, name="Me", email="lead@example.com")
         responses.save_response(get_db(), mine.id, {likert.id: 5}, {}, submit=False)
     auth.login("lead")
     page = client.get(f"/r/{mine.token}").get_data(as_text=True)
@@ -494,18 +494,18 @@ def test_the_respondent_logged_in_with_their_account_sees_and_changes_their_answ
 
 def test_the_answer_key_is_bound_with_the_answers_or_not_at_all(app, setup):
     _created, people, _q, likert, _number = setup
-    first, second = (rounds.answer_key_hash(rounds.new_answer_key()) for _ in range(2))
+    first, second = (respondents.answer_key_hash(respondents.new_answer_key()) for _ in range(2))
     with app.app_context():
         db = get_db()
         with pytest.raises(responses.InvalidAnswers):
             responses.save_response(
                 db, people[0].id, {"nope": 1}, {}, submit=False, answer_key=first
             )
-        assert rounds.get_respondent(db, people[0].id).answer_key is None, "rolled back"
+        assert respondents.get_respondent(db, people[0].id).answer_key is None, "rolled back"
         responses.save_response(
             db, people[0].id, {likert[0].id: 2}, {}, submit=False, answer_key=first
         )
-        assert rounds.get_respondent(db, people[0].id).answer_key == first
+        assert respondents.get_respondent(db, people[0].id).answer_key == first
         with pytest.raises(responses.AnswerKeyTaken):
             responses.save_response(
                 db, people[0].id, {likert[0].id: 5}, {}, submit=True, answer_key=second

@@ -280,7 +280,9 @@ def _submit_free_text(app, people, q, answer, comment, *, others=0, close=False)
     with app.app_context():
         db = get_db()
         mine = {MOOD: answer, **(likert if others else {})}
-        responses.save_response(db, people[0].id, mine, {q.sign_of(MOOD).id: comment}, submit=True)
+        responses.save_response(
+            db, people[0].id, mine, {q.items_by_id[MOOD][0].id: comment}, submit=True
+        )
         for person in people[1 : 1 + others]:
             responses.save_response(db, person.id, likert, {}, submit=True)
         if close:
@@ -306,7 +308,7 @@ def test_text_answers_show_under_their_sign_with_the_question(
     auth.login("lead")
     page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
     said = page[page.index('id="comments-title"') :]
-    sign, question = q.sign_of(MOOD).title.get("en"), q.item(MOOD).text.get("en")
+    sign, question = q.items_by_id[MOOD][0].title.get("en"), q.item(MOOD).text.get("en")
     assert said.index(sign) < said.index(question) < said.index("Call &lt;b&gt;one")
     assert '<span class="comment-body">Call &lt;b&gt;one&lt;/b&gt;\nthen call two 😤</span>' in said
     assert '<span class="comment-body">Line 1\nLine 2</span>' in said

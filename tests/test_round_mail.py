@@ -12,7 +12,7 @@ from smtp_helpers import SmtpServer, mail_app
 from assessment import clock
 from assessment.db import get_db
 from assessment.questionnaire import load_directory
-from assessment.store import audit, clients, outbox, responses, rounds
+from assessment.store import audit, clients, outbox, respondents, responses, rounds
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def post(client, url, round_id, **data):
 
 def people_of(app, current):
     with app.app_context():
-        return rounds.list_respondents(get_db(), current.id)
+        return respondents.list_respondents(get_db(), current.id)
 
 
 def test_adding_someone_with_an_email_sends_their_invitation(app, client, auth, smtp):
@@ -201,7 +201,7 @@ def test_send_invitations_to_everyone_not_invited_yet(app, client, auth, smtp):
     with app.app_context():  # added before mail existed, or by a script
         db = get_db()
         for n in range(3):
-            rounds.add_respondent(db, current.id, name=f"P{n}", email=f"p{n}@example.com")
+            respondents.add_respondent(db, current.id, name=f"P{n}", email=f"p{n}@example.com")
     auth.login("lead")
     page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
     assert "Send invitations to 3 people not invited yet" in page

@@ -7,7 +7,7 @@ from conftest import csrf_token
 
 from assessment import results
 from assessment.db import get_db
-from assessment.store import clients, responses, rounds
+from assessment.store import clients, respondents, responses, rounds
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_respondents_progress_links_and_removal(app, client, auth, make_round, q
         assert client.post(f"{url}/respondents", data=data).status_code == 302
     with app.app_context():
         db = get_db()
-        ann, bo, cy = rounds.list_respondents(db, created.id)
+        ann, bo, cy = respondents.list_respondents(db, created.id)
         likert = next(i.id for i in questionnaires["six-signs"].items() if i.type == "likert")
         responses.save_response(db, ann.id, {likert: 4}, {}, submit=True)
         responses.save_response(db, bo.id, {likert: 2}, {}, submit=False)
@@ -78,7 +78,7 @@ def test_respondents_progress_links_and_removal(app, client, auth, make_round, q
     token = csrf_token(client, url)
     client.post(f"{url}/respondents/{cy.id}/remove", data={"csrf_token": token})
     with app.app_context():
-        left = [p.name for p in rounds.list_respondents(get_db(), created.id)]
+        left = [p.name for p in respondents.list_respondents(get_db(), created.id)]
     assert left == ["Ann", "Bo <b>"], "those who answered are kept"
 
 
@@ -194,7 +194,9 @@ def test_bare_posts_need_csrf(client, auth, make_round):
 def test_member_sees_their_rounds_on_the_home_page(app, client, auth, make_round):
     created, _ = make_round(respondents=0)
     with app.app_context():
-        mine = rounds.add_respondent(get_db(), created.id, name="M", email="member@example.com")
+        mine = respondents.add_respondent(
+            get_db(), created.id, name="M", email="member@example.com"
+        )
     auth.login("member")
     page = client.get("/").get_data(as_text=True)
     assert f"/r/{mine.token}" in page
@@ -212,7 +214,7 @@ def test_no_new_respondents_on_a_closed_round(app, client, auth, make_round):
     data = {"name": "Late", "role": "other", "csrf_token": csrf_token(client, url)}
     assert client.post(f"{url}/respondents", data=data).status_code == 403
     with app.app_context():
-        assert rounds.list_respondents(get_db(), created.id) == []
+        assert respondents.list_respondents(get_db(), created.id) == []
 
 
 def _upload(client, url, text, name="people.csv"):
@@ -231,7 +233,7 @@ def test_import_respondents_from_csv(app, client, auth, make_round):
     )
     assert response.status_code == 302
     with app.app_context():
-        people = [(p.name, p.role) for p in rounds.list_respondents(get_db(), created.id)]
+        people = [(p.name, p.role) for p in respondents.list_respondents(get_db(), created.id)]
     assert people == [("Ann", "finance"), ("李雷", "delivery")]
     assert "2 respondents imported." in client.get(url).get_data(as_text=True)
 
@@ -245,7 +247,7 @@ def test_a_bad_row_imports_nothing_and_says_where(app, client, auth, make_round)
     page = client.get(url).get_data(as_text=True)
     assert "Nothing was imported" in page and "row 3" in page.lower()
     with app.app_context():
-        assert rounds.list_respondents(get_db(), created.id) == []
+        assert respondents.list_respondents(get_db(), created.id) == []
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -257,12 +259,12 @@ def test_import_accepts_the_role_names_the_round_page_shows(app, client, auth, m
     page = client.get(url).get_data(as_text=True)
     select = re.search(r'<select[^>]*name="role".*?</select>', page, re.S).group(0)
     shown = dict(re.findall(r'<option[^>]*value="([a-z]+)"[^>]*>([^<]+)</option>', select))
-    assert sorted(shown) == sorted(rounds.RESPONDENT_ROLES)
+    assert sorted(shown) == sorted(respondents.RESPONDENT_ROLES)
     rows = "".join(f"Person {role},{label}\n" for role, label in shown.items())
     response = _upload(client, url, "name,role\n" + rows)
     assert response.status_code == 302, client.get(url).get_data(as_text=True)
     with app.app_context():
-        imported = {p.name: p.role for p in rounds.list_respondents(get_db(), created.id)}
+        imported = {p.name: p.role for p in respondents.list_respondents(get_db(), created.id)}
     assert imported == {f"Person {role}": role for role in shown}
     hint = ", ".join(shown.values()) if lang == "en" else "、".join(shown.values())
     assert hint in page, "the import form lists the roles as the page names them"
@@ -282,7 +284,7 @@ def test_import_problems_are_shown_in_the_users_language(app, client, auth, make
     response = _upload_bytes(client, url, gbk)
     assert response.status_code == 302
     with app.app_context():
-        assert [(p.name, p.role) for p in rounds.list_respondents(get_db(), created.id)] == [
+        assert [(p.name, p.role) for p in respondents.list_respondents(get_db(), created.id)] == [
             ("王芳", "finance")
         ]
 

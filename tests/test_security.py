@@ -102,7 +102,7 @@ def test_session_cookie_secure_makes_every_cookie_secure(tmp_path, template_data
 
     # A personal link of an anonymous round: the answer key's cookie, before any login.
     from assessment.questionnaire import load_directory
-    from assessment.store import clients, rounds
+    from assessment.store import clients, respondents, rounds
 
     with app.app_context():
         db = get_db()
@@ -111,7 +111,7 @@ def test_session_cookie_secure_makes_every_cookie_secure(tmp_path, template_data
         current = rounds.create_round(
             db, client_id=found.id, kind="quarterly", period="2026-Q4", questionnaire=questionnaire
         )
-        person = rounds.add_respondent(db, current.id, name="Key Holder")
+        person = respondents.add_respondent(db, current.id, name="Key Holder")
     get(f"/r/{person.token}")
     [key] = [c for c in seen if c.startswith(f"pc_answer_{person.id}=")]
     assert "HttpOnly" in key and "SameSite=Lax" in key and "Path=/r/" in key
@@ -198,7 +198,7 @@ def test_a_trusted_proxy_gives_the_client_address_scheme_and_host(
     )
     with app.app_context():
         from assessment.questionnaire import load_directory
-        from assessment.store import clients, rounds
+        from assessment.store import clients, respondents, rounds
 
         found = clients.create_client(get_db(), name="Proxy Co")
         current = rounds.create_round(
@@ -208,7 +208,7 @@ def test_a_trusted_proxy_gives_the_client_address_scheme_and_host(
             period="2026-Q4",
             questionnaire=load_directory(app.config["QUESTIONS_DIR"])["six-signs"],
         )
-        person = rounds.add_respondent(get_db(), current.id, name="P", role="other")
+        person = respondents.add_respondent(get_db(), current.id, name="P", role="other")
     text = client.get(f"/rounds/{current.id}", headers=FORWARDED).get_data(as_text=True)
     assert f"https://check.example.com/r/{person.token}" in text  # links as people see them
 

@@ -1,13 +1,17 @@
 """The store: clients, rounds, respondents and answers, on a real SQLite file."""
 
+import ast
 import json
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from assessment.db import get_db
 from assessment.questionnaire import questionnaire_from_snapshot
-from assessment.store import clients, responses, rounds
+from assessment.store import clients, respondents, responses, rounds, snapshots
 from assessment.store.responses import NA, InvalidAnswers
 
 
@@ -48,7 +52,7 @@ def test_a_snapshot_text_is_read_from_the_database_once(db, questionnaires):
         period="2026-Q4",
         questionnaire=questionnaires["six-signs"],
     )
-    rounds._snapshots.clear()
+    snapshots._snapshots.clear()
     statements = []
     db.conn.set_trace_callback(statements.append)
     texts = [rounds.get_round(db, created.id).snapshot for _ in range(3)]
@@ -56,7 +60,7 @@ def test_a_snapshot_text_is_read_from_the_database_once(db, questionnaires):
     assert texts[0] is texts[1] is texts[2]
     assert sum("FROM questionnaire_snapshots" in s for s in statements) == 1
     with pytest.raises(clients.NotFound):
-        rounds.snapshot_text(db, "0" * 64)
+        snapshots.snapshot_text(db, "0" * 64)
 
 
 def test_clients_create_edit_search_archive(db):
@@ -116,19 +120,19 @@ def test_tokens_are_long_unique_and_reissued(db, make_round):
     assert len(tokens) == 5
     assert all(len(t) >= 32 for t in tokens)  # 24 random bytes = 192 bits
     old = people[0]
-    new = rounds.reissue_token(db, old.id)
+    new = respondents.reissue_token(db, old.id)
     assert new.token != old.token
-    assert rounds.find_by_token(db, old.token) is None
-    assert rounds.find_by_token(db, new.token).id == old.id
-    assert rounds.find_by_token(db, "") is None
-    assert rounds.find_by_token(db, "x" * 500) is None
+    assert respondents.find_by_token(db, old.token) is None
+    assert respondents.find_by_token(db, new.token).id == old.id
+    assert respondents.find_by_token(db, "") is None
+    assert respondents.find_by_token(db, "x" * 500) is None
 
 
 def test_respondent_with_a_user_email_is_linked(db, make_round):
     created, _people = make_round(respondents=0)
-    respondent = rounds.add_respondent(db, created.id, name="M", email="member@example.com")
+    respondent = respondents.add_respondent(db, created.id, name="M", email="member@example.com")
     assert respondent.user_id is not None
-    mine = rounds.rounds_for_user(db, respondent.user_id)
+    mine = respondents.rounds_for_user(db, respondent.user_id)
     assert [(r.id, p.id) for r, p in mine] == [(created.id, respondent.id)]
 
 
@@ -144,7 +148,7 @@ def test_draft_then_submit_round_trips_every_answer_type(db, make_round, questio
     assert draft.status == "draft" and draft.language == "zh-CN"
     assert draft.answers == answers
     assert draft.comments == comments
-    assert rounds.get_respondent(db, people[0].id).status == "draft"
+    assert respondents.get_respondent(db, people[0].id).status == "draft"
     assert responses.submitted_responses(db, created.id) == []
 
     responses.save_response(db, people[0].id, {likert[0]: 2}, {}, submit=True)
@@ -230,7 +234,7 @@ def test_round_free_text_is_comments_and_open_answers_of_submissions(db, make_ro
     created, people = make_round()
     q = created.questionnaire
     choice = next(i for i in q.items() if i.type == "choice" and i.applies("quarterly"))
-    sign = q.sign_of("mood-example").id
+    sign = q.items_by_id["mood-example"][0].id
     submitted = {"mood-example": "Line one\nline two 😤", choice.id: choice.options[0].id}
     responses.save_response(db, people[0].id, submitted, {sign: "A comment"}, submit=True)
     responses.save_response(db, people[1].id, {"mood-example": "draft"}, {sign: "d"}, submit=False)
@@ -244,3 +248,54 @@ def test_round_free_text_is_comments_and_open_answers_of_submissions(db, make_ro
     ]
     # Only the open items asked for: a choice's option id is stored as text too.
     assert [r["kind"] for r in responses.round_free_text(db, created.id)] == ["comment"]
+
+
+# --- layering -------------------------------------------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parent.parent / "assessment"
+#: The store and what it stands on, and what reads and writes data without a request.
+NO_WEB = [
+    *sorted((PACKAGE / "store").glob("*.py")),
+    *(PACKAGE / f"{name}.py" for name in ("sqlite", "migrations", "upgrade", "results")),
+    *(PACKAGE / f"{name}.py" for name in ("exports", "respondent_import", "backup")),
+]
+
+
+def _imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function, relative ones
+    made absolute."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, node.module] if node.module else parts)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("path", NO_WEB, ids=lambda path: path.name)
+def test_the_store_imports_neither_flask_nor_click(path):
+    """The store (and the helpers, migrations and data code beside it) is used by the
+    CLI, the reports and the tests alike: no Flask, no click, no app context."""
+    imported = _imported(path)
+    outside = {m for m in imported if m.split(".")[0] in {"flask", "click"}}
+    outside |= {m for m in imported if m.split(".")[0].startswith("flask_")}
+    glue = {"assessment.db", "assessment.web", "assessment.cli", "assessment.create_app"}
+    outside |= {m for m in imported if any(m == g or m.startswith(g + ".") for g in glue)}
+    assert not outside, f"{path.name} imports {sorted(outside)}"
+
+
+def test_the_store_loads_without_flask():
+    modules = [".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts) for p in NO_WEB]
+    code = "".join(f"import {module}\n" for module in ["sys", *modules])
+    code += "print(sorted(m for m in sys.modules if m.split('.')[0] == 'flask'))"
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.strip() == "[]"

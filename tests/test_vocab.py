@@ -11,8 +11,9 @@ from flask_babel import force_locale
 
 from assessment import vocab
 from assessment.questionnaire import OWNER_ROLES, ROUND_KINDS
-from assessment.report.pdf import BABEL_LOCALES, common_context
-from assessment.store.rounds import RESPONDENT_ROLES
+from assessment.report.context import common_context
+from assessment.report.pdf import BABEL_LOCALES
+from assessment.store.respondents import RESPONDENT_ROLES
 from assessment.web.labels import AGREEMENT_NAMES, KIND_NAMES, RESPONDENT_ROLE_NAMES
 
 PACKAGE = Path(vocab.__file__).resolve().parent
@@ -45,7 +46,7 @@ def test_pages_pdf_and_import_name_each_role_alike(app, lang):
 
 @pytest.mark.parametrize("lang", vocab.LANGUAGES)
 def test_pages_and_pdf_word_agreement_alike(app, lang):
-    from assessment.report.pdf import agreement_detail
+    from assessment.report.context import agreement_detail
     from assessment.scoring import SignResult
 
     translate = vocab.translations(lang).gettext
@@ -97,3 +98,88 @@ def test_vocab_is_pure():
         for alias in node.names
     }
     assert not imported & {"flask", "flask_babel", "sqlite_utils", "weasyprint", "click"}, imported
+
+
+# --- languages: one list, one reading of Chinese tags ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tag", "lenient", "strict"),
+    [
+        ("en", "en", "en"),
+        ("en-GB", "en", "en"),
+        ("zh-CN", "zh-CN", "zh-CN"),
+        ("zh", "zh-CN", "zh-CN"),
+        ("zh_CN", "zh-CN", "zh-CN"),
+        ("zh-Hans", "zh-CN", "zh-CN"),
+        ("ZH-tw", "zh-CN", "zh-CN"),
+        ("fr", "en", None),
+        ("", "en", None),
+        (None, "en", None),
+    ],
+)
+def test_a_language_tag_is_read_one_way_everywhere(tag, lenient, strict):
+    from assessment.questionnaire import Text
+    from assessment.report import charts, pdf
+
+    assert vocab.language_of(tag) == lenient
+    text = Text.model_validate({"en": "English", "zh-CN": "中文"})
+    assert text.get(tag) == ("中文" if lenient == "zh-CN" else "English")
+    assert charts.font_stack(tag) == charts.FONT_STACKS[lenient]
+    if strict is None:
+        with pytest.raises(ValueError, match="language must be one of en, zh-CN"):
+            vocab.normalize_lang(tag)
+    else:
+        assert vocab.normalize_lang(tag) == pdf.normalize_lang(tag) == strict
+
+
+def test_every_language_has_a_babel_locale_a_name_and_a_catalog(app):
+    from assessment.questionnaire import LANGUAGES
+    from assessment.report import pdf
+    from assessment.web import i18n
+
+    assert LANGUAGES == pdf.LANGUAGES == vocab.LANGUAGES
+    assert pdf.BABEL_LOCALES is vocab.BABEL_LOCALES
+    assert set(vocab.BABEL_LOCALES) == set(vocab.LANGUAGE_NAMES) == set(vocab.LANGUAGES)
+    assert tuple(app.config["LANGUAGES"]) == vocab.LANGUAGES
+    for lang in vocab.LANGUAGES:
+        catalog = vocab.translations(lang)
+        assert (catalog.gettext("Draft") != "Draft") is (lang != "en")
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            assert i18n.babel_locale() == vocab.BABEL_LOCALES[lang]
+            assert i18n.template_context()["list_separator"] == vocab.LIST_SEPARATOR.get(lang)
+    assert vocab.LIST_SEPARATOR.get("zh-CN") == "、"
+
+
+@pytest.mark.parametrize("lang", vocab.LANGUAGES)
+def test_not_asked_is_named_once_for_pages(app, lang):
+    from assessment.web.labels import NOT_ASKED_NAMES
+
+    assert set(vocab.NOT_ASKED_LABELS) == set(vocab.KINDS) == set(NOT_ASKED_NAMES)
+    with app.test_request_context(), force_locale(BABEL_LOCALES[lang]):
+        for kind, label in vocab.NOT_ASKED_LABELS.items():
+            words = str(NOT_ASKED_NAMES[kind])
+            assert words == label.get(lang)
+            assert lang == "en" or not words.isascii(), words
+
+
+def test_owner_roles_are_respondent_roles():
+    assert vocab.OWNER_ROLES == OWNER_ROLES == vocab.ROLES[:4]
+    assert vocab.KINDS is ROUND_KINDS
+
+
+@pytest.mark.parametrize("lang", vocab.LANGUAGES)
+def test_user_roles_are_named_once(app, lang):
+    from assessment.store import users
+    from assessment.web.main import ROLE_NAMES
+
+    assert users.ROLES == vocab.USER_ROLES == tuple(vocab.USER_ROLE_LABELS) == tuple(ROLE_NAMES)
+    assert set(vocab.LEAD_ROLES) < set(vocab.USER_ROLES)
+    leads = {
+        r for r in vocab.USER_ROLES if users.User(1, "x@example.com", "X", r, "en", True).is_lead
+    }
+    assert leads == set(vocab.LEAD_ROLES)
+    with app.test_request_context(), force_locale(BABEL_LOCALES[lang]):
+        for role, label in vocab.USER_ROLE_LABELS.items():
+            assert str(ROLE_NAMES[role]) == label.get(lang)
+            assert lang == "en" or not label.get(lang).isascii()

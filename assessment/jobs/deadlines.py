@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from .. import clock, results
-from ..db import write_transaction
 from ..mail import kinds
+from ..sqlite import transaction
 from ..store import audit, deadlines, rounds
 
 WORKER = "worker (due date)"
@@ -30,7 +30,7 @@ def close_past_due(db: Database, config: Mapping, now: datetime | None = None) -
     today = clock.local_today(config, now).isoformat()
     closed = []
     for round_id in deadlines.past_due(db, today):
-        with write_transaction(db):  # the status is read again under the write lock
+        with transaction(db, write=True):  # the status is read again under the write lock
             current = rounds.get_round(db, round_id)
             if not current.is_open or not current.due_date or current.due_date >= today:
                 continue  # extended or closed by a lead meanwhile

@@ -33,9 +33,9 @@ from flask import Flask
 from sqlite_utils import Database
 
 from ..clock import stamp, utc_now
-from ..db import write_transaction
 from ..mail import compose, kinds, uses_smtp
 from ..mail.transport import UNWRITABLE, Outgoing, Refused, Unavailable, transport_for
+from ..sqlite import transaction
 from ..store import outbox
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def release_orphans(db: Database, now: datetime) -> int:
         if claim_host == host and pid.isdigit() and not _alive(int(pid)):
             orphans.append(message_id)
     if orphans:
-        with write_transaction(db):
+        with transaction(db, write=True):
             released = outbox.release(db, orphans, now=stamp(now))
         log.warning("Sending again %s message(s) left by a worker that stopped.", released)
         return released
@@ -138,13 +138,13 @@ def _deliver_one(app, db, transport, message: outbox.Message, now: datetime, *, 
     try:
         written = kinds.render(app, db, message, keep_link=True)
         if isinstance(written, compose.Cancel):
-            with write_transaction(db):
+            with transaction(db, write=True):
                 outbox.mark_cancelled(db, message.id, reason=written.reason)
             return "cancelled"
         kept = kinds.render(app, db, message, keep_link=False) if smtp else written
     except Exception as exc:  # a bug or a broken template: this message fails, not the run
         log.exception("Could not write message %s", message.id)
-        with write_transaction(db):
+        with transaction(db, write=True):
             outbox.mark_failed(db, message.id, error=f"{UNWRITABLE}: {exc}")
         return "failed"
     sender = app.config["MAIL_DEFAULT_SENDER"]
@@ -156,7 +156,7 @@ def _deliver_one(app, db, transport, message: outbox.Message, now: datetime, *, 
     try:
         transport.send(outgoing)
     except Refused as refused:
-        with write_transaction(db):
+        with transaction(db, write=True):
             outbox.mark_failed(db, message.id, error=str(refused), subject=written.subject)
             if refused.recipient and message.respondent_id is not None:
                 outbox.set_address_refused(db, message.respondent_id, str(refused))
@@ -164,7 +164,7 @@ def _deliver_one(app, db, transport, message: outbox.Message, now: datetime, *, 
         return "failed"
     except Unavailable as unavailable:
         later = next_attempt(message.attempts, now)
-        with write_transaction(db):
+        with transaction(db, write=True):
             if later is None:
                 outbox.mark_failed(db, message.id, error=str(unavailable), subject=written.subject)
             else:
@@ -173,7 +173,7 @@ def _deliver_one(app, db, transport, message: outbox.Message, now: datetime, *, 
         if unavailable.whole_server:
             return "unreachable"
         return "failed" if later is None else "retrying"
-    with write_transaction(db):
+    with transaction(db, write=True):
         outbox.mark_sent(
             db,
             message.id,

@@ -26,7 +26,13 @@ def worker_command(*options: str) -> list[str]:
     script = Path(sys.executable).with_name("assessment")
     if script.exists():
         return [str(script), "worker", *options]
-    return [sys.executable, "-c", "from assessment.cli import main; main()", "worker", *options]
+    return [
+        sys.executable,
+        "-c",
+        "from assessment.__main__ import main; main()",
+        "worker",
+        *options,
+    ]
 
 
 class WorkerProcess:

@@ -2,7 +2,10 @@
 
 Tasks are declared once, at import time, with ``task`` and ``periodic`` below (they take
 Huey's own options: ``retries``, ``retry_delay``, ``priority``, ``expires``…), and are
-registered on each app's Huey instance when it is built (``huey_for``). The instance is
+registered on each app's Huey instance when it is built (``queue_for``), or, for a task
+declared after that, when it is first queued. This module never imports the tasks (they
+import it): whoever builds a queue to run them, ``assessment worker``, imports
+``jobs.tasks`` first, so the worker knows every task and runs the periodic ones. The instance is
 built from the app's settings, never at import time, so a test, a web worker and the
 ``assessment worker`` process each use the queue file their own config names
 (``JOBS_DATABASE``), and Huey's immediate mode (``JOBS_IMMEDIATE``) runs every task at once
@@ -28,7 +31,7 @@ from flask import Flask, current_app
 from huey import SqliteHuey
 from huey.api import Result
 
-from ..db import create_private
+from ..sqlite import create_private
 
 EXTENSION = "assessment.jobs"
 QUEUE_NAME = "assessment"
@@ -106,26 +109,32 @@ class Queue:
         )
         if not immediate:  # a worker starting is a sign of life too
             self.huey.on_startup("heartbeat")(self.beat)
+        self.app = app
         self.tasks = {}
-        for name, declared in _DECLARED.items():
-            wrapped = _in_app_context(app, declared.func)
-            # Huey names a task "<module>.<name>": the function's own name completes it.
-            short = declared.func.__qualname__
-            if declared.schedule is None:
-                decorator = self.huey.task(name=short, **declared.options)
-            else:
-                decorator = self.huey.periodic_task(
-                    declared.schedule, name=short, **declared.options
-                )
-            self.tasks[name] = decorator(wrapped)
+        for declared in list(_DECLARED.values()):
+            self._register(declared)
+
+    def _register(self, declared: _Declared) -> Callable:
+        wrapped = _in_app_context(self.app, declared.func)
+        # Huey names a task "<module>.<name>": the function's own name completes it.
+        short = declared.func.__qualname__
+        if declared.schedule is None:
+            decorator = self.huey.task(name=short, **declared.options)
+        else:
+            decorator = self.huey.periodic_task(declared.schedule, name=short, **declared.options)
+        self.tasks[declared.name] = decorator(wrapped)
+        return self.tasks[declared.name]
 
     def enqueue(self, func: Callable, *args, **kwargs) -> Result | None:
         """Queue ``func`` (declared with ``task``) for the worker; in immediate mode it
         runs before this returns."""
         name = f"{func.__module__}.{func.__qualname__}"
-        if name not in self.tasks:
-            raise LookupError(f"{name} is not declared as a task (queue.task)")
-        return self.tasks[name](*args, **kwargs)
+        registered = self.tasks.get(name)
+        if registered is None:
+            if name not in _DECLARED:
+                raise LookupError(f"{name} is not declared as a task (queue.task)")
+            registered = self._register(_DECLARED[name])  # declared after the queue was built
+        return registered(*args, **kwargs)
 
     def pending(self) -> int:
         """How many tasks wait in the queue (not counting scheduled ones)."""
@@ -144,8 +153,6 @@ def queue_for(app: Flask) -> Queue:
     """The app's queue, built on first use (so apps that never queue make no file)."""
     found = app.extensions.get(EXTENSION)
     if found is None:
-        from . import tasks  # noqa: F401  (declares the tasks before they are registered)
-
         found = app.extensions[EXTENSION] = Queue(app)
     return found
 

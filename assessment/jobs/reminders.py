@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta
 from sqlite_utils import Database
 
 from .. import clock
-from ..db import write_transaction
 from ..mail import kinds
-from ..store import audit, deadlines, outbox, rounds
+from ..sqlite import transaction
+from ..store import audit, deadlines, outbox, respondents, rounds
 
 WORKER = "worker (reminders)"
 
@@ -53,7 +53,7 @@ def _pending(db: Database, current: rounds.Round):
     """The round's people who have not submitted, split by whether they can be mailed."""
     refused = outbox.refused_addresses(db, current.id)
     people, no_email, refused_count = [], 0, 0
-    for person in rounds.list_respondents(db, current.id):
+    for person in respondents.list_respondents(db, current.id):
         if person.status == "submitted":
             continue
         if not person.email:
@@ -72,7 +72,7 @@ def remind_now(
     reminded today. Call inside the transaction that records who asked."""
     today = clock.local_today(config, now)
     people, no_email, refused = _pending(db, current)
-    with write_transaction(db):
+    with transaction(db, write=True):
         queued = kinds.queue_reminders(db, current, people, by=by, day=today)
     return Reminded(queued, len(people) - len(queued), no_email, refused)
 
@@ -89,7 +89,7 @@ def send_due_reminders(db: Database, config: Mapping, now: datetime | None = Non
         start = reminder_day(current, config)
         if start is None or not start <= today <= clock.parse_day(current.due_date):
             continue
-        with write_transaction(db):  # the reminders and their audit entry, or neither
+        with transaction(db, write=True):  # the reminders and their audit entry, or neither
             people = _due_people(db, current, start, today, config)
             queued = kinds.queue_reminders(db, current, people, by=WORKER, day=today)
             if queued:
@@ -111,7 +111,7 @@ def send_due_reminders(db: Database, config: Mapping, now: datetime | None = Non
     return total
 
 
-def _due_people(db, current, start: date, today: date, config) -> list[rounds.Respondent]:
+def _due_people(db, current, start: date, today: date, config) -> list[respondents.Respondent]:
     """Those still due the automatic reminder: not reminded since ``start``, not invited
     today."""
     people, _no_email, _refused = _pending(db, current)

@@ -1,5 +1,6 @@
-"""The background tasks. Every module that declares tasks is imported here, so that
-``queue.queue_for`` registers them all before the first task is queued or run.
+"""The background tasks. Every module that declares tasks is imported here, and the
+worker (``cli/worker.py``) imports this one before it builds its queue, so that the
+worker knows them all (see ``queue``).
 
 Tasks do their work through ordinary functions that take the database (and are tested
 as such); the tasks themselves only fetch the app context's connection and call them.

@@ -26,7 +26,7 @@ from flask import Flask
 from flask_babel import format_date, gettext
 from sqlite_utils import Database
 
-from ..store import outbox, rounds
+from ..store import outbox, respondents, rounds
 from ..store.clients import NotFound
 from ..vocab import KIND_LABELS, N_, Message
 from . import compose
@@ -65,7 +65,7 @@ def render(app: Flask, db: Database, message: outbox.Message, *, keep_link: bool
 # --- who gets what ------------------------------------------------------------------------
 
 
-def _for_respondent(kind: str, key: str, current: rounds.Round, person: rounds.Respondent):
+def _for_respondent(kind: str, key: str, current: rounds.Round, person: respondents.Respondent):
     return outbox.NewMessage(
         key=key,
         kind=kind,
@@ -82,7 +82,7 @@ def link_mark(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
-def invitation_key(person: rounds.Respondent, again: date | None = None) -> str:
+def invitation_key(person: respondents.Respondent, again: date | None = None) -> str:
     key = f"invitation:{person.id}:{link_mark(person.token)}"
     return f"{key}:again:{again.isoformat()}" if again else key
 
@@ -90,7 +90,7 @@ def invitation_key(person: rounds.Respondent, again: date | None = None) -> str:
 def queue_invitations(
     db: Database,
     current: rounds.Round,
-    people: Iterable[rounds.Respondent],
+    people: Iterable[respondents.Respondent],
     *,
     by: str,
     again: date | None = None,
@@ -105,14 +105,14 @@ def queue_invitations(
     return outbox.queue(db, messages, queued_by=by)
 
 
-def reminder_key(person: rounds.Respondent, day: date) -> str:
+def reminder_key(person: respondents.Respondent, day: date) -> str:
     return f"reminder:{person.id}:{day.isoformat()}"
 
 
 def queue_reminders(
     db: Database,
     current: rounds.Round,
-    people: Iterable[rounds.Respondent],
+    people: Iterable[respondents.Respondent],
     *,
     by: str,
     day: date,
@@ -155,7 +155,7 @@ def queue_round_closed(
 # --- what they say ------------------------------------------------------------------------
 
 
-def _language_of(db: Database, person: rounds.Respondent) -> str | None:
+def _language_of(db: Database, person: respondents.Respondent) -> str | None:
     """The respondent's language: the one they answered in, the one given when they were
     invited, their account's; None (both) when none is known."""
     row = db.execute(
@@ -176,7 +176,7 @@ def _respondent_context(app, db, message, keep_link):
     if message.respondent_id is None:
         return compose.Cancel(N_("the person was removed from the round"))
     try:
-        person = rounds.get_respondent(db, message.respondent_id)
+        person = respondents.get_respondent(db, message.respondent_id)
         current = rounds.get_round(db, person.round_id)
     except NotFound:
         return compose.Cancel(N_("the person was removed from the round"))

@@ -35,6 +35,7 @@ from markupsafe import Markup
 from ..figures import as_written, score_text
 from ..questionnaire import Questionnaire
 from ..scoring import RoundResult
+from ..vocab import N_, language_of
 
 __all__ = [
     "FONT_STACKS",
@@ -67,25 +68,15 @@ MUTED = "#55606b"
 ZONE_OPACITY = "0.14"
 LINE_HEIGHT = 1.2
 
+#: The charts' own words, in the catalogs; translated when a chart is drawn.
 _LABELS = {
-    "en": {
-        "now": "This round",
-        "before": "Previous round",
-        "index": "Fairness index",
-        "radar": "Sign scores from 0 (lord) to 100 (partner)",
-        "trend": "Fairness index and sign scores per review round, 0 to 100",
-        "not_asked": "not asked",
-        "withheld": "withheld",
-    },
-    "zh-CN": {
-        "now": "本轮",
-        "before": "上一轮",
-        "index": "公平指数",
-        "radar": "各信号得分，0（“老爷”）至 100（伙伴）",
-        "trend": "各轮评估的公平指数与各信号得分，0 至 100",
-        "not_asked": "未询问",
-        "withheld": "不予显示",
-    },
+    "now": N_("This round"),
+    "before": N_("Previous round"),
+    "index": N_("Fairness index"),
+    "radar": N_("Sign scores from 0 (lord) to 100 (partner)"),
+    "trend": N_("Fairness index and sign scores per review round, 0 to 100"),
+    "not_asked": N_("not asked"),
+    "withheld": N_("withheld"),
 }
 
 
@@ -227,11 +218,11 @@ class Chart:
 
 
 def _lang(lang: str | None) -> str:
-    return "zh-CN" if lang and lang.lower().startswith("zh") else "en"
+    return language_of(lang)
 
 
 def _labels(lang: str) -> dict[str, str]:
-    return _LABELS[_lang(lang)]
+    return {key: label.get(lang) for key, label in _LABELS.items()}
 
 
 def font_stack(lang: str) -> str:

@@ -21,9 +21,10 @@ from sqlite_utils import Database
 from .. import results
 from ..anonymity import FreeText, Policy, Spread, answer_spread, withheld_result
 from ..anonymity import visible_free_text as _visible_free_text
+from ..answers import in_own_words
 from ..questionnaire import Questionnaire, TextItem
 from ..scoring import RoundResult
-from ..store import actions, clients, responses, rounds
+from ..store import actions, clients, respondents, responses, rounds
 
 T = TypeVar("T")
 
@@ -88,7 +89,7 @@ class RoundReport:
         found = []
         for item in sign.items:
             said = [t for t in self.free_text if t.kind == "answer" and t.item_id == item.id]
-            if said and isinstance(item, TextItem):
+            if said and in_own_words(item):
                 found.append((item, said))
         return found
 
@@ -152,7 +153,7 @@ def _free_text_entries(db: Database, current: rounds.Round) -> list[FreeTextEntr
         item.id: sign.id
         for sign in q.signs
         for item in sign.items
-        if isinstance(item, TextItem) and item.applies(current.kind)
+        if in_own_words(item) and item.applies(current.kind)
     }
     entries = []
     for row in responses.round_free_text(db, current.id, open_items):
@@ -195,7 +196,7 @@ def withheld_outcome(current: rounds.Round) -> results.RoundOutcome:
 
 
 def round_report(db: Database, current: rounds.Round, *, now: datetime | None = None):
-    people = rounds.list_respondents(db, current.id)
+    people = respondents.list_respondents(db, current.id)
     policy = results.policy(db, current)
     if policy.results_visible:
         outcome = results.outcome(db, current)

@@ -2,10 +2,11 @@
 
 A portfolio page (clients sorted by risk: worst band first, then lowest index) followed by
 each client's report. The reports are rendered in parallel processes: WeasyPrint is
-single-threaded and threads only slow it down, processes scale. Each worker creates the
-Flask app once and one FontConfiguration (`_init_worker`), then renders the reports it is
-given; the parent renders the portfolio page last, once it knows on which page each report
-starts, and merges everything with pypdf, adding a bookmark per client.
+single-threaded and threads only slow it down, processes scale. Each worker builds what
+rendering needs once (`environment.report_app`, not the web app) and one FontConfiguration
+(`_init_worker`), then renders the reports it is given; the parent renders the portfolio
+page last, once it knows on which page each report starts, and merges everything with
+pypdf, adding a bookmark per client.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from sqlite_utils import Database
 from ..portfolio import risk_order
 from ..store import clients, rounds
 from . import pdf
+from .context import common_context
 from .data import RoundReport, round_report
+from .environment import report_app
 
 __all__ = ["PackError", "period_reports", "period_rounds", "render_pack", "risk_key"]
 
@@ -79,13 +82,13 @@ def _picklable_config(app: Flask) -> dict:
     return config
 
 
-def _init_worker(config: dict, instance_path: str) -> None:
-    """Once per worker process: the app (templates, translations) and one FontConfiguration
-    (a new one: nothing font-related is shared with the parent), and the parsed stylesheet."""
+def _init_worker(config: dict) -> None:
+    """Once per worker process: what rendering needs (``environment.report_app``: the
+    settings, translations and templates; not the web app, so no migrations and no write
+    lock), one FontConfiguration (a new one: nothing font-related is shared with the
+    parent) and the parsed stylesheet."""
     global _worker_app
-    from .. import create_app
-
-    _worker_app = create_app(config, instance_path=instance_path)
+    _worker_app = report_app(config)
     pdf.reset_process_resources()
     pdf.font_config()
     pdf.stylesheet()
@@ -119,7 +122,7 @@ def _summary_html(
     with force_locale(pdf.BABEL_LOCALES[lang]):
         questionnaires = [row.report.questionnaire for row in rows]
         context = {
-            **pdf.common_context(lang, questionnaires, generated_at),
+            **common_context(lang, questionnaires, generated_at),
             "rows": rows,
             "period": period,
             "generated_at": generated_at,
@@ -273,7 +276,7 @@ def render_pack(
                 max_workers=jobs,
                 mp_context=_context(),
                 initializer=_init_worker,
-                initargs=(_picklable_config(flask_app), flask_app.instance_path),
+                initargs=(_picklable_config(flask_app),),
             ) as pool:
                 futures = [
                     pool.submit(_render_in_worker, n, report, lang, title)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow
+from ..sqlite import query_rows, utcnow
 from .clients import NotFound
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from ..db import utcnow, write_transaction
+from ..sqlite import transaction, utcnow
 from .rounds import Round, RoundClosed, get_round
 
 
@@ -13,7 +13,7 @@ def set_schedule(
     db: Database, round_id: int, *, due_date: str | None, reminder_days: int | None
 ) -> Round:
     """Change an open round's due date and its reminder days (``RoundClosed`` otherwise)."""
-    with write_transaction(db):
+    with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE rounds SET due_date = ?, reminder_days = ?, updated_at = ?"
             " WHERE id = ? AND status = 'open'",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow, write_transaction
+from ..sqlite import query_rows, transaction, utcnow
 from .clients import NotFound
 
 STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
@@ -120,7 +120,7 @@ def queue(db: Database, messages: Iterable[NewMessage], *, queued_by: str) -> li
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (idempotency_key) DO NOTHING"
     )
-    with write_transaction(db):
+    with transaction(db, write=True):
         execute = db.conn.execute  # the plain driver: hundreds of rows in one request
         for message in messages:
             details = (
@@ -161,7 +161,7 @@ def get(db: Database, message_id: int) -> Message:
 def claim_next(db: Database, *, worker: str, now: str, until: str) -> Message | None:
     """Take the next message due for sending (or abandoned by a worker whose claim ran
     out) for ``worker`` until ``until``; counts the attempt. None when nothing is due."""
-    with write_transaction(db):
+    with transaction(db, write=True):
         row = db.execute(
             "SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= ?)"
             " OR (status = 'sending' AND claimed_until <= ?)"
@@ -264,7 +264,7 @@ def defer_due(db: Database, *, now: str, error: str, next_attempt_at) -> list[in
     ``next_attempt_at(attempts)`` gives the time of the next try after that many
     attempts, or None to give up. Returns the ids given up on."""
     failed = []
-    with write_transaction(db):
+    with transaction(db, write=True):
         rows = db.execute(
             "SELECT id, attempts FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?",
             [now],

@@ -1,125 +1,38 @@
-"""Answers: one row per respondent and item, saved whole or not at all."""
+"""Answers: one row per respondent and item, saved whole or not at all.
+
+What a value is and which ones an item allows is ``assessment.answers``; the names it
+defines that callers of the store use (``NA``, ``Draft``, ``InvalidAnswers``, ``Value``)
+can be imported from here too.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow, write_transaction
-from ..questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire, TextItem
+from .. import answers as answer_values
+from ..answers import NA, Draft, InvalidAnswers, Value
 from ..scoring import Response
+from ..sqlite import query_rows, transaction, utcnow
 from .rounds import RoundClosed
 
-
-class _NotApplicable:
-    """The answer "not applicable / don't know": stored, but left out of every score."""
-
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "NA"
-
-
-NA = _NotApplicable()
-Value = int | float | str | _NotApplicable
+__all__ = [
+    "NA",
+    "AnswerKeyTaken",
+    "Draft",
+    "InvalidAnswers",
+    "Value",
+    "load_draft",
+    "round_free_text",
+    "save_response",
+    "submitted_responses",
+]
 
 
 class AnswerKeyTaken(PermissionError):
     """The respondent's answers belong to another browser's answer key; nothing was stored."""
-
-
-class InvalidAnswers(ValueError):
-    """Answers that do not fit the round's questionnaire; nothing was stored."""
-
-    def __init__(self, problems: Mapping[str, str]):
-        self.problems = dict(problems)
-        super().__init__("; ".join(f"{key}: {text}" for key, text in self.problems.items()))
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a respondent has saved so far."""
-
-    status: str = "invited"
-    language: str | None = None
-    answers: dict[str, Value] = field(default_factory=dict)
-    comments: dict[str, str] = field(default_factory=dict)
-    submitted_at: str | None = None
-
-
-MAX_TEXT = 5000
-
-
-def check_answers(
-    questionnaire: Questionnaire, kind: str, answers: Mapping[str, Value], comments: Mapping
-) -> None:
-    """Refuse anything the form could not have sent: unknown ids, wrong types, bad ranges."""
-    problems: dict[str, str] = {}
-    items = {item.id: item for item in questionnaire.items() if item.applies(kind)}
-    for item_id, value in answers.items():
-        item = items.get(item_id)
-        if item is None:
-            problems[item_id] = "not a question of this round"
-            continue
-        problem = _check_value(item, value)
-        if problem:
-            problems[item_id] = problem
-    signs = {sign.id for sign in questionnaire.signs}
-    for sign_id, text in comments.items():
-        if sign_id not in signs:
-            problems[f"comment:{sign_id}"] = "not a sign of this questionnaire"
-        elif not isinstance(text, str) or len(text) > MAX_TEXT:
-            problems[f"comment:{sign_id}"] = f"at most {MAX_TEXT} characters"
-    if problems:
-        raise InvalidAnswers(problems)
-
-
-def _check_submission(questionnaire: Questionnaire, answers: Mapping[str, Value]) -> None:
-    """A submission being changed keeps at least one answered scored item: saving again
-    (as a draft or not) never turns it into an empty submission. (The answer form refuses
-    an empty first submission too; see ``AnswerForm.check_required``.)"""
-    scored = {item.id for item in questionnaire.items() if item.scored}
-    if not scored & set(answers):
-        raise InvalidAnswers({"": "a submission needs at least one answered question"})
-
-
-def _check_value(item, value: Value) -> str | None:
-    if value is NA:
-        return None if getattr(item, "allow_na", False) else "N/A is not allowed"
-    if isinstance(item, LikertItem):
-        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
-        return None if ok else "must be a whole number from 1 to 5"
-    if isinstance(item, NumberItem):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return "must be a number"
-        if not item.min <= value <= item.max:
-            return f"must be between {item.min:g} and {item.max:g}"
-        if item.integer and value != int(value):
-            return "must be a whole number"
-        return None
-    if isinstance(item, ChoiceItem):
-        ids = {option.id for option in item.options}
-        return None if value in ids else "not one of the options"
-    if isinstance(item, TextItem):
-        ok = isinstance(value, str) and len(value) <= item.max_length
-        return None if ok else f"at most {item.max_length} characters"
-    return "unknown item type"
-
-
-def _columns(value: Value) -> tuple[float | None, str | None, int]:
-    if value is NA:
-        return None, None, 1
-    if isinstance(value, str):
-        return None, value, 0
-    return float(value), None, 0
 
 
 def save_response(
@@ -142,7 +55,7 @@ def save_response(
     """
     from .rounds import get_round
 
-    with write_transaction(db):
+    with transaction(db, write=True):
         row = db.execute(
             "SELECT respondents.round_id, rounds.status, respondents.answer_key FROM respondents"
             " JOIN rounds ON rounds.id = respondents.round_id WHERE respondents.id = ?",
@@ -159,16 +72,16 @@ def save_response(
                 "UPDATE respondents SET answer_key = ? WHERE id = ?", [answer_key, respondent_id]
             )
         current = get_round(db, row[0])
-        check_answers(current.questionnaire, current.kind, answers, comments)
+        answer_values.check_response(current.questionnaire, current.kind, answers, comments)
         now = utcnow()
         existing = db.execute(
             "SELECT id, status, submitted_at FROM responses WHERE respondent_id = ?",
             [respondent_id],
         ).fetchone()
         if existing is not None and existing[1] == "submitted":
-            _check_submission(current.questionnaire, answers)
+            answer_values.check_submission(current.questionnaire, answers)
         if existing is None:
-            status = "submitted" if submit else "draft"
+            status = answer_values.status_after(None, submit=submit)
             cursor = db.execute(
                 "INSERT INTO responses (respondent_id, status, language, submitted_at,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -177,7 +90,7 @@ def save_response(
             response_id = cursor.lastrowid
         else:
             response_id, old_status, submitted_at = existing
-            status = "submitted" if submit or old_status == "submitted" else "draft"
+            status = answer_values.status_after(old_status, submit=submit)
             db.execute(
                 "UPDATE responses SET status = ?, language = ?, submitted_at = ?,"
                 " updated_at = ? WHERE id = ?",
@@ -188,7 +101,7 @@ def save_response(
             "INSERT INTO answers (response_id, item_id, value_number, value_text,"
             " not_applicable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (response_id, item_id, *_columns(value), now, now)
+                (response_id, item_id, *answer_values.to_columns(value), now, now)
                 for item_id, value in answers.items()
             ],
         )
@@ -204,15 +117,6 @@ def save_response(
         )
 
 
-def _value(number: float | None, text: str | None, not_applicable: int) -> Value:
-    """An answer from its stored columns (value_number, value_text, not_applicable)."""
-    if not_applicable:
-        return NA
-    if text is not None:
-        return text
-    return int(number) if number is not None and number == int(number) else number
-
-
 def load_draft(db: Database, respondent_id: int) -> Draft:
     response = db.execute(
         "SELECT id, status, language, submitted_at FROM responses WHERE respondent_id = ?",
@@ -222,7 +126,7 @@ def load_draft(db: Database, respondent_id: int) -> Draft:
         return Draft()
     response_id = response[0]
     answers = {
-        item_id: _value(number, text, not_applicable)
+        item_id: answer_values.from_columns(number, text, not_applicable)
         for item_id, number, text, not_applicable in db.conn.execute(
             "SELECT item_id, value_number, value_text, not_applicable FROM answers"
             " WHERE response_id = ?",
@@ -257,8 +161,10 @@ def submitted_responses(db: Database, round_id: int) -> list[Response]:
         _role, answers = collected.setdefault(row["respondent_id"], (row["role"], {}))
         if row["item_id"] is None:
             continue
-        value = _value(row["value_number"], row["value_text"], row["not_applicable"])
-        answers[row["item_id"]] = None if value is NA else value
+        value = answer_values.from_columns(
+            row["value_number"], row["value_text"], row["not_applicable"]
+        )
+        answers[row["item_id"]] = answer_values.for_engine(value)
     return [
         Response(respondent_id=str(rid), role=role, answers=answers)
         for rid, (role, answers) in collected.items()

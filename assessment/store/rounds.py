@@ -1,34 +1,24 @@
-"""Rounds (one assessment of one client) and their respondents.
+"""Rounds: one assessment of one client, its period, status and stored results.
 
-A round pins its questionnaire at creation: the whole questionnaire is stored as a
-snapshot, so its results stay reproducible after the file in ``questions/`` changes.
-Snapshots are stored once each in ``questionnaire_snapshots``, named by the SHA-256 of
-their text; rounds of the same questionnaire share one.
+A round pins the questionnaire it was created with (``snapshots``); the people invited to
+answer it are in ``respondents``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
 import sqlite3
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from sqlite_utils import Database
 
 from ..anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
-from ..db import query_rows, utcnow, write_transaction
-from ..questionnaire import ROUND_KINDS, Questionnaire, questionnaire_from_snapshot
-from ..vocab import ROLES
+from ..questionnaire import ROUND_KINDS, Questionnaire
+from ..sqlite import query_rows, transaction, utcnow
 from .clients import NotFound
-
-RESPONDENT_ROLES = ROLES  # named in vocab, like every fixed vocabulary
-TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
+from .snapshots import questionnaire_of, snapshot_text, store_snapshot
 
 
 class RoundClosed(PermissionError):
@@ -54,52 +44,6 @@ def clean_period(period: str) -> str:
 def period_key(period: str) -> str:
     """What two periods must differ in to be different periods (not case or spacing)."""
     return clean_period(period).casefold()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-@lru_cache(maxsize=64)
-def questionnaire_of(snapshot: str) -> Questionnaire:
-    """The questionnaire of a stored snapshot, parsed once per process."""
-    return questionnaire_from_snapshot(json.loads(snapshot))
-
-
-SNAPSHOT_CACHE = 64  # snapshot texts per process, about 20 KB each
-_snapshots: dict[str, str] = {}
-_snapshots_lock = threading.Lock()
-
-
-def snapshot_text(db: Database, digest: str) -> str:
-    """The snapshot named ``digest``, read once per process: a digest names one text for
-    good, whichever database it is in, so the text may be kept. Handing out the same
-    string each time also spares ``questionnaire_of`` hashing 20 KB per call."""
-    text = _snapshots.get(digest)
-    if text is None:
-        row = db.execute(
-            "SELECT snapshot FROM questionnaire_snapshots WHERE digest = ?", [digest]
-        ).fetchone()
-        if row is None:
-            raise NotFound(digest)
-        with _snapshots_lock:
-            if len(_snapshots) >= SNAPSHOT_CACHE:
-                del _snapshots[next(iter(_snapshots))]  # the oldest
-            text = _snapshots.setdefault(digest, row[0])
-    return text
-
-
-def store_snapshot(db: Database, questionnaire: Questionnaire) -> str:
-    """Store the questionnaire's snapshot unless it is there already; its digest."""
-    text = json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    now = utcnow()
-    db.execute(
-        "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-        [digest, text, now, now],
-    )
-    return digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +163,7 @@ def create_round(
     if not period:
         raise ValueError("a round needs a period")
     now = utcnow()
-    with write_transaction(db):  # the snapshot and the round that names it, or neither
+    with transaction(db, write=True):  # the snapshot and the round that names it, or neither
         existing = find_round(db, client_id, kind, period)
         if existing is not None:
             raise DuplicateRound(existing)
@@ -302,7 +246,7 @@ def set_status(
     if status not in ("open", "closed"):
         raise ValueError(status)
     now = utcnow()
-    with write_transaction(db):
+    with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE rounds SET status = ?, closed_at = ?, results = ?, updated_at = ? WHERE id = ?",
             [status, now if status == "closed" else None, results, now, round_id],
@@ -324,96 +268,6 @@ def save_summary(db: Database, round_id: int, summary: str) -> None:
     )
 
 
-# --- respondents ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Respondent:
-    id: int
-    round_id: int
-    user_id: int | None
-    name: str
-    email: str | None
-    role: str
-    language: str | None
-    token: str
-    status: str  # "invited", "draft" or "submitted"
-    updated_at: str | None
-    answer_key: str | None = None  # see bind_answer_key
-
-
-_RESPONDENT_SELECT = """
-    SELECT respondents.*, responses.status AS response_status,
-           responses.updated_at AS response_updated_at
-    FROM respondents LEFT JOIN responses ON responses.respondent_id = respondents.id
-"""
-
-
-def _respondent(row: dict) -> Respondent:
-    return Respondent(
-        id=row["id"],
-        round_id=row["round_id"],
-        user_id=row["user_id"],
-        name=row["name"],
-        email=row["email"],
-        role=row["role"],
-        language=row["language"],
-        token=row["token"],
-        status=row["response_status"] or "invited",
-        updated_at=row["response_updated_at"],
-        answer_key=row["answer_key"],
-    )
-
-
-def add_respondent(
-    db: Database,
-    round_id: int,
-    *,
-    name: str,
-    email: str | None = None,
-    role: str = "other",
-    language: str | None = None,
-) -> Respondent:
-    """Invite someone to an open round (``RoundClosed`` otherwise); a user with the same
-    email sees the round on their home page."""
-    if role not in RESPONDENT_ROLES:
-        raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
-    email = (email or "").strip() or None
-    with write_transaction(db):
-        status = db.execute("SELECT status FROM rounds WHERE id = ?", [round_id]).fetchone()
-        if status is None:
-            raise NotFound(round_id)
-        if status[0] != "open":
-            raise RoundClosed(round_id)
-        user_id = None
-        if email:
-            user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
-            user_id = user[0] if user else None
-        now = utcnow()
-        cursor = db.execute(
-            "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
-            " token_issued_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [round_id, user_id, name.strip(), email, role, language, new_token(), now, now, now],
-        )
-        return get_respondent(db, cursor.lastrowid)
-
-
-def get_respondent(db: Database, respondent_id: int) -> Respondent:
-    rows = list(query_rows(db, _RESPONDENT_SELECT + " WHERE respondents.id = ?", [respondent_id]))
-    if not rows:
-        raise NotFound(respondent_id)
-    return _respondent(rows[0])
-
-
-def find_by_token(db: Database, token: str) -> Respondent | None:
-    if not token or len(token) > 128:
-        return None
-    rows = list(query_rows(db, _RESPONDENT_SELECT + " WHERE respondents.token = ?", [token]))
-    if not rows or not secrets.compare_digest(rows[0]["token"], token):
-        return None
-    return _respondent(rows[0])
-
-
 def submitted_count(db: Database, round_id: int) -> int:
     """How many of the round's respondents have submitted."""
     return db.execute(
@@ -426,7 +280,7 @@ def submitted_count(db: Database, round_id: int) -> int:
 
 def replace_results(db: Database, round_id: int, results: str, summary: str | None) -> None:
     """Store a closed round's result (and summary) again, keeping when it closed."""
-    with write_transaction(db):
+    with transaction(db, write=True):
         db.execute(
             "UPDATE rounds SET results = ?, updated_at = ? WHERE id = ? AND status = 'closed'",
             [results, utcnow(), round_id],
@@ -434,77 +288,6 @@ def replace_results(db: Database, round_id: int, results: str, summary: str | No
         db.execute("DELETE FROM round_summaries WHERE round_id = ?", [round_id])
         if summary is not None:
             save_summary(db, round_id, summary)
-
-
-def list_respondents(db: Database, round_id: int) -> list[Respondent]:
-    sql = _RESPONDENT_SELECT + " WHERE respondents.round_id = ? ORDER BY respondents.id"
-    return [_respondent(row) for row in query_rows(db, sql, [round_id])]
-
-
-def reissue_token(db: Database, respondent_id: int) -> Respondent:
-    """Revoke the respondent's link and issue a new one; their answers stay, but no
-    browser holds their answer key any more (the next to save through the new link
-    replaces them, without ever seeing them)."""
-    now = utcnow()
-    with write_transaction(db):
-        cursor = db.execute(
-            "UPDATE respondents SET token = ?, token_issued_at = ?, answer_key = NULL,"
-            " updated_at = ? WHERE id = ?",
-            [new_token(), now, now, respondent_id],
-        )
-        if cursor.rowcount != 1:
-            raise NotFound(respondent_id)
-        return get_respondent(db, respondent_id)
-
-
-class AlreadyAnswered(PermissionError):
-    """The respondent has saved or submitted answers: the invitation cannot be removed."""
-
-
-#: ``answer_key`` of answers no browser can claim (saved before keys existed).
-LOCKED_KEY = "!"
-
-
-def answer_key_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def holds_answer_key(respondent: Respondent, secret: str | None) -> bool:
-    """Whether ``secret`` (from a browser's cookie) is the respondent's answer key."""
-    if not secret or not respondent.answer_key or len(secret) > 128:
-        return False
-    return secrets.compare_digest(respondent.answer_key, answer_key_hash(secret))
-
-
-def new_answer_key() -> str:
-    """A browser's answer key (the secret for its cookie; the store keeps its hash)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def remove_respondent(db: Database, respondent_id: int) -> None:
-    """Remove an invitation nobody has answered yet (``AlreadyAnswered`` otherwise). The
-    check and the delete hold the write lock together, so a draft saved a moment before
-    is never deleted with the invitation."""
-    with write_transaction(db):
-        answered = db.execute(
-            "SELECT 1 FROM responses WHERE respondent_id = ?", [respondent_id]
-        ).fetchone()
-        if answered:
-            raise AlreadyAnswered(respondent_id)
-        db.execute("DELETE FROM respondents WHERE id = ?", [respondent_id])
-
-
-def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]]:
-    """The rounds a member takes part in, with their own invitation, newest first."""
-    rows = query_rows(
-        db,
-        _RESPONDENT_SELECT + " WHERE respondents.user_id = ? ORDER BY respondents.id DESC",
-        [user_id],
-    )
-    return [
-        (get_round(db, respondent.round_id), respondent)
-        for respondent in (_respondent(row) for row in rows)
-    ]
 
 
 def open_rounds(db: Database) -> list[tuple[Round, int, int]]:

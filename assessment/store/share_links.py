@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow
+from ..sqlite import query_rows, utcnow
 from .clients import NotFound
 
 DEFAULT_DAYS = 14

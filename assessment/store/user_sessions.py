@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..db import query_rows, utcnow
+from ..sqlite import query_rows, transaction, utcnow
 from .users import User, end_logins, login_token_hash, user_from_row
 
 TOKEN_BYTES = 32
@@ -30,7 +30,7 @@ def start(db: Database, user_id: int, *, remember: bool, lifetime: timedelta) ->
     stamp = now.isoformat(timespec="seconds")
     expires = (now + lifetime).isoformat(timespec="seconds")
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    with db.atomic():
+    with transaction(db, write=True):
         db.execute("DELETE FROM user_sessions WHERE expires_at <= ?", [stamp])
         db.execute(
             "INSERT INTO user_sessions"

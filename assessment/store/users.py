@@ -10,9 +10,10 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import passwords
-from ..db import query_rows, utcnow, write_transaction
+from ..sqlite import query_rows, transaction, utcnow
+from ..vocab import LEAD_ROLES, USER_ROLES
 
-ROLES = ("admin", "lead", "member")
+ROLES = USER_ROLES
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 # A hash of a random password, checked when the email is unknown so that a wrong
@@ -40,7 +41,7 @@ class User:
     @property
     def is_lead(self) -> bool:
         """Leads manage clients and rounds; admins can do everything a lead can."""
-        return self.role in ("admin", "lead")
+        return self.role in LEAD_ROLES
 
 
 def user_from_row(row: dict) -> User:
@@ -64,7 +65,7 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
     # Hashing takes a second or more by design: done before the write lock is taken, so
     # nobody's save waits for it.
     password_hash = generate_password_hash(password)
-    with write_transaction(db):
+    with transaction(db, write=True):
         if find_by_email(db, email) is not None:
             raise UserError(f"a user with the email {email} already exists")
         now = utcnow()
@@ -89,7 +90,7 @@ def set_password(db: Database, user_id: int, password: str, *, keep: str | None 
     if user is None:
         raise UserError(f"no user with id {user_id}")
     _check_password(password, user.email, user.name)
-    with db.atomic():
+    with transaction(db, write=True):
         db.execute(
             "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
             [generate_password_hash(password), utcnow(), user_id],
@@ -161,7 +162,7 @@ def login_locked(db: Database, email: str, ip: str, now: datetime | None = None)
 
 def record_login_failure(db: Database, email: str, ip: str) -> None:
     now = utcnow()
-    with db.atomic():
+    with transaction(db, write=True):
         db.execute(
             "INSERT INTO login_failures (email, ip, created_at, updated_at) VALUES (?, ?, ?, ?)",
             [email.strip()[:254], ip, now, now],
@@ -173,7 +174,7 @@ def clear_login_failures(db: Database, email: str) -> None:
     db.execute("DELETE FROM login_failures WHERE email = ?", [email.strip()])
 
 
-def set_language(db: Database, user_id: int, language: str) -> None:
+def set_language(db: Database, user_id: int, language: str | None) -> None:
     db.execute(
         "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
         [language, utcnow(), user_id],
@@ -189,7 +190,7 @@ def update_user(db: Database, user_id: int, *, role: str, active: bool, name: st
     logged out everywhere at once)."""
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
-    with db.atomic():
+    with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE users SET role = ?, active = ?, name = ?, updated_at = ? WHERE id = ?",
             [role, int(active), name.strip(), utcnow(), user_id],

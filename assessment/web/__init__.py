@@ -9,6 +9,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
 from ..figures import template_helpers
+from ..report.environment import init_rendering
 from . import (
     answer_form,
     audit,
@@ -44,7 +45,7 @@ def init_web(app: Flask) -> None:
     app.session_interface = sessions.SessionInterface()
     csrf.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=i18n.babel_locale)
+    init_rendering(app, babel, locale_selector=i18n.babel_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = i18n.LOGIN_REQUIRED_MESSAGE

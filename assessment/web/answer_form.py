@@ -3,7 +3,7 @@
 Each call makes a fresh form class (never fields added to a shared class), and each item
 type maps through ``FIELD_BUILDERS`` to a small function that makes its field, in the
 respondent's language. ``answers_from_form`` and ``form_data_from_draft`` convert between
-the form and what the store keeps.
+the form and what the store keeps, through ``assessment.answers`` (what a value is).
 """
 
 from __future__ import annotations
@@ -16,11 +16,25 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 
+from .. import answers as answer_values
+from ..answers import MAX_COMMENT, NA, NA_CHOICE, Draft, Value, blank, number_text, one_newline
 from ..questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire, Sign, TextItem
-from ..store.responses import MAX_TEXT, NA, Draft, Value
 from .labels import select_choices
 
-NA_CHOICE = "na"
+__all__ = [
+    "FIELD_BUILDERS",
+    "NA_CHOICE",
+    "AnswerForm",
+    "answers_from_form",
+    "build_form",
+    "comment_field",
+    "form_data_from_draft",
+    "item_field",
+    "na_field",
+    "number_text",
+    "one_newline",
+    "unknown_fields",
+]
 
 
 def item_field(item_id: str) -> str:
@@ -83,28 +97,9 @@ def _text(q: Questionnaire, item: TextItem, lang: str) -> dict:
     return {item_field(item.id): field}
 
 
-def one_newline(text: object) -> object:
-    """Line breaks as one character each. A browser counts a line break as one character
-    against ``maxlength`` but sends it as two (CRLF), so an answer that just fits would
-    be refused as too long."""
-    if isinstance(text, str):
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
-
-
 def _plain(value: float) -> int | float:
     """50.0 → 50, so that messages say "between 0 and 100", not "0.0 and 100.0"."""
     return int(value) if float(value).is_integer() else value
-
-
-def number_text(value: float | int | None) -> str:
-    """A number as a form field shows it: no exponent, no trailing ".0", 15 significant
-    digits (``%g`` would show 1234567 as 1.23457e+06 and lose digits when sent back)."""
-    if value is None:
-        return ""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.15g}"
 
 
 def _finite(form, field) -> None:
@@ -179,8 +174,7 @@ class AnswerForm(FlaskForm):
         least one scored item answered, so that an empty form is never a submission."""
         ok = True
         answers, _comments = answers_from_form(self)
-        scored = {item.id for item in self.questionnaire.items() if item.scored}
-        if not scored & set(answers):
+        if not answer_values.has_scored_answer(self.questionnaire, answers):
             self.form_errors.append(
                 str(_l("Please answer at least one question before submitting."))
             )
@@ -190,7 +184,7 @@ class AnswerForm(FlaskForm):
                 continue
             field = self[item_field(item.id)]
             na = self._fields.get(na_field(item.id))
-            if _blank(field.data) and not (na is not None and na.data):
+            if blank(field.data) and not (na is not None and na.data):
                 field.errors = [*field.errors, str(_l("Please answer this question."))]
                 ok = False
         return ok
@@ -215,7 +209,7 @@ def build_form(questionnaire: Questionnaire, kind: str, lang: str) -> type[Answe
             TextAreaField(
                 _l("Anything to add about this sign? (optional)"),
                 filters=[one_newline],
-                validators=[Optional(), Length(max=MAX_TEXT, message=TOO_LONG)],
+                validators=[Optional(), Length(max=MAX_COMMENT, message=TOO_LONG)],
             ),
         )
     return Form
@@ -227,32 +221,18 @@ def answers_from_form(form: AnswerForm) -> tuple[dict[str, Value], dict[str, str
     for item in form.questionnaire.items():
         if not item.applies(form.kind):
             continue
-        data = form[item_field(item.id)].data
         na = form._fields.get(na_field(item.id))
-        if na is not None and na.data:
-            answers[item.id] = NA
-        elif _blank(data):
-            continue
-        elif data == NA_CHOICE and not isinstance(item, TextItem):
-            answers[item.id] = NA
-        elif isinstance(item, LikertItem):
-            answers[item.id] = int(data)
-        elif isinstance(item, NumberItem):
-            answers[item.id] = int(data) if item.integer else float(data)
-        else:
-            answers[item.id] = data
+        value = answer_values.from_form(
+            item, form[item_field(item.id)].data, na=na is not None and bool(na.data)
+        )
+        if value is not None:
+            answers[item.id] = value
     comments = {}
     for sign in form.questionnaire.signs:
         text = form[comment_field(sign.id)].data
         if text and text.strip():
             comments[sign.id] = text
     return answers, comments
-
-
-def _blank(data: object) -> bool:
-    """No answer: nothing sent, or only whitespace (which ``Optional()`` lets through
-    unvalidated, so a radio button "answered" with a space must not reach ``int()``)."""
-    return data is None or (isinstance(data, str) and not data.strip())
 
 
 def form_data_from_draft(questionnaire: Questionnaire, kind: str, draft: Draft) -> dict:
@@ -263,15 +243,13 @@ def form_data_from_draft(questionnaire: Questionnaire, kind: str, draft: Draft) 
             item = questionnaire.item(item_id)
         except KeyError:
             continue
-        if value is NA:
-            if isinstance(item, NumberItem):
-                data[na_field(item_id)] = True
-            else:
-                data[item_field(item_id)] = NA_CHOICE
-        elif isinstance(item, LikertItem):
-            data[item_field(item_id)] = str(value)
+        rules = answer_values.TYPES[item.type]
+        if value is NA and rules.na == "checkbox":
+            data[na_field(item_id)] = True
+        elif value is NA:
+            data[item_field(item_id)] = NA_CHOICE
         else:
-            data[item_field(item_id)] = value
+            data[item_field(item_id)] = rules.form_value(value)
     for sign_id, text in draft.comments.items():
         data[comment_field(sign_id)] = text
     return data

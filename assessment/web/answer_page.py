@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
-from ..questionnaire import ChoiceItem, Item, LikertItem, NumberItem, Questionnaire, TextItem
-from ..store.responses import NA, Draft
-from ..store.rounds import Respondent, Round
+from ..answers import NA, TYPES, Draft, choices
+from ..questionnaire import Item, Questionnaire
+from ..store.respondents import Respondent
+from ..store.rounds import Round
 from .answer_form import AnswerForm, form_data_from_draft, number_text
 from .csrf_tokens import csrf_token
 from .i18n import language_next
@@ -104,8 +105,8 @@ class _AnswerPage:
             for value in _choices(questionnaire, item):
                 if found := values_of({item.id: value}):
                     constant[item.id, value] = found
-            if isinstance(item, NumberItem | TextItem):
-                for key in values_of({item.id: 1 if isinstance(item, NumberItem) else "x"}):
+            if (sample := TYPES[item.type].sample) is not None:  # a number, a text
+                for key in values_of({item.id: sample}):
                     variable[item.id] = (key, key.partition(SEPARATOR)[0])
         comments = {
             sign.id: key for sign in questionnaire.signs for key in values_of({}, {sign.id: "x"})
@@ -131,11 +132,7 @@ class _AnswerPage:
 
 def _choices(questionnaire: Questionnaire, item: Item) -> list:
     """The saved values an item's answer can take that render the same every time."""
-    if isinstance(item, LikertItem):
-        return [*range(1, len(questionnaire.scale.likert) + 1), NA]
-    if isinstance(item, ChoiceItem):
-        return [*(option.id for option in item.options), NA]
-    return [NA]
+    return [*choices(questionnaire, item), NA]
 
 
 def _slot_kinds(html: CompiledPage) -> dict[str, str]:

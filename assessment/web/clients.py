@@ -21,17 +21,19 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import results
-from ..db import get_db, write_transaction
+from ..db import get_db
 from ..report.charts import trend_svg
 from ..report.data import history
+from ..sqlite import transaction
 from ..store import actions, clients, rounds
+from ..vocab import LEAD_ROLES
 from .access import role_required
 from .i18n import requested_language
 from .labels import select_choices
 from .lookups import PostForm, client_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class ClientForm(FlaskForm):
@@ -149,7 +151,7 @@ def archive(client_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_db()
-    with write_transaction(db):  # toggled from its state now, not when the page was read
+    with transaction(db, write=True):  # toggled from its state now, not when the page was read
         client = clients.get_client(db, client_id)
         clients.set_archived(db, client_id, not client.archived)
     if client.archived:

@@ -14,11 +14,11 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from wtforms import HiddenField
 
+from .. import vocab
 from ..db import get_db
 from ..store import users
 from .access import logged_in, public
 
-LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
 LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
 
 bp = Blueprint("i18n", __name__)
@@ -50,8 +50,10 @@ def requested_language() -> str:
 
 
 def babel_locale() -> str:
-    """Babel spells zh-CN with an underscore."""
-    return current_language().replace("-", "_")
+    """The request's language as Babel spells it (``vocab.BABEL_LOCALES``; a configured
+    ``DEFAULT_LANGUAGE`` the app has no catalog for is passed on as it is)."""
+    lang = current_language()
+    return vocab.BABEL_LOCALES.get(lang, lang)
 
 
 class LanguageForm(FlaskForm):
@@ -98,7 +100,7 @@ def template_context() -> dict:
     return {
         "current_language": lang,
         # Between the items of a list in a sentence: "A, B" but "甲、乙".
-        "list_separator": "、" if lang == "zh-CN" else ", ",
-        "language_names": LANGUAGE_NAMES,
+        "list_separator": vocab.LIST_SEPARATOR.get(lang),
+        "language_names": vocab.LANGUAGE_NAMES,
         "language_next": language_next,
     }

@@ -7,15 +7,12 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import vocab
 
-# Round kinds and respondent roles are named once, in ``vocab``; these translate them lazily.
+# Round kinds, respondent roles and "not asked" are named once, in ``vocab``; these translate
+# them lazily.
 KIND_NAMES = {kind: _l(label.msgid) for kind, label in vocab.KIND_LABELS.items()}
 RESPONDENT_ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.ROLE_LABELS.items()}
 #: What a sign that none of a kind of round's items ask about shows instead of a score.
-NOT_ASKED_NAMES = {
-    "kickoff": _l("Not asked in a kickoff"),
-    "quarterly": _l("Not asked in a quarterly review"),
-    "adhoc": _l("Not asked in an ad hoc review"),
-}
+NOT_ASKED_NAMES = {kind: _l(label.msgid) for kind, label in vocab.NOT_ASKED_LABELS.items()}
 RESPONSE_STATUS_NAMES = {
     "invited": _l("Invited"),
     "draft": _l("Draft"),

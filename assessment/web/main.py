@@ -8,21 +8,22 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import clock
+from .. import clock, vocab
 from ..db import get_db
-from ..store import deadlines, rounds
+from ..store import deadlines, respondents, rounds
 
 bp = Blueprint("main", __name__)
 
 #: How long the home page tells leads that a round closed itself on its due date.
 CLOSED_NOTICE_DAYS = 14
-ROLE_NAMES = {"admin": _l("administrator"), "lead": _l("lead"), "member": _l("member")}
+#: A user account's role, named once in ``vocab``, translated lazily.
+ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.USER_ROLE_LABELS.items()}
 
 
 @bp.get("/")
 def index():
     db = get_db()
-    mine = rounds.rounds_for_user(db, current_user.id)
+    mine = respondents.rounds_for_user(db, current_user.id)
     open_rounds = rounds.open_rounds(db) if current_user.is_lead else []
     since = clock.stamp(clock.utc_now() - timedelta(days=CLOSED_NOTICE_DAYS))
     closed = deadlines.closed_on_due_date_since(db, since) if current_user.is_lead else []

@@ -29,9 +29,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import clock
-from ..db import get_db, write_transaction
+from ..db import get_db
 from ..jobs import queue
+from ..jobs.tasks import deliver_soon
 from ..mail import kinds, transport, uses_smtp
+from ..sqlite import transaction
 from ..store import outbox
 from ..store.clients import NotFound
 from .access import role_required
@@ -159,13 +161,11 @@ def retry(message_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_db()
-    with write_transaction(db):
+    with transaction(db, write=True):
         retried = outbox.retry(db, message.id)
         if retried:
             log("mail.retried", "outbox", message.id, kind=message.kind, to=message.to_address)
     if retried:
-        from ..jobs.tasks import deliver_soon
-
         deliver_soon()
         flash(_("The message will be sent again."), "success")
     return redirect(url_for("outbox.show", message_id=message.id), 303)

@@ -6,7 +6,9 @@ from flask import Blueprint, abort, render_template, request
 
 from .. import exports
 from .. import portfolio as portfolio_model
-from ..db import get_db, write_transaction
+from ..db import get_db
+from ..sqlite import transaction
+from ..vocab import LEAD_ROLES
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -16,7 +18,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 
 @bp.get("/")
-@role_required("admin", "lead")
+@role_required(*LEAD_ROLES)
 def index():
     lead_id = request.args.get("lead", type=int)
     band_id = request.args.get("band") or None
@@ -46,13 +48,13 @@ def _labels(found: portfolio_model.Portfolio, lang: str) -> dict:
 
 
 @bp.get("/results.<fmt>")
-@role_required("admin", "lead")
+@role_required(*LEAD_ROLES)
 def export_results(fmt: str):
     """Every closed round's results, one row per sign, for analysis elsewhere."""
     if fmt not in exports.FORMATS:
         abort(404)
     db = get_db()
-    with write_transaction(db):  # the export and its audit entry, or neither
+    with transaction(db, write=True):  # the export and its audit entry, or neither
         text = exports.export_results(db, fmt)
         log("results.exported", "results", None, format=fmt)
     return download(text, fmt, file_name("partnership-check-results", ext=fmt))

@@ -34,8 +34,9 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from ..db import get_db, read_transaction, write_transaction
-from ..store import audit, responses, rounds
+from ..db import get_db
+from ..sqlite import transaction
+from ..store import audit, respondents, responses, rounds, snapshots
 from .access import logged_in, public
 from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
 from .answer_page import render_compiled, render_live
@@ -53,30 +54,30 @@ ANSWER_KEY_DAYS = 180  # how long a browser keeps an answer key
 def _form_class(snapshot: str, kind: str, lang: str) -> type:
     """Form classes are never changed once built: one per pinned questionnaire, round kind
     and language is enough (building one costs more than rendering half the page)."""
-    return build_form(rounds.questionnaire_of(snapshot), kind, lang)
+    return build_form(snapshots.questionnaire_of(snapshot), kind, lang)
 
 
-def _respondent_or_404(token: str) -> rounds.Respondent:
-    respondent = rounds.find_by_token(get_db(), token)
+def _respondent_or_404(token: str) -> respondents.Respondent:
+    respondent = respondents.find_by_token(get_db(), token)
     if respondent is None:
         abort(404)
     return respondent
 
 
-def answer_cookie(respondent: rounds.Respondent) -> str:
+def answer_cookie(respondent: respondents.Respondent) -> str:
     """The name of the cookie holding the respondent's answer key."""
     return f"pc_answer_{respondent.id}"
 
 
-def _answer_key(respondent: rounds.Respondent) -> tuple[str, bool]:
+def _answer_key(respondent: respondents.Respondent) -> tuple[str, bool]:
     """This browser's answer key for the respondent, and whether it is new (to be set)."""
     secret = request.cookies.get(answer_cookie(respondent))
     if secret and 16 <= len(secret) <= 128:
         return secret, False
-    return rounds.new_answer_key(), True
+    return respondents.new_answer_key(), True
 
 
-def _keep_key(response, respondent: rounds.Respondent, secret: str):
+def _keep_key(response, respondent: respondents.Respondent, secret: str):
     """``response`` (a page or a redirect) with the answer-key cookie set: HttpOnly, and
     ``Secure`` and ``SameSite`` as the session cookie (``SESSION_COOKIE_SECURE`` secures
     every cookie the app sets, see ``web.security``)."""
@@ -94,7 +95,7 @@ def _keep_key(response, respondent: rounds.Respondent, secret: str):
     return response
 
 
-def _visitor(respondent: rounds.Respondent) -> str:
+def _visitor(respondent: respondents.Respondent) -> str:
     """Who opens the link: ``respondent`` (logged in with the respondent's own account),
     ``lead`` (a logged-in lead or admin, someone else), ``holder`` (the browser holding
     the answer key) or ``other``."""
@@ -103,12 +104,12 @@ def _visitor(respondent: rounds.Respondent) -> str:
             return "respondent"
         if current_user.role in ("admin", "lead"):
             return "lead"
-    if rounds.holds_answer_key(respondent, request.cookies.get(answer_cookie(respondent))):
+    if respondents.holds_answer_key(respondent, request.cookies.get(answer_cookie(respondent))):
         return "holder"
     return "other"
 
 
-def _lead_notice(respondent: rounds.Respondent) -> str:
+def _lead_notice(respondent: respondents.Respondent) -> str:
     return _(
         "You are logged in, and this is the personal link of %(name)s. Nothing they saved is"
         " shown here, and answers cannot be sent from here: only they can answer through it.",
@@ -116,7 +117,7 @@ def _lead_notice(respondent: rounds.Respondent) -> str:
     )
 
 
-def _other_browser_notice(respondent: rounds.Respondent) -> str:
+def _other_browser_notice(respondent: respondents.Respondent) -> str:
     if respondent.answer_key is None:
         return _(
             "Answers were saved earlier through a previous link. To keep them private they are"
@@ -138,9 +139,9 @@ def _refused(respondent, current, lang, notice: str):
     return page, 403
 
 
-def _log_refusal(respondent: rounds.Respondent, current: rounds.Round) -> None:
+def _log_refusal(respondent: respondents.Respondent, current: rounds.Round) -> None:
     db = get_db()
-    with write_transaction(db):
+    with transaction(db, write=True):
         audit.record(
             db,
             user_id=current_user.id,
@@ -156,7 +157,7 @@ def _log_refusal(respondent: rounds.Respondent, current: rounds.Round) -> None:
 @public
 def answer(token: str):
     db = get_db()
-    with read_transaction(db):  # the respondent, round and draft as of one moment
+    with transaction(db, write=False):  # the respondent, round and draft as of one moment
         respondent = _respondent_or_404(token)
         current = rounds.get_round(db, respondent.round_id)
         draft = responses.load_draft(db, respondent.id)
@@ -238,20 +239,20 @@ def answer(token: str):
     secret, new_key = _answer_key(respondent) if current.anonymous else (None, False)
     key = None
     if secret is not None and not (visitor == "respondent" and respondent.answer_key):
-        key = rounds.answer_key_hash(secret)
+        key = respondents.answer_key_hash(secret)
     try:
         responses.save_response(
             db, respondent.id, answers, comments, submit=submitting, language=lang, answer_key=key
         )
     except responses.AnswerKeyTaken:  # another browser saved first, a moment ago
-        taken = replace(respondent, answer_key=rounds.LOCKED_KEY)
+        taken = replace(respondent, answer_key=respondents.LOCKED_KEY)
         return _refused(respondent, current, lang, _other_browser_notice(taken))
     except rounds.RoundClosed:
         abort(403)
     except responses.InvalidAnswers:
         abort(400)
     if saved and key is not None and respondent.answer_key is None and visitor != "respondent":
-        with write_transaction(db):
+        with transaction(db, write=True):
             audit.record(
                 db,
                 user_id=None,
@@ -274,7 +275,7 @@ def answer(token: str):
     return _keep_key(response, respondent, secret) if new_key else response
 
 
-def _with_answer_key(page, respondent: rounds.Respondent, current: rounds.Round, visitor: str):
+def _with_answer_key(page, respondent: respondents.Respondent, current: rounds.Round, visitor: str):
     """An anonymous round's page, with an answer key for this browser if it has none yet:
     given from the first visit, so a save whose answer is lost is still this browser's.
     A logged-in lead or admin on someone else's link gets none (they may not save)."""

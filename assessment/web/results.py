@@ -21,21 +21,23 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .. import results
-from ..db import get_db, write_transaction
+from .. import results, vocab
+from ..db import get_db
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
+from ..sqlite import transaction
 from ..store import actions, audit, clients, rounds, share_links
+from ..vocab import LEAD_ROLES
 from .access import public, role_required
 from .audit import log
 from .downloads import content_disposition, file_name
-from .i18n import LANGUAGE_NAMES, current_language, requested_language
+from .i18n import current_language, requested_language
 from .labels import select_choices
 from .lookups import PostForm, flash_errors, round_or_404
 from .withheld import refuse_withheld
 
 bp = Blueprint("results", __name__)
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class ActionForm(FlaskForm):
@@ -47,7 +49,7 @@ class ActionForm(FlaskForm):
 
 
 class ShareForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=select_choices(vocab.LANGUAGE_NAMES.items()))
     days = IntegerField(
         _l("Valid for (days)"), default=share_links.DEFAULT_DAYS, validators=[NumberRange(1, 90)]
     )
@@ -62,7 +64,7 @@ def show(round_id: int):
     report = round_report(db, current)
     if not report.results_visible:
         return refuse_withheld(current, report.policy)
-    with write_transaction(db):
+    with transaction(db, write=True):
         log("results.viewed", "round", current.id, page="results")
     return render_template(
         "results/show.html",
@@ -113,7 +115,7 @@ def add_action(round_id: int):
             abort(400)
         return redirect(url_for("results.show", round_id=round_id) + "#next-steps"), 303
     db = get_db()
-    with write_transaction(db):
+    with transaction(db, write=True):
         created = actions.create_action(
             db,
             round_id,
@@ -138,7 +140,7 @@ def toggle_action(action_id: int):
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    with write_transaction(db):  # toggled from its state now, not when the page was read
+    with transaction(db, write=True):  # toggled from its state now, not when the page was read
         action = actions.get_action(db, action_id)
         actions.set_done(db, action_id, not action.done)
         log(
@@ -170,7 +172,7 @@ def _pdf_response(current: rounds.Round, lang: str, record) -> Response:
     report = round_report(db, current)
     if not report.results_visible:
         return refuse_withheld(current, report.policy)
-    with write_transaction(db):
+    with transaction(db, write=True):
         record()
     pdf = render_pdf(report, lang)
     name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
@@ -191,7 +193,7 @@ def share(round_id: int):
     policy = results.policy(db, current)
     if not policy.results_visible:
         return refuse_withheld(current, policy)
-    with write_transaction(db):
+    with transaction(db, write=True):
         link = share_links.create_link(
             db,
             round_id,
@@ -218,7 +220,7 @@ def revoke(link_id: int):
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    with write_transaction(db):
+    with transaction(db, write=True):
         share_links.revoke(db, link_id)
         log("share_link.revoked", "round", link.round_id, link=link_id)
     flash(_("Share link revoked."), "success")

@@ -24,11 +24,12 @@ from wtforms import DateField, IntegerField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
 from .. import clock
-from ..db import get_db, write_transaction
+from ..db import get_db
 from ..jobs import reminders
 from ..jobs.tasks import deliver_soon
 from ..mail import kinds, uses_smtp
-from ..store import clients, deadlines, outbox, rounds
+from ..sqlite import transaction
+from ..store import clients, deadlines, outbox, respondents, rounds
 from .access import role_required
 from .audit import log
 from .lookups import PostForm, flash_errors, round_or_404
@@ -70,7 +71,7 @@ class RoundMail:
     schedule_form: ScheduleForm
 
 
-def panel(db: Database, current: rounds.Round, people: list[rounds.Respondent]) -> RoundMail:
+def panel(db: Database, current: rounds.Round, people: list[respondents.Respondent]) -> RoundMail:
     """The round's mail as its page shows it: per person, oldest message first."""
     config = current_app.config
     smtp = uses_smtp(config)
@@ -137,8 +138,8 @@ def send_invitations(round_id: int):
     """Invite everyone with an email who has no invitation for their current link."""
     current = _open_round_or_403(round_id)
     db = get_db()
-    with write_transaction(db):
-        people = rounds.list_respondents(db, current.id)
+    with transaction(db, write=True):
+        people = respondents.list_respondents(db, current.id)
         mail = panel(db, current, people)
         waiting = [p for p in people if p.email and not mail.people[p.id].invited]
         queued = kinds.queue_invitations(db, current, waiting, by=current_user.email)
@@ -171,7 +172,7 @@ def invite_again(round_id: int, respondent_id: int):
     current = _open_round_or_403(round_id)
     db = get_db()
     try:
-        person = rounds.get_respondent(db, respondent_id)
+        person = respondents.get_respondent(db, respondent_id)
     except clients.NotFound:
         abort(404)
     if person.round_id != current.id:
@@ -179,7 +180,7 @@ def invite_again(round_id: int, respondent_id: int):
     if not person.email:
         abort(400)
     today = clock.local_today(current_app.config)
-    with write_transaction(db):
+    with transaction(db, write=True):
         queued = kinds.queue_invitations(db, current, [person], by=current_user.email, again=today)
         if queued:
             outbox.set_address_refused(db, person.id, None)
@@ -209,7 +210,7 @@ def remind(round_id: int):
     """*Remind now*: everyone who has not submitted and was not reminded today."""
     current = _open_round_or_403(round_id)
     db = get_db()
-    with write_transaction(db):  # the reminders and the audit entry, or neither
+    with transaction(db, write=True):  # the reminders and the audit entry, or neither
         done = reminders.remind_now(db, current, by=current_user.email, config=current_app.config)
         if done.queued:
             log(
@@ -271,7 +272,7 @@ def schedule(round_id: int):
         days = None  # keep following the setting
     db = get_db()
     try:
-        with write_transaction(db):
+        with transaction(db, write=True):
             changed = deadlines.set_schedule(db, current.id, due_date=due, reminder_days=days)
             log(
                 "round.due_date_changed",
@@ -310,7 +311,7 @@ def retry(round_id: int, message_id: int):
         abort(404)
     if message.round_id != current.id:
         abort(404)
-    with write_transaction(db):
+    with transaction(db, write=True):
         retried = outbox.retry(db, message.id)
         if retried:
             if message.respondent_id is not None:

@@ -22,13 +22,14 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from .. import exports, results
-from ..db import get_db, write_transaction
+from .. import answers, exports, respondent_import, results
+from ..db import get_db
 from ..jobs.tasks import deliver_soon
 from ..mail import kinds
 from ..questionnaire import DirectoryScan, scan_directory
-from ..store import clients, rounds
-from ..vocab import N_
+from ..sqlite import transaction
+from ..store import clients, respondents, rounds
+from ..vocab import LEAD_ROLES, N_
 from . import round_mail
 from .access import role_required
 from .audit import log
@@ -39,7 +40,7 @@ from .lookups import PostForm, flash_errors, round_or_404
 from .withheld import refuse_withheld
 
 bp = Blueprint("rounds", __name__)
-LEADS = ("admin", "lead")
+LEADS = LEAD_ROLES
 
 
 class RoundForm(FlaskForm):
@@ -116,7 +117,7 @@ def create(client_id: int):
             form.questionnaire.data = previous[0].questionnaire_id
     if form.validate_on_submit():
         try:
-            with write_transaction(db):
+            with transaction(db, write=True):
                 created = rounds.create_round(
                     db,
                     client_id=client_id,
@@ -155,22 +156,22 @@ def create(client_id: int):
 def show(round_id: int):
     db = get_db()
     current = round_or_404(round_id)
-    respondents = rounds.list_respondents(db, round_id)
-    progress = {status: 0 for status in ("invited", "draft", "submitted")}
-    for respondent in respondents:
+    people = respondents.list_respondents(db, round_id)
+    progress = dict.fromkeys(answers.STATUSES, 0)
+    for respondent in people:
         progress[respondent.status] += 1
     policy = results.policy(db, current)
     outcome = None
     if policy.results_visible:  # an anonymous round's scores only once it closed
         outcome = results.outcome(db, current)
         if not current.is_open:
-            with write_transaction(db):
+            with transaction(db, write=True):
                 log("results.viewed", "round", current.id, page="round")
     return render_template(
         "rounds/show.html",
         round=current,
-        mail=round_mail.panel(db, current, respondents),
-        respondents=respondents,
+        mail=round_mail.panel(db, current, people),
+        respondents=people,
         progress=progress,
         policy=policy,
         outcome=outcome,
@@ -192,8 +193,8 @@ def add_respondent(round_id: int):
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     db = get_db()
     try:
-        with write_transaction(db):  # the invitation and its audit entry, or neither
-            respondent = rounds.add_respondent(
+        with transaction(db, write=True):  # the invitation and its audit entry, or neither
+            respondent = respondents.add_respondent(
                 db, current.id, name=form.name.data, email=form.email.data, role=form.role.data
             )
             _log_link("personal_link.issued", current, respondent)
@@ -208,7 +209,7 @@ def add_respondent(round_id: int):
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
-def _log_link(action: str, current: rounds.Round, respondent: rounds.Respondent) -> None:
+def _log_link(action: str, current: rounds.Round, respondent: respondents.Respondent) -> None:
     log(
         action,
         "round",
@@ -220,9 +221,9 @@ def _log_link(action: str, current: rounds.Round, respondent: rounds.Respondent)
     )
 
 
-def _respondent_of(current: rounds.Round, respondent_id: int) -> rounds.Respondent:
+def _respondent_of(current: rounds.Round, respondent_id: int) -> respondents.Respondent:
     try:
-        respondent = rounds.get_respondent(get_db(), respondent_id)
+        respondent = respondents.get_respondent(get_db(), respondent_id)
     except clients.NotFound:
         abort(404)
     if respondent.round_id != current.id:
@@ -238,8 +239,8 @@ def new_link(round_id: int, respondent_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_db()
-    with write_transaction(db):  # the new link, its audit entry and invitation, or none
-        renewed = rounds.reissue_token(db, respondent.id)
+    with transaction(db, write=True):  # the new link, its audit entry and invitation, or none
+        renewed = respondents.reissue_token(db, respondent.id)
         _log_link("personal_link.reissued", current, respondent)
         invited = current.is_open and kinds.queue_invitations(
             db, current, [renewed], by=current_user.email
@@ -273,10 +274,10 @@ def remove_respondent(round_id: int, respondent_id: int):
         abort(400)
     db = get_db()
     try:
-        with write_transaction(db):  # the removal and its audit entry, or neither
-            rounds.remove_respondent(db, respondent.id)
+        with transaction(db, write=True):  # the removal and its audit entry, or neither
+            respondents.remove_respondent(db, respondent.id)
             _log_link("personal_link.revoked", current, respondent)
-    except rounds.AlreadyAnswered:
+    except respondents.AlreadyAnswered:
         flash(
             _("%(name)s has already answered and cannot be removed.", name=respondent.name),
             "danger",
@@ -295,7 +296,7 @@ def close(round_id: int):
     db = get_db()
     # The status is read again under the write lock: answers submitted until the close
     # takes the lock are in its result, and every later one is refused as too late.
-    with write_transaction(db):
+    with transaction(db, write=True):
         current = rounds.get_round(db, round_id)
         if current.is_open:
             results.close_round(db, current)
@@ -329,7 +330,7 @@ def reopen(round_id: int):
         abort(400)
     db = get_db()
     try:
-        with write_transaction(db):
+        with transaction(db, write=True):
             current = rounds.get_round(db, round_id)
             if not current.is_open:
                 results.reopen_round(db, current)
@@ -373,20 +374,20 @@ def import_respondents(round_id: int):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("rounds.show", round_id=round_id)), 303
-    data = form.file.data.read(exports.MAX_IMPORT_BYTES + 1)
+    data = form.file.data.read(respondent_import.MAX_IMPORT_BYTES + 1)
     db = get_db()
     try:
-        if len(data) > exports.MAX_IMPORT_BYTES:
-            raise exports.ImportRefused([(0, "", N_("the file is too large"))])
-        with write_transaction(db):  # everyone and their audit entries, or nobody
-            added = exports.import_respondents(db, round_id, data)
+        if len(data) > respondent_import.MAX_IMPORT_BYTES:
+            raise respondent_import.ImportRefused([(0, "", N_("the file is too large"))])
+        with transaction(db, write=True):  # everyone and their audit entries, or nobody
+            added = respondent_import.import_respondents(db, round_id, data)
             for respondent in added:
                 _log_link("personal_link.issued", current, respondent)
             invited = kinds.queue_invitations(db, current, added, by=current_user.email)
-    except exports.ImportRefused as refused:
+    except respondent_import.ImportRefused as refused:
         flash(_("Nothing was imported:"), "danger")
         for problem in refused.problems[:20]:
-            flash(exports.describe_problem(problem, _), "danger")
+            flash(respondent_import.describe_problem(problem, _), "danger")
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     flash(_("%(n)s respondents imported.", n=len(added)), "success")
     if invited:
@@ -403,7 +404,7 @@ def export_answers(round_id: int, fmt: str):
         abort(404)
     db = get_db()
     try:
-        with write_transaction(db):  # the export and its audit entry, or neither
+        with transaction(db, write=True):  # the export and its audit entry, or neither
             text = exports.export_answers(db, round_id, fmt)
             log("answers.exported", "round", current.id, format=fmt, period=current.period)
     except exports.Withheld:  # an anonymous round still open, or closed below its floor

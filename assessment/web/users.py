@@ -11,7 +11,8 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import passwords
-from ..db import get_db, write_transaction
+from ..db import get_db
+from ..sqlite import transaction
 from ..store import users
 from .access import role_required
 from .audit import log
@@ -104,7 +105,7 @@ def index():
                 role=form.role.data,
                 name=form.name.data or "",
             )
-            with write_transaction(db):
+            with transaction(db, write=True):
                 log("user.created", "user", user.id, email=user.email, role=user.role)
         except users.UserError as exc:
             form.email.errors.append(str(exc))
@@ -132,7 +133,7 @@ def edit(user_id: int):
         new_password = bool(form.password.data)
         # Counted under the write lock: two admins demoting themselves (or each other) at
         # the same moment cannot leave no administrator.
-        with write_transaction(db):
+        with transaction(db, write=True):
             last_admin = demoting and users.count_active_admins(db) <= 1
             if not last_admin:
                 users.update_user(

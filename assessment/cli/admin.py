@@ -1,4 +1,5 @@
-"""The ``assessment`` command: the app's Flask CLI group and its own commands."""
+"""Setting up and running an instance: ``init-db``, ``create-user``, ``set-password``,
+``demo`` and ``serve``."""
 
 from __future__ import annotations
 
@@ -6,10 +7,27 @@ import os
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from .db import get_db
-from .store import users
+from ..db import get_db
+from ..store import users
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the instance folder, config file and database, or migrate it forward."""
+    from ..settings import write_example_config
+    from ..upgrade import schema_version, upgrade
+
+    written = write_example_config(current_app.instance_path)
+    if written:
+        click.echo(f"Wrote {written}")
+    database = get_db()
+    upgrade(database)
+    click.echo(
+        f"Database {current_app.config['DATABASE']} is ready (schema: {schema_version(database)})."
+    )
 
 
 @click.command("create-user")
@@ -54,8 +72,8 @@ def set_password_command(email: str, password: str) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo data (safe to run again: nothing is duplicated)."""
-    from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-    from .questionnaire import scan_directory
+    from ..demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from ..questionnaire import scan_directory
 
     scan = scan_directory(current_app.config["QUESTIONS_DIR"])
     for error in scan.errors:  # a broken extra file does not stop the demo
@@ -91,43 +109,11 @@ def demo_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, with_worker: bool) -> None:
     """Serve the app with gunicorn, the production server, and the background worker."""
-    from .server import run_gunicorn
+    from ..server import app_uri, run_gunicorn
 
     workers = workers or os.cpu_count() or 1
     beside = " and the background worker" if with_worker else ""
     click.echo(f"Serving on http://{host}:{port} with {workers} worker(s){beside}.")
-    run_gunicorn(
-        current_app.instance_path, host=host, port=port, workers=workers, with_worker=with_worker
-    )
-
-
-def init_app(app) -> None:
-    """Register the commands on the app, so ``flask --app assessment`` has them too."""
-    from .data_cli import COMMANDS as DATA_COMMANDS
-    from .jobs.cli import worker_command
-    from .questions_cli import questions
-    from .report_cli import pack_command, report_command
-
-    for command in (
-        create_user_command,
-        set_password_command,
-        demo_command,
-        serve_command,
-        questions,
-        *DATA_COMMANDS,
-        report_command,
-        pack_command,
-        worker_command,
-    ):
-        app.cli.add_command(command)
-
-
-def _make_app(*_args, **_kwargs):
-    from . import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
-def main() -> None:
-    """Partnership Check: run the app and manage its data."""
+    uri = app_uri(current_app.import_name, current_app.instance_path)
+    worker_instance = current_app.instance_path if with_worker else None
+    run_gunicorn(uri, host=host, port=port, workers=workers, worker_instance=worker_instance)

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .questionnaire import (
+from ..questionnaire import (
     QuestionnaireError,
     duplicate_id_error,
     load_questionnaire,

@@ -1,27 +1,25 @@
 """Data commands: ``export``, ``import-respondents``, ``backup`` and ``restore``.
 
-Thin click wrappers around ``assessment.exports`` and ``assessment.backup``; the file
-formats and the caveats are in docs/data.md. ``COMMANDS`` is registered by cli.py.
+Thin click wrappers around ``assessment.exports``, ``assessment.respondent_import`` and
+``assessment.backup``; the file formats and the caveats are in docs/data.md.
 """
 
 from __future__ import annotations
-
-import os
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import backup as backups
-from . import exports
-from .db import get_db, write_transaction
-from .jobs.tasks import deliver_soon
-from .mail.kinds import queue_invitations
-from .store import audit
-from .store.clients import NotFound
-from .store.rounds import RoundClosed, get_round
-
-_OUTPUT_HELP = "File to write, or - for standard output."
+from .. import backup as backups
+from .. import exports, respondent_import
+from ..db import get_db
+from ..jobs.tasks import deliver_soon
+from ..mail.kinds import queue_invitations
+from ..sqlite import transaction
+from ..store import audit
+from ..store.clients import NotFound
+from ..store.rounds import RoundClosed, get_round
+from .options import Output, find_round, output_options, round_options
 
 
 def _format_for(output: str, fmt: str | None) -> str:
@@ -30,21 +28,12 @@ def _format_for(output: str, fmt: str | None) -> str:
     return "json" if output.lower().endswith(".json") else "csv"
 
 
-def _write(output: str, text: str, fmt: str, force: bool) -> None:
-    """Write the export; CSV files get a byte order mark (for Excel), standard output not."""
-    if output == "-":
-        with click.open_file("-", "wb") as fh:
-            fh.write(text.encode("utf-8"))
-        return
-    if os.path.exists(output) and not force:
-        raise click.ClickException(f"{output} exists; use --force to overwrite it")
-    encoding = exports.CSV_ENCODING if fmt == "csv" else "utf-8"
-    try:
-        with click.open_file(output, "wb", atomic=True) as fh:
-            fh.write(text.encode(encoding))
-    except OSError as exc:
-        raise click.ClickException(f"could not write {output}: {exc.strerror or exc}") from exc
-    click.echo(f"Wrote {output}.", err=True)
+def _write(out: Output, text: str, fmt: str) -> None:
+    """Write an export; CSV files get a byte order mark (for Excel), standard output not."""
+    encoding = exports.CSV_ENCODING if fmt == "csv" and not out.is_stdout else "utf-8"
+    written = out.write(text.encode(encoding))
+    if not out.is_stdout:
+        click.echo(f"Wrote {written}.", err=True)
 
 
 _format_option = click.option(
@@ -54,14 +43,6 @@ _format_option = click.option(
     default=None,
     help="File format (default: json when the file name ends in .json, else csv).",
 )
-_output_option = click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help=_OUTPUT_HELP,
-)
-_force_option = click.option("--force", is_flag=True, help="Overwrite an existing file.")
 
 
 @click.group("export")
@@ -74,12 +55,18 @@ def export_group() -> None:
 
 
 @export_group.command("answers")
-@click.option("--round", "round_id", type=int, required=True, help="The round's id.")
+@round_options
 @_format_option
-@_output_option
-@_force_option
+@output_options()
 @with_appcontext
-def export_answers_command(round_id: int, fmt: str | None, output: str, force: bool) -> None:
+def export_answers_command(
+    round_id: int | None,
+    client: str | None,
+    period: str | None,
+    fmt: str | None,
+    output: str,
+    force: bool,
+) -> None:
     """One row per submitted answer of a round (respondent × item).
 
     An anonymous round's answers come once it is closed with enough answers (its
@@ -87,16 +74,17 @@ def export_answers_command(round_id: int, fmt: str | None, output: str, force: b
     question and answer so that rows cannot be tied together (docs/anonymity.md).
     """
     fmt = _format_for(output, fmt)
+    out = Output(output, force)
+    out.check()
     db = get_db()
+    chosen = find_round(db, round_id, client, period)
     try:
-        text = exports.export_answers(db, round_id, fmt)
-    except NotFound:
-        raise click.ClickException(f"there is no round {round_id}") from None
+        text = exports.export_answers(db, chosen.id, fmt)
     except exports.Withheld as withheld:
         raise click.ClickException(str(withheld)) from None
-    _write(output, text, fmt, force)
-    with write_transaction(db):
-        audit.record_command(db, "answers.exported", "round", round_id, format=fmt)
+    _write(out, text, fmt)
+    with transaction(db, write=True):
+        audit.record_command(db, "answers.exported", "round", chosen.id, format=fmt)
 
 
 @export_group.command("results")
@@ -107,51 +95,55 @@ def export_answers_command(round_id: int, fmt: str | None, output: str, force: b
     " only; anonymous rounds never while open).",
 )
 @_format_option
-@_output_option
-@_force_option
+@output_options()
 @with_appcontext
 def export_results_command(include_open: bool, fmt: str | None, output: str, force: bool) -> None:
     """One row per round and sign: score, band, coverage, agreement, trend, round index."""
     fmt = _format_for(output, fmt)
+    out = Output(output, force)
+    out.check()
     db = get_db()
     text = exports.export_results(db, fmt, include_open=include_open)
-    _write(output, text, fmt, force)
-    with write_transaction(db):
+    _write(out, text, fmt)
+    with transaction(db, write=True):
         audit.record_command(db, "results.exported", "results", None, format=fmt)
 
 
 @click.command("import-respondents")
-@click.argument("round_id", type=int)
+@round_options
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @with_appcontext
-def import_respondents_command(round_id: int, file: str) -> None:
-    """Invite the people listed in a CSV FILE (- for standard input) to round ROUND_ID.
+def import_respondents_command(
+    round_id: int | None, client: str | None, period: str | None, file: str
+) -> None:
+    """Invite the people listed in a CSV FILE (- for standard input) to a round.
 
     Columns: name (required), email and role (an id such as finance, or the name the app
     shows, in English or Chinese; default other). UTF-8 (with or without a byte order
     mark), UTF-16 or Chinese Excel's GBK. Every row is checked first; if any is wrong,
     each problem is listed by row and column and nobody is added.
     """
+    db = get_db()
+    round_id = find_round(db, round_id, client, period).id
     try:
         with click.open_file(file, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise click.ClickException(f"could not read {file}: {exc.strerror or exc}") from exc
-    db = get_db()
     try:
-        with write_transaction(db):  # everyone and their invitations, or nobody
-            added = exports.import_respondents(db, round_id, data)
+        with transaction(db, write=True):  # everyone and their invitations, or nobody
+            added = respondent_import.import_respondents(db, round_id, data)
             current = get_round(db, round_id)
             invited = queue_invitations(db, current, added, by=audit.command_line_actor())
-    except NotFound:
+    except NotFound:  # deleted meanwhile
         raise click.ClickException(f"there is no round {round_id}") from None
     except RoundClosed:
         raise click.ClickException(
             f"round {round_id} is closed; reopen it to invite more people"
         ) from None
-    except exports.ImportRefused as refused:
+    except respondent_import.ImportRefused as refused:
         for problem in refused.problems:
-            click.echo(exports.describe_problem(problem), err=True)
+            click.echo(respondent_import.describe_problem(problem), err=True)
         count = len(refused.problems)
         raise click.ClickException(
             f"nobody was added: {count} problem{'s' if count != 1 else ''} in {file}"
@@ -225,8 +217,3 @@ def restore_command(path: str, yes: bool) -> None:
     if result.previous:
         click.echo(f"The previous database is kept as {result.previous}.")
     click.echo("Restart the server so that every worker starts afresh.", err=True)
-
-
-COMMANDS = (export_group, import_respondents_command, backup_command, restore_command)
-
-__all__ = ["COMMANDS"]

@@ -10,7 +10,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .queue import queue_for
+from ..jobs import tasks
+from ..jobs.queue import queue_for
 
 
 @click.command("worker")
@@ -76,10 +77,8 @@ def worker_command(workers: int, worker_type: str, max_tasks: int | None, check:
 
 
 def _check(queue) -> None:
-    from .tasks import ping
-
     before = queue.last_beat()
-    queue.enqueue(ping)
+    queue.enqueue(tasks.ping)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         beat = queue.last_beat()

@@ -1,0 +1,378 @@
+"""The schema's history: the named migrations of the set "assessment" (sqlite-utils).
+
+Each migration runs once per database, in a transaction of its own, in the order below,
+and is never edited once released: a change to the schema is a new migration at the end.
+``upgrade.upgrade`` applies them (with the write lock, then fills derived data) when the
+app starts, on ``assessment init-db`` and on restore.
+
+This file imports nothing of the app, so sqlite-utils can also run it on its own::
+
+    sqlite-utils migrate instance/assessment.sqlite3 assessment/migrations.py
+
+(``sqlite-utils migrate`` executes the file with no package around it: no relative
+imports here). See docs/operations.md for when to use that and what it leaves to the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("assessment")
+
+
+def _now() -> str:
+    """The current time in UTC as ISO 8601 text (as ``sqlite.utcnow``; kept here so that
+    no migration depends on the app's code)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+_INITIAL_SCHEMA = [
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL DEFAULT '',
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'member')),
+        language TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        last_login_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        industry TEXT NOT NULL DEFAULT '',
+        lead_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        start_date TEXT,
+        notes TEXT NOT NULL DEFAULT '',
+        archived_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX clients_lead ON clients(lead_id)",
+    """
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('kickoff', 'quarterly', 'adhoc')),
+        period TEXT NOT NULL,
+        questionnaire_id TEXT NOT NULL,
+        questionnaire_version INTEGER NOT NULL,
+        questionnaire_snapshot TEXT NOT NULL,
+        due_date TEXT,
+        anonymous INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        closed_at TEXT,
+        results TEXT,
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (client_id, period, kind)
+    )
+    """,
+    "CREATE INDEX rounds_client ON rounds(client_id, created_at)",
+    """
+    CREATE TABLE respondents (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        name TEXT NOT NULL,
+        email TEXT,
+        role TEXT NOT NULL DEFAULT 'other'
+            CHECK (role IN ('account', 'delivery', 'finance', 'leadership', 'other')),
+        language TEXT,
+        token TEXT NOT NULL UNIQUE,
+        token_issued_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX respondents_round ON respondents(round_id)",
+    "CREATE INDEX respondents_user ON respondents(user_id)",
+    """
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        respondent_id INTEGER NOT NULL UNIQUE REFERENCES respondents(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+        language TEXT,
+        submitted_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE answers (
+        response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        value_number REAL,
+        value_text TEXT,
+        not_applicable INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (response_id, item_id)
+    )
+    """,
+    """
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+        sign_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (response_id, sign_id)
+    )
+    """,
+    """
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        sign_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        owner_name TEXT NOT NULL DEFAULT '',
+        due_date TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+        completed_at TEXT,
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX actions_round ON actions(round_id)",
+    """
+    CREATE TABLE share_links (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        token TEXT NOT NULL UNIQUE,
+        language TEXT NOT NULL DEFAULT 'en',
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+]
+
+
+@migrations(name="0001_initial")
+def _initial(database: Database) -> None:
+    for statement in _INITIAL_SCHEMA:
+        database.execute(statement)
+
+
+@migrations(name="0002_audit_log_and_result_summary")
+def _audit_and_summary(database: Database) -> None:
+    """An audit trail, and a small summary of each closed round's result (index, band,
+    trend, escalations, each sign's band and score) in a table of its own, so the
+    portfolio reads a few hundred bytes per client instead of whole rounds (whose
+    questionnaire snapshot alone is some 20 KB). Rounds closed before this migration get
+    theirs from `results.fill_missing_summaries`, which runs after every migration."""
+    database.execute(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL,
+            object_id INTEGER,
+            details TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX audit_log_created ON audit_log(created_at)")
+    database.execute(
+        """
+        CREATE TABLE round_summaries (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id) ON DELETE CASCADE,
+            summary TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute(
+        "CREATE INDEX rounds_client_status ON rounds(client_id, status, created_at, id)"
+    )
+    database.execute("CREATE INDEX actions_status ON actions(status, due_date)")
+
+
+@migrations(name="0003_login_failures")
+def _login_failures(database: Database) -> None:
+    """Failed logins, so repeated guessing can be slowed down (see store.users)."""
+    database.execute(
+        """
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL COLLATE NOCASE,
+            ip TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX login_failures_email ON login_failures(email, created_at)")
+    database.execute("CREATE INDEX login_failures_ip ON login_failures(ip, created_at)")
+
+
+@migrations(name="0004_questionnaire_snapshots")
+def _questionnaire_snapshots(database: Database) -> None:
+    """Each distinct questionnaire snapshot stored once, named by its SHA-256.
+
+    Every round used to carry the whole questionnaire it was created with (some 20 KB):
+    most of a large database, the same text thousands of times, and read with every
+    round. Rounds now name their snapshot by digest. The hash is computed here rather
+    than with the store's helper so that this migration never changes; rounds are read
+    one at a time so that a large database is not loaded into memory. SQLite keeps the
+    freed pages for reuse; ``VACUUM`` gives them back (docs/operations.md).
+    """
+    database.execute(
+        """
+        CREATE TABLE questionnaire_snapshots (
+            digest TEXT PRIMARY KEY,
+            snapshot TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN questionnaire_digest TEXT"
+        " REFERENCES questionnaire_snapshots(digest)"
+    )
+    now = _now()
+    ids = [row[0] for row in database.execute("SELECT id FROM rounds ORDER BY id")]
+    for round_id in ids:
+        (text,) = database.execute(
+            "SELECT questionnaire_snapshot FROM rounds WHERE id = ?", [round_id]
+        ).fetchone()
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        database.execute(
+            "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+            [digest, text, now, now],
+        )
+        database.execute(
+            "UPDATE rounds SET questionnaire_digest = ? WHERE id = ?", [digest, round_id]
+        )
+    database.execute("ALTER TABLE rounds DROP COLUMN questionnaire_snapshot")
+
+
+@migrations(name="0005_user_sessions")
+def _user_sessions(database: Database) -> None:
+    """One row per login, so that logging out (or a new password, or deactivation) ends
+    it for good: the session and remember-me cookies carry a random token whose SHA-256
+    must be found here on every request (see store.user_sessions). Cookies made before
+    this migration carry a bare user id, find no row and log their users out once."""
+    database.execute(
+        """
+        CREATE TABLE user_sessions (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            remember INTEGER NOT NULL DEFAULT 0,
+            expires_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX user_sessions_user ON user_sessions(user_id)")
+    database.execute("CREATE INDEX user_sessions_expires ON user_sessions(expires_at)")
+
+
+@migrations(name="0006_anonymity")
+def _anonymity(database: Database) -> None:
+    """Anonymity (docs/anonymity.md): each round's two floors, and each respondent's
+    answer key.
+
+    A round keeps the floors it was created with; rounds from before this migration get
+    the defaults (3, and 5 for comments and text answers), written out here so that this
+    migration never changes. ``answer_key`` is the SHA-256 of a secret held in a cookie by
+    the browser that saved the respondent's answers. Answers saved in anonymous rounds
+    before this migration are locked (``!``, which no secret hashes to): no browser can
+    prove it saved them, so the link shows them to nobody and they can be replaced only
+    after a new link is issued. Closed anonymous rounds get their stored results scored
+    again with the floor by ``results.apply_floors``, which runs after every migration.
+    """
+    database.execute("ALTER TABLE rounds ADD COLUMN anonymity_floor INTEGER NOT NULL DEFAULT 3")
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN anonymity_text_floor INTEGER NOT NULL DEFAULT 5"
+    )
+    database.execute("ALTER TABLE respondents ADD COLUMN answer_key TEXT")
+    database.execute(
+        "UPDATE respondents SET answer_key = '!'"
+        " WHERE id IN (SELECT respondent_id FROM responses)"
+        " AND round_id IN (SELECT id FROM rounds WHERE anonymous = 1)"
+    )
+
+
+# --- 0007_jobs_mail (issue 16 A: background work and the round's mail) -- begin ----------
+
+
+@migrations(name="0007_jobs_mail")
+def _jobs_mail(database: Database) -> None:
+    """Mail, reminders and due dates (issue 16).
+
+    ``outbox``: every message, written in the transaction of what caused it and sent
+    later by the worker (``jobs.mail``). ``idempotency_key`` names the message's slot
+    (an invitation per link, a reminder per person and day…): a second message for the
+    same slot is never written. ``subject`` and the bodies are filled in when the worker
+    renders it. ``rounds.reminder_days``: days before the due date that the automatic
+    reminder goes out (NULL: the ``REMINDER_DAYS`` setting); ``rounds.closed_on_due_date``:
+    when the worker closed the round because its due date had passed.
+    ``respondents.mail_refused``: why the mail server refused their address.
+    """
+    database.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            round_id INTEGER REFERENCES rounds(id) ON DELETE CASCADE,
+            respondent_id INTEGER REFERENCES respondents(id) ON DELETE SET NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            to_address TEXT NOT NULL,
+            to_name TEXT NOT NULL DEFAULT '',
+            language TEXT,
+            details TEXT NOT NULL DEFAULT '{}',
+            queued_by TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_by TEXT,
+            claimed_until TEXT,
+            last_error TEXT,
+            transport TEXT,
+            message_id TEXT,
+            subject TEXT,
+            body_text TEXT,
+            body_html TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX outbox_due ON outbox(status, next_attempt_at)")
+    database.execute("CREATE INDEX outbox_round ON outbox(round_id, respondent_id)")
+    database.execute("ALTER TABLE rounds ADD COLUMN reminder_days INTEGER")
+    database.execute("ALTER TABLE rounds ADD COLUMN closed_on_due_date TEXT")
+    database.execute("ALTER TABLE respondents ADD COLUMN mail_refused TEXT")
+
+
+# --- 0007_jobs_mail -- end ----------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""What rendering a report needs, without the web app: ``report_app(config)``.
+
+Report templates are rendered by Flask's Jinja environment and translated by Flask-Babel
+(``force_locale``, ``gettext`` and the templates' ``_()``), and both need a Flask app with
+an app context. The web app is one. The leadership pack's worker processes need no more
+than the settings, Flask-Babel with the app's translations and the templates, so
+``report_app`` builds a bare Flask app with exactly that: no blueprints, logins, CSRF,
+sessions or database, and no migrations, so a worker never takes the database's write
+lock (it reads nothing either: reports are built in the parent and sent whole).
+
+``init_rendering`` is the one place that sets up what the report templates use; the web
+app calls it too, so both render the same bytes (``tests/test_report_environment.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+from flask_babel import Babel
+
+from ..settings import TEMPLATE_FOLDER
+
+__all__ = ["init_rendering", "report_app"]
+
+#: The app's import name: Flask-Babel finds the translations under its root path
+#: (``assessment/translations``), as it does for the web app.
+PACKAGE = __name__.split(".")[0]
+
+
+def init_rendering(app: Flask, babel: Babel, **babel_options) -> None:
+    """Set up ``app`` to render reports: Flask-Babel (its translations, and ``_`` and
+    ``gettext`` in the templates). ``babel_options`` go to ``Babel.init_app`` (the web
+    app passes its locale selector; reports always name their language)."""
+    babel.init_app(app, **babel_options)
+
+
+def report_app(config: Mapping) -> Flask:
+    """A Flask app that can render reports and nothing else, with ``config`` as its
+    settings (the web app's, as far as they can be pickled to a worker)."""
+    app = Flask(PACKAGE, template_folder=str(TEMPLATE_FOLDER), static_folder=None)
+    app.config.from_mapping(config)
+    init_rendering(app, Babel())
+    return app

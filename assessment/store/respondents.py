@@ -1,0 +1,179 @@
+"""A round's respondents: the people invited to answer, their personal links and keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from ..sqlite import query_rows, transaction, utcnow
+from ..vocab import ROLES
+from .clients import NotFound
+from .rounds import Round, RoundClosed, get_round
+
+RESPONDENT_ROLES = ROLES  # named in vocab, like every fixed vocabulary
+TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class Respondent:
+    id: int
+    round_id: int
+    user_id: int | None
+    name: str
+    email: str | None
+    role: str
+    language: str | None
+    token: str
+    status: str  # "invited", "draft" or "submitted"
+    updated_at: str | None
+    answer_key: str | None = None  # see bind_answer_key
+
+
+_RESPONDENT_SELECT = """
+    SELECT respondents.*, responses.status AS response_status,
+           responses.updated_at AS response_updated_at
+    FROM respondents LEFT JOIN responses ON responses.respondent_id = respondents.id
+"""
+
+
+def _respondent(row: dict) -> Respondent:
+    return Respondent(
+        id=row["id"],
+        round_id=row["round_id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        email=row["email"],
+        role=row["role"],
+        language=row["language"],
+        token=row["token"],
+        status=row["response_status"] or "invited",
+        updated_at=row["response_updated_at"],
+        answer_key=row["answer_key"],
+    )
+
+
+def add_respondent(
+    db: Database,
+    round_id: int,
+    *,
+    name: str,
+    email: str | None = None,
+    role: str = "other",
+    language: str | None = None,
+) -> Respondent:
+    """Invite someone to an open round (``RoundClosed`` otherwise); a user with the same
+    email sees the round on their home page."""
+    if role not in RESPONDENT_ROLES:
+        raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
+    email = (email or "").strip() or None
+    with transaction(db, write=True):
+        status = db.execute("SELECT status FROM rounds WHERE id = ?", [round_id]).fetchone()
+        if status is None:
+            raise NotFound(round_id)
+        if status[0] != "open":
+            raise RoundClosed(round_id)
+        user_id = None
+        if email:
+            user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
+            user_id = user[0] if user else None
+        now = utcnow()
+        cursor = db.execute(
+            "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
+            " token_issued_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [round_id, user_id, name.strip(), email, role, language, new_token(), now, now, now],
+        )
+        return get_respondent(db, cursor.lastrowid)
+
+
+def get_respondent(db: Database, respondent_id: int) -> Respondent:
+    rows = list(query_rows(db, _RESPONDENT_SELECT + " WHERE respondents.id = ?", [respondent_id]))
+    if not rows:
+        raise NotFound(respondent_id)
+    return _respondent(rows[0])
+
+
+def find_by_token(db: Database, token: str) -> Respondent | None:
+    if not token or len(token) > 128:
+        return None
+    rows = list(query_rows(db, _RESPONDENT_SELECT + " WHERE respondents.token = ?", [token]))
+    if not rows or not secrets.compare_digest(rows[0]["token"], token):
+        return None
+    return _respondent(rows[0])
+
+
+def list_respondents(db: Database, round_id: int) -> list[Respondent]:
+    sql = _RESPONDENT_SELECT + " WHERE respondents.round_id = ? ORDER BY respondents.id"
+    return [_respondent(row) for row in query_rows(db, sql, [round_id])]
+
+
+def reissue_token(db: Database, respondent_id: int) -> Respondent:
+    """Revoke the respondent's link and issue a new one; their answers stay, but no
+    browser holds their answer key any more (the next to save through the new link
+    replaces them, without ever seeing them)."""
+    now = utcnow()
+    with transaction(db, write=True):
+        cursor = db.execute(
+            "UPDATE respondents SET token = ?, token_issued_at = ?, answer_key = NULL,"
+            " updated_at = ? WHERE id = ?",
+            [new_token(), now, now, respondent_id],
+        )
+        if cursor.rowcount != 1:
+            raise NotFound(respondent_id)
+        return get_respondent(db, respondent_id)
+
+
+class AlreadyAnswered(PermissionError):
+    """The respondent has saved or submitted answers: the invitation cannot be removed."""
+
+
+#: ``answer_key`` of answers no browser can claim (saved before keys existed).
+LOCKED_KEY = "!"
+
+
+def answer_key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def holds_answer_key(respondent: Respondent, secret: str | None) -> bool:
+    """Whether ``secret`` (from a browser's cookie) is the respondent's answer key."""
+    if not secret or not respondent.answer_key or len(secret) > 128:
+        return False
+    return secrets.compare_digest(respondent.answer_key, answer_key_hash(secret))
+
+
+def new_answer_key() -> str:
+    """A browser's answer key (the secret for its cookie; the store keeps its hash)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def remove_respondent(db: Database, respondent_id: int) -> None:
+    """Remove an invitation nobody has answered yet (``AlreadyAnswered`` otherwise). The
+    check and the delete hold the write lock together, so a draft saved a moment before
+    is never deleted with the invitation."""
+    with transaction(db, write=True):
+        answered = db.execute(
+            "SELECT 1 FROM responses WHERE respondent_id = ?", [respondent_id]
+        ).fetchone()
+        if answered:
+            raise AlreadyAnswered(respondent_id)
+        db.execute("DELETE FROM respondents WHERE id = ?", [respondent_id])
+
+
+def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]]:
+    """The rounds a member takes part in, with their own invitation, newest first."""
+    rows = query_rows(
+        db,
+        _RESPONDENT_SELECT + " WHERE respondents.user_id = ? ORDER BY respondents.id DESC",
+        [user_id],
+    )
+    return [
+        (get_round(db, respondent.round_id), respondent)
+        for respondent in (_respondent(row) for row in rows)
+    ]

@@ -1,0 +1,62 @@
+"""Questionnaire snapshots: each round's questionnaire, pinned when the round was made.
+
+A round pins its questionnaire at creation: the whole questionnaire is stored as a
+snapshot, so its results stay reproducible after the file in ``questions/`` changes.
+Snapshots are stored once each in ``questionnaire_snapshots``, named by the SHA-256 of
+their text; rounds of the same questionnaire share one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from functools import lru_cache
+
+from sqlite_utils import Database
+
+from ..questionnaire import Questionnaire, questionnaire_from_snapshot
+from ..sqlite import utcnow
+from .clients import NotFound
+
+
+@lru_cache(maxsize=64)
+def questionnaire_of(snapshot: str) -> Questionnaire:
+    """The questionnaire of a stored snapshot, parsed once per process."""
+    return questionnaire_from_snapshot(json.loads(snapshot))
+
+
+SNAPSHOT_CACHE = 64  # snapshot texts per process, about 20 KB each
+_snapshots: dict[str, str] = {}
+_snapshots_lock = threading.Lock()
+
+
+def snapshot_text(db: Database, digest: str) -> str:
+    """The snapshot named ``digest``, read once per process: a digest names one text for
+    good, whichever database it is in, so the text may be kept. Handing out the same
+    string each time also spares ``questionnaire_of`` hashing 20 KB per call."""
+    text = _snapshots.get(digest)
+    if text is None:
+        row = db.execute(
+            "SELECT snapshot FROM questionnaire_snapshots WHERE digest = ?", [digest]
+        ).fetchone()
+        if row is None:
+            raise NotFound(digest)
+        with _snapshots_lock:
+            if len(_snapshots) >= SNAPSHOT_CACHE:
+                del _snapshots[next(iter(_snapshots))]  # the oldest
+            text = _snapshots.setdefault(digest, row[0])
+    return text
+
+
+def store_snapshot(db: Database, questionnaire: Questionnaire) -> str:
+    """Store the questionnaire's snapshot unless it is there already; its digest."""
+    text = json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    now = utcnow()
+    db.execute(
+        "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+        [digest, text, now, now],
+    )
+    return digest

@@ -73,19 +73,22 @@ def set_password_command(email: str, password: str) -> None:
 def demo_command() -> None:
     """Load the demo data (safe to run again: nothing is duplicated)."""
     from ..demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from ..jobs.tasks import deliver_soon
     from ..questionnaire import scan_directory
 
     scan = scan_directory(current_app.config["QUESTIONS_DIR"])
     for error in scan.errors:  # a broken extra file does not stop the demo
         click.echo(f"Skipped a questionnaire file that cannot be used:\n{error}", err=True)
     try:
-        created = load_demo(get_db(), scan.questionnaires)
+        created = load_demo(get_db(), scan.questionnaires, config=current_app.config)
     except KeyError as missing:
         raise click.ClickException(
             f"the demo needs the questionnaire {missing}, which QUESTIONS_DIR does not offer"
         ) from None
     for line in created:
         click.echo(f"Created {line}.")
+    if created:
+        deliver_soon()  # the open round's invitations and reminders (mail.kinds)
     if not created:
         click.echo("Demo data already loaded.")
     click.echo(f"Demo login: {DEMO_USERS[1].email} / {DEMO_PASSWORD} (lead).")

@@ -63,7 +63,7 @@ class RoundMail:
     smtp: bool
     people: dict[int, PersonMail]
     failed: list[tuple[outbox.Message, str]]  # each with the name it was for
-    to_invite: int
+    uninvited: list[int]  # who "Send invitations" invites (see ``panel``)
     remindable: int
     reminder_days: int
     reminder_day: date | None
@@ -94,12 +94,15 @@ def panel(db: Database, current: rounds.Round, people: list[respondents.Responde
         current_link = links[message.respondent_id]
         if message.key.startswith(current_link) and message.status in ("queued", "sending", "sent"):
             mine.invited = True
-    to_invite = remindable = 0
+    uninvited, remindable = [], 0
     for person in people:
         mine = by_person[person.id]
-        if person.email and not mine.refused:
-            to_invite += not mine.invited
-            remindable += person.status != "submitted"
+        if person.email and not mine.refused and person.status != "submitted":
+            # No invitation for their link yet (none, or one not sent as it was not
+            # needed then): someone who has submitted needs none.
+            if not mine.invited:
+                uninvited.append(person.id)
+            remindable += 1
         mine.hide_link = bool(
             current.anonymous and smtp and person.email and mine.invited and not mine.refused
         )
@@ -110,7 +113,7 @@ def panel(db: Database, current: rounds.Round, people: list[respondents.Responde
         smtp=smtp,
         people=by_person,
         failed=failed,
-        to_invite=to_invite if current.is_open else 0,
+        uninvited=uninvited if current.is_open else [],
         remindable=remindable if current.is_open else 0,
         reminder_days=reminders.days_before(current, config),
         reminder_day=reminders.reminder_day(current, config),
@@ -135,13 +138,14 @@ def _back(round_id: int):
 @bp.post("/rounds/<int:round_id>/invitations")
 @role_required(*LEADS)
 def send_invitations(round_id: int):
-    """Invite everyone with an email who has no invitation for their current link."""
+    """Invite everyone with an email who has no invitation for their current link and
+    has not submitted (an address refused is tried again one by one, ``invite_again``)."""
     current = _open_round_or_403(round_id)
     db = get_db()
     with transaction(db, write=True):
         people = respondents.list_respondents(db, current.id)
         mail = panel(db, current, people)
-        waiting = [p for p in people if p.email and not mail.people[p.id].invited]
+        waiting = [p for p in people if p.id in mail.uninvited]
         queued = kinds.queue_invitations(db, current, waiting, by=current_user.email)
         if queued:
             log(

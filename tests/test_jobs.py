@@ -144,7 +144,7 @@ def test_worker_process_is_started_again_when_it_dies_and_stopped_for_good(insta
             q = queue.queue_for(app)
             assert wait_for(lambda: q.last_beat() is not None, 20)
         os.kill(first, signal.SIGKILL)
-        assert wait_for(lambda: worker.process.pid != first and worker.alive(), 15)
+        assert wait_for(lambda: worker.process.pid != first and worker.alive(), 25)
         assert worker.restarts == 1
     finally:
         worker.stop()

@@ -19,6 +19,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+#: Seconds between a worker's exit and its restart, doubled after each (up to a minute).
+FIRST_PAUSE = 5.0
+
 
 def worker_command(*options: str) -> list[str]:
     """``assessment worker`` with this Python's install (the script beside the
@@ -60,15 +63,20 @@ class WorkerProcess:
 
     def _watch(self) -> None:
         """Start the worker again when it exits on its own (not after a SIGKILL by
-        ``stop``): a crash must not stop mail until the next restart of the server."""
-        pause = 1.0
+        ``stop``): a crash must not stop mail until the next restart of the server.
+
+        Ctrl+C in a terminal reaches the worker and the server at once, and the worker
+        is quicker to stop: the watcher first gives the server ``pause`` seconds to stop
+        it for good, so that a server shutting down neither starts a new worker nor
+        logs a crash."""
+        pause = FIRST_PAUSE
         while not self._stopping.wait(0.5):
             code = self.process.poll()
             if code is None:
                 continue
-            log.warning("The background worker exited with %s; starting it again.", code)
             if self._stopping.wait(pause):
                 return
+            log.warning("The background worker exited with %s; starting it again.", code)
             pause = min(pause * 2, 60.0)
             self.restarts += 1
             self._spawn()

@@ -9,9 +9,9 @@ from flask import flash
 from assessment.db import get_db
 from assessment.store import clients, responses, rounds
 from assessment.store.responses import NA
-from assessment.web import answer_page
 from assessment.web.answer_form import build_form, form_data_from_draft, number_text
-from assessment.web.answer_page import render_compiled, render_live
+from assessment.web.fastpath import answer_page
+from assessment.web.fastpath.answer_page import render_compiled, render_live
 
 HOSTILE = '</textarea><script>alert("x")</script>&amp; <b>'
 

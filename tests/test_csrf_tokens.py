@@ -6,7 +6,7 @@ import pytest
 from flask import g, session
 from flask_wtf.csrf import validate_csrf
 
-from assessment.web import csrf_tokens
+from assessment.web.fastpath import csrf_tokens
 
 
 @pytest.fixture

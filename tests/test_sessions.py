@@ -7,7 +7,7 @@ import time
 import pytest
 from flask import request
 
-from assessment.web import sessions
+from assessment.web.fastpath import sessions
 
 
 def _cookie(app, data: dict) -> str:

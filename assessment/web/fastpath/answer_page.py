@@ -23,12 +23,12 @@ from dataclasses import dataclass, replace
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
-from ..questionnaire import ChoiceItem, Item, LikertItem, NumberItem, Questionnaire, TextItem
-from ..store.responses import NA, Draft
-from ..store.rounds import Respondent, Round
-from .answer_form import AnswerForm, form_data_from_draft, number_text
+from ...questionnaire import ChoiceItem, Item, LikertItem, NumberItem, Questionnaire, TextItem
+from ...store.responses import NA, Draft
+from ...store.rounds import Respondent, Round
+from ..answer_form import AnswerForm, form_data_from_draft, number_text
+from ..i18n import language_next
 from .csrf_tokens import csrf_token
-from .i18n import language_next
 from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages
 
 TEMPLATE = "respond/form.html"

@@ -1,0 +1,15 @@
+"""The answer form's classes, built once per pinned questionnaire, kind and language."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ...store import rounds
+from ..answer_form import build_form
+
+
+@lru_cache(maxsize=64)
+def form_class(snapshot: str, kind: str, lang: str) -> type:
+    """Form classes are never changed once built: one per pinned questionnaire, round kind
+    and language is enough (building one costs more than rendering half the page)."""
+    return build_form(rounds.questionnaire_of(snapshot), kind, lang)

@@ -15,14 +15,12 @@ check that both give the same page.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
+from ...lru import LRUCache
 from ...questionnaire import ChoiceItem, Item, LikertItem, NumberItem, Questionnaire, TextItem
 from ...store.responses import NA, Draft
 from ...store.rounds import Respondent, Round
@@ -165,33 +163,6 @@ def _slot_values(kinds: dict[str, str], data: dict) -> dict[str, str]:
     return values
 
 
-class _PageCache:
-    """The compiled pages of one app in this process, least recently used dropped first.
-    A lock keeps the order consistent when the server runs threads (``flask run``);
-    compiling happens outside it, so two threads may compile the same page once each."""
-
-    def __init__(self) -> None:
-        self._pages: OrderedDict[tuple, _AnswerPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def keys(self) -> list[tuple]:
-        with self._lock:
-            return list(self._pages)
-
-    def get(self, key: tuple, make: Callable[[], _AnswerPage]) -> _AnswerPage:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-                return page
-        page = make()
-        with self._lock:
-            self._pages[key] = page
-            while len(self._pages) > CACHE_SIZE:
-                self._pages.popitem(last=False)
-        return page
-
-
 def _compiled_page(
     form_class: type[AnswerForm], respondent: Respondent, current: Round, status: str, lang: str
 ) -> _AnswerPage:
@@ -199,7 +170,7 @@ def _compiled_page(
     an edited round (due date, client name, status) gets a page of its own."""
     cache = current_app.extensions.get("assessment.answer_pages")
     if cache is None:
-        cache = current_app.extensions.setdefault("assessment.answer_pages", _PageCache())
+        cache = current_app.extensions.setdefault("assessment.answer_pages", LRUCache(CACHE_SIZE))
 
     def make() -> _AnswerPage:
         return _AnswerPage.of(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from ...lru import cached
 from ...store import rounds
 from ..answer_form import build_form
 
 
-@lru_cache(maxsize=64)
+@cached(64)
 def form_class(snapshot: str, kind: str, lang: str) -> type:
     """Form classes are never changed once built: one per pinned questionnaire, round kind
     and language is enough (building one costs more than rendering half the page)."""

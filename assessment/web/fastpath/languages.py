@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from ...lru import cached
 
-@lru_cache(maxsize=256)
+
+@cached(256)
 def browser_language(accept_language: str, supported: tuple[str, ...]) -> str | None:
     """The best of ``supported`` for an Accept-Language header (browsers send a handful
     of different headers, so each is parsed once per worker)."""

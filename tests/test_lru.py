@@ -1,0 +1,105 @@
+"""The one bounded cache: least recently used dropped first, failures never kept."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from assessment.lru import LRUCache, cached
+
+
+def test_at_most_maxsize_values_the_least_recently_used_dropped_first():
+    cache: LRUCache[str, int] = LRUCache(2)
+    made = []
+
+    def make(key: str) -> int:
+        made.append(key)
+        return len(made)
+
+    assert cache.get("a", make, "a") == 1
+    assert cache.get("b", make, "b") == 2
+    assert cache.get("a", make, "a") == 1  # kept, and now the most recently used
+    assert cache.get("c", make, "c") == 3  # "b" goes
+    assert cache.keys() == ["a", "c"] and len(cache) == 2
+    assert "b" not in cache
+    assert cache.get("b", make, "b") == 4  # made again
+    assert made == ["a", "b", "c", "b"]
+    assert cache.keys() == ["c", "b"]
+
+
+def test_a_value_that_fails_is_not_kept():
+    cache: LRUCache[str, str] = LRUCache(4)
+    calls = []
+
+    def refuse() -> str:
+        calls.append(1)
+        raise ValueError("bad signature")
+
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            cache.get("cookie", refuse)
+    assert len(calls) == 2 and len(cache) == 0
+
+
+def test_none_is_a_value_like_any_other():
+    cache: LRUCache[str, None] = LRUCache(4)
+    calls = []
+    for _ in range(3):
+        assert cache.get("x", lambda: calls.append(1)) is None
+    assert calls == [1]
+
+
+def test_put_replaces_and_refreshes():
+    cache: LRUCache[str, int] = LRUCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.put("a", 3)
+    cache.put("c", 4)
+    assert cache.keys() == ["a", "c"]
+    assert cache.get("a", lambda: 0) == 3
+    cache.clear()
+    assert len(cache) == 0
+
+
+def test_a_cache_holds_at_least_one_value():
+    with pytest.raises(ValueError, match="at least one"):
+        LRUCache(0)
+
+
+def test_cached_keys_a_function_by_its_arguments():
+    calls = []
+
+    @cached(2)
+    def square(n: int) -> int:
+        """Squares."""
+        calls.append(n)
+        return n * n
+
+    assert [square(2), square(2), square(3), square(2)] == [4, 4, 9, 4]
+    assert calls == [2, 3]
+    square(4)  # 3 is the least recently used
+    assert square.cache.keys() == [(2,), (4,)]
+    assert square.__doc__ == "Squares." and square.__name__ == "square"
+
+
+def test_threads_never_see_more_than_maxsize_or_a_wrong_value():
+    cache: LRUCache[int, int] = LRUCache(3)
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for n in range(2000):
+                key = (n + offset) % 7
+                assert cache.get(key, lambda k=key: k * 10) == key * 10
+                assert len(cache) <= 3
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(cache) == 3

@@ -8,6 +8,11 @@ flashed messages, the respondent's name and the saved answers (a ``checked`` per
 option, a number, a text). So ``render_compiled`` renders the page once per round,
 language and draft status, and answers each request by filling those slots in.
 
+The page is compiled from stand-ins (``standin``), never from the visitor who happens to
+open it first: a respondent that has only ``RESPONDENT_SLOTS`` and a draft that has only
+its status (part of the cache key). A template that shows any other field of either fails
+when the page is compiled instead of showing one person's data to the whole round.
+
 ``render_live`` renders the same templates the usual way, with a bound form; it serves
 a form with errors and visitors who are logged in (whose navigation differs). The tests
 check that both give the same page.
@@ -15,7 +20,7 @@ check that both give the same page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
@@ -28,9 +33,12 @@ from ..answer_form import AnswerForm, form_data_from_draft, number_text
 from ..i18n import language_next
 from .csrf_tokens import csrf_token
 from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages
+from .standin import stand_in
 
 TEMPLATE = "respond/form.html"
 CACHE_SIZE = 64  # pages per worker; one is about 70 KB
+#: The respondent's fields the page shows: each only through the slot of this key.
+RESPONDENT_SLOTS = {"name": "name"}
 
 
 def render_live(
@@ -60,13 +68,14 @@ def render_compiled(
     form_class: type[AnswerForm], respondent: Respondent, current: Round, draft: Draft, lang: str
 ) -> bytes:
     """The page (UTF-8) of a respondent who is not logged in, opening their form."""
-    page = _compiled_page(form_class, respondent, current, draft.status, lang)
+    page = _compiled_page(form_class, current, draft.status, lang)
     values = {
         "csrf": csrf_token(),
         "next": escape(language_next()),
         "flashes": flash_messages(),
-        "name": escape(respondent.name),
     }
+    for field, key in RESPONDENT_SLOTS.items():
+        values[key] = escape(getattr(respondent, field))
     values.update(page.draft_values(draft))
     return page.html.fill(values)
 
@@ -164,10 +173,11 @@ def _slot_values(kinds: dict[str, str], data: dict) -> dict[str, str]:
 
 
 def _compiled_page(
-    form_class: type[AnswerForm], respondent: Respondent, current: Round, status: str, lang: str
+    form_class: type[AnswerForm], current: Round, status: str, lang: str
 ) -> _AnswerPage:
     """From this worker's cache; the key holds everything the page's fixed parts show, so
-    an edited round (due date, client name, status) gets a page of its own."""
+    an edited round (due date, client name, status) gets a page of its own. Nothing of the
+    respondent reaches it but through a slot: it is compiled from stand-ins."""
     cache = current_app.extensions.get("assessment.answer_pages")
     if cache is None:
         cache = current_app.extensions.setdefault("assessment.answer_pages", LRUCache(CACHE_SIZE))
@@ -177,9 +187,9 @@ def _compiled_page(
             compile_page(
                 TEMPLATE,
                 form=form_class(formdata=None),
-                respondent=replace(respondent, name=""),
+                respondent=stand_in(Respondent, slots=RESPONDENT_SLOTS),
                 round=current,
-                draft=Draft(status=status),
+                draft=stand_in(Draft, fixed={"status": status}),
             ),
             current.questionnaire,
             current.kind,

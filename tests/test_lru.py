@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +105,15 @@ def test_threads_never_see_more_than_maxsize_or_a_wrong_value():
         thread.join()
     assert errors == []
     assert len(cache) == 3
+
+
+def test_the_helper_is_pure():
+    """The store and the engine use it too: the standard library only."""
+    source = (Path(__file__).parent.parent / "assessment" / "lru.py").read_text("utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported == {"__future__", "threading", "collections", "functools", "typing"}

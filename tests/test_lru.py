@@ -30,6 +30,19 @@ def test_at_most_maxsize_values_the_least_recently_used_dropped_first():
     assert cache.keys() == ["c", "b"]
 
 
+def test_a_full_cache_drops_an_eighth_of_it_the_least_recently_used():
+    cache: LRUCache[int, int] = LRUCache(16)
+    for n in range(16):
+        cache.put(n, n)
+    for n in (0, 1, 2):
+        cache.get(n, lambda: -1)  # used again: now the newest
+    cache.put(16, 16)
+    # 17 values: one too many, and 16 // 8 = 2 more go with it, the three least recently
+    # used (3, 4 and 5); 0, 1 and 2 were used again and stay.
+    assert cache.keys() == [*range(6, 16), 0, 1, 2, 16]
+    assert len(cache) == 14
+
+
 def test_a_value_that_fails_is_not_kept():
     cache: LRUCache[str, str] = LRUCache(4)
     calls = []
@@ -116,4 +129,5 @@ def test_the_helper_is_pure():
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
-    assert imported == {"__future__", "threading", "collections", "functools", "typing"}
+    standard = {"__future__", "collections", "functools", "heapq", "itertools", "threading"}
+    assert imported == standard | {"typing"}

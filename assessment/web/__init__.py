@@ -25,11 +25,10 @@ from . import (
     results,
     rounds,
     security,
-    sessions,
-    slots,
     users,
 )
 from .access import is_public
+from .fastpath import sessions, slots
 
 csrf = CSRFProtect()
 babel = Babel()

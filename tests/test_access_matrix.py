@@ -38,6 +38,7 @@ MATRIX = [
     ("GET", "/users/", ADMINS_ONLY),
     ("GET", "/users/{user}", ADMINS_ONLY),
     ("GET", "/audit/", ADMINS_ONLY),
+    ("GET", "/account/password", LOGGED_IN),
     ("GET", "/r/{token}", PUBLIC),
     ("GET", "/s/{share}", PUBLIC),
     ("POST", "/clients/{client}/archive", {**LEADS_ONLY, "lead": 302, "admin": 302}),

@@ -11,6 +11,7 @@ from flask_wtf import CSRFProtect
 from ..figures import template_helpers
 from ..report.environment import init_rendering
 from . import (
+    account,
     answer_form,
     audit,
     auth,
@@ -59,6 +60,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
     app.context_processor(i18n.template_context)

@@ -46,6 +46,7 @@ from fractions import Fraction
 from typing import Any
 
 from .answers import InvalidAnswers, check_type, choices
+from .lru import LRUCache
 from .questionnaire import LIKERT_POINTS, ROUND_KINDS, Questionnaire, Sign, exact
 from .scores import FORMAT, STATUSES, Direction, FrozenMap, RoundResult, SignResult, Trend
 
@@ -327,15 +328,16 @@ class _Plan:
     points: int
 
 
-_PLANS: dict[tuple[int, str], tuple[Questionnaire, _Plan]] = {}
-_PLANS_KEPT = 64
+# Keyed by id(questionnaire): each entry holds its questionnaire, so no other object can
+# take that id while the entry is kept.
+_PLANS: LRUCache[tuple[int, str], tuple[Questionnaire, _Plan]] = LRUCache(64)
 
 
 def _plan(q: Questionnaire, kind: str) -> _Plan:
-    key = (id(q), kind)
-    found = _PLANS.get(key)
-    if found is not None and found[0] is q:  # the questionnaire itself is held: ids stay unique
-        return found[1]
+    return _PLANS.get((id(q), kind), _new_plan, q, kind)[1]
+
+
+def _new_plan(q: Questionnaire, kind: str) -> tuple[Questionnaire, _Plan]:
     points = len(q.scale.likert)
     known: dict[tuple, ItemHealth | None] = {}
     for item in q.items():
@@ -344,11 +346,7 @@ def _plan(q: Questionnaire, kind: str) -> _Plan:
         values += [float(value) for value in values if type(value) is int]
         for value in values:
             known[(item.id, value.__class__, value)] = _scored_answer(item, value, points, kind)
-    plan = _Plan(items=q.items_by_id, known=known, points=points)
-    if len(_PLANS) >= _PLANS_KEPT:
-        _PLANS.clear()  # a rare, cheap reset; single dict operations are safe across threads
-    _PLANS[key] = (q, plan)
-    return plan
+    return q, _Plan(items=q.items_by_id, known=known, points=points)
 
 
 def _scored_answer(item, value, points: int, kind: str) -> ItemHealth | None:

@@ -60,14 +60,14 @@ def test_static_files_and_bootstrap_assets_are_public(client):
 
 
 def test_flask_login_finds_users_only_through_the_session_or_the_remember_cookie(app):
-    """``access.logged_in`` answers "anonymous" without Flask-Login when neither is there;
+    """``fastpath.login.logged_in`` answers "anonymous" without Flask-Login when neither is there;
     a request or header loader would be a third way in, and must change it first."""
     assert app.login_manager._request_callback is None
     assert app.login_manager._header_callback is None
 
 
 def test_a_remember_me_cookie_alone_still_logs_in_on_a_respondent_link(app, client, make_round):
-    from assessment.web.access import logged_in
+    from assessment.web.fastpath.login import logged_in
 
     _round_id, tokens = make_round(respondents=1)
     client.post(

@@ -43,6 +43,7 @@ MATRIX = [
     ("GET", "/outbox/", ADMINS_ONLY),
     ("GET", "/outbox/{message}", ADMINS_ONLY),
     ("GET", "/outbox/{message}/html", ADMINS_ONLY),
+    ("GET", "/account/password", LOGGED_IN),
     ("GET", "/r/{token}", PUBLIC),
     ("GET", "/s/{share}", PUBLIC),
     ("POST", "/clients/{client}/archive", {**LEADS_ONLY, "lead": 302, "admin": 302}),

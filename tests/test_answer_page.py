@@ -5,13 +5,16 @@ import threading
 
 import pytest
 from flask import flash
+from jinja2 import ChoiceLoader, DictLoader
+from markupsafe import escape
 
 from assessment.db import get_db
 from assessment.store import clients, respondents, responses, rounds
 from assessment.store.responses import NA
-from assessment.web import answer_page
 from assessment.web.answer_form import build_form, form_data_from_draft, number_text
-from assessment.web.answer_page import render_compiled, render_live
+from assessment.web.fastpath import answer_page
+from assessment.web.fastpath.answer_page import render_compiled, render_live
+from assessment.web.fastpath.standin import NotASlot
 
 HOSTILE = '</textarea><script>alert("x")</script>&amp; <b>'
 
@@ -209,3 +212,157 @@ def test_the_page_cache_holds_up_under_threads(app, make_round, monkeypatch):
     for thread in threads:
         thread.join()
     assert statuses == [200] * 120
+
+
+def _two_respondents(app, created, q, items, statuses):
+    """Two respondents of one round who differ in every field but their round: name,
+    email, role, language, token, user account, status, answer key, and every answer and
+    comment of their drafts (language and submission time too)."""
+    likert = [i for i in items if i.type == "likert"]
+    choices = [i for i in items if i.type == "choice"]
+    numbers = [i for i in items if i.type == "number"]
+    texts = [i for i in items if i.type == "text"]
+    first = {i.id: 1 + n % 5 for n, i in enumerate(likert)}
+    second = {i.id: 1 + (n + 2) % 5 for n, i in enumerate(likert)}
+    first.update({i.id: i.options[0].id for i in choices})
+    second.update({i.id: NA if i.allow_na else i.options[-1].id for i in choices})
+    first.update({i.id: 3 for i in numbers})
+    second.update({i.id: 14 for i in numbers})
+    first.update({i.id: "plain words" for i in texts})
+    second.update({i.id: HOSTILE for i in texts})
+    people = [
+        ("Ann <a&b>", None, "delivery", None, first, {q.signs[0].id: "Ann's note"}, "en"),
+        (
+            "王小明",
+            "member@example.com",  # a user account with this email: linked
+            "finance",
+            "zh-CN",
+            second,
+            {sign.id: f"{HOSTILE} {sign.id}" for sign in q.signs},
+            "zh-CN",
+        ),
+    ]
+    made = []
+    with app.app_context():
+        db = get_db()
+        for (name, email, role, language, answers, comments, saved_in), status in zip(
+            people, statuses, strict=True
+        ):
+            person = respondents.add_respondent(
+                db, created.id, name=name, email=email, role=role, language=language
+            )
+            if status != "invited":
+                responses.save_response(
+                    db,
+                    person.id,
+                    answers,
+                    comments,
+                    submit=status == "submitted",
+                    language=saved_in,
+                    answer_key=respondents.answer_key_hash(respondents.new_answer_key())
+                    if language
+                    else None,
+                )
+            if not made:  # saved a while before the other
+                with db.conn:
+                    db.execute(
+                        "UPDATE responses SET updated_at = '2026-01-02T03:04:05+00:00',"
+                        " submitted_at = CASE WHEN submitted_at IS NULL THEN NULL"
+                        " ELSE '2026-01-02T03:04:05+00:00' END WHERE respondent_id = ?",
+                        [person.id],
+                    )
+            made.append(respondents.find_by_token(db, person.token))
+    fields = [f for f in made[0].__dataclass_fields__ if f != "round_id"]
+    if statuses[0] == statuses[1]:
+        fields.remove("status")
+        if statuses[0] == "invited":
+            fields = [f for f in fields if f not in ("updated_at", "answer_key")]
+    assert [f for f in fields if getattr(made[0], f) == getattr(made[1], f)] == []
+    return made
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        ("draft", "draft"),
+        ("submitted", "submitted"),
+        ("invited", "invited"),
+        ("draft", "submitted"),
+    ],
+)
+def test_two_respondents_who_differ_in_everything_each_get_their_live_page(
+    app, make_round, questionnaires, lang, statuses
+):
+    """The page compiled on the first visit serves the second respondent (same status)
+    byte for byte as the live rendering of the second respondent's own page."""
+    created, _people = make_round(respondents=0)
+    q = questionnaires["six-signs"]
+    items = [i for i in q.items() if i.applies("quarterly")]
+    people = _two_respondents(app, created, q, items, statuses)
+    pages, drafts = [], []
+    for person in people:
+        with app.test_request_context(f"/r/{person.token}", headers={"Accept-Language": lang}):
+            db = get_db()
+            draft = responses.load_draft(db, person.id)
+            drafts.append(draft)
+            current = rounds.get_round(db, created.id)
+            form_class = build_form(current.questionnaire, current.kind, lang)
+            flash(f"Saved for {person.name}", "success")
+            live = render_live(
+                form_class(data=form_data_from_draft(q, current.kind, draft)),
+                person,
+                current,
+                draft,
+            )
+            compiled = render_compiled(form_class, person, current, draft, lang).decode()
+        assert compiled == live, person.name
+        pages.append(compiled)
+    shared = statuses[0] == statuses[1]
+    assert len(app.extensions["assessment.answer_pages"]) == (1 if shared else 2)
+    for page, other in zip(pages, reversed(people), strict=True):
+        assert str(escape(other.name)) not in page and other.token not in page
+    assert "member@example.com" not in pages[1]
+    if "invited" not in statuses:  # the drafts differ in every answer, comment and field
+        first, second = drafts
+        assert set(first.answers) == set(second.answers)
+        assert all(first.answers[i] != second.answers[i] for i in first.answers)
+        assert first.comments != second.comments and first.language != second.language
+        assert first.submitted_at != second.submitted_at or statuses == ("draft", "draft")
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "respondent.email",
+        "respondent.role",
+        "respondent.token",
+        "respondent.language",
+        "respondent.name",  # outside its slot
+        "respondent.user_id",
+        "respondent.answer_key",
+        "draft.answers",
+        "draft.submitted_at",
+    ],
+)
+def test_a_form_template_showing_more_of_the_respondent_is_refused_when_compiled(app, setup, shown):
+    """Compiled from the first visitor, such a template would show their field to the
+    whole round: compiling it from stand-ins fails instead; the live page still works."""
+    created, people, _q, _items = setup
+    source = app.jinja_env.loader.get_source(app.jinja_env, answer_page.TEMPLATE)[0]
+    header = '<header class="mb-4">'
+    assert header in source
+    changed = source.replace(header, f"{header}<p>{{{{ {shown} }}}}</p>", 1)
+    app.jinja_env.loader = ChoiceLoader(
+        [DictLoader({answer_page.TEMPLATE: changed}), app.jinja_env.loader]
+    )
+    app.jinja_env.cache.clear()
+    with app.test_request_context(f"/r/{people[0].token}"):
+        db = get_db()
+        respondent = respondents.find_by_token(db, people[0].token)
+        current = rounds.get_round(db, created.id)
+        draft = responses.load_draft(db, respondent.id)
+        form_class = build_form(current.questionnaire, current.kind, "en")
+        render_live(form_class(formdata=None), respondent, current, draft)  # renders
+        with pytest.raises(NotASlot, match=shown.replace(".", r"\.")):
+            render_compiled(form_class, respondent, current, draft, "en")

@@ -103,3 +103,30 @@ def test_personal_links_exports_and_opened_results_are_recorded(app, client, aut
     page = client.get("/audit/").get_data(as_text=True)
     assert "issued a new personal link" in page
     assert "exported a round's answers" in page
+
+
+def _recorded_actions() -> set[str]:
+    """Every action name the code records: ``log("x.y", ...)`` and ``record(action="x.y")``."""
+    import ast
+    from pathlib import Path
+
+    found = set()
+    for path in (Path(__file__).parent.parent / "assessment").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name == "log" and node.args and isinstance(node.args[0], ast.Constant):
+                found.add(node.args[0].value)
+            for keyword in node.keywords:
+                if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
+                    found.add(keyword.value.value)
+    return {action for action in found if isinstance(action, str) and "." in action}
+
+
+def test_every_recorded_action_has_a_name_on_the_audit_page():
+    from assessment.web.audit import ACTION_NAMES
+
+    recorded = _recorded_actions()
+    assert {"round.closed", "user.password_changed", "results.viewed"} <= recorded
+    assert recorded - set(ACTION_NAMES) == set()

@@ -221,7 +221,7 @@ def test_a_refused_cookie_on_a_respondent_link_is_an_anonymous_visitor(
     app, client, auth, make_round
 ):
     """The respondent page asks Flask-Login only when a login cookie is there
-    (access.logged_in); a dead one must not be taken for a login there either."""
+    (fastpath.login.logged_in); a dead one must not be taken for a login there either."""
     _round, people = make_round(respondents=1)
     _login(client, remember=True)
     session_cookie = client.get_cookie("session").value

@@ -6,7 +6,7 @@ import pytest
 from flask import g, session
 from flask_wtf.csrf import validate_csrf
 
-from assessment.web import csrf_tokens
+from assessment.web.fastpath import csrf_tokens
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def signings(monkeypatch):
     calls = []
     real = csrf_tokens.generate_csrf
     monkeypatch.setattr(csrf_tokens, "generate_csrf", lambda: calls.append(1) or real())
-    csrf_tokens._signed.cache_clear()
+    csrf_tokens._signed.cache.clear()
     return calls
 
 

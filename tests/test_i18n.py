@@ -94,6 +94,6 @@ def test_every_message_is_translated():
     ],
 )
 def test_browser_language_picks_the_best_supported_one(header, expected):
-    from assessment.web.i18n import browser_language
+    from assessment.web.fastpath.languages import browser_language
 
     assert browser_language(header, ("en", "zh-CN")) == expected

@@ -52,7 +52,7 @@ def test_every_page_is_no_store_and_static_files_keep_their_own(app, world, role
 
 
 def test_the_respondent_pages_fast_path_is_no_store(app, client, make_round):
-    """The compiled form page (web/answer_page.py) is what strangers get; it passes
+    """The compiled form page (web/fastpath/answer_page.py) is what strangers get; it passes
     through the same after-request headers as every page."""
     _round, people = make_round(respondents=1)
     for _ in range(2):  # compiled on the first request, served from the cache after

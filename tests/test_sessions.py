@@ -7,7 +7,7 @@ import time
 import pytest
 from flask import request
 
-from assessment.web import sessions
+from assessment.web.fastpath import sessions
 
 
 def _cookie(app, data: dict) -> str:
@@ -71,3 +71,14 @@ def test_no_cookie_and_no_secret_key(app):
     app.secret_key = None
     with app.test_request_context(headers={"Cookie": "session=x"}):
         assert app.session_interface.open_session(app, request) is None
+
+
+def test_a_new_secret_key_replaces_the_serializer(app):
+    old = _cookie(app, {"lang": "en"})
+    first = app.session_interface.get_signing_serializer(app)
+    assert app.session_interface.get_signing_serializer(app) is first  # kept
+    app.secret_key = "another key"
+    assert app.session_interface.get_signing_serializer(app) is not first
+    assert dict(_open(app, old)) == {}  # signed with the old key: no session
+    app.config["SECRET_KEY_FALLBACKS"] = ["test-only-secret"]
+    assert dict(_open(app, old)) == {"lang": "en"}  # the old key as a fallback

@@ -5,7 +5,7 @@ from flask import flash
 from jinja2 import ChoiceLoader, DictLoader
 from markupsafe import escape
 
-from assessment.web.slots import SlotError, compile_page, flash_messages, slot_key
+from assessment.web.fastpath.slots import SlotError, compile_page, flash_messages, slot_key
 
 PAGE = (
     "<p title=\"{{ slot('title', title) }}\">{{ slot(('text', 'c_1'), body) }}</p>"

@@ -19,6 +19,12 @@ Each chart is built once as a `Chart` and then written out in one of two ways:
   (`.chart-*` classes) are in ``assessment/static/report.css``.
 
 Every text is escaped here, so the output can be embedded in HTML as it is. Pure: no Flask.
+
+Some 700 lines in one module, on purpose: the radar and the trend are written with one
+small drawing vocabulary (``Chart``, its shapes and text boxes, the legend, the black-and-
+white line styles, label placement), and every part of it is shared by both charts and
+both outputs. Split by chart, each file would hold half a chart and import the other
+half's helpers.
 """
 
 from __future__ import annotations

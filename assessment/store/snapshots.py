@@ -10,43 +10,39 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from functools import lru_cache
 
 from sqlite_utils import Database
 
+from ..lru import LRUCache, cached
 from ..questionnaire import Questionnaire, questionnaire_from_snapshot
 from ..sqlite import utcnow
 from .clients import NotFound
 
 
-@lru_cache(maxsize=64)
+@cached(64)
 def questionnaire_of(snapshot: str) -> Questionnaire:
     """The questionnaire of a stored snapshot, parsed once per process."""
     return questionnaire_from_snapshot(json.loads(snapshot))
 
 
 SNAPSHOT_CACHE = 64  # snapshot texts per process, about 20 KB each
-_snapshots: dict[str, str] = {}
-_snapshots_lock = threading.Lock()
+_snapshots: LRUCache[str, str] = LRUCache(SNAPSHOT_CACHE)
 
 
 def snapshot_text(db: Database, digest: str) -> str:
     """The snapshot named ``digest``, read once per process: a digest names one text for
     good, whichever database it is in, so the text may be kept. Handing out the same
     string each time also spares ``questionnaire_of`` hashing 20 KB per call."""
-    text = _snapshots.get(digest)
-    if text is None:
-        row = db.execute(
-            "SELECT snapshot FROM questionnaire_snapshots WHERE digest = ?", [digest]
-        ).fetchone()
-        if row is None:
-            raise NotFound(digest)
-        with _snapshots_lock:
-            if len(_snapshots) >= SNAPSHOT_CACHE:
-                del _snapshots[next(iter(_snapshots))]  # the oldest
-            text = _snapshots.setdefault(digest, row[0])
-    return text
+    return _snapshots.get(digest, _read_snapshot, db, digest)
+
+
+def _read_snapshot(db: Database, digest: str) -> str:
+    row = db.execute(
+        "SELECT snapshot FROM questionnaire_snapshots WHERE digest = ?", [digest]
+    ).fetchone()
+    if row is None:
+        raise NotFound(digest)
+    return row[0]
 
 
 def store_snapshot(db: Database, questionnaire: Questionnaire) -> str:

@@ -139,6 +139,12 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
     return user_from_row(row)
 
 
+def password_matches(db: Database, user_id: int, password: str) -> bool:
+    """Whether ``password`` is this user's (asked again before a change; not a login)."""
+    rows = list(query_rows(db, "SELECT password_hash FROM users WHERE id = ?", [user_id]))
+    return bool(rows) and check_password_hash(rows[0]["password_hash"], password)
+
+
 MAX_FAILURES = 5  # per email, or 4 times that per address, within the window
 FAILURE_WINDOW = timedelta(minutes=15)
 

@@ -11,6 +11,7 @@ from flask_wtf import CSRFProtect
 from ..figures import template_helpers
 from ..report.environment import init_rendering
 from . import (
+    account,
     answer_form,
     audit,
     auth,
@@ -26,11 +27,10 @@ from . import (
     results,
     rounds,
     security,
-    sessions,
-    slots,
     users,
 )
 from .access import is_public
+from .fastpath import sessions, slots
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -61,6 +61,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)

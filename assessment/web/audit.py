@@ -24,6 +24,7 @@ ACTION_NAMES = {
     "share_link.revoked": _l("revoked a share link"),
     "user.created": _l("created a user"),
     "user.changed": _l("changed a user"),
+    "user.password_changed": _l("changed their own password"),
     "personal_link.issued": _l("issued a personal link"),
     "personal_link.reissued": _l("issued a new personal link (the old one stopped working)"),
     "personal_link.revoked": _l("revoked a personal link"),

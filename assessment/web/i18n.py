@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
@@ -10,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
 from wtforms import HiddenField
 
 from .. import vocab
 from ..db import get_db
 from ..store import users
-from .access import logged_in, public
+from .access import public
+from .fastpath.languages import browser_language
+from .fastpath.login import logged_in
 
 LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
 
@@ -34,13 +33,6 @@ def current_language() -> str:
         return current_user.language
     best = browser_language(request.headers.get("Accept-Language", ""), tuple(supported))
     return best or current_app.config["DEFAULT_LANGUAGE"]
-
-
-@lru_cache(maxsize=256)
-def browser_language(accept_language: str, supported: tuple[str, ...]) -> str | None:
-    """The best of ``supported`` for an Accept-Language header (browsers send a handful
-    of different headers, so each is parsed once per worker)."""
-    return parse_accept_header(accept_language, LanguageAccept).best_match(supported)
 
 
 def requested_language() -> str:

@@ -16,7 +16,6 @@ in any round: such an attempt is refused and recorded in the audit log.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -36,10 +35,12 @@ from wtforms.validators import ValidationError
 
 from ..db import get_db
 from ..sqlite import transaction
-from ..store import audit, respondents, responses, rounds, snapshots
-from .access import logged_in, public
-from .answer_form import answers_from_form, build_form, form_data_from_draft, unknown_fields
-from .answer_page import render_compiled, render_live
+from ..store import audit, respondents, responses, rounds
+from .access import public
+from .answer_form import answers_from_form, form_data_from_draft, unknown_fields
+from .fastpath.answer_page import render_compiled, render_live
+from .fastpath.forms import form_class
+from .fastpath.login import logged_in
 from .i18n import choose_language, current_language
 
 #: The name of the language buttons on the answer form, which send the form itself.
@@ -48,13 +49,6 @@ LANGUAGE_FIELD = "language"
 bp = Blueprint("respond", __name__, url_prefix="/r")
 
 ANSWER_KEY_DAYS = 180  # how long a browser keeps an answer key
-
-
-@lru_cache(maxsize=64)
-def _form_class(snapshot: str, kind: str, lang: str) -> type:
-    """Form classes are never changed once built: one per pinned questionnaire, round kind
-    and language is enough (building one costs more than rendering half the page)."""
-    return build_form(snapshots.questionnaire_of(snapshot), kind, lang)
 
 
 def _respondent_or_404(token: str) -> respondents.Respondent:
@@ -132,7 +126,7 @@ def _other_browser_notice(respondent: respondents.Respondent) -> str:
 
 
 def _refused(respondent, current, lang, notice: str):
-    Form = _form_class(current.snapshot, current.kind, lang)
+    Form = form_class(current.snapshot, current.kind, lang)
     page = render_live(
         Form(formdata=None), respondent, current, responses.Draft(), notice=notice, locked=True
     )
@@ -163,14 +157,14 @@ def answer(token: str):
         draft = responses.load_draft(db, respondent.id)
     questionnaire = current.questionnaire
     lang = current_language()
-    Form = _form_class(current.snapshot, current.kind, lang)
+    Form = form_class(current.snapshot, current.kind, lang)
     switching = request.method == "POST" and LANGUAGE_FIELD in request.form
     if switching:
         if unknown_fields(Form(), set(request.form) - {LANGUAGE_FIELD}):
             abort(400)
         _choose_language_from_form()
         lang = current_language()
-        Form = _form_class(current.snapshot, current.kind, lang)
+        Form = form_class(current.snapshot, current.kind, lang)
     visitor = _visitor(respondent)
     saved = draft.status != "invited"
     # Whose saved answers this browser may see and change (anonymous rounds).

@@ -12,10 +12,10 @@ Validation is untouched: Flask-WTF checks every POST as before.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import current_app, g, session
 from flask_wtf.csrf import generate_csrf
+
+from ...lru import cached
 
 SIGNED_TOKENS = 4096  # per worker: one per session seen
 
@@ -33,7 +33,7 @@ def csrf_token() -> str:
     return signed
 
 
-@lru_cache(maxsize=SIGNED_TOKENS)
+@cached(SIGNED_TOKENS)
 def _signed(key: str | bytes, field: str, raw: str) -> str:
     """Flask-WTF's signature of the session's token ``raw`` under ``key`` (both only key
     the cache: generate_csrf reads them from the request's app and session)."""

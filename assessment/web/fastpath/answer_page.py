@@ -8,6 +8,11 @@ flashed messages, the respondent's name and the saved answers (a ``checked`` per
 option, a number, a text). So ``render_compiled`` renders the page once per round,
 language and draft status, and answers each request by filling those slots in.
 
+The page is compiled from stand-ins (``standin``), never from the visitor who happens to
+open it first: a respondent that has only ``RESPONDENT_SLOTS`` and a draft that has only
+its status (part of the cache key). A template that shows any other field of either fails
+when the page is compiled instead of showing one person's data to the whole round.
+
 ``render_live`` renders the same templates the usual way, with a bound form; it serves
 a form with errors and visitors who are logged in (whose navigation differs). The tests
 check that both give the same page.
@@ -15,25 +20,26 @@ check that both give the same page.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
-from ..answers import NA, TYPES, Draft, choices
-from ..questionnaire import Item, Questionnaire
-from ..store.respondents import Respondent
-from ..store.rounds import Round
-from .answer_form import AnswerForm, form_data_from_draft, number_text
+from ...answers import NA, TYPES, Draft, choices
+from ...lru import LRUCache
+from ...questionnaire import Item, Questionnaire
+from ...store.respondents import Respondent
+from ...store.rounds import Round
+from ..answer_form import AnswerForm, form_data_from_draft, number_text
+from ..i18n import language_next
 from .csrf_tokens import csrf_token
-from .i18n import language_next
 from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages
+from .standin import stand_in
 
 TEMPLATE = "respond/form.html"
 CACHE_SIZE = 64  # pages per worker; one is about 70 KB
+#: The respondent's fields the page shows: each only through the slot of this key.
+RESPONDENT_SLOTS = {"name": "name"}
 
 
 def render_live(
@@ -63,13 +69,14 @@ def render_compiled(
     form_class: type[AnswerForm], respondent: Respondent, current: Round, draft: Draft, lang: str
 ) -> bytes:
     """The page (UTF-8) of a respondent who is not logged in, opening their form."""
-    page = _compiled_page(form_class, respondent, current, draft.status, lang)
+    page = _compiled_page(form_class, current, draft.status, lang)
     values = {
         "csrf": csrf_token(),
         "next": escape(language_next()),
         "flashes": flash_messages(),
-        "name": escape(respondent.name),
     }
+    for field, key in RESPONDENT_SLOTS.items():
+        values[key] = escape(getattr(respondent, field))
     values.update(page.draft_values(draft))
     return page.html.fill(values)
 
@@ -162,50 +169,24 @@ def _slot_values(kinds: dict[str, str], data: dict) -> dict[str, str]:
     return values
 
 
-class _PageCache:
-    """The compiled pages of one app in this process, least recently used dropped first.
-    A lock keeps the order consistent when the server runs threads (``flask run``);
-    compiling happens outside it, so two threads may compile the same page once each."""
-
-    def __init__(self) -> None:
-        self._pages: OrderedDict[tuple, _AnswerPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def keys(self) -> list[tuple]:
-        with self._lock:
-            return list(self._pages)
-
-    def get(self, key: tuple, make: Callable[[], _AnswerPage]) -> _AnswerPage:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-                return page
-        page = make()
-        with self._lock:
-            self._pages[key] = page
-            while len(self._pages) > CACHE_SIZE:
-                self._pages.popitem(last=False)
-        return page
-
-
 def _compiled_page(
-    form_class: type[AnswerForm], respondent: Respondent, current: Round, status: str, lang: str
+    form_class: type[AnswerForm], current: Round, status: str, lang: str
 ) -> _AnswerPage:
     """From this worker's cache; the key holds everything the page's fixed parts show, so
-    an edited round (due date, client name, status) gets a page of its own."""
+    an edited round (due date, client name, status) gets a page of its own. Nothing of the
+    respondent reaches it but through a slot: it is compiled from stand-ins."""
     cache = current_app.extensions.get("assessment.answer_pages")
     if cache is None:
-        cache = current_app.extensions.setdefault("assessment.answer_pages", _PageCache())
+        cache = current_app.extensions.setdefault("assessment.answer_pages", LRUCache(CACHE_SIZE))
 
     def make() -> _AnswerPage:
         return _AnswerPage.of(
             compile_page(
                 TEMPLATE,
                 form=form_class(formdata=None),
-                respondent=replace(respondent, name=""),
+                respondent=stand_in(Respondent, slots=RESPONDENT_SLOTS),
                 round=current,
-                draft=Draft(status=status),
+                draft=stand_in(Draft, fixed={"status": status}),
             ),
             current.questionnaire,
             current.kind,

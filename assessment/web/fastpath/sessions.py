@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import copy
 import time
-from functools import lru_cache
 from typing import NamedTuple
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ...lru import LRUCache, cached
 
 VERIFIED_COOKIES = 4096  # per worker; an entry is a cookie of about 150 bytes and its data
 _PLAIN = (str, int, float, bool, type(None))
@@ -41,7 +42,7 @@ class _Verified(NamedTuple):
     plain: bool  # every value immutable: the dict may be shared
 
 
-@lru_cache(maxsize=VERIFIED_COOKIES)
+@cached(VERIFIED_COOKIES)
 def _verified(serializer: URLSafeTimedSerializer, cookie: str) -> _Verified:
     """The cookie's content if its signature is good (else BadSignature, not cached)."""
     data, signed_at = serializer.loads(cookie, return_timestamp=True)
@@ -51,15 +52,12 @@ def _verified(serializer: URLSafeTimedSerializer, cookie: str) -> _Verified:
 
 class SessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
-        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+        # One set of keys at a time: a changed key replaces the old serializer.
+        self._serializers: LRUCache[tuple, URLSafeTimedSerializer | None] = LRUCache(1)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
-        serializer = self._serializers.get(keys)
-        if serializer is None:
-            serializer = super().get_signing_serializer(app)
-            self._serializers = {keys: serializer}  # a changed key replaces the old one
-        return serializer
+        return self._serializers.get(keys, super().get_signing_serializer, app)
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)

@@ -1,0 +1,62 @@
+"""The fast path: every piece that makes a respondent's page cheap to serve.
+
+A respondent's form page was ~7 ms of work, nearly all of it rendering some 200 radio
+buttons; it is now ~0.45 ms (benchmarks/README.md, "Load"). The pieces:
+
+- ``slots``: pages rendered once with markers where a request's values go, then filled;
+- ``answer_page``: the answer form compiled once per round, language and status, from
+  stand-ins (``standin``) so that it holds nobody's data, and filled per respondent;
+- ``forms``, ``languages``: the form class and the browser's language, looked up once;
+- ``csrf_tokens``: the session's signed CSRF token, signed once;
+- ``sessions``: each session cookie verified once;
+- ``login``: nobody to look up when there is no login cookie at all.
+
+Every cache is an ``assessment.lru.LRUCache`` (``cached`` for functions): bounded, least
+recently used dropped first, safe across threads, a failure never kept. The caches of the
+app, here and in the store and the engine (which may not import ``web``):
+
+================================= ======================== ===== =========== ==================
+Cache (module.name)               Key                      Bound Stale when  Covered by
+================================= ======================== ===== =========== ==================
+answer_page._compiled_page        round, language, status  64    never [1]   test_answer_page,
+                                                                             test_standin
+forms.form_class                  snapshot, kind, language 64    never [2]   test_respond
+csrf_tokens._signed               key, field, session's    4096  never [3]   test_csrf_tokens
+                                  token
+sessions._verified                serializer, cookie       4096  never [4]   test_sessions,
+                                                                             test_auth,
+                                                                             test_live_security
+sessions.SessionInterface         secret key and fallbacks 1     a new key   test_sessions
+languages.browser_language        Accept-Language, offered 256   never       test_i18n
+store.snapshots._snapshots        snapshot's SHA-256       64    never [2]   test_store
+store.snapshots.questionnaire_of  snapshot text            64    never [2]   test_store
+scoring._PLANS                    questionnaire, kind      64    never [5]   test_scoring
+================================= ======================== ===== =========== ==================
+
+Bounds are per worker process, except the two kept per app (``_compiled_page``, in
+``app.extensions``; ``SessionInterface._serializers``). A compiled page is ~70 KB, a
+snapshot ~20 KB; the rest are small.
+
+[1] The key holds the whole ``Round`` (client name, period, kind, due date, status,
+    anonymity, questionnaire), so an edited round is another key; templates and
+    translations change only with a restart. The page is compiled from stand-ins: it
+    can show a respondent's or a draft's field only through a slot filled per request,
+    and a template that shows     any other fails to compile (``standin.NotASlot``).
+[2] A questionnaire snapshot is pinned when its round is created and never changed; a
+    digest names one text for     good.
+[3] Tokens never expire in this app (``WTF_CSRF_TIME_LIMIT`` is None); with a limit set
+    the cache is bypassed. Login and logout give the session a new token, hence a new
+    key. Every POST is still checked by Flask-WTF.
+[4] Only a cookie whose signature checked out is kept, and its age is checked on every
+    request. Which login it names is not cached: ``auth.load_user`` reads that login's
+    row (``store.user_sessions``) on every request, so logging out, a new password or
+    deactivation refuse the cookie at once in every worker.
+[5] The entry holds the questionnaire object, so the ``id()`` in its key is not reused.
+
+Not caches, and not in the table: ``login.logged_in`` keeps nothing (it only skips
+Flask-Login for a visitor with neither a session login nor a remember-me cookie);
+values computed once per process with ``functools.lru_cache`` and no key from a request
+(``report.pdf.font_config``, ``report.pdf.stylesheet``, ``vocab.translations``,
+``vocab.role_names``); ``cached_property`` on immutable objects. Who may see saved
+answers (the answer key, checked on every request in ``web.respond``) is never cached.
+"""

@@ -71,6 +71,32 @@ def test_calling_a_task_runs_it_here_and_only_declared_functions_queue(immediate
     assert runs[-1] == ("direct", True)
 
 
+def test_a_task_declared_after_the_queue_was_built_is_registered_when_queued(immediate_app):
+    """The queue does not import the tasks (they import it): a module that declares a
+    task after an app built its queue still gets it run."""
+    runs.clear()
+    with immediate_app.app_context():
+        built = queue.queue_for(immediate_app)
+
+        @queue.task()
+        def late(label: str) -> None:
+            runs.append((label, current_app._get_current_object() is immediate_app))
+
+        assert f"{late.__module__}.{late.__qualname__}" not in built.tasks
+        queue.enqueue(late, "declared late")
+    assert runs == [("declared late", True)]
+
+
+def test_the_worker_knows_every_task_periodic_ones_included(app):
+    from assessment.cli import worker  # noqa: F401  (what `assessment worker` imports)
+
+    built = queue.Queue(app)
+    for func in (tasks.heartbeat, tasks.deliver_mail_every_minute, tasks.close_rounds_past_due):
+        wrapper = built.tasks[f"{func.__module__}.{func.__qualname__}"]
+        assert hasattr(wrapper.task_class, "validate_datetime")  # Huey's periodic tasks
+    assert f"{tasks.send_reminders.__module__}.send_reminders" in built.tasks
+
+
 def test_each_app_has_its_own_queue_file_made_only_when_used_and_private(app):
     path = app.config["JOBS_DATABASE"]
     assert path == os.path.join(app.instance_path, "jobs.sqlite3")

@@ -136,6 +136,10 @@ def test_the_round_pages_sending_log(browser, live_server, story, lang):
     current, _past, people = story
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context, page = login(browser, live_server, "lead", lang, viewport)
+        # The home page tells the lead which round closed itself on its due date.
+        notice = page.get_by_test_id("closed-on-due-date")
+        assert "Harbor & Pine Foods · 2026-11" in notice.inner_text()
+        shot(page, f"home-{lang}-{size}")
         page.goto(f"{live_server}/rounds/{current.id}")
         assert page.locator("html").get_attribute("lang") == lang
         table = page.locator("table.respondents")

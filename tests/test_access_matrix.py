@@ -9,7 +9,9 @@ import pytest
 from conftest import PASSWORD, csrf_token
 
 from assessment.db import get_db
-from assessment.store import actions, rounds, share_links
+from assessment.jobs.mail import deliver_due
+from assessment.mail.kinds import invitation_key
+from assessment.store import actions, outbox, rounds, share_links
 
 ROLES = ("anonymous", "respondent", "member", "lead", "admin")
 LEADS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 200, "admin": 200}
@@ -38,6 +40,9 @@ MATRIX = [
     ("GET", "/users/", ADMINS_ONLY),
     ("GET", "/users/{user}", ADMINS_ONLY),
     ("GET", "/audit/", ADMINS_ONLY),
+    ("GET", "/outbox/", ADMINS_ONLY),
+    ("GET", "/outbox/{message}", ADMINS_ONLY),
+    ("GET", "/outbox/{message}/html", ADMINS_ONLY),
     ("GET", "/account/password", LOGGED_IN),
     ("GET", "/r/{token}", PUBLIC),
     ("GET", "/s/{share}", PUBLIC),
@@ -53,6 +58,11 @@ MATRIX = [
     ),
     (
         "POST",
+        "/rounds/{round}/respondents/{respondent}/invite",  # they have no email
+        {**LEADS_ONLY, "lead": 400, "admin": 400},
+    ),
+    (
+        "POST",
         "/rounds/{round}/respondents/{respondent}/remove",
         {**LEADS_ONLY, "lead": 302, "admin": 302},
     ),
@@ -60,6 +70,11 @@ MATRIX = [
     ("POST", "/actions/{action}/toggle", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/share", {**LEADS_ONLY, "lead": 400, "admin": 400}),
     ("POST", "/share/{share_id}/revoke", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/invitations", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/remind", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/schedule", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/mail/{message}/retry", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/outbox/{message}/retry", {**ADMINS_ONLY, "admin": 303}),
     ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
     ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
     (
@@ -91,6 +106,20 @@ def world(app, make_round):
         )
         link = share_links.create_link(db, current.id, language="en")
         member = db.execute("SELECT id FROM users WHERE role = 'member'").fetchone()[0]
+        (message,) = outbox.queue(
+            db,
+            [
+                outbox.NewMessage(
+                    key=invitation_key(people[0]),
+                    kind="invitation",
+                    to_address="person@example.com",
+                    round_id=current.id,
+                    respondent_id=people[0].id,
+                )
+            ],
+            queued_by="test",
+        )
+        deliver_due(app, db)  # no mail server: kept in the local outbox
     return {
         "client": current.client_id,
         "round": current.id,
@@ -101,6 +130,7 @@ def world(app, make_round):
         "share_id": link.id,
         "user": member,
         "stranger_token": strangers[0].token,
+        "message": message,
     }
 
 

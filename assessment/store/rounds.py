@@ -65,6 +65,8 @@ class Round:
     results: str | None
     anonymity_floor: int = DEFAULT_FLOOR
     anonymity_text_floor: int = DEFAULT_TEXT_FLOOR
+    reminder_days: int | None = None  # None: the REMINDER_DAYS setting (issue 16)
+    closed_on_due_date: str | None = None  # when the worker closed it on its due date
 
     @property
     def is_open(self) -> bool:
@@ -100,6 +102,8 @@ def _round(db: Database, row: dict) -> Round:
         results=row["results"],
         anonymity_floor=row["anonymity_floor"],
         anonymity_text_floor=row["anonymity_text_floor"],
+        reminder_days=row.get("reminder_days"),
+        closed_on_due_date=row.get("closed_on_due_date"),
     )
 
 

@@ -21,6 +21,7 @@ from . import (
     labels,
     limits,
     main,
+    outbox,
     portfolio,
     respond,
     results,
@@ -63,6 +64,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
+    outbox.init_app(app)  # the outbox and the round's mail (issue 16)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)
     app.jinja_env.globals.update(slot=slots.live_slot, flash_messages=slots.flash_messages)

@@ -42,7 +42,8 @@ def app(tmp_path, template_database, smtp):
 @pytest.fixture
 def story(app, live_server, smtp):
     """An anonymous quarterly review due in ten days: invitations sent (one address refused),
-    one draft, one submission, Remind now pressed; and a round that closed on its due date."""
+    two drafts (in English and in Chinese), one submission, Remind now pressed; and a round
+    that closed on its due date."""
     app.config["PUBLIC_URL"] = live_server
     with app.app_context():
         db = get_db()
@@ -64,6 +65,8 @@ def story(app, live_server, smtp):
             ("Priya Nair", "priya@example.com", None),
             ("陈磊 (Chen Lei)", "chen@example.com", "zh-CN"),
             ("Max Mustermann", None, None),
+            ("李娜 (Li Na)", "lina@example.com", "zh-CN"),
+            ("周敏 (Zhou Min)", "zhou@example.com", "zh-CN"),
         ]
         people = [
             respondents.add_respondent(
@@ -77,6 +80,7 @@ def story(app, live_server, smtp):
         responses.save_response(db, people[0].id, answers, {}, submit=True)
         half = dict(list(answers.items())[:5])
         responses.save_response(db, people[1].id, half, {}, submit=False, language="en")
+        responses.save_response(db, people[5].id, half, {}, submit=False, language="zh-CN")
         reminders.remind_now(db, current, by="lead@example.com", config=app.config)
         deliver_due(app, db)
         past = rounds.create_round(
@@ -207,6 +211,8 @@ def test_each_kind_of_mail_read_in_both_languages(browser, story, smtp):
         ("invitation", "zh"): "填写问卷",
         ("invitation", "both"): "填写问卷",
         ("draft", "en"): "You have a draft",
+        ("draft", "zh"): "中有一份草稿",
+        ("reminder", "zh"): "您尚未填写",
         ("reminder", "both"): "尚未填写",
         ("closed", "zh"): "已在当天结束时自动结束",
         ("closed", "en"): "closed itself at the end of that day",

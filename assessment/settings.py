@@ -48,6 +48,8 @@ def defaults(instance_path: str) -> dict:
         # Copied into each round when it is created: see docs/anonymity.md.
         "ANONYMITY_FLOOR": DEFAULT_FLOOR,
         "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR,
+        # Megabytes of rendered PDFs kept in instance/report-cache/ (report/cache.py); 0: none.
+        "REPORT_CACHE_MB": 200,
     }
 
 
@@ -71,6 +73,9 @@ def load_config_file(path: Path) -> dict:
     proxies = data.get("TRUSTED_PROXIES", 0)
     if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
         raise ConfigError(f"{path}: TRUSTED_PROXIES must be a whole number from 0 to 10")
+    cache_mb = data.get("REPORT_CACHE_MB", 0)
+    if isinstance(cache_mb, bool) or not isinstance(cache_mb, int | float) or cache_mb < 0:
+        raise ConfigError(f"{path}: REPORT_CACHE_MB must be a number of megabytes, 0 or more")
     if "ANONYMITY_FLOOR" in data or "ANONYMITY_TEXT_FLOOR" in data:
         floors = {"ANONYMITY_FLOOR": DEFAULT_FLOOR, "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR}
         check_anonymity({**floors, **data}, source=str(path))
@@ -144,6 +149,11 @@ EXAMPLE_CONFIG = """\
 # it was created with. Neither may be below 3. See docs/anonymity.md.
 # ANONYMITY_FLOOR = 3
 # ANONYMITY_TEXT_FLOOR = 5
+
+# Rendered PDF reports are kept by content in the instance folder (report-cache/) and
+# served again while nothing they show has changed; at most this many megabytes (the
+# least recently used go first). 0 turns the cache off.
+# REPORT_CACHE_MB = 200
 """
 
 

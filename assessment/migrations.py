@@ -318,3 +318,18 @@ def _anonymity(database: Database) -> None:
         " WHERE id IN (SELECT respondent_id FROM responses)"
         " AND round_id IN (SELECT id FROM rounds WHERE anonymous = 1)"
     )
+
+
+@migrations(name="0009_review_calendar")
+def _review_calendar(database: Database) -> None:
+    """The review calendar (assessment/review_calendar.py): each client's review cadence
+    (every client starts quarterly, the cadence the app has always suggested) and whether
+    the rounds the calendar opens invite their respondents at once (``review_auto_send``;
+    off: the lead confirms the respondents first). ``invitations_held`` marks a round the
+    calendar opened whose respondents the lead has not confirmed yet."""
+    database.execute(
+        "ALTER TABLE clients ADD COLUMN review_cadence TEXT NOT NULL DEFAULT 'quarterly'"
+        " CHECK (review_cadence IN ('quarterly', 'half-yearly', 'yearly', 'off'))"
+    )
+    database.execute("ALTER TABLE clients ADD COLUMN review_auto_send INTEGER NOT NULL DEFAULT 0")
+    database.execute("ALTER TABLE rounds ADD COLUMN invitations_held INTEGER NOT NULL DEFAULT 0")

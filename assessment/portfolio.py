@@ -168,9 +168,7 @@ def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
         next_review_due=review.due if review else None,
         next_review_period=review.period if review else None,
         review_cadence=row["review_cadence"],
-        review_overdue=(
-            review is not None and review.due < today and row["open_round_id"] is None
-        ),
+        review_overdue=(review is not None and review.due < today and row["open_round_id"] is None),
         overdue_actions=row["overdue_actions"],
         escalations=escalations,
         worst_sign_id=worst,

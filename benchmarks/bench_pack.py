@@ -191,9 +191,7 @@ def reopen(app, repeat: int) -> None:
     with app.app_context():
         db = get_db()
         closed = next(
-            r
-            for r in rounds.list_rounds(db, rounds.get_round(db, 1).client_id)
-            if not r.is_open
+            r for r in rounds.list_rounds(db, rounds.get_round(db, 1).client_id) if not r.is_open
         )
         report = round_report(db, closed)
         html = pdf.render_html(report, "en", inline_css=True)

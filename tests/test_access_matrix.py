@@ -43,6 +43,7 @@ MATRIX = [
     ("POST", "/clients/{client}/archive", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/close", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/reopen", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/invitations/confirm", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/respondents", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/rounds/{round}/respondents/import", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     (

@@ -122,3 +122,30 @@ def test_the_cadence_must_be_known(db, reviewed):
         clients.set_review_calendar(db, reviewed.client_id, cadence="monthly", auto_send=False)
     with pytest.raises(clients.NotFound):
         clients.set_review_calendar(db, 9999, cadence="yearly", auto_send=False)
+
+
+def test_the_lead_confirms_the_respondents_on_the_round_page(
+    app, client, auth, questionnaires, reviewed
+):
+    from conftest import csrf_token
+
+    with app.app_context():
+        [opened] = _open(get_db(), questionnaires)
+    auth.login("lead")
+    url = f"/rounds/{opened.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="invitations-held"' in page and "Opened by the review calendar." in page
+    response = client.post(
+        f"{url}/invitations/confirm", data={"csrf_token": csrf_token(client, url)}
+    )
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Respondents confirmed." in page and 'data-testid="invitations-held"' not in page
+    with app.app_context():
+        db = get_db()
+        assert not rounds.get_round(db, opened.id).invitations_held
+        actions = [e.action for e in audit.entries(db, limit=5) if e.object_id == opened.id]
+        assert actions[0] == "round.invitations_confirmed"
+    again = client.post(f"{url}/invitations/confirm", data={"csrf_token": csrf_token(client, url)})
+    assert again.status_code == 302
+    assert "Respondents confirmed." not in client.get(url).get_data(as_text=True)

@@ -116,6 +116,9 @@ def _digest_of_model(model: BaseModel) -> str:
 
 
 _PLAIN = (type(None), bool, int, str)
+#: Longer texts (a round's questionnaire snapshot, its stored results) enter the key by
+#: their SHA-256, which is much cheaper than encoding them into it.
+LONG_TEXT = 1024
 
 
 @cache
@@ -130,6 +133,8 @@ def _canonical(value: Any) -> Any:
     """``value`` as plain JSON data, the same for equal values in every process (mappings
     and sets sorted, numbers exact, dataclasses by class and field)."""
     kind = type(value)
+    if kind is str and len(value) > LONG_TEXT:
+        return ["sha256", hashlib.sha256(value.encode()).hexdigest()]
     if kind in _PLAIN:
         return value
     names = _field_names(kind)

@@ -24,6 +24,7 @@ from . import (
     respond,
     results,
     rounds,
+    scheduled,
     security,
     users,
 )
@@ -56,6 +57,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(portfolio.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(rounds.bp)
+    app.register_blueprint(scheduled.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(users.bp)

@@ -333,3 +333,32 @@ def _review_calendar(database: Database) -> None:
     )
     database.execute("ALTER TABLE clients ADD COLUMN review_auto_send INTEGER NOT NULL DEFAULT 0")
     database.execute("ALTER TABLE rounds ADD COLUMN invitations_held INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0010_leadership_packs")
+def _leadership_packs(database: Database) -> None:
+    """Leadership packs asked for in the web app and made in the background
+    (assessment/pack_jobs.py): what was asked (period, language, who to mail it to), how
+    far it is (reports done of total, so a progress bar survives a reload) and the file
+    it made, kept under ``packs/`` in the instance folder."""
+    database.execute(
+        """
+        CREATE TABLE pack_jobs (
+            id INTEGER PRIMARY KEY,
+            period TEXT NOT NULL,
+            language TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'running', 'done', 'failed')),
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            recipients TEXT NOT NULL DEFAULT '',
+            file TEXT,
+            error TEXT,
+            requested_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT
+        )
+        """
+    )
+    database.execute("CREATE INDEX pack_jobs_created ON pack_jobs(created_at)")

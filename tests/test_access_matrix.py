@@ -8,8 +8,9 @@ completeness test, so nobody can forget to decide who may use it.
 import pytest
 from conftest import PASSWORD, csrf_token
 
+from assessment import pack_jobs
 from assessment.db import get_db
-from assessment.store import actions, rounds, share_links
+from assessment.store import actions, packs, rounds, share_links
 
 ROLES = ("anonymous", "respondent", "member", "lead", "admin")
 LEADS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 200, "admin": 200}
@@ -23,6 +24,9 @@ MATRIX = [
     ("GET", "/login", {**PUBLIC, "member": 302, "lead": 302, "admin": 302}),
     ("GET", "/portfolio/", LEADS_ONLY),
     ("GET", "/portfolio/results.csv", LEADS_ONLY),
+    ("GET", "/portfolio/packs/{pack}.json", LEADS_ONLY),
+    ("GET", "/portfolio/packs/{pack}.pdf", LEADS_ONLY),
+    ("POST", "/portfolio/packs/", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("GET", "/clients/", LEADS_ONLY),
     ("GET", "/clients/new", LEADS_ONLY),
     ("GET", "/clients/{client}", LEADS_ONLY),
@@ -91,7 +95,10 @@ def world(app, make_round):
         )
         link = share_links.create_link(db, current.id, language="en")
         member = db.execute("SELECT id FROM users WHERE role = 'member'").fetchone()[0]
+        pack = packs.create_job(db, period="2026-Q3", language="en")
+        packs.finish(db, pack.id, pack_jobs._store_file(app, pack.id, b"%PDF-1.7 test"))
     return {
+        "pack": pack.id,
         "client": current.client_id,
         "round": current.id,
         "respondent": people[0].id,

@@ -20,6 +20,7 @@ from . import (
     labels,
     limits,
     main,
+    packs,
     portfolio,
     respond,
     results,
@@ -55,6 +56,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(portfolio.bp)
+    app.register_blueprint(packs.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(rounds.bp)
     app.register_blueprint(scheduled.bp)

@@ -1,0 +1,159 @@
+"""The leadership pack in the web app: asked for on the portfolio page, made in the
+background (``pack_jobs.make_pack``), followed with a progress bar, then downloaded.
+
+The page polls ``/portfolio/packs/<id>.json`` (reports done of total) once a second while
+a pack is being made (``static/app.js``); the state is in the database, so a reload, or
+closing the page and coming back, shows the same bar and loses nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SubmitField
+from wtforms.validators import DataRequired
+
+from .. import pack_jobs
+from ..db import get_db
+from ..sqlite import transaction
+from ..store import clients, packs
+from ..vocab import LANGUAGES, LEAD_ROLES
+from .access import role_required
+from .downloads import content_disposition, file_name
+from .i18n import current_language
+from .labels import select_choices
+
+bp = Blueprint("packs", __name__, url_prefix="/portfolio/packs")
+
+LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
+
+
+class PackForm(FlaskForm):
+    period = SelectField(_l("Period"), validators=[DataRequired()])
+    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_NAMES.items()))
+    submit = SubmitField(_l("Make the leadership pack"))
+
+
+def periods(db) -> list[str]:
+    """The periods that have rounds, latest first (what a pack can be made of)."""
+    rows = db.execute("SELECT DISTINCT period FROM rounds ORDER BY period DESC").fetchall()
+    return [row[0] for row in rows]
+
+
+def pack_form(db) -> PackForm:
+    form = PackForm()
+    form.period.choices = select_choices((p, p) for p in periods(db))
+    if not form.is_submitted():
+        form.language.data = current_language() if current_language() in LANGUAGES else "en"
+    return form
+
+
+def status(job: packs.PackJob) -> dict:
+    """What the progress bar shows, as JSON."""
+    return {
+        "id": job.id,
+        "title": f"{job.period} · {LANGUAGE_NAMES.get(job.language, job.language)}",
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "finished": job.finished,
+        "download": url_for("packs.download", job_id=job.id) if job.file else None,
+        "message": describe(job),
+    }
+
+
+def describe(job: packs.PackJob) -> str:
+    """The state of a pack in words, in the visitor's language."""
+    if job.status == "queued":
+        return _("Waiting for the background worker…")
+    if job.status == "running":
+        return _("%(done)s of %(total)s reports done", done=job.done, total=job.total)
+    if job.status == "failed" and job.error == "empty":
+        return _("No client was reviewed in %(period)s.", period=job.period)
+    if job.status == "failed":
+        return _("The pack could not be made. Try again, or ask an administrator.")
+    if not job.file:
+        return _("Made, but no longer kept: make it again.")
+    return _("Ready: %(total)s reports.", total=job.total)
+
+
+@bp.post("/")
+@role_required(*LEAD_ROLES)
+def create():
+    db = get_db()
+    form = pack_form(db)
+    if not form.validate_on_submit():
+        flash(_("Choose a period with review rounds."), "danger")
+        return redirect(url_for("portfolio.index") + "#pack"), 303
+    with transaction(db, write=True):
+        job = packs.create_job(
+            db,
+            period=form.period.data,
+            language=form.language.data,
+            requested_by=current_user.id,
+        )
+    dispatch(current_app._get_current_object(), job.id)
+    return redirect(url_for("portfolio.index") + "#pack"), 303
+
+
+@bp.get("/<int:job_id>.json")
+@role_required(*LEAD_ROLES)
+def progress(job_id: int):
+    response = jsonify(status(_job_or_404(job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<int:job_id>.pdf")
+@role_required(*LEAD_ROLES)
+def download(job_id: int):
+    job = _job_or_404(job_id)
+    path = pack_jobs.pack_path(current_app, job)
+    if path is None or not path.exists():
+        abort(404)
+    name = file_name("leadership-pack", job.period, job.language, ext="pdf")
+    response = send_file(path, mimetype="application/pdf", max_age=0)
+    attachment = "attachment" if request.args.get("inline") is None else "inline"
+    response.headers["Content-Disposition"] = content_disposition(attachment, name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _job_or_404(job_id: int) -> packs.PackJob:
+    try:
+        return packs.get_job(get_db(), job_id)
+    except clients.NotFound:
+        abort(404)
+
+
+# --- running it ---------------------------------------------------------------------------
+
+
+def dispatch(app: Flask, job_id: int) -> None:
+    """Have the pack made in the background: a thread of this process, with its own app
+    context and database connection (the request returns at once)."""
+    if app.config.get("PACKS_INLINE"):  # tests: made before the request returns
+        _make(app, job_id)
+        return
+    threading.Thread(target=_make, args=(app, job_id), name=f"pack-{job_id}", daemon=True).start()
+
+
+def _make(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        pack_jobs.make_pack(app, get_db(), job_id)

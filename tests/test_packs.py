@@ -120,3 +120,17 @@ def test_old_pack_files_are_dropped(app, demo, monkeypatch):
         first = packs.get_job(db, made[0].id)
         assert first.file is None and not pack_jobs.pack_path(app, made[0]).exists()
         assert all(packs.get_job(db, m.id).file for m in made[1:])
+
+
+def test_a_pack_whose_maker_died_says_so(app, client, auth, demo):
+    with app.app_context():
+        db = get_db()
+        job = packs.create_job(db, period="2026-Q4", language="en")
+        packs.claim(db, job.id)
+        db.execute(
+            "UPDATE pack_jobs SET updated_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", [job.id]
+        )
+    auth.login("lead")
+    state = client.get(f"/portfolio/packs/{job.id}.json").get_json()
+    assert state["status"] == "running" and state["finished"] and state["download"] is None
+    assert state["message"] == "The pack was interrupted. Make it again."

@@ -9,6 +9,7 @@ page opened again later, shows how far it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -16,6 +17,7 @@ from ..sqlite import query_rows, utcnow
 from .clients import NotFound
 
 STATUSES = ("queued", "running", "done", "failed")
+STALLED_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +33,20 @@ class PackJob:
     error: str | None
     requested_by: int | None
     created_at: str
+    updated_at: str
     finished_at: str | None
 
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed")
+
+    def stalled(self, now: datetime | None = None) -> bool:
+        """Being made, but nothing done for ``STALLED_AFTER``: the process making it ended
+        (a report takes seconds). Ask for it again."""
+        if self.status != "running":
+            return False
+        now = now or datetime.now(UTC)
+        return now - datetime.fromisoformat(self.updated_at) > STALLED_AFTER
 
 
 def _job(row: dict) -> PackJob:
@@ -51,6 +62,7 @@ def _job(row: dict) -> PackJob:
         error=row["error"],
         requested_by=row["requested_by"],
         created_at=row["created_at"],
+        updated_at=row["updated_at"],
         finished_at=row["finished_at"],
     )
 

@@ -72,7 +72,7 @@ def status(job: packs.PackJob) -> dict:
         "status": job.status,
         "done": job.done,
         "total": job.total,
-        "finished": job.finished,
+        "finished": job.finished or job.stalled(),
         "download": url_for("packs.download", job_id=job.id) if job.file else None,
         "message": describe(job),
     }
@@ -80,6 +80,8 @@ def status(job: packs.PackJob) -> dict:
 
 def describe(job: packs.PackJob) -> str:
     """The state of a pack in words, in the visitor's language."""
+    if job.stalled():
+        return _("The pack was interrupted. Make it again.")
     if job.status == "queued":
         return _("Waiting for the background worker…")
     if job.status == "running":

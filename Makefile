@@ -1,4 +1,5 @@
-# Partnership Check. `make run` serves the app with demo data; `make test` runs every test.
+# Partnership Check. `make run` serves the app with demo data and the background worker;
+# `make test` runs every test.
 # Each target installs what it needs first (system packages, .venv, translations) and
 # reinstalls nothing that is already up to date.
 
@@ -13,11 +14,13 @@ PORT ?= 5000
 
 .PHONY: run serve test lint format install system-deps-run system-deps-test translations clean
 
+# The server and the background worker (mail, reminders, due dates) in one command;
+# Ctrl+C stops both. With no mail server configured, mail stays in the local outbox.
 run: system-deps-run install
 	@$(BIN)/assessment init-db
 	@$(BIN)/assessment demo
 	@echo "Partnership Check is running at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	@$(BIN)/assessment run --host $(HOST) --port $(PORT)
+	@$(BIN)/assessment serve --host $(HOST) --port $(PORT) --with-worker
 
 serve: system-deps-run install
 	@$(BIN)/assessment init-db

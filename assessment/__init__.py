@@ -10,6 +10,7 @@ from .settings import (
     TEMPLATE_FOLDER,
     ConfigError,
     check_anonymity,
+    check_jobs,
     defaults,
     ensure_secret_key,
     load_config_file,
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     else:
         app.config.from_mapping(test_config)
         check_anonymity(app.config, source="test configuration")
+        check_jobs(test_config, source="test configuration")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
 

@@ -2,19 +2,23 @@
 
 The stories live in ``demo/demo.toml`` (data, not code: nothing here names a sign or an
 item). Everything is created through the same store functions the app uses, and loading
-again adds nothing that is already there.
+again adds nothing that is already there. A round left open invites its team by mail and
+reminds those who have not submitted: the messages wait in the outbox for the worker
+(``make run`` keeps them in the local outbox, so the demo shows its mail offline).
 """
 
 from __future__ import annotations
 
 import random
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import results
+from . import clock, results
+from .mail import kinds
 from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
 from .settings import PROJECT_ROOT
 from .store import actions, clients, respondents, responses, rounds, users
@@ -78,7 +82,15 @@ def _round_answers(q: Questionnaire, kind: str, spec: dict, bias: float, rng: ra
     return answers
 
 
-def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random) -> None:
+def _mail_the_team(db: Database, current: rounds.Round, today) -> None:
+    """Invitations for an open round's team, then a reminder to those who have not
+    submitted (one with a draft reads "you have a draft")."""
+    people = respondents.list_respondents(db, current.id)
+    kinds.queue_invitations(db, current, people, by="demo")
+    kinds.queue_reminders(db, current, people, by="demo", day=today)
+
+
+def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random, today) -> None:
     lead = users.find_by_email(db, spec.get("lead", ""))
     client = clients.create_client(
         db,
@@ -102,7 +114,12 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random)
         drafts = round_spec.get("drafts", 0)
         for n, person in enumerate(members):
             respondent = respondents.add_respondent(
-                db, current.id, name=person["name"], email=person.get("email"), role=person["role"]
+                db,
+                current.id,
+                name=person["name"],
+                email=person.get("email"),
+                role=person["role"],
+                language=person.get("language"),
             )
             answers = _round_answers(q, current.kind, round_spec, person.get("bias", 0), rng)
             comments = round_spec.get("comments", {}) if n == 0 else {}
@@ -117,6 +134,8 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random)
                 responses.save_response(db, respondent.id, answers, comments, submit=True)
         if "opened" in round_spec:
             rounds.set_timestamps(db, current.id, created_at=round_spec["opened"])
+        if not round_spec.get("close", True):
+            _mail_the_team(db, rounds.get_round(db, current.id), today)
         if round_spec.get("close", True):
             results.close_round(db, rounds.get_round(db, current.id))
             if "closed" in round_spec:
@@ -136,8 +155,15 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random)
                 actions.set_done(db, action.id, True, when=spec["done"])
 
 
-def load_demo(db: Database, questionnaires: dict[str, Questionnaire], path: Path = DEMO_FILE):
-    """Create what is missing; returns a line per thing created."""
+def load_demo(
+    db: Database,
+    questionnaires: dict[str, Questionnaire],
+    path: Path = DEMO_FILE,
+    *,
+    config: Mapping | None = None,
+):
+    """Create what is missing; returns a line per thing created. ``config`` (the app's)
+    gives the time zone of the reminders' day (default UTC)."""
     created = []
     for demo in DEMO_USERS:
         if users.find_by_email(db, demo.email) is None:
@@ -149,9 +175,10 @@ def load_demo(db: Database, questionnaires: dict[str, Questionnaire], path: Path
         data = tomllib.load(fh)
     q = questionnaires[data["questionnaire"]]
     rng = random.Random(20261122)
+    today = clock.local_today(config or {})
     for spec in data["clients"]:
         if clients.find_by_name(db, spec["name"]) is not None:
             continue
-        _load_client(db, q, spec, rng)
+        _load_client(db, q, spec, rng, today)
         created.append(f"client {spec['name']} with {len(spec['rounds'])} rounds")
     return created

@@ -320,6 +320,62 @@ def _anonymity(database: Database) -> None:
     )
 
 
+# --- 0007_jobs_mail (issue 16 A: background work and the round's mail) -- begin ----------
+
+
+@migrations(name="0007_jobs_mail")
+def _jobs_mail(database: Database) -> None:
+    """Mail, reminders and due dates (issue 16).
+
+    ``outbox``: every message, written in the transaction of what caused it and sent
+    later by the worker (``jobs.mail``). ``idempotency_key`` names the message's slot
+    (an invitation per link, a reminder per person and day…): a second message for the
+    same slot is never written. ``subject`` and the bodies are filled in when the worker
+    renders it. ``rounds.reminder_days``: days before the due date that the automatic
+    reminder goes out (NULL: the ``REMINDER_DAYS`` setting); ``rounds.closed_on_due_date``:
+    when the worker closed the round because its due date had passed.
+    ``respondents.mail_refused``: why the mail server refused their address.
+    """
+    database.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            round_id INTEGER REFERENCES rounds(id) ON DELETE CASCADE,
+            respondent_id INTEGER REFERENCES respondents(id) ON DELETE SET NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            to_address TEXT NOT NULL,
+            to_name TEXT NOT NULL DEFAULT '',
+            language TEXT,
+            details TEXT NOT NULL DEFAULT '{}',
+            queued_by TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_by TEXT,
+            claimed_until TEXT,
+            last_error TEXT,
+            transport TEXT,
+            message_id TEXT,
+            subject TEXT,
+            body_text TEXT,
+            body_html TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX outbox_due ON outbox(status, next_attempt_at)")
+    database.execute("CREATE INDEX outbox_round ON outbox(round_id, respondent_id)")
+    database.execute("ALTER TABLE rounds ADD COLUMN reminder_days INTEGER")
+    database.execute("ALTER TABLE rounds ADD COLUMN closed_on_due_date TEXT")
+    database.execute("ALTER TABLE respondents ADD COLUMN mail_refused TEXT")
+
+
+# --- 0007_jobs_mail -- end ----------------------------------------------------------------
 @migrations(name="0009_review_calendar")
 def _review_calendar(database: Database) -> None:
     """The review calendar (assessment/review_calendar.py): each client's review cadence

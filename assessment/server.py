@@ -3,6 +3,10 @@
 Each worker builds its own app, from the same instance: gunicorn imports it by name as
 it would from its own command line, ``gunicorn 'assessment:create_app(instance_path=...)'``,
 so the server needs nothing of the app's code (and the CLI that starts it no factory).
+
+The background worker (``assessment worker``) runs as a child of gunicorn's master process
+when asked: started once the server listens, started again if it dies, stopped when the
+server stops (``jobs.process.WorkerProcess``).
 """
 
 from __future__ import annotations
@@ -31,8 +35,12 @@ class _Gunicorn(BaseApplication):
         return import_app(self.uri)
 
 
-def run_gunicorn(uri: str, *, host: str, port: int, workers: int) -> None:
-    """Serve the app named ``uri`` (see ``app_uri``) with sync workers."""
+def run_gunicorn(
+    uri: str, *, host: str, port: int, workers: int, worker_instance: str | None = None
+) -> None:
+    """Serve the app named ``uri`` (see ``app_uri``) with sync workers; with
+    ``worker_instance`` (an instance folder), the background worker of that instance
+    runs beside them."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -45,4 +53,23 @@ def run_gunicorn(uri: str, *, host: str, port: int, workers: int) -> None:
         # gunicorn 27+ opens a control socket in the home folder, shared by every server
         # on the machine; this app needs none.
         options["control_socket_disable"] = True
+    if worker_instance is not None:
+        options.update(_worker_hooks(worker_instance))
     _Gunicorn(options, uri).run()
+
+
+def _worker_hooks(instance_path: str) -> dict:
+    """gunicorn server hooks that run the background worker beside the master."""
+    from .jobs.process import WorkerProcess
+
+    worker = WorkerProcess(instance_path)
+
+    def when_ready(server) -> None:
+        worker.start()
+        server.log.info("Background worker started (pid %s)", worker.process.pid)
+
+    def on_exit(server) -> None:
+        code = worker.stop()
+        server.log.info("Background worker stopped (%s)", code)
+
+    return {"when_ready": when_ready, "on_exit": on_exit}

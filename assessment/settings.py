@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 from .anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_floors
+from .jobs import settings as jobs_settings
 from .vocab import LANGUAGES
 
 CONFIG_FILENAME = "config.toml"
@@ -48,6 +49,8 @@ def defaults(instance_path: str) -> dict:
         # Copied into each round when it is created: see docs/anonymity.md.
         "ANONYMITY_FLOOR": DEFAULT_FLOOR,
         "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR,
+        # Background work, mail, reminders and due dates (issue 16).
+        **jobs_settings.defaults(instance_path),
         # Megabytes of rendered PDFs kept in instance/report-cache/ (report/cache.py); 0: none.
         "REPORT_CACHE_MB": 200,
     }
@@ -67,7 +70,7 @@ def load_config_file(path: Path) -> dict:
         raise ConfigError(
             f"{path}: setting names must be upper case (found {', '.join(sorted(bad))})"
         )
-    for key in ("DATABASE", "QUESTIONS_DIR", "SECRET_KEY"):
+    for key in ("DATABASE", "QUESTIONS_DIR", "SECRET_KEY", "JOBS_DATABASE"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise ConfigError(f"{path}: {key} must be a non-empty string")
     proxies = data.get("TRUSTED_PROXIES", 0)
@@ -79,12 +82,20 @@ def load_config_file(path: Path) -> dict:
     if "ANONYMITY_FLOOR" in data or "ANONYMITY_TEXT_FLOOR" in data:
         floors = {"ANONYMITY_FLOOR": DEFAULT_FLOOR, "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR}
         check_anonymity({**floors, **data}, source=str(path))
+    check_jobs(data, source=str(path))
     return data
 
 
 def check_anonymity(config, *, source: str) -> None:
     """Refuse floors that would not protect anyone; the message names ``source``."""
     problems = check_floors(config.get("ANONYMITY_FLOOR"), config.get("ANONYMITY_TEXT_FLOOR"))
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+def check_jobs(config, *, source: str) -> None:
+    """Refuse mail, reminder and time zone settings that cannot work (see jobs.settings)."""
+    problems = jobs_settings.check(config, source=source)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -150,6 +161,29 @@ EXAMPLE_CONFIG = """\
 # ANONYMITY_FLOOR = 3
 # ANONYMITY_TEXT_FLOOR = 5
 
+# The background worker's queue, a SQLite file of its own (default: jobs.sqlite3 in
+# this folder). `assessment worker` runs the tasks; `assessment serve` starts one.
+# JOBS_DATABASE = "/var/lib/partnership-check/jobs.sqlite3"
+
+# Mail (invitations, reminders, notices). Without MAIL_SERVER, messages stay in the
+# outbox that admins read in the app. The password comes from the environment variable
+# ASSESSMENT_MAIL_PASSWORD, never from this file. See docs/operations.md, "Mail".
+# MAIL_SERVER = "smtp.example.com"
+# MAIL_PORT = 587
+# MAIL_USE_TLS = true
+# MAIL_USE_SSL = false
+# MAIL_USERNAME = "partnership-check@example.com"
+# MAIL_DEFAULT_SENDER = "Partnership Check <partnership-check@example.com>"
+# MAIL_TIMEOUT = 30
+
+# The address people reach the app at: links in mail are made from it.
+# PUBLIC_URL = "https://check.example.com"
+
+# The time zone of due dates and reminders, the automatic reminder's days before the
+# due date (0: none) and its earliest hour.
+# TIMEZONE = "Asia/Shanghai"
+# REMINDER_DAYS = 3
+# REMINDER_HOUR = 9
 # Rendered PDF reports are kept by content in the instance folder (report-cache/) and
 # served again while nothing they show has changed; at most this many megabytes (the
 # least recently used go first). 0 turns the cache off.

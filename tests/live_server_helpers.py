@@ -68,14 +68,16 @@ def prepare_round(app, respondents: int, *, client_name: str = "Load Test Ltd"):
     return current, tokens
 
 
-def serve_command(workers: int) -> list[str]:
-    """``assessment serve`` on a free loopback port, with this Python's install."""
+def serve_command(workers: int, *, with_worker: bool = False) -> list[str]:
+    """``assessment serve`` on a free loopback port, with this Python's install (without
+    the background worker unless asked: a test's rounds close only when it says so)."""
     script = Path(sys.executable).with_name("assessment")
     if script.exists():
         command = [str(script)]
     else:  # not installed as a script beside this Python: run the same entry point
         command = [sys.executable, "-c", "from assessment.__main__ import main; main()"]
-    return [*command, "serve", "--host", HOST, "--port", "0", "--workers", str(workers)]
+    worker = "--with-worker" if with_worker else "--without-worker"
+    return [*command, "serve", "--host", HOST, "--port", "0", "--workers", str(workers), worker]
 
 
 class LiveServer:

@@ -10,7 +10,9 @@ from conftest import PASSWORD, csrf_token
 
 from assessment import pack_jobs
 from assessment.db import get_db
-from assessment.store import actions, packs, rounds, share_links
+from assessment.jobs.mail import deliver_due
+from assessment.mail.kinds import invitation_key
+from assessment.store import actions, outbox, packs, rounds, share_links
 
 ROLES = ("anonymous", "respondent", "member", "lead", "admin")
 LEADS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 200, "admin": 200}
@@ -42,6 +44,9 @@ MATRIX = [
     ("GET", "/users/", ADMINS_ONLY),
     ("GET", "/users/{user}", ADMINS_ONLY),
     ("GET", "/audit/", ADMINS_ONLY),
+    ("GET", "/outbox/", ADMINS_ONLY),
+    ("GET", "/outbox/{message}", ADMINS_ONLY),
+    ("GET", "/outbox/{message}/html", ADMINS_ONLY),
     ("GET", "/r/{token}", PUBLIC),
     ("GET", "/s/{share}", PUBLIC),
     ("POST", "/clients/{client}/archive", {**LEADS_ONLY, "lead": 302, "admin": 302}),
@@ -57,6 +62,11 @@ MATRIX = [
     ),
     (
         "POST",
+        "/rounds/{round}/respondents/{respondent}/invite",  # they have no email
+        {**LEADS_ONLY, "lead": 400, "admin": 400},
+    ),
+    (
+        "POST",
         "/rounds/{round}/respondents/{respondent}/remove",
         {**LEADS_ONLY, "lead": 302, "admin": 302},
     ),
@@ -64,6 +74,11 @@ MATRIX = [
     ("POST", "/actions/{action}/toggle", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/share", {**LEADS_ONLY, "lead": 400, "admin": 400}),
     ("POST", "/share/{share_id}/revoke", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/invitations", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/remind", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/schedule", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/mail/{message}/retry", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/outbox/{message}/retry", {**ADMINS_ONLY, "admin": 303}),
     ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
     ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
     (
@@ -95,6 +110,20 @@ def world(app, make_round):
         )
         link = share_links.create_link(db, current.id, language="en")
         member = db.execute("SELECT id FROM users WHERE role = 'member'").fetchone()[0]
+        (message,) = outbox.queue(
+            db,
+            [
+                outbox.NewMessage(
+                    key=invitation_key(people[0]),
+                    kind="invitation",
+                    to_address="person@example.com",
+                    round_id=current.id,
+                    respondent_id=people[0].id,
+                )
+            ],
+            queued_by="test",
+        )
+        deliver_due(app, db)  # no mail server: kept in the local outbox
         pack = packs.create_job(db, period="2026-Q3", language="en")
         packs.finish(db, pack.id, pack_jobs._store_file(app, pack.id, b"%PDF-1.7 test"))
     return {
@@ -108,6 +137,7 @@ def world(app, make_round):
         "share_id": link.id,
         "user": member,
         "stranger_token": strangers[0].token,
+        "message": message,
     }
 
 

@@ -161,7 +161,7 @@ def _placeholders(words: list[str], command: click.Command) -> list[str]:
     """The words of a README row that stand for arguments: what is left once the
     options and their values are taken away."""
     tokens = [t for t in re.sub(r"[][()]", " ", " ".join(words)).split() if t != "|"]
-    options = {opt: param for param in command.params for opt in param.opts}
+    options = {opt: param for param in command.params for opt in param.opts + param.secondary_opts}
     found = []
     while tokens:
         token = tokens.pop(0)
@@ -187,7 +187,8 @@ def test_readme_lists_every_command_and_only_real_options():
             path.append(words.pop(0))
             command = command.commands[path[-1]]
         documented[tuple(path)] = command
-        known = {opt for param in command.params for opt in param.opts}
+        # a --flag/--no-flag option's second name is one of its options too
+        known = {opt for param in command.params for opt in param.opts + param.secondary_opts}
         shown = re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", " ".join(words))
         assert set(shown) <= known, f"{row!r}: {sorted(set(shown) - known)} not options"
         arguments = [p for p in command.params if isinstance(p, click.Argument)]

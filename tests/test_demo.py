@@ -87,3 +87,21 @@ def test_the_demo_command_skips_a_broken_questionnaire_file(app, tmp_path):
     result = app.test_cli_runner().invoke(demo_command)
     assert result.exit_code == 1
     assert "the demo needs the questionnaire" in result.output
+
+
+def test_the_open_round_mails_its_team_in_their_languages(demo):
+    """The demo shows mail offline: the open round's invitations and a reminder to those
+    who have not submitted, one of them with a draft, wait in the outbox."""
+    (current,) = [r for r, _done, _total in rounds.open_rounds(demo)]
+    people = {p.id: p for p in respondents.list_respondents(demo, current.id)}
+    queued = demo.execute(
+        "SELECT kind, respondent_id, status FROM outbox WHERE round_id = ? ORDER BY id",
+        [current.id],
+    ).fetchall()
+    invited = [people[r].name for kind, r, _s in queued if kind == "invitation"]
+    assert invited == [p.name for p in people.values()]
+    reminded = {people[r].status for kind, r, _s in queued if kind == "reminder"}
+    assert reminded == {"draft", "invited"}
+    assert {status for *_rest, status in queued} == {"queued"}  # the worker sends them
+    languages = {p.name: p.language for p in people.values()}
+    assert languages["周敏 (Zhou Min)"] == "zh-CN" and languages["Diego Alvarez"] is None

@@ -171,3 +171,32 @@ def test_the_pure_core_loads_without_them():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+#: Background work and mail run in the worker, with no request and no web app: neither
+#: they nor anything they import may use the web layer, the factory or the commands.
+BACKGROUND = ("assessment.jobs", "assessment.mail")
+
+
+def _background_modules() -> list[str]:
+    return sorted(
+        name
+        for name in modules()
+        if any(name == part or name.startswith(part + ".") for part in BACKGROUND)
+    )
+
+
+@pytest.mark.parametrize("module", _background_modules())
+def test_background_work_and_mail_import_no_web_factory_or_cli_code(module):
+    offenders = sorted(
+        other
+        for other in reached(module)
+        if other == "assessment" or other.startswith(("assessment.web", "assessment.cli"))
+    )
+    assert not offenders, f"{module} reaches {offenders}"
+
+
+def test_the_background_rule_covers_the_modules_it_names():
+    names = _background_modules()
+    assert "assessment.jobs.queue" in names and "assessment.mail.kinds" in names
+    assert "assessment.web.rounds" in reached("assessment.web.rounds")  # the walk's own start

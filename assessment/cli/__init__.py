@@ -2,8 +2,9 @@
 
 One module per kind of work: ``admin`` (set up and run an instance), ``questions``
 (questionnaire files), ``report`` (PDFs), ``data`` (exports, the respondents import,
-backups). The console script itself is ``assessment/__main__.py``. README's "Command line"
-table lists every command (``tests/test_cli.py`` checks it).
+backups), ``worker`` (the background worker of ``jobs/``). The console script itself is
+``assessment/__main__.py``. README's "Command line" table lists every command
+(``tests/test_cli.py`` checks it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .admin import (
 from .data import backup_command, export_group, import_respondents_command, restore_command
 from .questions import questions
 from .report import pack_command, report_command
+from .worker import worker_command
 
 __all__ = ["COMMANDS", "init_app"]
 
@@ -37,6 +39,7 @@ COMMANDS = (
     import_respondents_command,
     backup_command,
     restore_command,
+    worker_command,
 )
 
 

@@ -73,19 +73,22 @@ def set_password_command(email: str, password: str) -> None:
 def demo_command() -> None:
     """Load the demo data (safe to run again: nothing is duplicated)."""
     from ..demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from ..jobs.tasks import deliver_soon
     from ..questionnaire import scan_directory
 
     scan = scan_directory(current_app.config["QUESTIONS_DIR"])
     for error in scan.errors:  # a broken extra file does not stop the demo
         click.echo(f"Skipped a questionnaire file that cannot be used:\n{error}", err=True)
     try:
-        created = load_demo(get_db(), scan.questionnaires)
+        created = load_demo(get_db(), scan.questionnaires, config=current_app.config)
     except KeyError as missing:
         raise click.ClickException(
             f"the demo needs the questionnaire {missing}, which QUESTIONS_DIR does not offer"
         ) from None
     for line in created:
         click.echo(f"Created {line}.")
+    if created:
+        deliver_soon()  # the open round's invitations and reminders (mail.kinds)
     if not created:
         click.echo("Demo data already loaded.")
     click.echo(f"Demo login: {DEMO_USERS[1].email} / {DEMO_PASSWORD} (lead).")
@@ -100,12 +103,20 @@ def demo_command() -> None:
     type=click.IntRange(min=1),
     help="Sync worker processes (default: one per CPU core).",
 )
+@click.option(
+    "--with-worker/--without-worker",
+    default=True,
+    show_default=True,
+    help="Run the background worker (mail, reminders, due dates) beside the server.",
+)
 @with_appcontext
-def serve_command(host: str, port: int, workers: int | None) -> None:
-    """Serve the app with gunicorn, the production server."""
+def serve_command(host: str, port: int, workers: int | None, with_worker: bool) -> None:
+    """Serve the app with gunicorn, the production server, and the background worker."""
     from ..server import app_uri, run_gunicorn
 
     workers = workers or os.cpu_count() or 1
-    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s).")
+    beside = " and the background worker" if with_worker else ""
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s){beside}.")
     uri = app_uri(current_app.import_name, current_app.instance_path)
-    run_gunicorn(uri, host=host, port=port, workers=workers)
+    worker_instance = current_app.instance_path if with_worker else None
+    run_gunicorn(uri, host=host, port=port, workers=workers, worker_instance=worker_instance)

@@ -13,10 +13,12 @@ from flask.cli import with_appcontext
 from .. import backup as backups
 from .. import exports, respondent_import
 from ..db import get_db
+from ..jobs.tasks import deliver_soon
+from ..mail.kinds import queue_invitations
 from ..sqlite import transaction
 from ..store import audit
 from ..store.clients import NotFound
-from ..store.rounds import RoundClosed
+from ..store.rounds import RoundClosed, get_round
 from .options import Output, find_round, output_options, round_options
 
 
@@ -129,7 +131,10 @@ def import_respondents_command(
     except OSError as exc:
         raise click.ClickException(f"could not read {file}: {exc.strerror or exc}") from exc
     try:
-        added = respondent_import.import_respondents(db, round_id, data)
+        with transaction(db, write=True):  # everyone and their invitations, or nobody
+            added = respondent_import.import_respondents(db, round_id, data)
+            current = get_round(db, round_id)
+            invited = queue_invitations(db, current, added, by=audit.command_line_actor())
     except NotFound:  # deleted meanwhile
         raise click.ClickException(f"there is no round {round_id}") from None
     except RoundClosed:
@@ -149,6 +154,9 @@ def import_respondents_command(
     click.echo(
         f"Invited {len(added)} people to round {round_id}; their links are on the round page."
     )
+    if invited:
+        deliver_soon()
+        click.echo(f"{len(invited)} invitations queued for the worker to send by mail.")
 
 
 @click.command("backup")

@@ -65,6 +65,8 @@ class Round:
     results: str | None
     anonymity_floor: int = DEFAULT_FLOOR
     anonymity_text_floor: int = DEFAULT_TEXT_FLOOR
+    reminder_days: int | None = None  # None: the REMINDER_DAYS setting (issue 16)
+    closed_on_due_date: str | None = None  # when the worker closed it on its due date
     #: Opened by the review calendar; its respondents wait for the lead's confirmation.
     invitations_held: bool = False
 
@@ -102,6 +104,8 @@ def _round(db: Database, row: dict) -> Round:
         results=row["results"],
         anonymity_floor=row["anonymity_floor"],
         anonymity_text_floor=row["anonymity_text_floor"],
+        reminder_days=row.get("reminder_days"),
+        closed_on_due_date=row.get("closed_on_due_date"),
         invitations_held=bool(row["invitations_held"]),
     )
 

@@ -174,7 +174,7 @@ def clear_login_failures(db: Database, email: str) -> None:
     db.execute("DELETE FROM login_failures WHERE email = ?", [email.strip()])
 
 
-def set_language(db: Database, user_id: int, language: str) -> None:
+def set_language(db: Database, user_id: int, language: str | None) -> None:
     db.execute(
         "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
         [language, utcnow(), user_id],

@@ -20,6 +20,7 @@ from . import (
     labels,
     limits,
     main,
+    outbox,
     packs,
     portfolio,
     respond,
@@ -65,6 +66,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(users.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
+    outbox.init_app(app)  # the outbox and the round's mail (issue 16)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)
     app.jinja_env.globals.update(slot=slots.live_slot, flash_messages=slots.flash_messages)

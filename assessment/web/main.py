@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import vocab
+from .. import clock, vocab
 from ..db import get_db
-from ..store import respondents, rounds
+from ..store import deadlines, respondents, rounds
 
 bp = Blueprint("main", __name__)
 
+#: How long the home page tells leads that a round closed itself on its due date.
+CLOSED_NOTICE_DAYS = 14
 #: A user account's role, named once in ``vocab``, translated lazily.
 ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.USER_ROLE_LABELS.items()}
 
@@ -21,9 +25,12 @@ def index():
     db = get_db()
     mine = respondents.rounds_for_user(db, current_user.id)
     open_rounds = rounds.open_rounds(db) if current_user.is_lead else []
+    since = clock.stamp(clock.utc_now() - timedelta(days=CLOSED_NOTICE_DAYS))
+    closed = deadlines.closed_on_due_date_since(db, since) if current_user.is_lead else []
     return render_template(
         "main/index.html",
         role_label=ROLE_NAMES[current_user.role],
         mine=mine,
         open_rounds=open_rounds,
+        closed_on_due_date=closed,
     )

@@ -24,10 +24,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from .. import answers, exports, respondent_import, results
 from ..db import get_db
+from ..jobs.tasks import deliver_soon
+from ..mail import kinds
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
 from ..store import clients, respondents, rounds
 from ..vocab import LEAD_ROLES, N_
+from . import round_mail
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -167,6 +170,7 @@ def show(round_id: int):
     return render_template(
         "rounds/show.html",
         round=current,
+        mail=round_mail.panel(db, current, people),
         respondents=people,
         progress=progress,
         policy=policy,
@@ -194,9 +198,14 @@ def add_respondent(round_id: int):
                 db, current.id, name=form.name.data, email=form.email.data, role=form.role.data
             )
             _log_link("personal_link.issued", current, respondent)
+            invited = kinds.queue_invitations(db, current, [respondent], by=current_user.email)
     except rounds.RoundClosed:  # closed since the page was loaded
         abort(403)
-    flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
+    if invited:
+        deliver_soon()
+        flash(_("%(name)s added. Their invitation is on its way.", name=respondent.name), "success")
+    else:
+        flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
@@ -230,13 +239,29 @@ def new_link(round_id: int, respondent_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_db()
-    with transaction(db, write=True):  # the new link and its audit entry, or neither
-        respondents.reissue_token(db, respondent.id)
+    with transaction(db, write=True):  # the new link, its audit entry and invitation, or none
+        renewed = respondents.reissue_token(db, respondent.id)
         _log_link("personal_link.reissued", current, respondent)
-    flash(
-        _("The old link of %(name)s no longer works; a new one is ready.", name=respondent.name),
-        "success",
-    )
+        invited = current.is_open and kinds.queue_invitations(
+            db, current, [renewed], by=current_user.email
+        )
+    if invited:
+        deliver_soon()
+        flash(
+            _(
+                "The old link of %(name)s no longer works; the new one is on its way by mail.",
+                name=respondent.name,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "The old link of %(name)s no longer works; a new one is ready.",
+                name=respondent.name,
+            ),
+            "success",
+        )
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
@@ -358,12 +383,16 @@ def import_respondents(round_id: int):
             added = respondent_import.import_respondents(db, round_id, data)
             for respondent in added:
                 _log_link("personal_link.issued", current, respondent)
+            invited = kinds.queue_invitations(db, current, added, by=current_user.email)
     except respondent_import.ImportRefused as refused:
         flash(_("Nothing was imported:"), "danger")
         for problem in refused.problems[:20]:
             flash(respondent_import.describe_problem(problem, _), "danger")
         return redirect(url_for("rounds.show", round_id=round_id)), 303
     flash(_("%(n)s respondents imported.", n=len(added)), "success")
+    if invited:
+        deliver_soon()
+        flash(_("%(n)s invitations are on their way.", n=len(invited)), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
 

@@ -1,0 +1,119 @@
+"""Writing a message: its templates, in one language or both, and the links in it.
+
+Templates live in ``templates/mail/``: ``<kind>.txt`` and ``<kind>.html`` each write the
+message in the language Flask-Babel is forced to (autoescaped like every page, so names
+and client names stay text); ``_layout.html`` wraps the HTML part. A recipient whose
+language is unknown gets both languages in one message, the instance's default first.
+
+Rendering needs the app (its Jinja environment and catalogs) but no request: links are
+made from the ``PUBLIC_URL`` setting, as the worker has no request to take a host from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask_babel import force_locale
+from markupsafe import Markup
+
+from ..vocab import BABEL_LOCALES, LANGUAGES
+
+#: Between the two languages of a bilingual message's text part.
+LANGUAGE_DIVIDER = "\n\n" + "—" * 24 + "\n\n"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message as written: what is sent, and the language(s) it is written in."""
+
+    subject: str
+    text: str
+    html: str
+    language: str | None  # None: both languages
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """The message is no longer needed; ``reason`` says why (kept with it)."""
+
+    reason: str
+
+
+def languages_for(language: str | None, config: Mapping) -> tuple[str, ...]:
+    """The languages a message is written in: the recipient's, or both (the default
+    language first) when theirs is unknown."""
+    if language in LANGUAGES:
+        return (language,)
+    default = config.get("DEFAULT_LANGUAGE", "en")
+    return tuple(sorted(LANGUAGES, key=lambda lang: lang != default))
+
+
+def render(
+    app: Flask,
+    kind: str,
+    language: str | None,
+    subject: Callable[[], str],
+    context: Mapping,
+) -> Rendered:
+    """Write message ``kind`` from ``templates/mail/<kind>.txt`` and ``.html``.
+
+    ``subject`` is called inside each language (it uses ``gettext``); ``context`` is what
+    the templates need besides ``lang``.
+    """
+    langs = languages_for(language, app.config)
+    env = app.jinja_env
+    subjects, texts, fragments = [], [], []
+    for lang in langs:
+        with force_locale(BABEL_LOCALES[lang]):
+            values = {**context, "lang": lang}
+            subjects.append(one_line(subject()))
+            texts.append(env.get_template(f"mail/{kind}.txt").render(values).strip())
+            # Written by an autoescaped template: safe to place in the layout as it is.
+            fragment = Markup(env.get_template(f"mail/{kind}.html").render(values))
+            fragments.append((lang, fragment))
+    with force_locale(BABEL_LOCALES[langs[0]]):
+        html = env.get_template("mail/_layout.html").render(
+            parts=fragments, title=subjects[0], lang=langs[0]
+        )
+    return Rendered(
+        subject=" / ".join(subjects),
+        text=LANGUAGE_DIVIDER.join(texts) + "\n",
+        html=html,
+        language=langs[0] if len(langs) == 1 else None,
+    )
+
+
+def one_line(text: str) -> str:
+    """A text fit for a header: every run of whitespace (line breaks included) made one
+    space. Names and client names are typed by people; a line break in a subject or a
+    display name could otherwise start a header of its own."""
+    return " ".join(str(text).split())
+
+
+def address(name: str, email: str) -> str:
+    """``"Name" <email>`` with the name quoted or encoded as the mail format needs
+    (Chinese names become an RFC 2047 encoded word)."""
+    return formataddr((one_line(name), email.strip()))
+
+
+def public_url(app: Flask, endpoint: str, **values) -> str:
+    """The full address of a page, from ``PUBLIC_URL`` (no request needed)."""
+    parts = urlsplit(app.config["PUBLIC_URL"])
+    adapter = app.url_map.bind(
+        parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def message_id(key: str, outbox_id: int, sender: str) -> str:
+    """The same Message-ID for every try of one message: should a try that reached the
+    server be made again (a worker killed before it could record the success), mail
+    programs see the same message twice, not two messages."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"<outbox-{outbox_id}-{digest}@{domain}>"

@@ -1,0 +1,304 @@
+"""The kinds of message the app sends: who gets one, its slot, and what it says.
+
+Each kind has a ``queue_*`` function, called in the transaction of what causes the
+message (it only writes outbox rows: fast, and nothing is sent inside a request), and a
+renderer the worker calls just before sending. The renderer reads the round and the
+person as they are then: a message no longer needed (the round closed, the person
+submitted or was removed) is cancelled, and an invitation carries the link that works
+now. The link itself is left out of the copy kept in the outbox when mail goes through
+a server (``keep_link`` false): admins read the outbox, and a personal link belongs to
+its owner alone (docs/anonymity.md).
+
+Slots (``idempotency_key``): an invitation per personal link (``invitation:<respondent>:
+<link mark>``, plus ``:again:<day>`` when a lead sends it again), a reminder per
+person and day (``reminder:<respondent>:<day>``), a closing notice per round closing and
+recipient. A second message for a taken slot is never written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Flask
+from flask_babel import format_date, gettext
+from sqlite_utils import Database
+
+from ..store import outbox, respondents, rounds
+from ..store.clients import NotFound
+from ..vocab import KIND_LABELS, N_, Message
+from . import compose
+
+Renderer = Callable[[Flask, Database, outbox.Message, bool], "compose.Rendered | compose.Cancel"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: Message  # what the outbox and the sending log call it
+    render: Renderer
+
+
+KINDS: dict[str, Kind] = {}
+UNKNOWN_KIND = N_("unknown kind of message")
+
+
+def register(name: str, label: Message) -> Callable[[Renderer], Renderer]:
+    """Declare a kind of message and its renderer (other parts add theirs the same way)."""
+
+    def decorate(render: Renderer) -> Renderer:
+        KINDS[name] = Kind(name, label, render)
+        return render
+
+    return decorate
+
+
+def render(app: Flask, db: Database, message: outbox.Message, *, keep_link: bool):
+    kind = KINDS.get(message.kind)
+    if kind is None:
+        return compose.Cancel(f"{UNKNOWN_KIND}: {message.kind}")
+    return kind.render(app, db, message, keep_link)
+
+
+# --- who gets what ------------------------------------------------------------------------
+
+
+def _for_respondent(kind: str, key: str, current: rounds.Round, person: respondents.Respondent):
+    return outbox.NewMessage(
+        key=key,
+        kind=kind,
+        to_address=person.email,
+        to_name=compose.one_line(person.name),
+        round_id=current.id,
+        respondent_id=person.id,
+    )
+
+
+def link_mark(token: str) -> str:
+    """Names a personal link in a slot without giving it away (a link replaced in the
+    same second as it was issued still gets a slot of its own)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def invitation_key(person: respondents.Respondent, again: date | None = None) -> str:
+    key = f"invitation:{person.id}:{link_mark(person.token)}"
+    return f"{key}:again:{again.isoformat()}" if again else key
+
+
+def queue_invitations(
+    db: Database,
+    current: rounds.Round,
+    people: Iterable[respondents.Respondent],
+    *,
+    by: str,
+    again: date | None = None,
+) -> list[int]:
+    """An invitation for each person with an email; ``again`` (today) for a lead sending
+    one again, at most once a day per link. Returns the ids of the messages written."""
+    messages = [
+        _for_respondent("invitation", invitation_key(person, again), current, person)
+        for person in people
+        if person.email
+    ]
+    return outbox.queue(db, messages, queued_by=by)
+
+
+def reminder_key(person: respondents.Respondent, day: date) -> str:
+    return f"reminder:{person.id}:{day.isoformat()}"
+
+
+def queue_reminders(
+    db: Database,
+    current: rounds.Round,
+    people: Iterable[respondents.Respondent],
+    *,
+    by: str,
+    day: date,
+) -> list[int]:
+    """A reminder for each person with an email who has not submitted, unless they had
+    one ``day`` (the instance's today) already."""
+    messages = [
+        _for_respondent("reminder", reminder_key(person, day), current, person)
+        for person in people
+        if person.email and person.status != "submitted"
+    ]
+    return outbox.queue(db, messages, queued_by=by)
+
+
+def queue_round_closed(
+    db: Database, current: rounds.Round, *, by: str, closed_at: str
+) -> list[int]:
+    """Tell the client's account lead (else whoever created the round) that the round
+    closed on its due date."""
+    row = db.execute(
+        "SELECT users.id, users.email, users.name FROM users WHERE users.active = 1 AND"
+        " users.id = COALESCE((SELECT lead_id FROM clients WHERE id = ?),"
+        " (SELECT created_by FROM rounds WHERE id = ?))",
+        [current.client_id, current.id],
+    ).fetchone()
+    if row is None:
+        return []
+    user_id, email, name = row
+    message = outbox.NewMessage(
+        key=f"round-closed:{current.id}:{closed_at}:{user_id}",
+        kind="round_closed",
+        to_address=email,
+        to_name=compose.one_line(name),
+        round_id=current.id,
+        user_id=user_id,
+    )
+    return outbox.queue(db, [message], queued_by=by)
+
+
+# --- what they say ------------------------------------------------------------------------
+
+
+def _language_of(db: Database, person: respondents.Respondent) -> str | None:
+    """The respondent's language: the one they answered in, the one given when they were
+    invited, their account's; None (both) when none is known."""
+    row = db.execute(
+        "SELECT (SELECT language FROM responses WHERE respondent_id = ?),"
+        " (SELECT language FROM users WHERE id = ?)",
+        [person.id, person.user_id],
+    ).fetchone()
+    return row[0] or person.language or row[1]
+
+
+def _due_text(due: str | None) -> str | None:
+    """A due date in words, in the language being written (call inside force_locale)."""
+    return format_date(date.fromisoformat(due), format="full") if due else None
+
+
+def _respondent_context(app, db, message, keep_link):
+    """The round and person a message is about, or the reason it is no longer needed."""
+    if message.respondent_id is None:
+        return compose.Cancel(N_("the person was removed from the round"))
+    try:
+        person = respondents.get_respondent(db, message.respondent_id)
+        current = rounds.get_round(db, person.round_id)
+    except NotFound:
+        return compose.Cancel(N_("the person was removed from the round"))
+    if not current.is_open:
+        return compose.Cancel(N_("the round is closed"))
+    if person.status == "submitted":
+        return compose.Cancel(N_("they have submitted their answers"))
+    link = compose.public_url(app, "respond.answer", token=person.token) if keep_link else None
+    return current, person, link
+
+
+def _kind_name(current: rounds.Round) -> str:
+    return gettext(KIND_LABELS[current.kind].msgid)
+
+
+@register("invitation", N_("Invitation"))
+def render_invitation(app, db, message, keep_link):
+    found = _respondent_context(app, db, message, keep_link)
+    if isinstance(found, compose.Cancel):
+        return found
+    current, person, link = found
+    if not message.key.startswith(invitation_key(person)):
+        return compose.Cancel(N_("a new link replaced this one; its own invitation follows"))
+
+    def subject() -> str:
+        return gettext(
+            "%(client)s · %(period)s: your view, please",
+            client=current.client_name,
+            period=current.period,
+        )
+
+    return compose.render(
+        app,
+        "invitation",
+        _language_of(db, person),
+        subject,
+        {
+            "name": person.name,
+            "client": current.client_name,
+            "period": current.period,
+            "kind_name": _kind_name,
+            "round": current,
+            "due": _due_text,
+            "link": link,
+        },
+    )
+
+
+@register("reminder", N_("Reminder"))
+def render_reminder(app, db, message, keep_link):
+    found = _respondent_context(app, db, message, keep_link)
+    if isinstance(found, compose.Cancel):
+        return found
+    current, person, link = found
+
+    def subject() -> str:
+        if person.status == "draft":
+            return gettext(
+                "%(client)s · %(period)s: you have a draft, please submit it",
+                client=current.client_name,
+                period=current.period,
+            )
+        return gettext(
+            "%(client)s · %(period)s: a reminder to answer",
+            client=current.client_name,
+            period=current.period,
+        )
+
+    return compose.render(
+        app,
+        "reminder",
+        _language_of(db, person),
+        subject,
+        {
+            "name": person.name,
+            "client": current.client_name,
+            "period": current.period,
+            "kind_name": _kind_name,
+            "round": current,
+            "draft": person.status == "draft",
+            "due": _due_text,
+            "link": link,
+        },
+    )
+
+
+@register("round_closed", N_("Round closed on its due date"))
+def render_round_closed(app, db, message, keep_link):
+    from ..results import policy
+
+    try:
+        current = rounds.get_round(db, message.round_id)
+    except NotFound:
+        return compose.Cancel(N_("the round was deleted"))
+    if current.is_open:
+        return compose.Cancel(N_("the round was reopened"))
+    row = db.execute("SELECT language FROM users WHERE id = ?", [message.user_id]).fetchone()
+    invited = db.execute(
+        "SELECT COUNT(*) FROM respondents WHERE round_id = ?", [current.id]
+    ).fetchone()[0]
+
+    def subject() -> str:
+        return gettext(
+            "%(client)s · %(period)s closed on its due date",
+            client=current.client_name,
+            period=current.period,
+        )
+
+    return compose.render(
+        app,
+        "round_closed",
+        row[0] if row else None,
+        subject,
+        {
+            "name": message.to_name,
+            "client": current.client_name,
+            "period": current.period,
+            "kind_name": _kind_name,
+            "round": current,
+            "policy": policy(db, current),
+            "invited": invited,
+            "due": _due_text,
+            "link": compose.public_url(app, "rounds.show", round_id=current.id),
+        },
+    )

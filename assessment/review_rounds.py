@@ -105,14 +105,15 @@ def open_due_reviews(
     today: date,
     floor: int = DEFAULT_FLOOR,
     text_floor: int = DEFAULT_TEXT_FLOOR,
-    invite: Callable[[rounds.Round], None] | None = None,
+    invite: Callable[[rounds.Round, list[respondents.Respondent]], None] | None = None,
 ) -> list[rounds.Round]:
     """Open every review due by ``today`` (see the module's docstring); the rounds opened.
 
     ``questionnaires`` are the usable ones by id; a client whose questionnaire is no
     longer among them keeps the version its previous round used. ``floor`` and
-    ``text_floor`` are the instance's anonymity floors. ``invite`` is called, after the
-    round is stored, with each round whose client sends invitations at once."""
+    ``text_floor`` are the instance's anonymity floors. ``invite(round, respondents)`` is
+    called for each round whose client sends invitations at once, inside the transaction
+    that stores the round (the invitations are written with it, or neither)."""
     opened = []
     for due in due_reviews(db, today):
         previous = due.previous
@@ -134,6 +135,7 @@ def open_due_reviews(
                 _record(
                     db, "round.created", created.id, client=due.client.name, period=created.period
                 )
+                added_people = []
                 for person in respondents.list_respondents(db, previous.id):
                     added = respondents.add_respondent(
                         db,
@@ -152,11 +154,12 @@ def open_due_reviews(
                         client=due.client.name,
                         period=created.period,
                     )
+                    added_people.append(added)
+                if invite is not None and not created.invitations_held:
+                    invite(created, added_people)
         except rounds.DuplicateRound:  # opened meanwhile by another process or a lead
             continue
         opened.append(created)
-        if invite is not None and not created.invitations_held:
-            invite(created)
     return opened
 
 

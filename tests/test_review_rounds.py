@@ -70,13 +70,14 @@ def test_opens_the_next_quarter_with_the_previous_respondents_held(db, questionn
 def test_automatic_sending_releases_the_invitations(db, questionnaires, reviewed):
     clients.set_review_calendar(db, reviewed.client_id, cadence="quarterly", auto_send=True)
     invited = []
-    [opened] = _open(db, questionnaires, invite=invited.append)
-    assert not opened.invitations_held and invited == [opened]
+    [opened] = _open(db, questionnaires, invite=lambda r, people: invited.append((r, people)))
+    assert not opened.invitations_held
+    assert invited == [(opened, respondents.list_respondents(db, opened.id))]
 
 
 def test_held_invitations_are_released_once(db, questionnaires, reviewed):
     invited = []
-    [opened] = _open(db, questionnaires, invite=invited.append)
+    [opened] = _open(db, questionnaires, invite=lambda r, people: invited.append(r))
     assert invited == []  # held: the lead confirms the respondents first
     assert rounds.release_invitations(db, opened.id) is True
     assert rounds.release_invitations(db, opened.id) is False

@@ -14,7 +14,7 @@ from flask import current_app
 from huey import crontab
 
 from ..db import get_db
-from . import deadlines, mail, reminders
+from . import calendar, deadlines, mail, reminders
 from .queue import enqueue, periodic, queue_for, task
 
 log = logging.getLogger(__name__)
@@ -69,4 +69,12 @@ def send_reminders() -> None:
     """Queue the automatic reminders due now (checked every five minutes)."""
     app = current_app._get_current_object()
     if reminders.send_due_reminders(get_db(), app.config):
+        deliver_soon()
+
+
+@periodic(crontab(minute="7"))
+def open_scheduled_reviews() -> None:
+    """Open the reviews the calendar says are due (checked every hour: a period starts
+    at midnight in TIMEZONE), with the invitations of clients that send them at once."""
+    if calendar.open_due(current_app._get_current_object(), get_db()):
         deliver_soon()

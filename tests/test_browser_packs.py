@@ -1,20 +1,46 @@
-"""The leadership pack's progress bar in a real browser, through to the download."""
+"""The leadership pack's progress bar in a real browser, through to the download: the
+pack is made by a real worker process (``assessment worker``) on the same instance."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import threading
+
 import pytest
 from conftest import screenshot
+from live_server_helpers import make_instance
+from werkzeug.serving import make_server
 
 from assessment.db import get_db
 from assessment.demo import DEMO_PASSWORD, load_demo
+from assessment.jobs.process import worker_command
+from assessment.questionnaire import load_directory
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo(app, questionnaires):
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The demo on an instance folder, served in a thread, with a real worker beside it."""
+    base = tmp_path_factory.mktemp("packs")
+    folder = base / "instance"
+    app = make_instance(folder, base / "db.sqlite3")
     with app.app_context():
-        load_demo(get_db(), questionnaires)
+        load_demo(get_db(), load_directory(app.config["QUESTIONS_DIR"]))
+    env = {**os.environ, "ASSESSMENT_INSTANCE_PATH": str(folder)}
+    log = (base / "worker.log").open("wb")
+    worker = subprocess.Popen(worker_command(), env=env, stdout=log, stderr=log)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    worker.send_signal(signal.SIGINT)
+    worker.wait(timeout=60)
+    log.close()
 
 
 @pytest.mark.parametrize(
@@ -25,7 +51,7 @@ def demo(app, questionnaires):
     ],
 )
 def test_pack_progress_survives_a_reload_and_ends_in_a_download(
-    live_server, browser, demo, tmp_path, locale, lang, button, ready, download
+    live_server, browser, tmp_path, locale, lang, button, ready, download
 ):
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale=locale, accept_downloads=True

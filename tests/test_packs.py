@@ -15,7 +15,7 @@ from assessment.store import audit, packs
 
 @pytest.fixture
 def demo(app, questionnaires):
-    app.config["PACKS_INLINE"] = True
+    app.config["JOBS_IMMEDIATE"] = True  # the worker's task runs inside the request
     with app.app_context():
         load_demo(get_db(), questionnaires)
 

@@ -1,14 +1,15 @@
 """The leadership pack in the web app: asked for on the portfolio page, made in the
 background (``pack_jobs.make_pack``), followed with a progress bar, then downloaded.
 
-The page polls ``/portfolio/packs/<id>.json`` (reports done of total) once a second while
+The pack is made by the background worker (``jobs.tasks.make_leadership_pack``). The
+page polls ``/portfolio/packs/<id>.json`` (reports done of total) once a second while
 a pack is being made (``static/app.js``); the state is in the database, so a reload, or
 closing the page and coming back, shows the same bar and loses nothing.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 
 from flask import (
     Blueprint,
@@ -30,6 +31,8 @@ from wtforms import SelectField, SubmitField
 from wtforms.validators import DataRequired
 
 from .. import pack_jobs
+from ..jobs import tasks
+from ..jobs.queue import enqueue
 from ..db import get_db
 from ..sqlite import transaction
 from ..store import clients, packs
@@ -40,6 +43,7 @@ from .i18n import current_language
 from .labels import select_choices
 
 bp = Blueprint("packs", __name__, url_prefix="/portfolio/packs")
+log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
 
@@ -148,14 +152,13 @@ def _job_or_404(job_id: int) -> packs.PackJob:
 
 
 def dispatch(app: Flask, job_id: int) -> None:
-    """Have the pack made in the background: a thread of this process, with its own app
-    context and database connection (the request returns at once)."""
-    if app.config.get("PACKS_INLINE"):  # tests: made before the request returns
-        _make(app, job_id)
-        return
-    threading.Thread(target=_make, args=(app, job_id), name=f"pack-{job_id}", daemon=True).start()
-
-
-def _make(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        pack_jobs.make_pack(app, get_db(), job_id)
+    """Hand the pack to the background worker (in Huey's immediate mode, the tests', it is
+    made before this returns). If the queue cannot take it, the pack is marked failed at
+    once rather than left waiting for ever."""
+    try:
+        enqueue(tasks.make_leadership_pack, job_id)
+    except Exception:
+        log.exception("leadership pack %s could not be queued", job_id)
+        db = get_db()
+        with transaction(db, write=True):
+            packs.fail(db, job_id, "error")

@@ -31,9 +31,9 @@ from wtforms import SelectField, SubmitField
 from wtforms.validators import DataRequired
 
 from .. import pack_jobs
+from ..db import get_db
 from ..jobs import tasks
 from ..jobs.queue import enqueue
-from ..db import get_db
 from ..sqlite import transaction
 from ..store import clients, packs
 from ..vocab import LANGUAGES, LEAD_ROLES

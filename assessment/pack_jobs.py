@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
 from sqlite_utils import Database
 
+from .mail.packs import FOLDER, queue_pack_mail
 from .report.pack import PackError, period_reports, render_pack
 from .sqlite import transaction
 from .store import audit, packs, users
@@ -33,7 +33,7 @@ __all__ = ["KEEP", "PACK_FOLDER", "make_pack", "pack_path"]
 
 log = logging.getLogger(__name__)
 
-PACK_FOLDER = "packs"
+PACK_FOLDER = FOLDER
 KEEP = 20  # pack files kept in the instance folder; older ones are deleted
 
 
@@ -47,13 +47,13 @@ def make_pack(
     db: Database,
     job_id: int,
     *,
-    deliver: Callable[[packs.PackJob, bytes], None] | None = None,
     jobs: int | None = None,
 ) -> packs.PackJob:
     """Make the pack ``job_id`` (if nobody has started it); the job as it ends.
 
-    ``deliver`` is called with the finished job and its PDF when it has recipients (the
-    mail). ``jobs``: worker processes (default: one per core)."""
+    When the job has recipients, their messages (the PDF attached, ``mail.packs``) are
+    queued in the transaction that marks the pack done. ``jobs``: worker processes
+    (default: one per core)."""
     with transaction(db, write=True):
         if not packs.claim(db, job_id):
             return packs.get_job(db, job_id)
@@ -78,6 +78,7 @@ def make_pack(
         with transaction(db, write=True):
             packs.finish(db, job_id, name)
             _record_views(db, job, [report.round.id for report in reports])
+            queue_pack_mail(db, packs.get_job(db, job_id), by=_requester(db, job))
     except PackError:
         with transaction(db, write=True):
             packs.fail(db, job_id, "empty")
@@ -88,10 +89,7 @@ def make_pack(
             packs.fail(db, job_id, "error")
         return packs.get_job(db, job_id)
     _drop_old_files(app, db)
-    finished = packs.get_job(db, job_id)
-    if deliver is not None and finished.recipients:
-        deliver(finished, data)
-    return finished
+    return packs.get_job(db, job_id)
 
 
 def _progress(db: Database, job_id: int, done: int, total: int) -> None:
@@ -113,6 +111,11 @@ def _store_file(app: Flask, job_id: int, data: bytes) -> str:
         Path(temporary).unlink(missing_ok=True)
         raise
     return name
+
+
+def _requester(db: Database, job: packs.PackJob) -> str:
+    user = users.get_user(db, job.requested_by) if job.requested_by else None
+    return user.email if user else "leadership pack"
 
 
 def _record_views(db: Database, job: packs.PackJob, round_ids: list[int]) -> None:

@@ -53,6 +53,8 @@ def defaults(instance_path: str) -> dict:
         **jobs_settings.defaults(instance_path),
         # Megabytes of rendered PDFs kept in instance/report-cache/ (report/cache.py); 0: none.
         "REPORT_CACHE_MB": 200,
+        # Where the portfolio page offers to mail the leadership pack (web/packs.py).
+        "LEADERSHIP_ADDRESSES": [],
     }
 
 
@@ -76,6 +78,12 @@ def load_config_file(path: Path) -> dict:
     proxies = data.get("TRUSTED_PROXIES", 0)
     if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
         raise ConfigError(f"{path}: TRUSTED_PROXIES must be a whole number from 0 to 10")
+    leaders = data.get("LEADERSHIP_ADDRESSES", [])
+    if not isinstance(leaders, list) or not all(_is_address(a) for a in leaders):
+        raise ConfigError(
+            f"{path}: LEADERSHIP_ADDRESSES must be a list of email addresses,"
+            ' such as ["ceo@example.com"]'
+        )
     cache_mb = data.get("REPORT_CACHE_MB", 0)
     if isinstance(cache_mb, bool) or not isinstance(cache_mb, int | float) or cache_mb < 0:
         raise ConfigError(f"{path}: REPORT_CACHE_MB must be a number of megabytes, 0 or more")
@@ -84,6 +92,18 @@ def load_config_file(path: Path) -> dict:
         check_anonymity({**floors, **data}, source=str(path))
     check_jobs(data, source=str(path))
     return data
+
+
+def _is_address(value) -> bool:
+    from email_validator import EmailNotValidError, validate_email
+
+    if not isinstance(value, str):
+        return False
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def check_anonymity(config, *, source: str) -> None:
@@ -188,6 +208,9 @@ EXAMPLE_CONFIG = """\
 # served again while nothing they show has changed; at most this many megabytes (the
 # least recently used go first). 0 turns the cache off.
 # REPORT_CACHE_MB = 200
+
+# The addresses the portfolio page offers to mail the leadership pack to.
+# LEADERSHIP_ADDRESSES = ["ceo@example.com", "cfo@example.com"]
 """
 
 

@@ -77,6 +77,7 @@ def test_lead_asks_for_a_pack_and_downloads_it(app, client, auth, demo):
     assert state == {
         "id": job.id,
         "title": "2026-Q4 · English",
+        "recipients": 0,
         "status": "done",
         "done": 3,
         "total": 3,
@@ -134,3 +135,78 @@ def test_a_pack_whose_maker_died_says_so(app, client, auth, demo):
     state = client.get(f"/portfolio/packs/{job.id}.json").get_json()
     assert state["status"] == "running" and state["finished"] and state["download"] is None
     assert state["message"] == "The pack was interrupted. Make it again."
+
+
+@pytest.fixture
+def smtp():
+    from smtp_helpers import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailing(tmp_path, template_database, smtp, questionnaires):
+    from smtp_helpers import mail_app
+
+    app = mail_app(tmp_path, template_database, **smtp.config())
+    with app.app_context():
+        load_demo(get_db(), questionnaires)
+    return app
+
+
+def _ask(client, **data):
+    data = {"period": "2026-Q4", "language": "en", **data}
+    data["csrf_token"] = csrf_token(client, "/portfolio/")
+    return client.post("/portfolio/packs/", data=data)
+
+
+def test_the_pack_is_mailed_to_leadership_with_the_pdf_attached(mailing, smtp):
+    from conftest import AuthActions
+
+    client = mailing.test_client()
+    AuthActions(client).login("lead")
+    response = _ask(client, recipients="ceo@example.com，CFO@example.com\ncfo@example.com")
+    assert response.status_code == 303
+    received = [r for r in smtp.received if r.subject.startswith("Leadership pack")]
+    assert sorted(r.rcpt_tos[0] for r in received) == ["CFO@example.com", "ceo@example.com"]
+    for mail in received:
+        assert mail.subject == "Leadership pack 2026-Q4"
+        [attachment] = list(mail.message.iter_attachments())
+        assert attachment.get_filename() == "leadership-pack_2026-Q4_en.pdf"
+        assert attachment.get_content_type() == "application/pdf"
+        assert attachment.get_content().startswith(b"%PDF")
+        assert "It is attached to this message" in mail.text()
+    with mailing.app_context():
+        db = get_db()
+        [job] = packs.recent_jobs(db)
+        assert job.recipients == ("ceo@example.com", "CFO@example.com")
+        kept = db.execute("SELECT status, body_text FROM outbox WHERE kind = 'leadership_pack'")
+        rows = kept.fetchall()
+        assert [row[0] for row in rows] == ["sent", "sent"]
+        assert all("%PDF" not in row[1] for row in rows)  # the outbox keeps no file
+    page = client.get("/portfolio/").get_data(as_text=True)
+    assert "mailed to 2 addresses" in page
+
+
+def test_an_address_that_is_not_one_is_refused_and_nothing_is_made(mailing, smtp):
+    from conftest import AuthActions
+
+    client = mailing.test_client()
+    AuthActions(client).login("lead")
+    for typed in ("ceo@example.com\nBcc: evil@example.com", "not-an-address"):
+        response = _ask(client, recipients=typed)
+        assert response.status_code == 303
+        page = client.get("/portfolio/").get_data(as_text=True)
+        assert "is not an email address." in page
+    with mailing.app_context():
+        assert packs.recent_jobs(get_db()) == []
+    assert not [r for r in smtp.received if "evil" in str(r.rcpt_tos)]
+
+
+def test_leadership_addresses_setting_fills_the_form(app, client, auth, demo):
+    app.config["LEADERSHIP_ADDRESSES"] = ["ceo@example.com", "cfo@example.com"]
+    auth.login("lead")
+    page = client.get("/portfolio/").get_data(as_text=True)
+    assert "ceo@example.com\ncfo@example.com</textarea>" in page

@@ -10,7 +10,9 @@ closing the page and coming back, shows the same bar and loses nothing.
 from __future__ import annotations
 
 import logging
+import re
 
+from email_validator import EmailNotValidError, validate_email
 from flask import (
     Blueprint,
     Flask,
@@ -27,8 +29,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import pack_jobs
 from ..db import get_db
@@ -48,9 +50,42 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
 
 
+MAX_RECIPIENTS = 50
+_SEPARATORS = re.compile(r"[\s,;，；、]+")
+
+
+def addresses(text: str) -> list[str]:
+    """The addresses in what was typed (one per line, or separated by commas, semicolons
+    or spaces; Chinese punctuation too), each once, in the order given."""
+    found: list[str] = []
+    for part in _SEPARATORS.split(text or ""):
+        if part and part.casefold() not in {a.casefold() for a in found}:
+            found.append(part)
+    return found
+
+
+def _valid_addresses(_form, field) -> None:
+    found = addresses(field.data)
+    if len(found) > MAX_RECIPIENTS:
+        raise ValidationError(_("At most %(n)s addresses.", n=MAX_RECIPIENTS))
+    for address in found:
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError(
+                _("%(address)s is not an email address.", address=address)
+            ) from None
+
+
 class PackForm(FlaskForm):
     period = SelectField(_l("Period"), validators=[DataRequired()])
     language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_NAMES.items()))
+    recipients = TextAreaField(
+        _l("Also send it by mail to"),
+        validators=[Length(max=5000), _valid_addresses],
+        description=_l("Optional: email addresses, one per line or separated by commas."),
+        render_kw={"rows": 2},
+    )
     submit = SubmitField(_l("Make the leadership pack"))
 
 
@@ -65,6 +100,7 @@ def pack_form(db) -> PackForm:
     form.period.choices = select_choices((p, p) for p in periods(db))
     if not form.is_submitted():
         form.language.data = current_language() if current_language() in LANGUAGES else "en"
+        form.recipients.data = "\n".join(current_app.config.get("LEADERSHIP_ADDRESSES", []))
     return form
 
 
@@ -73,6 +109,7 @@ def status(job: packs.PackJob) -> dict:
     return {
         "id": job.id,
         "title": f"{job.period} · {LANGUAGE_NAMES.get(job.language, job.language)}",
+        "recipients": len(job.recipients),
         "status": job.status,
         "done": job.done,
         "total": job.total,
@@ -105,13 +142,17 @@ def create():
     db = get_db()
     form = pack_form(db)
     if not form.validate_on_submit():
-        flash(_("Choose a period with review rounds."), "danger")
+        if form.period.errors:
+            flash(_("Choose a period with review rounds."), "danger")
+        for error in form.recipients.errors:
+            flash(error, "danger")
         return redirect(url_for("portfolio.index") + "#pack"), 303
     with transaction(db, write=True):
         job = packs.create_job(
             db,
             period=form.period.data,
             language=form.language.data,
+            recipients=tuple(addresses(form.recipients.data)),
             requested_by=current_user.id,
         )
     dispatch(current_app._get_current_object(), job.id)

@@ -210,3 +210,32 @@ def test_leadership_addresses_setting_fills_the_form(app, client, auth, demo):
     auth.login("lead")
     page = client.get("/portfolio/").get_data(as_text=True)
     assert "ceo@example.com\ncfo@example.com</textarea>" in page
+
+
+def test_pack_workers_are_replaced_without_hanging(app, demo):
+    """More reports than a worker may render: each worker is replaced after two reports
+    (ProcessPoolExecutor's max_tasks_per_child hangs there on Python 3.11, CPython
+    gh-115634; the pack uses multiprocessing.Pool, whose replacement works)."""
+    import threading
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from assessment.report import pack
+
+    found = {}
+
+    def run() -> None:
+        with app.app_context():
+            reports = pack.period_reports(get_db(), "2026-Q4") * 3  # nine reports
+            found["pdf"] = pack.render_pack(
+                reports, "en", period="2026-Q4", jobs=2, max_tasks_per_child=2, use_cache=False
+            )
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=300)
+    assert not worker.is_alive(), "the pack hung"
+    reader = PdfReader(BytesIO(found["pdf"]))
+    titles = [item.title for item in reader.outline]
+    assert titles[0] == "Portfolio summary" and len(titles) == 10

@@ -16,7 +16,6 @@ import os
 import pickle
 import statistics
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -98,15 +97,24 @@ def _render_in_worker(index: int, report: RoundReport, lang: str, pack_title: st
     return index, pdf.render_pdf(report, lang, app=_worker_app, pack_title=pack_title)
 
 
+def _render_task(args: tuple) -> tuple[int, bytes]:
+    return _render_in_worker(*args)
+
+
 #: Reports a worker renders before it is replaced (WeasyPrint's memory grows with each).
 WORKER_TASKS = 25
 
 
 def _context(max_tasks_per_child: int | None = None) -> multiprocessing.context.BaseContext:
     """fork: workers start at once with everything imported. Workers that are replaced
-    (``max_tasks_per_child``) cannot be forked from a parent with threads running, so they
-    come from a fork server that has imported the pack once (each new one starts as
-    quickly); spawn where neither is available."""
+    (``max_tasks_per_child``) are started while the pool's threads run, and forking a
+    process with threads is unsafe, so they come from a fork server that has imported the
+    pack once (each new one starts as quickly); spawn where neither is available.
+
+    The pool is ``multiprocessing.Pool``, whose ``maxtasksperchild`` replaces workers
+    reliably: ``concurrent.futures.ProcessPoolExecutor(max_tasks_per_child=...)`` stops
+    replacing them and hangs once a worker reaches its limit while tasks are queued, on
+    Python 3.11 to 3.13 (CPython gh-115634)."""
     methods = multiprocessing.get_all_start_methods()
     if max_tasks_per_child and "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
@@ -315,18 +323,16 @@ def render_pack(
             for n in missing:
                 done(n, pdf.render_pdf(reports[n], lang, app=flask_app, pack_title=title))
         else:
-            with ProcessPoolExecutor(
-                max_workers=jobs,
-                mp_context=_context(max_tasks_per_child),
+            context = _context(max_tasks_per_child)
+            with context.Pool(
+                processes=jobs,
                 initializer=_init_worker,
                 initargs=(_picklable_config(flask_app),),
-                max_tasks_per_child=max_tasks_per_child,
+                maxtasksperchild=max_tasks_per_child,
             ) as pool:
-                futures = [
-                    pool.submit(_render_in_worker, n, reports[n], lang, title) for n in missing
-                ]
-                for future in as_completed(futures):
-                    done(*future.result())
+                work = [(n, reports[n], lang, title) for n in missing]
+                for n, data in pool.imap_unordered(_render_task, work):
+                    done(n, data)
                     if len(binder.pages) == len(reports) - 1:
                         guess = statistics.median_low(binder.pages.values())
                         portfolio.render(binder.starts(guess))

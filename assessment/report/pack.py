@@ -319,6 +319,8 @@ def render_pack(
                 progress(reports[n])
 
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(missing)))
+        if multiprocessing.current_process().daemon:  # e.g. a worker process of Huey's
+            jobs = 1  # may not start processes of its own
         if jobs == 1:
             for n in missing:
                 done(n, pdf.render_pdf(reports[n], lang, app=flask_app, pack_title=title))

@@ -239,3 +239,18 @@ def test_pack_workers_are_replaced_without_hanging(app, demo):
     reader = PdfReader(BytesIO(found["pdf"]))
     titles = [item.title for item in reader.outline]
     assert titles[0] == "Portfolio summary" and len(titles) == 10
+
+
+def test_a_chinese_pack_is_mailed_in_chinese(mailing, smtp):
+    from conftest import AuthActions
+
+    client = mailing.test_client()
+    AuthActions(client).login("lead")
+    _ask(client, language="zh-CN", recipients="ceo@example.com")
+    [mail] = [r for r in smtp.received if "ceo@example.com" in r.rcpt_tos]
+    assert mail.subject == "管理层汇报包 2026-Q4"
+    assert "2026-Q4 的管理层汇报包已生成" in mail.text()
+    assert "汇报包已作为附件随本邮件发送（leadership-pack_2026-Q4_zh-CN.pdf" in mail.text()
+    assert "Leadership pack" not in mail.text()
+    [attachment] = list(mail.message.iter_attachments())
+    assert attachment.get_filename() == "leadership-pack_2026-Q4_zh-CN.pdf"

@@ -376,3 +376,45 @@ def _jobs_mail(database: Database) -> None:
 
 
 # --- 0007_jobs_mail -- end ----------------------------------------------------------------
+@migrations(name="0009_review_calendar")
+def _review_calendar(database: Database) -> None:
+    """The review calendar (assessment/review_calendar.py): each client's review cadence
+    (every client starts quarterly, the cadence the app has always suggested) and whether
+    the rounds the calendar opens invite their respondents at once (``review_auto_send``;
+    off: the lead confirms the respondents first). ``invitations_held`` marks a round the
+    calendar opened whose respondents the lead has not confirmed yet."""
+    database.execute(
+        "ALTER TABLE clients ADD COLUMN review_cadence TEXT NOT NULL DEFAULT 'quarterly'"
+        " CHECK (review_cadence IN ('quarterly', 'half-yearly', 'yearly', 'off'))"
+    )
+    database.execute("ALTER TABLE clients ADD COLUMN review_auto_send INTEGER NOT NULL DEFAULT 0")
+    database.execute("ALTER TABLE rounds ADD COLUMN invitations_held INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0010_leadership_packs")
+def _leadership_packs(database: Database) -> None:
+    """Leadership packs asked for in the web app and made in the background
+    (assessment/pack_jobs.py): what was asked (period, language, who to mail it to), how
+    far it is (reports done of total, so a progress bar survives a reload) and the file
+    it made, kept under ``packs/`` in the instance folder."""
+    database.execute(
+        """
+        CREATE TABLE pack_jobs (
+            id INTEGER PRIMARY KEY,
+            period TEXT NOT NULL,
+            language TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'running', 'done', 'failed')),
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            recipients TEXT NOT NULL DEFAULT '',
+            file TEXT,
+            error TEXT,
+            requested_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT
+        )
+        """
+    )
+    database.execute("CREATE INDEX pack_jobs_created ON pack_jobs(created_at)")

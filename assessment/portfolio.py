@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlite_utils import Database
 
 from .questionnaire import Questionnaire
+from .review_calendar import REVIEW_KINDS, next_review, quarter_of_round
 from .scoring import Trend, trend_between
 from .sqlite import query_rows
 from .store.snapshots import questionnaire_of, snapshot_text
-
-REVIEW_EVERY_DAYS = 92  # a quarterly review is due about three months after the last round
 
 
 def risk_order(
@@ -59,25 +58,21 @@ class ClientRow:
     not_asked: frozenset[str] = frozenset()  # signs the latest round's kind does not ask
     withheld: bool = False  # no index: withheld to protect anonymity
     withheld_signs: frozenset[str] = frozenset()  # signs withheld to protect anonymity
+    review_cadence: str = "quarterly"  # review_calendar.CADENCES
+    next_review_period: str | None = None  # e.g. "2027-Q1", with next_review_due
+    review_overdue: bool = False  # due before the portfolio's day, and no round open
 
     @property
     def questionnaire_key(self) -> str | None:
         q = self.questionnaire
         return f"{q.id}@{q.version}" if q else None
 
-    @property
-    def review_overdue(self) -> bool:
-        return (
-            self.open_round_id is None
-            and self.next_review_due is not None
-            and self.next_review_due < date.today()
-        )
-
     def risk_key(self) -> tuple:
         return risk_order(self.questionnaire, self.band_id, self.index, self.name)
 
 
-_SQL = """
+_REVIEW_KINDS = ", ".join(f"'{kind}'" for kind in REVIEW_KINDS)
+_SQL = f"""
 WITH latest AS (
     SELECT clients.id AS client_id,
            (SELECT id FROM rounds WHERE rounds.client_id = clients.id AND status = 'closed'
@@ -85,7 +80,9 @@ WITH latest AS (
            (SELECT MAX(created_at) FROM rounds WHERE rounds.client_id = clients.id)
                AS last_round_at,
            (SELECT MAX(id) FROM rounds WHERE rounds.client_id = clients.id
-                AND status = 'open') AS open_round_id
+                AND status = 'open') AS open_round_id,
+           (SELECT id FROM rounds WHERE rounds.client_id = clients.id AND kind IN ({_REVIEW_KINDS})
+                ORDER BY created_at DESC, id DESC LIMIT 1) AS review_id
     FROM clients WHERE clients.archived_at IS NULL
 ),
 overdue AS (
@@ -98,12 +95,14 @@ SELECT clients.id, clients.name, clients.industry, clients.lead_id,
        COALESCE(NULLIF(users.name, ''), users.email) AS lead_name,
        closed.id AS round_id, closed.period, closed.kind, closed.questionnaire_digest,
        round_summaries.summary AS result_summary,
-       latest.last_round_at, latest.open_round_id,
+       latest.last_round_at, latest.open_round_id, clients.review_cadence,
+       review.period AS review_period, review.created_at AS review_created_at,
        COALESCE(overdue.overdue_actions, 0) AS overdue_actions
 FROM latest
 JOIN clients ON clients.id = latest.client_id
 LEFT JOIN users ON users.id = clients.lead_id
 LEFT JOIN rounds closed ON closed.id = latest.closed_id
+LEFT JOIN rounds review ON review.id = latest.review_id
 LEFT JOIN round_summaries ON round_summaries.round_id = latest.closed_id
 LEFT JOIN overdue ON overdue.client_id = clients.id
 """
@@ -118,7 +117,7 @@ def _not_asked(q: Questionnaire, kind: str, seen: dict) -> frozenset[str]:
     return seen[key][1]
 
 
-def _row(db: Database, row: dict, seen: dict) -> ClientRow:
+def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
     q = index = band_id = trend = worst = None
     escalations = 0
     not_asked: frozenset[str] = frozenset()
@@ -146,8 +145,13 @@ def _row(db: Database, row: dict, seen: dict) -> ClientRow:
         ]
         worst = min(scored)[2] if scored else None
         not_asked = _not_asked(q, row["kind"], seen)
-    last = row["last_round_at"]
-    due = date.fromisoformat(last[:10]) + timedelta(days=REVIEW_EVERY_DAYS) if last else None
+    last = row["review_period"]
+    review = next_review(
+        row["review_cadence"],
+        archived=False,  # the portfolio lists active clients only
+        last_review=quarter_of_round(last, row["review_created_at"]) if last else None,
+        today=today,
+    )
     return ClientRow(
         client_id=row["id"],
         name=row["name"],
@@ -161,7 +165,10 @@ def _row(db: Database, row: dict, seen: dict) -> ClientRow:
         band_id=band_id,
         trend=trend,
         open_round_id=row["open_round_id"],
-        next_review_due=due,
+        next_review_due=review.due if review else None,
+        next_review_period=review.period if review else None,
+        review_cadence=row["review_cadence"],
+        review_overdue=(review is not None and review.due < today and row["open_round_id"] is None),
         overdue_actions=row["overdue_actions"],
         escalations=escalations,
         worst_sign_id=worst,
@@ -192,7 +199,9 @@ def portfolio(
     """Every active client with its latest closed result, sorted by risk, then filtered."""
     today = today or date.today()
     seen: dict = {}
-    rows = [_row(db, row, seen) for row in query_rows(db, _SQL, {"today": today.isoformat()})]
+    rows = [
+        _row(db, row, seen, today) for row in query_rows(db, _SQL, {"today": today.isoformat()})
+    ]
     industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
     leads = sorted({(r.lead_id, r.lead_name) for r in rows if r.lead_id}, key=lambda x: x[1])
     used = Counter(r.questionnaire_key for r in rows if r.questionnaire)

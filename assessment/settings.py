@@ -51,6 +51,10 @@ def defaults(instance_path: str) -> dict:
         "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR,
         # Background work, mail, reminders and due dates (issue 16).
         **jobs_settings.defaults(instance_path),
+        # Megabytes of rendered PDFs kept in instance/report-cache/ (report/cache.py); 0: none.
+        "REPORT_CACHE_MB": 200,
+        # Where the portfolio page offers to mail the leadership pack (web/packs.py).
+        "LEADERSHIP_ADDRESSES": [],
     }
 
 
@@ -74,11 +78,32 @@ def load_config_file(path: Path) -> dict:
     proxies = data.get("TRUSTED_PROXIES", 0)
     if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
         raise ConfigError(f"{path}: TRUSTED_PROXIES must be a whole number from 0 to 10")
+    leaders = data.get("LEADERSHIP_ADDRESSES", [])
+    if not isinstance(leaders, list) or not all(_is_address(a) for a in leaders):
+        raise ConfigError(
+            f"{path}: LEADERSHIP_ADDRESSES must be a list of email addresses,"
+            ' such as ["ceo@example.com"]'
+        )
+    cache_mb = data.get("REPORT_CACHE_MB", 0)
+    if isinstance(cache_mb, bool) or not isinstance(cache_mb, int | float) or cache_mb < 0:
+        raise ConfigError(f"{path}: REPORT_CACHE_MB must be a number of megabytes, 0 or more")
     if "ANONYMITY_FLOOR" in data or "ANONYMITY_TEXT_FLOOR" in data:
         floors = {"ANONYMITY_FLOOR": DEFAULT_FLOOR, "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR}
         check_anonymity({**floors, **data}, source=str(path))
     check_jobs(data, source=str(path))
     return data
+
+
+def _is_address(value) -> bool:
+    from email_validator import EmailNotValidError, validate_email
+
+    if not isinstance(value, str):
+        return False
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def check_anonymity(config, *, source: str) -> None:
@@ -179,6 +204,13 @@ EXAMPLE_CONFIG = """\
 # TIMEZONE = "Asia/Shanghai"
 # REMINDER_DAYS = 3
 # REMINDER_HOUR = 9
+# Rendered PDF reports are kept by content in the instance folder (report-cache/) and
+# served again while nothing they show has changed; at most this many megabytes (the
+# least recently used go first). 0 turns the cache off.
+# REPORT_CACHE_MB = 200
+
+# The addresses the portfolio page offers to mail the leadership pack to.
+# LEADERSHIP_ADDRESSES = ["ceo@example.com", "cfo@example.com"]
 """
 
 

@@ -211,7 +211,7 @@ def pack_times(app, period: str, jobs: int, repeat: int) -> tuple[int, float, fl
 
         def run(jobs: int) -> float:
             start = time.perf_counter()
-            render_pack(reports, "en", period=period, jobs=jobs)
+            render_pack(reports, "en", period=period, jobs=jobs, use_cache=False)
             return time.perf_counter() - start
 
         one, many = [], []

@@ -8,10 +8,11 @@ completeness test, so nobody can forget to decide who may use it.
 import pytest
 from conftest import PASSWORD, csrf_token
 
+from assessment import pack_jobs
 from assessment.db import get_db
 from assessment.jobs.mail import deliver_due
 from assessment.mail.kinds import invitation_key
-from assessment.store import actions, outbox, rounds, share_links
+from assessment.store import actions, outbox, packs, rounds, share_links
 
 ROLES = ("anonymous", "respondent", "member", "lead", "admin")
 LEADS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 200, "admin": 200}
@@ -25,6 +26,9 @@ MATRIX = [
     ("GET", "/login", {**PUBLIC, "member": 302, "lead": 302, "admin": 302}),
     ("GET", "/portfolio/", LEADS_ONLY),
     ("GET", "/portfolio/results.csv", LEADS_ONLY),
+    ("GET", "/portfolio/packs/{pack}.json", LEADS_ONLY),
+    ("GET", "/portfolio/packs/{pack}.pdf", LEADS_ONLY),
+    ("POST", "/portfolio/packs/", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("GET", "/clients/", LEADS_ONLY),
     ("GET", "/clients/new", LEADS_ONLY),
     ("GET", "/clients/{client}", LEADS_ONLY),
@@ -49,6 +53,7 @@ MATRIX = [
     ("POST", "/clients/{client}/archive", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/close", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/reopen", {**LEADS_ONLY, "lead": 302, "admin": 302}),
+    ("POST", "/rounds/{round}/invitations/confirm", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/respondents", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/rounds/{round}/respondents/import", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     (
@@ -120,7 +125,10 @@ def world(app, make_round):
             queued_by="test",
         )
         deliver_due(app, db)  # no mail server: kept in the local outbox
+        pack = packs.create_job(db, period="2026-Q3", language="en")
+        packs.finish(db, pack.id, pack_jobs._store_file(app, pack.id, b"%PDF-1.7 test"))
     return {
+        "pack": pack.id,
         "client": current.client_id,
         "round": current.id,
         "respondent": people[0].id,

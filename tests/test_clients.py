@@ -78,3 +78,28 @@ def test_unknown_client_is_404(client, auth):
     auth.login("lead")
     assert client.get("/clients/999").status_code == 404
     assert client.get("/clients/999/edit").status_code == 404
+
+
+def test_the_review_calendar_is_set_on_the_client_form(app, client, auth):
+    auth.login("lead")
+    response = _create(client, name="Calendar Co")
+    assert response.status_code == 302
+    with app.app_context():
+        made = clients.find_by_name(get_db(), "Calendar Co")
+    assert (made.review_cadence, made.review_auto_send) == ("quarterly", False)
+    page = client.get(f"/clients/{made.id}").get_data(as_text=True)
+    assert "Review calendar: Every quarter" in page
+    data = {"name": "Calendar Co", "lead_id": "0", "review_cadence": "half-yearly"}
+    data.update(review_auto_send="y", csrf_token=csrf_token(client, f"/clients/{made.id}/edit"))
+    assert client.post(f"/clients/{made.id}/edit", data=data).status_code == 302
+    with app.app_context():
+        edited = clients.get_client(get_db(), made.id)
+    assert (edited.review_cadence, edited.review_auto_send) == ("half-yearly", True)
+    form = client.get(f"/clients/{made.id}/edit").get_data(as_text=True)
+    assert '<option selected value="half-yearly">' in form
+    assert '<input checked class="form-check-input" id="review_auto_send"' in form
+    data.update(review_cadence="monthly", csrf_token=csrf_token(client, f"/clients/{made.id}/edit"))
+    refused = client.post(f"/clients/{made.id}/edit", data=data)
+    assert refused.status_code == 400 and "Not a valid choice" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert clients.get_client(get_db(), made.id).review_cadence == "half-yearly"

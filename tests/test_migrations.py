@@ -205,3 +205,19 @@ def test_sqlite_utils_migrate_runs_the_migrations_file(tmp_path):
     )
     again = sqlite_utils_migrate(path, "--list")
     assert "(none)" in again.stdout.split("Pending:")[1]
+
+
+def test_review_calendar_migration_gives_every_client_the_quarterly_default(tmp_path):
+    """0009: clients reviewed quarterly, nothing sent at once, no round holding invitations;
+    a cadence the app does not know is refused by the schema."""
+    import sqlite3
+
+    db = connect(str(tmp_path / "old.sqlite3"))
+    migrations.apply(db, stop_before="0009_review_calendar")
+    db.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('A', 'now', 'now')")
+    migrations.apply(db)
+    row = db.execute("SELECT review_cadence, review_auto_send FROM clients").fetchone()
+    assert tuple(row) == ("quarterly", 0)
+    assert "invitations_held" in db.table("rounds").columns_dict
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE clients SET review_cadence = 'monthly'")

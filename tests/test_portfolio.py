@@ -33,7 +33,8 @@ def test_sorted_by_risk_with_summaries(app, demo):
     assert apex.worst_sign_id == "payment" and apex.trend.direction == "down"
     assert meridian.period == "2026-Q3" and meridian.open_round_id is not None
     assert harbor.band_id == "healthy" and harbor.escalations == 0
-    assert harbor.next_review_due == date(2027, 2, 9)
+    # From the review calendar: quarterly after its 2026-Q4 review.
+    assert (harbor.next_review_period, harbor.next_review_due) == ("2027-Q1", date(2027, 1, 1))
 
 
 def test_filters(app, demo):
@@ -176,3 +177,20 @@ def test_a_round_withheld_for_anonymity_says_so(app, client, auth, make_round):
     cells = re.search(r"Tiny Team</th>(.*?)</tr>", heat, re.S).group(1)
     assert cells.count('class="text-center text-body-secondary small withheld-cell"') == 6
     assert ">–<" not in cells, "a withheld sign is not shown as missing"
+
+
+def test_next_review_comes_from_the_review_calendar(app, demo):
+    with app.app_context():
+        db = get_db()
+        harbor = clients.find_by_name(db, "Harbor & Pine Foods")
+        clients.set_review_calendar(db, harbor.id, cadence="yearly", auto_send=False)
+        row = next(r for r in portfolio(db, today=date(2026, 11, 22)).rows if r.name == harbor.name)
+        assert (row.next_review_period, row.next_review_due) == ("2027-Q4", date(2027, 10, 1))
+        clients.set_review_calendar(db, harbor.id, cadence="off", auto_send=False)
+        row = next(r for r in portfolio(db, today=date(2026, 11, 22)).rows if r.name == harbor.name)
+        assert row.next_review_due is None and not row.review_overdue
+        # A quarterly client whose last review is two quarters back is overdue.
+        clients.set_review_calendar(db, harbor.id, cadence="quarterly", auto_send=False)
+        row = next(r for r in portfolio(db, today=date(2027, 5, 2)).rows if r.name == harbor.name)
+        assert (row.next_review_period, row.next_review_due) == ("2027-Q2", date(2027, 4, 1))
+        assert row.review_overdue

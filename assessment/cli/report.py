@@ -77,8 +77,8 @@ def report_command(
         assessment report --client "Apex Retail Group" --period 2026-Q4 \\
             --lang zh-CN -o apex.pdf
     """
+    from ..report.cache import cached_pdf
     from ..report.data import round_report
-    from ..report.pdf import render_pdf
     from ..store import audit
 
     db = get_db()
@@ -97,7 +97,7 @@ def report_command(
             " its results are withheld to protect anonymity"
         )
         raise click.ClickException(f"{name}, {chosen.period}: the round {why}.")
-    data = render_pdf(report, lang)
+    data = cached_pdf(report, lang)
     with transaction(db, write=True):
         audit.record_command(db, "results.viewed", "round", chosen.id, page="pdf", language=lang)
     written = out.write(data)

@@ -13,8 +13,9 @@ import logging
 from flask import current_app
 from huey import crontab
 
+from .. import pack_jobs
 from ..db import get_db
-from . import deadlines, mail, reminders
+from . import calendar, deadlines, mail, reminders
 from .queue import enqueue, periodic, queue_for, task
 
 log = logging.getLogger(__name__)
@@ -69,4 +70,21 @@ def send_reminders() -> None:
     """Queue the automatic reminders due now (checked every five minutes)."""
     app = current_app._get_current_object()
     if reminders.send_due_reminders(get_db(), app.config):
+        deliver_soon()
+
+
+@periodic(crontab(minute="7"))
+def open_scheduled_reviews() -> None:
+    """Open the reviews the calendar says are due (checked every hour: a period starts
+    at midnight in TIMEZONE), with the invitations of clients that send them at once."""
+    if calendar.open_due(current_app._get_current_object(), get_db()):
+        deliver_soon()
+
+
+@task()
+def make_leadership_pack(job_id: int) -> None:
+    """Make a leadership pack asked for on the portfolio page (``pack_jobs``), and queue
+    its mail when it has recipients."""
+    app = current_app._get_current_object()
+    if pack_jobs.make_pack(app, get_db(), job_id).status == "done":
         deliver_soon()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
@@ -28,6 +28,15 @@ LANGUAGE_DIVIDER = "\n\n" + "—" * 24 + "\n\n"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (the outbox keeps the message, not the file)."""
+
+    filename: str
+    content: bytes = field(repr=False)
+    mimetype: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class Rendered:
     """A message as written: what is sent, and the language(s) it is written in."""
 
@@ -35,6 +44,7 @@ class Rendered:
     text: str
     html: str
     language: str | None  # None: both languages
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,11 @@ def queue_invitations(
     again: date | None = None,
 ) -> list[int]:
     """An invitation for each person with an email; ``again`` (today) for a lead sending
-    one again, at most once a day per link. Returns the ids of the messages written."""
+    one again, at most once a day per link. Returns the ids of the messages written.
+    None while the round's invitations are held (a round the review calendar opened,
+    until the lead confirms its respondents: ``web/scheduled.py``)."""
+    if current.invitations_held:
+        return []
     messages = [
         _for_respondent("invitation", invitation_key(person, again), current, person)
         for person in people

@@ -147,6 +147,8 @@ class SmtpTransport:
                 connection=connection,
             )
             message.attach_alternative(rendered.html, "text/html")
+            for attachment in rendered.attachments:
+                message.attach(attachment.filename, attachment.content, attachment.mimetype)
             message.message()  # build it now: a bad header is this message's fault
         except (BadHeaderError, ValueError) as exc:
             raise Refused(f"{UNWRITABLE}: {exc}", recipient=False) from exc

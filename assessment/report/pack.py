@@ -16,7 +16,6 @@ import os
 import pickle
 import statistics
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -29,7 +28,7 @@ from sqlite_utils import Database
 
 from ..portfolio import risk_order
 from ..store import clients, rounds
-from . import pdf
+from . import cache, pdf
 from .context import common_context
 from .data import RoundReport, round_report
 from .environment import report_app
@@ -98,9 +97,29 @@ def _render_in_worker(index: int, report: RoundReport, lang: str, pack_title: st
     return index, pdf.render_pdf(report, lang, app=_worker_app, pack_title=pack_title)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # fork: workers start at once with everything imported; spawn where fork is missing.
+def _render_task(args: tuple) -> tuple[int, bytes]:
+    return _render_in_worker(*args)
+
+
+#: Reports a worker renders before it is replaced (WeasyPrint's memory grows with each).
+WORKER_TASKS = 25
+
+
+def _context(max_tasks_per_child: int | None = None) -> multiprocessing.context.BaseContext:
+    """fork: workers start at once with everything imported. Workers that are replaced
+    (``max_tasks_per_child``) are started while the pool's threads run, and forking a
+    process with threads is unsafe, so they come from a fork server that has imported the
+    pack once (each new one starts as quickly); spawn where neither is available.
+
+    The pool is ``multiprocessing.Pool``, whose ``maxtasksperchild`` replaces workers
+    reliably: ``concurrent.futures.ProcessPoolExecutor(max_tasks_per_child=...)`` stops
+    replacing them and hangs once a worker reaches its limit while tasks are queued, on
+    Python 3.11 to 3.13 (CPython gh-115634)."""
     methods = multiprocessing.get_all_start_methods()
+    if max_tasks_per_child and "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
@@ -244,13 +263,21 @@ def render_pack(
     app: Flask | None = None,
     progress: Callable[[RoundReport], None] | None = None,
     generated_at: datetime | None = None,
+    use_cache: bool = True,
+    max_tasks_per_child: int | None = WORKER_TASKS,
 ) -> bytes:
     """The leadership pack as PDF bytes: a portfolio page, then each report in the order
     given (use `period_reports`, which sorts by risk).
 
     `jobs` worker processes render the reports (default: one per CPU core, no more than
-    there are reports); with one job everything runs in this process. `progress` is called
-    with each report as it is done. Needs the app (`app=` or an active app context).
+    there are reports); with one job everything runs in this process. Each worker is
+    replaced by a fresh one after `max_tasks_per_child` reports (WeasyPrint's processes
+    grow as they render; None keeps them to the end). `progress` is called with each
+    report as it is done. Needs the app (`app=` or an active app context).
+
+    With `use_cache` (and the app's `REPORT_CACHE_MB` above 0), reports whose content has
+    not changed come from the report cache (`cache.py`) and only the others are rendered;
+    a pack whose every report and day are unchanged is read back whole.
 
     The portfolio page lists the page each report starts on, so it is rendered once the
     page counts are known. With workers, it is rendered while the last report is still
@@ -263,34 +290,58 @@ def render_pack(
     generated_at = generated_at or datetime.now(UTC)
     with pdf.using_app(app) as flask_app:
         title = pack_title(period, lang)
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(reports)))
-        binder = _Binder(reports)
-        portfolio = _Portfolio(flask_app, reports, lang, period, generated_at)
-        if jobs == 1:
-            for n, report in enumerate(reports):
-                binder.add(n, pdf.render_pdf(report, lang, app=flask_app, pack_title=title))
+        store = cache.app_cache(flask_app) if use_cache else None
+        keys = [cache.report_key(r, lang, pack_title=title) for r in reports] if store else []
+        on = generated_at.date()
+        whole = cache.pack_key(keys, lang, period=period, generated_on=on) if store else None
+        if whole and (found := store.get(whole)) is not None:
+            for report in reports:
                 if progress:
                     progress(report)
+            return found
+        binder = _Binder(reports)
+        portfolio = _Portfolio(flask_app, reports, lang, period, generated_at)
+        missing = []
+        for n, report in enumerate(reports):
+            data = store.get(keys[n]) if store else None
+            if data is None:
+                missing.append(n)
+                continue
+            binder.add(n, data)
+            if progress:
+                progress(report)
+
+        def done(n: int, data: bytes) -> None:
+            if store:
+                store.put(keys[n], data)
+            binder.add(n, data)
+            if progress:
+                progress(reports[n])
+
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(missing)))
+        if multiprocessing.current_process().daemon:  # e.g. a worker process of Huey's
+            jobs = 1  # may not start processes of its own
+        if jobs == 1:
+            for n in missing:
+                done(n, pdf.render_pdf(reports[n], lang, app=flask_app, pack_title=title))
         else:
-            with ProcessPoolExecutor(
-                max_workers=jobs,
-                mp_context=_context(),
+            context = _context(max_tasks_per_child)
+            with context.Pool(
+                processes=jobs,
                 initializer=_init_worker,
                 initargs=(_picklable_config(flask_app),),
+                maxtasksperchild=max_tasks_per_child,
             ) as pool:
-                futures = [
-                    pool.submit(_render_in_worker, n, report, lang, title)
-                    for n, report in enumerate(reports)
-                ]
-                for future in as_completed(futures):
-                    n, data = future.result()
-                    binder.add(n, data)
-                    if progress:
-                        progress(reports[n])
+                work = [(n, reports[n], lang, title) for n in missing]
+                for n, data in pool.imap_unordered(_render_task, work):
+                    done(n, data)
                     if len(binder.pages) == len(reports) - 1:
                         guess = statistics.median_low(binder.pages.values())
                         portfolio.render(binder.starts(guess))
         starts = binder.starts()
         if tuple(starts) != portfolio.starts:
             portfolio.render(starts)
-        return binder.finish(portfolio.data, portfolio.pages, lang, title)
+        data = binder.finish(portfolio.data, portfolio.pages, lang, title)
+        if whole:
+            store.put(whole, data)
+        return data

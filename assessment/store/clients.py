@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from ..review_calendar import CADENCES
 from ..sqlite import query_rows, utcnow
 
 
@@ -24,6 +25,8 @@ class Client:
     notes: str
     archived: bool
     rounds: int = 0
+    review_cadence: str = "quarterly"  # review_calendar.CADENCES
+    review_auto_send: bool = False  # rounds the calendar opens invite at once
 
 
 _SELECT = """
@@ -44,6 +47,8 @@ def _from_row(row: dict) -> Client:
         notes=row["notes"],
         archived=row["archived_at"] is not None,
         rounds=row["round_count"],
+        review_cadence=row["review_cadence"],
+        review_auto_send=bool(row["review_auto_send"]),
     )
 
 
@@ -83,6 +88,19 @@ def update_client(
     if cursor.rowcount != 1:
         raise NotFound(client_id)
     return get_client(db, client_id)
+
+
+def set_review_calendar(db: Database, client_id: int, *, cadence: str, auto_send: bool) -> None:
+    """The client's review cadence (``review_calendar.CADENCES``) and whether rounds the
+    calendar opens invite their respondents at once."""
+    if cadence not in CADENCES:
+        raise ValueError(f"review cadence must be one of {', '.join(CADENCES)}")
+    cursor = db.execute(
+        "UPDATE clients SET review_cadence = ?, review_auto_send = ?, updated_at = ? WHERE id = ?",
+        [cadence, int(auto_send), utcnow(), client_id],
+    )
+    if cursor.rowcount != 1:
+        raise NotFound(client_id)
 
 
 def set_archived(db: Database, client_id: int, archived: bool) -> None:

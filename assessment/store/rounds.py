@@ -67,6 +67,8 @@ class Round:
     anonymity_text_floor: int = DEFAULT_TEXT_FLOOR
     reminder_days: int | None = None  # None: the REMINDER_DAYS setting (issue 16)
     closed_on_due_date: str | None = None  # when the worker closed it on its due date
+    #: Opened by the review calendar; its respondents wait for the lead's confirmation.
+    invitations_held: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -104,6 +106,7 @@ def _round(db: Database, row: dict) -> Round:
         anonymity_text_floor=row["anonymity_text_floor"],
         reminder_days=row.get("reminder_days"),
         closed_on_due_date=row.get("closed_on_due_date"),
+        invitations_held=bool(row["invitations_held"]),
     )
 
 
@@ -151,12 +154,15 @@ def create_round(
     created_by: int | None = None,
     floor: int = DEFAULT_FLOOR,
     text_floor: int = DEFAULT_TEXT_FLOOR,
+    invitations_held: bool = False,
 ) -> Round:
     """A new open round; ``DuplicateRound`` if the client has one of this kind for this
     period already. The check and the insert hold the write lock together, so two leads
     creating the same round at once get one round and one clear refusal. ``floor`` and
     ``text_floor`` are the anonymity floors it keeps for good (the app's
-    ``ANONYMITY_FLOOR`` and ``ANONYMITY_TEXT_FLOOR`` when it is created)."""
+    ``ANONYMITY_FLOOR`` and ``ANONYMITY_TEXT_FLOOR`` when it is created).
+    ``invitations_held``: its respondents wait for the lead's confirmation (a round the
+    review calendar opens)."""
     if kind not in ROUND_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ROUND_KINDS)}")
     period = clean_period(period)
@@ -171,8 +177,8 @@ def create_round(
             cursor = db.execute(
                 "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
                 " questionnaire_version, questionnaire_digest, due_date, anonymous,"
-                " anonymity_floor, anonymity_text_floor, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " anonymity_floor, anonymity_text_floor, invitations_held, created_by,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     client_id,
                     kind,
@@ -184,6 +190,7 @@ def create_round(
                     int(anonymous),
                     floor,
                     text_floor,
+                    int(invitations_held),
                     created_by,
                     now,
                     now,
@@ -195,6 +202,16 @@ def create_round(
                 raise
             raise DuplicateRound(existing) from None
         return get_round(db, cursor.lastrowid)
+
+
+def release_invitations(db: Database, round_id: int) -> bool:
+    """The lead confirmed the respondents of a round the calendar opened: its invitations
+    may go out. False if they were not held (already released, or never held)."""
+    cursor = db.execute(
+        "UPDATE rounds SET invitations_held = 0, updated_at = ? WHERE id = ? AND invitations_held",
+        [utcnow(), round_id],
+    )
+    return cursor.rowcount == 1
 
 
 def get_round(db: Database, round_id: int) -> Round:

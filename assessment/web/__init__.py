@@ -22,10 +22,12 @@ from . import (
     limits,
     main,
     outbox,
+    packs,
     portfolio,
     respond,
     results,
     rounds,
+    scheduled,
     security,
     users,
 )
@@ -56,8 +58,10 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(portfolio.bp)
+    app.register_blueprint(packs.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(rounds.bp)
+    app.register_blueprint(scheduled.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(users.bp)

@@ -17,6 +17,7 @@ ACTION_NAMES = {
     "round.created": _l("created a round"),
     "round.closed": _l("closed a round"),
     "round.reopened": _l("reopened a round"),
+    "round.invitations_confirmed": _l("confirmed the respondents of a scheduled round"),
     "action.created": _l("added an action"),
     "action.done": _l("marked an action done"),
     "action.reopened": _l("reopened an action"),

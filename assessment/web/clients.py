@@ -17,19 +17,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import results
 from ..db import get_db
 from ..report.charts import trend_svg
 from ..report.data import history
+from ..review_calendar import DEFAULT_CADENCE
+from ..review_rounds import client_next_review
 from ..sqlite import transaction
 from ..store import actions, clients, rounds
 from ..vocab import LEAD_ROLES
 from .access import role_required
 from .i18n import requested_language
-from .labels import select_choices
+from .labels import CADENCE_NAMES, select_choices
 from .lookups import PostForm, client_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -42,6 +44,21 @@ class ClientForm(FlaskForm):
     lead_id = SelectField(_l("Account lead"), coerce=int, validators=[Optional()])
     start_date = DateField(_l("Start of the relationship"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    review_cadence = SelectField(
+        _l("Review calendar"),
+        choices=select_choices(CADENCE_NAMES.items()),
+        default=DEFAULT_CADENCE,
+        description=_l(
+            "At the start of each review period a new round opens by itself, with the"
+            " previous round's respondents."
+        ),
+    )
+    review_auto_send = BooleanField(
+        _l(
+            "Invite the respondents of a scheduled round at once (otherwise you confirm or"
+            " edit them first)"
+        )
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
@@ -53,6 +70,12 @@ class ClientForm(FlaskForm):
         self.lead_id.choices = select_choices(
             [(0, _("(none)")), *((row[0], row[1]) for row in leads)]
         )
+
+
+def _save_calendar(db, client_id: int, form: ClientForm) -> None:
+    clients.set_review_calendar(
+        db, client_id, cadence=form.review_cadence.data, auto_send=form.review_auto_send.data
+    )
 
 
 def _fields(form: ClientForm) -> dict:
@@ -79,7 +102,10 @@ def index():
 def create():
     form = ClientForm()
     if form.validate_on_submit():
-        client = clients.create_client(get_db(), **_fields(form))
+        db = get_db()
+        with transaction(db, write=True):  # the client and its calendar, or neither
+            client = clients.create_client(db, **_fields(form))
+            _save_calendar(db, client.id, form)
         flash(_("Client %(name)s created.", name=client.name), "success")
         return redirect(url_for("clients.show", client_id=client.id))
     status = 400 if form.is_submitted() else 200
@@ -102,6 +128,7 @@ def show(client_id: int):
         client_actions=actions.client_actions(db, client_id),
         archive_form=PostForm(),
         today=date.today().isoformat(),
+        next_review=client_next_review(db, client_id, date.today()),
     )
 
 
@@ -125,7 +152,10 @@ def edit(client_id: int):
     client = client_or_404(client_id)
     form = ClientForm(obj=None if request.method == "POST" else _form_data(client))
     if form.validate_on_submit():
-        clients.update_client(get_db(), client_id, **_fields(form))
+        db = get_db()
+        with transaction(db, write=True):
+            clients.update_client(db, client_id, **_fields(form))
+            _save_calendar(db, client_id, form)
         flash(_("Client saved."), "success")
         return redirect(url_for("clients.show", client_id=client_id))
     status = 400 if form.is_submitted() else 200
@@ -141,6 +171,8 @@ def _form_data(client: clients.Client):
         lead_id=client.lead_id or 0,
         start_date=date.fromisoformat(client.start_date) if client.start_date else None,
         notes=client.notes,
+        review_cadence=client.review_cadence,
+        review_auto_send=client.review_auto_send,
     )
 
 

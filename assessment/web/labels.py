@@ -18,6 +18,13 @@ RESPONSE_STATUS_NAMES = {
     "draft": _l("Draft"),
     "submitted": _l("Submitted"),
 }
+#: review_calendar.CADENCES → what the client form and page call them
+CADENCE_NAMES = {
+    "quarterly": _l("Every quarter"),
+    "half-yearly": _l("Every six months"),
+    "yearly": _l("Once a year"),
+    "off": _l("No scheduled reviews"),
+}
 TREND_NAMES = {"up": _l("up"), "down": _l("down"), "steady": _l("steady")}
 #: anonymity.agreement_level → words (named once, in ``vocab``)
 AGREEMENT_NAMES = {level: _l(label.msgid) for level, label in vocab.AGREEMENT_LABELS.items()}
@@ -34,6 +41,7 @@ def template_context() -> dict:
         "respondent_role_names": RESPONDENT_ROLE_NAMES,
         "response_status_names": RESPONSE_STATUS_NAMES,
         "trend_names": TREND_NAMES,
+        "cadence_names": CADENCE_NAMES,
         "agreement_names": AGREEMENT_NAMES,
         "agreement_level": agreement_level,
     }

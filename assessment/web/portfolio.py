@@ -8,7 +8,9 @@ from .. import exports
 from .. import portfolio as portfolio_model
 from ..db import get_db
 from ..sqlite import transaction
+from ..store import packs as pack_store
 from ..vocab import LEAD_ROLES
+from . import packs
 from .access import role_required
 from .audit import log
 from .downloads import download, file_name
@@ -23,12 +25,15 @@ def index():
     lead_id = request.args.get("lead", type=int)
     band_id = request.args.get("band") or None
     industry = request.args.get("industry") or None
-    found = portfolio_model.portfolio(get_db(), lead_id=lead_id, band_id=band_id, industry=industry)
+    db = get_db()
+    found = portfolio_model.portfolio(db, lead_id=lead_id, band_id=band_id, industry=industry)
     return render_template(
         "portfolio/index.html",
         portfolio=found,
         labels=_labels(found, current_language()),
         filters={"lead": lead_id, "band": band_id, "industry": industry},
+        pack_form=packs.pack_form(db),
+        pack_jobs=[packs.status(job) for job in pack_store.recent_jobs(db)],
     )
 
 

@@ -166,7 +166,7 @@ def report_pdf(round_id: int):
 
 def _pdf_response(current: rounds.Round, lang: str, record) -> Response:
     """The round's PDF, or the withheld page; ``record`` writes the audit entry."""
-    from ..report.pdf import render_pdf
+    from ..report.cache import cached_pdf
 
     db = get_db()
     report = round_report(db, current)
@@ -174,7 +174,7 @@ def _pdf_response(current: rounds.Round, lang: str, record) -> Response:
         return refuse_withheld(current, report.policy)
     with transaction(db, write=True):
         record()
-    pdf = render_pdf(report, lang)
+    pdf = cached_pdf(report, lang)
     name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("inline", name)

@@ -47,12 +47,13 @@ from .loading import (
     duplicate_id_error,
     load_directory,
     load_questionnaire,
+    mirror_problems,
     questionnaire_from_snapshot,
     questionnaire_json_schema,
     scan_directory,
     summarize,
 )
-from .model import Band, Questionnaire, Recommendation, Scale, Settings, Sign
+from .model import DEFAULT_GAP_THRESHOLD, Band, Questionnaire, Recommendation, Scale, Settings, Sign
 
 __all__ = [
     "ITEM_CLASSES",
@@ -63,6 +64,7 @@ __all__ = [
     "NA_OPTION",
     "OWNER_ROLES",
     "ROUND_KINDS",
+    "DEFAULT_GAP_THRESHOLD",
     "Band",
     "Breakpoint",
     "ChoiceItem",
@@ -84,6 +86,7 @@ __all__ = [
     "exact",
     "load_directory",
     "load_questionnaire",
+    "mirror_problems",
     "questionnaire_from_snapshot",
     "questionnaire_json_schema",
     "scan_directory",

@@ -669,7 +669,9 @@ def test_the_mirror_is_written_for_a_client_reader():
 def _mirror_folder(tmp_path, team_extra="", client_edit=lambda text: text):
     """A folder with six-signs (mirrored) and its client file, the latter edited."""
     team = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
-    (tmp_path / "team.toml").write_text(team.replace("version = 1\n", "version = 1\n" + team_extra, 1), encoding="utf-8")
+    (tmp_path / "team.toml").write_text(
+        team.replace("version = 1\n", "version = 1\n" + team_extra, 1), encoding="utf-8"
+    )
     client = (QUESTIONS / "six-signs-client.toml").read_text(encoding="utf-8")
     (tmp_path / "client.toml").write_text(client_edit(client), encoding="utf-8")
     return tmp_path
@@ -681,9 +683,11 @@ def _mirror_folder(tmp_path, team_extra="", client_edit=lambda text: text):
         (lambda t: t.replace('id = "payment"', 'id = "payments"'), "lacks the signs payment"),
         (lambda t: t.replace("min = 75", "min = 80"), "must have the same bands"),
         (
-            lambda t: (QUESTIONS / "pulse.toml")
-            .read_text(encoding="utf-8")
-            .replace('id = "pulse"', 'id = "six-signs-client"'),
+            lambda t: (
+                (QUESTIONS / "pulse.toml")
+                .read_text(encoding="utf-8")
+                .replace('id = "pulse"', 'id = "six-signs-client"')
+            ),
             'must have audience = "client"',
         ),
         (lambda t: t.replace('id = "six-signs-client"', 'id = "elsewhere"'), "not a usable"),
@@ -717,7 +721,9 @@ def test_a_client_file_gives_no_recommendations(tmp_path):
 def test_a_team_file_still_needs_persisting_and_no_self_mirror(tmp_path):
     text = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
     path = tmp_path / "t.toml"
-    path.write_text(text.replace('mirror = "six-signs-client"', 'mirror = "six-signs"'), encoding="utf-8")
+    path.write_text(
+        text.replace('mirror = "six-signs-client"', 'mirror = "six-signs"'), encoding="utf-8"
+    )
     with pytest.raises(QuestionnaireError, match="cannot be its own mirror"):
         load_questionnaire(path)
     last = text.rindex("[signs.persisting]")
@@ -729,5 +735,8 @@ def test_a_team_file_still_needs_persisting_and_no_self_mirror(tmp_path):
 def test_the_gap_threshold_comes_from_the_file(tmp_path):
     text = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
     path = tmp_path / "t.toml"
-    path.write_text(text.replace("trend_threshold = 5.0", "trend_threshold = 5.0\ngap_threshold = 25.5"), encoding="utf-8")
+    path.write_text(
+        text.replace("trend_threshold = 5.0", "trend_threshold = 5.0\ngap_threshold = 25.5"),
+        encoding="utf-8",
+    )
     assert load_questionnaire(path).settings.exact_gap_threshold == Fraction(51, 2)

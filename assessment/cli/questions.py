@@ -89,7 +89,11 @@ def _describe(file: Path, summary: dict) -> str:
             f"{file}: ok",
             f"  id: {summary['id']}, version {summary['version']}: {summary['title']['en']}",
             f"  languages: {', '.join(summary['languages'])}",
-            *([f"  answered by: the client's people (a mirror)"] if summary["audience"] == "client" else []),
+            *(
+                [f"  answered by: the client's people (a mirror)"]
+                if summary["audience"] == "client"
+                else []
+            ),
             *([f"  mirror: {summary['mirror']}"] if summary["mirror"] else []),
             f"  bands: {', '.join(summary['bands'])}",
             f"  signs: {len(summary['signs'])} ({signs})",

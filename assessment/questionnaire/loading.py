@@ -150,7 +150,7 @@ def mirror_problems(team: Questionnaire, mirror: Questionnaire | None) -> list[s
         ]
     problems = []
     if mirror.audience != "client":
-        problems.append(f"mirror {mirror.id!r} must have audience = \"client\"")
+        problems.append(f'mirror {mirror.id!r} must have audience = "client"')
     ours, theirs = [s.id for s in team.signs], [s.id for s in mirror.signs]
     missing = [s for s in ours if s not in theirs]
     extra = [s for s in theirs if s not in ours]

@@ -1,0 +1,217 @@
+"""The client's side of a round: client contacts, their answer page and what they reach."""
+
+import re
+
+import pytest
+from conftest import csrf_token
+
+from assessment.db import get_db
+from assessment.store import respondents, responses, rounds
+
+
+@pytest.fixture
+def mirrored(app, make_round):
+    """A named round of six-signs (mirrored) with two team members and two client contacts."""
+    current, people = make_round(respondents=2, anonymous=False, contacts=2)
+    return current, people[:2], people[2:]
+
+
+def _submit(client, token, answers, *, action="submit_answers"):
+    data = {**answers, "csrf_token": csrf_token(client, f"/r/{token}"), action: "y"}
+    return client.post(f"/r/{token}", data=data)
+
+
+def test_a_round_pins_its_mirror(app, mirrored, questionnaires):
+    current, _team, _contacts = mirrored
+    assert current.mirror == questionnaires["six-signs-client"]
+    assert current.for_client().questionnaire.id == "six-signs-client"
+    assert current.for_client().anonymous is True  # even in a named round
+    assert current.anonymous is False
+
+
+def test_a_client_contact_is_never_linked_to_an_account(app, mirrored):
+    current, _team, _contacts = mirrored
+    with app.app_context():
+        db = get_db()
+        contact = respondents.add_respondent(
+            db,
+            current.id,
+            name="Sam",
+            email="lead@example.com",
+            side="client",
+            client_role="sponsor",
+        )
+        assert (contact.side, contact.client_role, contact.user_id) == ("client", "sponsor", None)
+        with pytest.raises(ValueError, match="client role"):
+            respondents.add_respondent(db, current.id, name="X", side="client", client_role="boss")
+        with pytest.raises(ValueError, match="only a client contact"):
+            respondents.add_respondent(db, current.id, name="X", client_role="sponsor")
+
+
+def test_a_round_without_a_mirror_takes_no_client_contacts(app, make_round, auth, client):
+    current, _people = make_round(questionnaire="pulse")
+    with app.app_context():
+        with pytest.raises(respondents.NoClientSide):
+            respondents.add_respondent(
+                get_db(), current.id, name="X", side="client", client_role="owner"
+            )
+    auth.login()
+    page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
+    assert "client-side" not in page
+    token = csrf_token(client, f"/rounds/{current.id}")
+    response = client.post(
+        f"/rounds/{current.id}/client-contacts",
+        data={"csrf_token": token, "name": "X", "client_role": "owner"},
+    )
+    assert response.status_code == 403
+
+
+def test_a_lead_adds_client_contacts_on_the_round_page(app, make_round, auth, client):
+    current, _people = make_round(respondents=1)
+    auth.login()
+    page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
+    assert 'id="client-side"' in page and "Finance / procurement" in page
+    token = csrf_token(client, f"/rounds/{current.id}")
+    response = client.post(
+        f"/rounds/{current.id}/client-contacts",
+        data={
+            "csrf_token": token,
+            "name": "<b>Wang Fang</b>",
+            "email": "wf@client.example",
+            "client_role": "procurement",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
+    section = page[page.index('id="client-side"') :]
+    assert "&lt;b&gt;Wang Fang&lt;/b&gt;" in section and "<b>Wang" not in page
+    assert "Finance / procurement" in section
+    # The team's progress counts the team only.
+    assert "1 invited, 0 with a draft, 0 submitted." in page[: page.index('id="client-side"')]
+    bad = client.post(
+        f"/rounds/{current.id}/client-contacts",
+        data={"csrf_token": token, "name": "Y", "client_role": "lord"},
+    )
+    assert bad.status_code == 303
+    with app.app_context():
+        contacts = respondents.list_respondents(get_db(), current.id, side="client")
+    assert [(c.name, c.client_role) for c in contacts] == [("<b>Wang Fang</b>", "procurement")]
+
+
+def test_the_client_page_has_the_mirror_and_no_navigation(app, mirrored, client, auth):
+    current, _team, contacts = mirrored
+    page = client.get(f"/r/{contacts[0].token}").get_data(as_text=True)
+    mirror = current.mirror
+    for item in mirror.items():
+        if item.applies("quarterly"):
+            assert f'name="q_{item.id}"' in page
+    for item in current.questionnaire.items():
+        assert f'name="q_{item.id}"' not in page
+    assert mirror.title.en in page
+    assert "never who answered what" in page
+    assert "lord" not in page.lower()
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert all(h.startswith(("/static/", "/bootstrap/static/", "#")) for h in hrefs), hrefs
+    assert 'class="navbar-brand fw-semibold">' in page and "navbar-nav" not in page
+    # A logged-in lead opening it sees no navigation either (and may not answer).
+    auth.login()
+    page = client.get(f"/r/{contacts[0].token}").get_data(as_text=True)
+    assert "navbar-nav" not in page and "/clients/" not in page
+
+
+def test_the_client_page_in_chinese(app, mirrored, client):
+    current, _team, contacts = mirrored
+    page = client.get(f"/r/{contacts[0].token}", headers={"Accept-Language": "zh-CN"})
+    text = page.get_data(as_text=True)
+    assert current.mirror.title.get("zh-CN") in text
+    assert current.mirror.signs[2].items[0].text.get("zh-CN") in text
+    assert "老爷" not in text
+
+
+def test_client_answers_are_the_client_side_only(app, mirrored, client):
+    current, team, contacts = mirrored
+    response = _submit(
+        client,
+        contacts[0].token,
+        {"q_c-paid-within-terms": "5", "q_c-invoice-handling": "paid-on-receipt"},
+    )
+    assert response.status_code == 302
+    # Team item ids are not the client's: refused, nothing stored.
+    other = _submit(client, contacts[1].token, {"q_days-paid-late": "3"})
+    assert other.status_code == 400
+    with app.app_context():
+        db = get_db()
+        assert rounds.submitted_count(db, current.id) == 0
+        assert rounds.submitted_count(db, current.id, side="client") == 1
+        assert responses.submitted_responses(db, current.id) == []
+        (client_response,) = responses.submitted_responses(db, current.id, side="client")
+        assert client_response.role == "owner"
+        assert dict(client_response.answers) == {
+            "c-paid-within-terms": 5,
+            "c-invoice-handling": "paid-on-receipt",
+        }
+        assert responses.load_draft(db, contacts[1].id).status == "invited"
+
+
+def test_a_client_link_is_anonymous_even_in_a_named_round(app, mirrored):
+    _current, _team, contacts = mirrored
+    first, second = app.test_client(), app.test_client()
+    token = contacts[0].token
+    assert _submit(first, token, {"q_c-paid-within-terms": "2"}, action="save").status_code == 302
+    assert 'value="2" checked' in first.get(f"/r/{token}").get_data(as_text=True)
+    page = second.get(f"/r/{token}").get_data(as_text=True)
+    assert 'value="2" checked' not in page
+    assert "only that browser can see or change them" in page
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "bootstrap.static"):
+            continue
+        yield rule
+
+
+def test_a_client_link_reaches_its_own_form_and_nothing_else(app, make_round, questionnaires):
+    """Every route of the app, with a client contact's cookies (having answered), and the
+    ids of their own round, client and respondent filled in: nothing but their own form
+    (and the login page, the language switch) answers; everything else sends them to the
+    login page or is not found."""
+    current, people = make_round(respondents=2, anonymous=False, contacts=1)
+    _team_round, strangers = make_round(period="2026-Q1", respondents=1, contacts=1)
+    contact = people[2]
+    browser = app.test_client()
+    assert _submit(browser, contact.token, {"q_c-paid-within-terms": "4"}).status_code == 302
+    values = {
+        "client_id": current.client_id,
+        "round_id": current.id,
+        "respondent_id": people[0].id,
+        "token": people[0].token,
+        "user_id": 1,
+        "action_id": 1,
+        "share_id": 1,
+        "fmt": "csv",
+        "lang": "en",
+    }
+    allowed = {"/login", f"/r/{people[0].token}"}
+    checked = 0
+    for rule in _routes(app):
+        url = rule.rule
+        for name in rule.arguments:
+            url = re.sub(rf"<(?:\w+:)?{name}>", str(values.get(name, "x")), url)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            token = csrf_token(browser, f"/r/{contact.token}")
+            response = browser.open(url, method=method, data={"csrf_token": token})
+            checked += 1
+            if url in allowed or rule.endpoint == "i18n.switch_language":
+                continue
+            body = response.get_data(as_text=True)
+            assert response.status_code in (302, 400, 404, 405), (method, url, response.status_code)
+            if response.status_code == 302:
+                assert response.headers["Location"].startswith("/login"), (method, url)
+            assert "Person 0" not in body and "c-paid-within-terms" not in body, url
+    assert checked > 40
+    # Their own form: theirs alone; another round's client link is another person's form.
+    own = browser.get(f"/r/{contact.token}").get_data(as_text=True)
+    assert 'value="4" checked' in own
+    other = browser.get(f"/r/{strangers[1].token}").get_data(as_text=True)
+    assert "checked" not in other.split('id="answer-form"')[1].replace('checked=""', "")

@@ -50,11 +50,10 @@ def test_a_client_contact_is_never_linked_to_an_account(app, mirrored):
 
 def test_a_round_without_a_mirror_takes_no_client_contacts(app, make_round, auth, client):
     current, _people = make_round(questionnaire="pulse")
-    with app.app_context():
-        with pytest.raises(respondents.NoClientSide):
-            respondents.add_respondent(
-                get_db(), current.id, name="X", side="client", client_role="owner"
-            )
+    with app.app_context(), pytest.raises(respondents.NoClientSide):
+        respondents.add_respondent(
+            get_db(), current.id, name="X", side="client", client_role="owner"
+        )
     auth.login()
     page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
     assert "client-side" not in page
@@ -129,7 +128,7 @@ def test_the_client_page_in_chinese(app, mirrored, client):
 
 
 def test_client_answers_are_the_client_side_only(app, mirrored, client):
-    current, team, contacts = mirrored
+    current, _team, contacts = mirrored
     response = _submit(
         client,
         contacts[0].token,

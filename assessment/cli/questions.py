@@ -14,8 +14,8 @@ from ..questionnaire import (
     duplicate_id_error,
     load_questionnaire,
     mirror_problems,
-    scan_directory,
     questionnaire_json_schema,
+    scan_directory,
     summarize,
 )
 
@@ -90,7 +90,7 @@ def _describe(file: Path, summary: dict) -> str:
             f"  id: {summary['id']}, version {summary['version']}: {summary['title']['en']}",
             f"  languages: {', '.join(summary['languages'])}",
             *(
-                [f"  answered by: the client's people (a mirror)"]
+                ["  answered by: the client's people (a mirror)"]
                 if summary["audience"] == "client"
                 else []
             ),

@@ -56,6 +56,7 @@ from .loading import (
 from .model import DEFAULT_GAP_THRESHOLD, Band, Questionnaire, Recommendation, Scale, Settings, Sign
 
 __all__ = [
+    "DEFAULT_GAP_THRESHOLD",
     "ITEM_CLASSES",
     "ITEM_TYPES",
     "LANGUAGES",
@@ -64,7 +65,6 @@ __all__ = [
     "NA_OPTION",
     "OWNER_ROLES",
     "ROUND_KINDS",
-    "DEFAULT_GAP_THRESHOLD",
     "Band",
     "Breakpoint",
     "ChoiceItem",

@@ -138,6 +138,17 @@ def change_text(
     return "+" + text
 
 
+def gap_text(q: Questionnaire, gap: float | Fraction, flagged: bool) -> str:
+    """A perception gap in points, whole and signed ("+68", "−12", "0"), with a decimal
+    more wherever rounding would contradict the flag (33.2 below a threshold of 33⅓ is
+    not "+33" flagged nor is 33.4 "+33" unflagged)."""
+    limit = q.settings.exact_gap_threshold
+    text = rounded(gap, 0, lambda shown: (abs(shown) >= limit) == flagged)
+    if text.startswith(MINUS) or not text.strip("0."):
+        return text
+    return "+" + text
+
+
 def trend_text(trend, threshold: float | Fraction) -> str:
     """A trend's change (`scoring.Trend`), agreeing with its direction (`change_text`)."""
     return change_text(trend.delta, threshold, trend.direction)
@@ -153,5 +164,6 @@ def template_helpers() -> dict:
         "rwg_text": rwg_text,
         "change_text": change_text,
         "trend_text": trend_text,
+        "gap_text": gap_text,
         "band_text": text_on,
     }

@@ -1,5 +1,6 @@
 """The client's side of a round: client contacts, their answer page and what they reach."""
 
+import json
 import re
 
 import pytest
@@ -214,3 +215,75 @@ def test_a_client_link_reaches_its_own_form_and_nothing_else(app, make_round, qu
     assert 'value="4" checked' in own
     other = browser.get(f"/r/{strangers[1].token}").get_data(as_text=True)
     assert "checked" not in other.split('id="answer-form"')[1].replace('checked=""', "")
+
+
+def _answer_all(app, people, answers):
+    with app.app_context():
+        db = get_db()
+        for person in people:
+            responses.save_response(db, person.id, answers, {}, submit=True)
+
+
+TEAM_PAYMENT = {
+    "days-paid-late": 60,
+    "invoice-handling": "paid-after-chasing",
+    "invoicing-process-clear": 2,
+    "work-while-overdue": 5,
+}
+CLIENT_PAYMENT = {"c-paid-within-terms": 5, "c-invoice-handling": "paid-on-receipt"}
+
+
+def test_closing_stores_the_client_side_and_compares_both(app, make_round):
+    from assessment import results
+
+    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    team, contacts = people[:3], people[3:]
+    _answer_all(app, team, TEAM_PAYMENT)
+    _answer_all(app, contacts, CLIENT_PAYMENT)
+    with app.app_context():
+        db = get_db()
+        open_outcome = results.outcome(db, current)
+        # While open, a named round shows the team's scores but nothing of the client's.
+        assert open_outcome.result.get("payment").score == 15
+        assert {s.status for s in open_outcome.client.signs} <= {"withheld", "not_asked"}
+        assert open_outcome.gap_steps == ()
+        results.close_round(db, current)
+        closed = rounds.get_round(db, current.id)
+        assert closed.client_results is not None
+        outcome = results.outcome(db, closed)
+        payment = outcome.perception.get("payment")
+        # Team: (10 + 25 + 25 + 0) / 4 = 15 each; client: (100 + 100) / 2 = 100; gap 85.
+        assert (payment.team, payment.client, payment.gap) == (15, 100, 85)
+        assert payment.flagged
+        assert [step.basis for step in outcome.gap_steps] == ["gap"]
+        summary = json.loads(
+            db.execute(
+                "SELECT summary FROM round_summaries WHERE round_id = ?", [current.id]
+            ).fetchone()[0]
+        )
+        assert (summary["gap"], summary["gap_signs"], summary["client_side"]) == (
+            85,
+            ["payment"],
+            "compared",
+        )
+        # The client's view was shown: reopening would show it again one answer apart.
+        assert not results.can_reopen(db, closed)
+        with pytest.raises(results.ReopenRefused):
+            results.reopen_round(db, closed)
+
+
+def test_below_the_floor_the_client_side_is_not_enough_answers(app, make_round, auth, client):
+    from assessment import results
+
+    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    _answer_all(app, people[:3], TEAM_PAYMENT)
+    _answer_all(app, people[3:5], CLIENT_PAYMENT)  # two of three: under the floor of 3
+    with app.app_context():
+        db = get_db()
+        results.close_round(db, current)
+        closed = rounds.get_round(db, current.id)
+        outcome = results.outcome(db, closed)
+        assert not outcome.perception.enough_client_answers
+        assert outcome.perception.get("payment").gap is None
+        assert outcome.gap_steps == ()
+        assert results.can_reopen(db, closed)  # nothing of the client's was shown

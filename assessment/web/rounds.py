@@ -191,6 +191,7 @@ def show(round_id: int):
         respondent_form=RespondentForm(),
         contacts=contacts,
         client_progress=client_progress,
+        can_reopen=results.can_reopen(db, current),
         client_form=ClientContactForm(formdata=None),
         import_form=ImportForm(formdata=None),
         post_form=PostForm(),

@@ -139,7 +139,7 @@ def test_the_gap_per_sign_and_its_flag(pair):
 
 
 def test_the_threshold_comes_from_the_file_and_is_inclusive(pair, tmp_path):
-    team_q, client_q = pair
+    _team_q, client_q = pair
     text = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
     for threshold, flagged in (("50", True), ("50.000001", False)):
         path = tmp_path / f"t{threshold}.toml"

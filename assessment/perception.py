@@ -5,8 +5,8 @@ scored with its questionnaire, and the client's, scored with the questionnaire's
 the same signs and bands, so the same 0-100 scale); the output is each sign's gap, the
 client's score minus the team's, exactly. A gap of at least the team questionnaire's
 `settings.gap_threshold` (a third of the scale unless the file says otherwise) either way is
-flagged. When both sides put a sign at `settings.recommend_from` or worse without such a
-gap, they *agree* something is wrong. Against the previous round's gap the gap is
+flagged. When both sides put a sign at `settings.escalate_from` ("at risk") or worse
+without such a gap, they *agree* something is wrong. Against the previous round's gap the gap is
 "narrower" or "wider" by the trend threshold, else "steady". A client side below the round's
 anonymity floor (every client sign withheld or too thin) gives "not enough client answers",
 never a gap. The method is in docs/scoring.md, "The perception gap".
@@ -35,7 +35,7 @@ class SignGap:
     """One sign seen from both sides. ``gap`` is client minus team (positive: the client
     sees the sign as healthier than the team does), exact; ``flagged`` when its size
     reaches the threshold; ``agreed_concern`` when both sides are at the band from which
-    recommendations are given, or worse, and not flagged."""
+    signs are escalated (``settings.escalate_from``), or worse, and not flagged."""
 
     sign_id: str
     status: GapStatus
@@ -133,7 +133,7 @@ def perception_gap(
     q = questionnaire
     settings = q.settings
     threshold = settings.exact_gap_threshold
-    concern_from = q.band_index(settings.recommend_from)
+    concern_from = q.band_index(settings.escalate_from)
     signs = []
     for mine in team.signs:
         theirs = client.get(mine.sign_id)

@@ -262,7 +262,7 @@ def gap_note(questionnaire: Questionnaire, sign_gap) -> Message:
 def gap_steps(questionnaire: Questionnaire, perception: Perception | None) -> tuple[NextStep, ...]:
     """The next steps the two sides' views call for: for each flagged gap, a fact-based
     conversation (the sign's own `gap` step if the file gives one, else ``GAP_TEXT``),
-    widest gap first; then, for each sign both sides put at `recommend_from` or worse, a
+    widest gap first; then, for each sign both sides put at `escalate_from` or worse, a
     joint plan, lowest team score first. None without a client side to compare."""
     if perception is None:
         return ()

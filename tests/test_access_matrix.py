@@ -37,6 +37,7 @@ MATRIX = [
     ("GET", "/rounds/{round}/results", LEADS_ONLY),
     ("GET", "/rounds/{round}/charts/radar.svg", LEADS_ONLY),
     ("GET", "/rounds/{round}/charts/trend.svg", LEADS_ONLY),
+    ("GET", "/rounds/{round}/charts/sides.svg", {**LEADS_ONLY, "lead": 403, "admin": 403}),
     ("GET", "/rounds/{round}/answers.csv", LEADS_ONLY),
     ("GET", "/rounds/{round}/report.pdf", LEADS_ONLY),
     ("GET", "/users/", ADMINS_ONLY),

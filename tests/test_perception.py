@@ -123,7 +123,7 @@ def test_the_gap_per_sign_and_its_flag(pair):
 
     expectations = both.get("expectations")
     assert expectations.gap == 25 and not expectations.flagged  # 25 < 33⅓
-    assert expectations.agreed_concern  # at risk (client) and critical (team): both ≥ watch
+    assert expectations.agreed_concern  # at risk (client) and critical (team)
 
     # Signs nobody answered on the client's side: not enough client answers, no gap.
     boundaries = both.get("boundaries")

@@ -60,6 +60,9 @@ class RoundReport:
     generated_at: datetime
     policy: Policy
     spread: Mapping[str, Spread] = field(default_factory=dict)  # sign id → distribution
+    #: What the round may show of its client side (None: it has none); the comparison
+    #: itself is ``outcome.perception``.
+    client_policy: Policy | None = None
 
     @property
     def result(self) -> RoundResult:
@@ -196,7 +199,7 @@ def withheld_outcome(current: rounds.Round) -> results.RoundOutcome:
 
 
 def round_report(db: Database, current: rounds.Round, *, now: datetime | None = None):
-    people = respondents.list_respondents(db, current.id)
+    people = respondents.list_respondents(db, current.id, side="team")
     policy = results.policy(db, current)
     if policy.results_visible:
         outcome = results.outcome(db, current)
@@ -218,4 +221,5 @@ def round_report(db: Database, current: rounds.Round, *, now: datetime | None = 
         generated_at=now or datetime.now(UTC),
         policy=policy,
         spread=spread,
+        client_policy=results.client_policy(db, current),
     )

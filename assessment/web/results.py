@@ -25,6 +25,7 @@ from .. import results, vocab
 from ..db import get_db
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
+from ..report.paired import paired_svg
 from ..sqlite import transaction
 from ..store import actions, audit, clients, rounds, share_links
 from ..vocab import LEAD_ROLES
@@ -92,6 +93,17 @@ def radar(round_id: int):
         abort(403)
     previous = report.outcome.previous
     return _svg(radar_svg(report.questionnaire, report.result, previous, requested_language()))
+
+
+@bp.get("/rounds/<int:round_id>/charts/sides.svg")
+@role_required(*LEADS)
+def sides(round_id: int):
+    """The paired chart of the two sides (only once the client's view may be shown)."""
+    report = round_report(get_db(), round_or_404(round_id))
+    both = report.outcome.perception
+    if not report.results_visible or both is None or not both.enough_client_answers:
+        abort(403)
+    return _svg(paired_svg(report.questionnaire, both, requested_language()))
 
 
 @bp.get("/rounds/<int:round_id>/charts/trend.svg")

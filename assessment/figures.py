@@ -149,6 +149,13 @@ def gap_text(q: Questionnaire, gap: float | Fraction, flagged: bool) -> str:
     return "+" + text
 
 
+def threshold_text(value: float | Fraction) -> str:
+    """A threshold in points: whole if it is whole, else one decimal (a third of the scale
+    is "33.3", so that a gap shown as "+33" is plainly below it)."""
+    text = rounded(value, 1)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def trend_text(trend, threshold: float | Fraction) -> str:
     """A trend's change (`scoring.Trend`), agreeing with its direction (`change_text`)."""
     return change_text(trend.delta, threshold, trend.direction)
@@ -165,5 +172,6 @@ def template_helpers() -> dict:
         "change_text": change_text,
         "trend_text": trend_text,
         "gap_text": gap_text,
+        "threshold_text": threshold_text,
         "band_text": text_on,
     }

@@ -287,3 +287,52 @@ def test_below_the_floor_the_client_side_is_not_enough_answers(app, make_round, 
         assert outcome.perception.get("payment").gap is None
         assert outcome.gap_steps == ()
         assert results.can_reopen(db, closed)  # nothing of the client's was shown
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def test_results_page_and_pdf_show_how_each_side_sees_it(app, make_round, auth, client):
+    from assessment import results
+
+    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    _answer_all(app, people[:3], TEAM_PAYMENT)
+    _answer_all(app, people[3:], CLIENT_PAYMENT)
+    auth.login()
+    page = client.get(f"/rounds/{current.id}/results").get_data(as_text=True)
+    assert "How each side sees it" in page and 'data-testid="client-pending"' in page
+    assert client.get(f"/rounds/{current.id}/charts/sides.svg").status_code == 403
+    with app.app_context():
+        results.close_round(get_db(), current)
+    page = client.get(f"/rounds/{current.id}/results").get_data(as_text=True)
+    section = page[page.index('id="both-sides"') :]
+    row = section[section.index('data-sign="payment"') :]
+    assert re.search(r">15<.*?>100<.*?>\+85<", row, re.S)
+    assert "Wide gap" in row.split("</tr>")[0]
+    assert "The team scores this sign 15, the client 100: a gap of +85 points." in section
+    svg = client.get(f"/rounds/{current.id}/charts/sides.svg?lang=zh-CN")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert "客户方回答不足" in svg.get_data(as_text=True)  # the signs nobody answered
+    for lang, title, figure in (
+        ("en", "How each side sees it", "+85"),
+        ("zh-CN", "双方各自怎么看", "+85"),
+    ):
+        pdf = client.get(f"/rounds/{current.id}/report.pdf?lang={lang}")
+        text = _pdf_text(pdf.data)
+        assert title in text and figure in text, lang
+
+
+def test_the_round_page_shows_the_client_side_progress_only(app, make_round, auth, client):
+    current, people = make_round(respondents=1, anonymous=True, contacts=2)
+    _answer_all(app, people[1:2], CLIENT_PAYMENT)
+    auth.login()
+    page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
+    assert re.search(
+        r'data-testid="client-progress">\s*2 invited, 0 with a draft, 1 submitted', page
+    )
+    assert re.search(r'data-testid="progress">\s*1 invited, 0 with a draft, 0 submitted', page)

@@ -47,7 +47,7 @@ _WORDS = {
     "team_unscored": N_("no team score"),
 }
 
-ROW = 34.0
+ROW = 40.0
 LEFT, PLOT_W, GAP_W = 196.0, 430.0, 66.0
 TOP = 10.0
 
@@ -80,16 +80,15 @@ def paired_chart(questionnaire: Questionnaire, perception: Perception, lang: str
         shapes.append(
             _text(x_of(value), TOP + plot_h + 16, value, size=10, anchor="middle", fill=MUTED)
         )
+    # Rows apart by a white rule, drawn under every row's marks and figures.
+    rules = "".join(f"M{_n(LEFT)} {_n(TOP + ROW * n)}H{_n(LEFT + PLOT_W)}" for n in range(1, rows))
+    if rules:
+        shapes.append(f'<path d="{rules}" stroke="#ffffff" stroke-width="1.5"/>')
     for n, sign_gap in enumerate(perception.signs):
         middle = TOP + ROW * n + ROW / 2
         title = q.sign(sign_gap.sign_id).title.get(lang)
         lines = wrap_to_width(title, LEFT - 14, 11.0)[:2]
         labels.append(Label(LEFT - 8, middle - 11.0 * 0.6 * len(lines), tuple(lines), 11.0, "end"))
-        if n:
-            shapes.append(
-                f'<path d="M{_n(LEFT)} {_n(TOP + ROW * n)}H{_n(LEFT + PLOT_W)}"'
-                f' stroke="#ffffff" stroke-width="1.5"/>'
-            )
         if sign_gap.gap is None:
             reason = {
                 "not_asked": words["not_asked"],

@@ -336,3 +336,44 @@ def test_the_round_page_shows_the_client_side_progress_only(app, make_round, aut
         r'data-testid="client-progress">\s*2 invited, 0 with a draft, 1 submitted', page
     )
     assert re.search(r'data-testid="progress">\s*1 invited, 0 with a draft, 0 submitted', page)
+
+
+def test_exports_carry_the_side_of_each_answer(app, make_round):
+    from assessment import exports, results
+
+    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    _answer_all(app, people[:3], TEAM_PAYMENT)
+    _answer_all(app, people[3:], CLIENT_PAYMENT)
+    with app.app_context():
+        db = get_db()
+        # Open: a named round exports the team's answers, the client's not yet.
+        assert {row["side"] for row in exports.answer_rows(db, current.id)} == {"team"}
+        results.close_round(db, current)
+        rows = exports.answer_rows(db, current.id)
+        text = exports.export_answers(db, current.id, "csv")
+    team = [row for row in rows if row["side"] == "team"]
+    theirs = [row for row in rows if row["side"] == "client"]
+    assert len(team) == 3 * len(TEAM_PAYMENT) and len(theirs) == 3 * len(CLIENT_PAYMENT)
+    assert {row["respondent"] for row in team} == {"Person 0", "Person 1", "Person 2"}
+    # The client's answers are always unlinked, with the mirror's questions.
+    assert {(row["respondent"], row["respondent_role"], row["submitted_at"]) for row in theirs} == {
+        (None, None, None)
+    }
+    assert {row["questionnaire_id"] for row in theirs} == {"six-signs-client"}
+    assert {row["item_id"] for row in theirs} == set(CLIENT_PAYMENT)
+    assert {row["sign_id"] for row in theirs} == {"payment"}
+    header = text.lstrip("\ufeff").splitlines()[0].split(",")
+    assert header[-1] == "side"
+
+
+def test_exports_leave_out_a_client_side_under_the_floor(app, make_round):
+    from assessment import exports, results
+
+    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    _answer_all(app, people[:3], TEAM_PAYMENT)
+    _answer_all(app, people[3:5], CLIENT_PAYMENT)
+    with app.app_context():
+        db = get_db()
+        results.close_round(db, current)
+        rows = exports.answer_rows(db, current.id)
+    assert {row["side"] for row in rows} == {"team"}

@@ -329,7 +329,8 @@ def _client_side(database: Database) -> None:
     their ``role`` is 'other'). A round pins its questionnaire's mirror, the questionnaire
     its client contacts answer (``mirror_digest``, a snapshot like the team's), stores the
     client side's result when it closes (``client_results``), and says whether the lead
-    shares the client-facing summary (``client_summary_shared``). Rounds from before this
+    shares the client-facing summary (``client_summary_shared``), which a share link may
+    open instead of the report (``share_links.document``). Rounds from before this
     migration have no mirror: they are the team's alone.
     """
     database.execute(
@@ -347,4 +348,8 @@ def _client_side(database: Database) -> None:
     database.execute("ALTER TABLE rounds ADD COLUMN client_results TEXT")
     database.execute(
         "ALTER TABLE rounds ADD COLUMN client_summary_shared INTEGER NOT NULL DEFAULT 0"
+    )
+    database.execute(
+        "ALTER TABLE share_links ADD COLUMN document TEXT NOT NULL DEFAULT 'report'"
+        " CHECK (document IN ('report', 'client_summary'))"
     )

@@ -377,3 +377,88 @@ def test_exports_leave_out_a_client_side_under_the_floor(app, make_round):
         results.close_round(db, current)
         rows = exports.answer_rows(db, current.id)
     assert {row["side"] for row in rows} == {"team"}
+
+
+INTERNAL = [
+    "SECRET-COMMENT",
+    "SECRET-TEXT",
+    "SECRET-ACTION",
+    "Other Co",
+    "Person 0",
+    "Client 0",
+    "lord",
+    "Lord",
+    "老爷",
+    "Critical",
+    "危险",
+    "At risk",
+    "Partner, not lord",
+    "Paying on time",  # the team questionnaire's own titles
+    "按时付款",
+    "Invoke the stop-work clause",
+    "not the client's bank",
+]
+
+
+def test_the_client_summary_contains_nothing_internal(app, make_round, auth, client):
+    from assessment import results
+    from assessment.store import actions
+
+    make_round(period="2026-Q1", client="Other Co", respondents=1)
+    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    team_answers = {**TEAM_PAYMENT, "mood-example": "SECRET-TEXT"}
+    with app.app_context():
+        db = get_db()
+        for person in people[:3]:
+            responses.save_response(
+                db, person.id, team_answers, {"payment": "SECRET-COMMENT"}, submit=True
+            )
+    _answer_all(app, people[3:], CLIENT_PAYMENT)
+    with app.app_context():
+        db = get_db()
+        results.close_round(db, current)
+        actions.create_action(
+            db, current.id, sign_id="payment", title="SECRET-ACTION", owner_name="x"
+        )
+    auth.login()
+    url = f"/rounds/{current.id}/client-summary.pdf"
+    assert client.get(url).status_code == 404  # not switched on yet
+    token = csrf_token(client, f"/rounds/{current.id}/results")
+    switched = client.post(
+        f"/rounds/{current.id}/client-summary", data={"csrf_token": token, "shared": "on"}
+    )
+    assert switched.status_code == 302
+    texts = {}
+    for lang in ("en", "zh-CN"):
+        response = client.get(f"{url}?lang={lang}")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        texts[lang] = _pdf_text(response.data)
+    for lang, text in texts.items():
+        for word in INTERNAL:
+            assert word not in text, (lang, word)
+    assert "Invoices and payment" in texts["en"] and "+85" in texts["en"]
+    assert "we see this differently" in texts["en"]
+    assert "发票与付款" in texts["zh-CN"] and "+85" in texts["zh-CN"]
+    # A share link opens the summary (not the leadership report) without a login.
+    token = csrf_token(client, f"/rounds/{current.id}/results")
+    client.post(
+        f"/rounds/{current.id}/share",
+        data={"csrf_token": token, "document": "client_summary", "language": "en", "days": "7"},
+    )
+    with app.app_context():
+        from assessment.store import share_links
+
+        (link,) = share_links.round_links(get_db(), current.id)
+    assert link.document == "client_summary"
+    auth.logout()
+    shared = client.get(f"/s/{link.token}")
+    assert shared.status_code == 200
+    text = _pdf_text(shared.data)
+    assert "Invoices and payment" in text and "SECRET-COMMENT" not in text
+    assert "Fairness index" not in text
+    # Switched off: the link stops working.
+    auth.login()
+    token = csrf_token(client, f"/rounds/{current.id}/results")
+    client.post(f"/rounds/{current.id}/client-summary", data={"csrf_token": token, "shared": "off"})
+    auth.logout()
+    assert client.get(f"/s/{link.token}").status_code == 404

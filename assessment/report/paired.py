@@ -46,16 +46,26 @@ _WORDS = {
     "not_asked": N_("not asked"),
     "team_unscored": N_("no team score"),
 }
+#: The same words for the client's own reader (the client-facing summary).
+_CLIENT_WORDS = {
+    **_WORDS,
+    "team": N_("Our team"),
+    "client": N_("Your people"),
+    "not_enough": N_("Too few answers to show"),
+}
 
 ROW = 40.0
 LEFT, PLOT_W, GAP_W = 196.0, 430.0, 66.0
 TOP = 10.0
 
 
-def paired_chart(questionnaire: Questionnaire, perception: Perception, lang: str) -> Chart:
-    """Both sides of every sign of ``perception`` as a chart (see the module's text)."""
+def paired_chart(
+    questionnaire: Questionnaire, perception: Perception, lang: str, *, for_client: bool = False
+) -> Chart:
+    """Both sides of every sign of ``perception`` as a chart (see the module's text);
+    ``for_client``: worded for the client's reader ("Our team", "Your people")."""
     q, lang = questionnaire, _lang(lang)
-    words = {key: message.get(lang) for key, message in _WORDS.items()}
+    words = {key: m.get(lang) for key, m in (_CLIENT_WORDS if for_client else _WORDS).items()}
     width = int(LEFT + PLOT_W + GAP_W)
     rows = len(perception.signs)
     plot_h = ROW * rows

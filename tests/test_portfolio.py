@@ -70,10 +70,14 @@ def test_reopening_drops_the_summary_and_closing_stores_it(app, client, auth, de
     with app.app_context():
         row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
     assert row.period == "2026-Q4" and row.open_round_id is None
-    with app.app_context():  # a named round can be reopened
+    with app.app_context():  # a named round without a client side shown can be reopened
         db = get_db()
         with db.conn:
-            db.execute("UPDATE rounds SET anonymous = 0 WHERE id = ?", [latest])
+            db.execute(
+                "UPDATE rounds SET anonymous = 0, mirror_digest = NULL, client_results = NULL"
+                " WHERE id = ?",
+                [latest],
+            )
     client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
@@ -176,3 +180,34 @@ def test_a_round_withheld_for_anonymity_says_so(app, client, auth, make_round):
     cells = re.search(r"Tiny Team</th>(.*?)</tr>", heat, re.S).group(1)
     assert cells.count('class="text-center text-body-secondary small withheld-cell"') == 6
     assert ">–<" not in cells, "a withheld sign is not shown as missing"
+
+
+def test_the_perception_gap_column_and_filter(app, make_round, auth, client):
+    """The latest review's widest gap between the two sides, its flagged signs, and a
+    filter for the clients whose client sees things very differently."""
+    from assessment import results
+    from assessment.store import responses
+
+    current, people = make_round(client="Gapco", respondents=3, anonymous=False, contacts=3)
+    team = {
+        "days-paid-late": 60,
+        "invoice-handling": "paid-after-chasing",
+        "invoicing-process-clear": 2,
+        "work-while-overdue": 5,
+    }
+    theirs = {"c-paid-within-terms": 5, "c-invoice-handling": "paid-on-receipt"}
+    make_round(client="Quietco", respondents=3, anonymous=False)
+    with app.app_context():
+        db = get_db()
+        for person in people[:3]:
+            responses.save_response(db, person.id, team, {}, submit=True)
+        for person in people[3:]:
+            responses.save_response(db, person.id, theirs, {}, submit=True)
+        results.close_round(db, current)
+    auth.login()
+    page = client.get("/portfolio/").get_data(as_text=True)
+    row = page[page.index(">Gapco<") :].split("</tr>")[0]
+    assert "+85" in row and "Paying on time" in row.split('class="gap-cell"')[1]
+    wide = client.get("/portfolio/?gap=wide").get_data(as_text=True)
+    assert ">Gapco<" in wide and ">Quietco<" not in wide
+    assert ">Quietco<" in client.get("/portfolio/?gap=nonsense").get_data(as_text=True)

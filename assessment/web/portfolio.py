@@ -17,18 +17,25 @@ from .i18n import current_language
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 
+#: The perception gap filter's values (``portfolio.portfolio``'s ``gap``).
+GAP_FILTERS = ("wide", "compared")
+
+
 @bp.get("/")
 @role_required(*LEAD_ROLES)
 def index():
     lead_id = request.args.get("lead", type=int)
     band_id = request.args.get("band") or None
     industry = request.args.get("industry") or None
-    found = portfolio_model.portfolio(get_db(), lead_id=lead_id, band_id=band_id, industry=industry)
+    gap = request.args.get("gap") if request.args.get("gap") in GAP_FILTERS else None
+    found = portfolio_model.portfolio(
+        get_db(), lead_id=lead_id, band_id=band_id, industry=industry, gap=gap
+    )
     return render_template(
         "portfolio/index.html",
         portfolio=found,
         labels=_labels(found, current_language()),
-        filters={"lead": lead_id, "band": band_id, "industry": industry},
+        filters={"lead": lead_id, "band": band_id, "industry": industry, "gap": gap},
     )
 
 

@@ -109,6 +109,7 @@ def test_the_client_page_has_the_mirror_and_no_navigation(app, mirrored, client,
         assert f'name="q_{item.id}"' not in page
     assert mirror.title.en in page
     assert "never who answered what" in page
+    assert 'name="c_' not in page  # no comments: the client side shows aggregates only
     assert "lord" not in page.lower()
     hrefs = re.findall(r'href="([^"]+)"', page)
     assert all(h.startswith(("/static/", "/bootstrap/static/", "#")) for h in hrefs), hrefs

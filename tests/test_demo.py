@@ -60,6 +60,12 @@ def test_the_late_payer_believes_they_pay_on_time(demo):
     first = latest.gap_steps[0]
     assert (first.sign_id, first.basis) == ("payment", "gap")
     assert "invoice" in first.text.get("en")
+    # Across rounds: the wide payment gap at both quarterly reviews.
+    from assessment.report.data import round_report
+
+    history = round_report(demo, found[2]).sides_history
+    assert [period for period, _ in history] == ["2026-Q3", "2026-Q4"]
+    assert all(both.get("payment").flagged for _, both in history)
     # The healthy partner's two sides roughly agree.
     found, _ = _results(demo, "Harbor & Pine Foods")
     assert not results.outcome(demo, found[2]).perception.flagged

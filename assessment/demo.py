@@ -90,7 +90,39 @@ def _mail_the_team(db: Database, current: rounds.Round, today) -> None:
     kinds.queue_reminders(db, current, people, by="demo", day=today)
 
 
-def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random, today) -> None:
+def _client_side(
+    db: Database,
+    current: rounds.Round,
+    mirror: Questionnaire,
+    contacts: list[dict],
+    spec: dict,
+    rng: random.Random,
+) -> None:
+    """The client's people answering the round's mirror: targets per sign as for the team
+    (``default`` and ``signs`` of the round's ``client`` table), moved by each contact's
+    ``bias``."""
+    for person in contacts[: spec.get("respondents", len(contacts))]:
+        contact = respondents.add_respondent(
+            db,
+            current.id,
+            name=person["name"],
+            email=person.get("email"),
+            side="client",
+            client_role=person["role"],
+        )
+        answers = _round_answers(mirror, current.kind, spec, person.get("bias", 0), rng)
+        responses.save_response(db, contact.id, answers, {}, submit=True)
+
+
+def _load_client(
+    db: Database,
+    q: Questionnaire,
+    spec: dict,
+    rng: random.Random,
+    today,
+    mirror: Questionnaire | None = None,
+    client_rng: random.Random | None = None,
+) -> None:
     lead = users.find_by_email(db, spec.get("lead", ""))
     client = clients.create_client(
         db,
@@ -101,6 +133,7 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random,
         notes=spec.get("notes", ""),
     )
     team = spec["team"]
+    contacts = spec.get("client_contacts", [])
     for round_spec in spec["rounds"]:
         current = rounds.create_round(
             db,
@@ -109,7 +142,18 @@ def _load_client(db: Database, q: Questionnaire, spec: dict, rng: random.Random,
             period=round_spec["period"],
             questionnaire=q,
             anonymous=round_spec.get("anonymous", True),
+            mirror=mirror,
         )
+        if mirror is not None and "client" in round_spec:
+            # Its own random numbers, so that the team's answers stay as they were.
+            _client_side(
+                db,
+                current,
+                mirror,
+                contacts,
+                round_spec["client"],
+                client_rng or random.Random(0),
+            )
         members = team[: round_spec.get("respondents", len(team))]
         drafts = round_spec.get("drafts", 0)
         for n, person in enumerate(members):
@@ -174,11 +218,13 @@ def load_demo(
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     q = questionnaires[data["questionnaire"]]
+    mirror = questionnaires.get(q.mirror) if q.mirror else None
     rng = random.Random(20261122)
     today = clock.local_today(config or {})
+    client_rng = random.Random(20261128)
     for spec in data["clients"]:
         if clients.find_by_name(db, spec["name"]) is not None:
             continue
-        _load_client(db, q, spec, rng, today)
+        _load_client(db, q, spec, rng, today, mirror, client_rng)
         created.append(f"client {spec['name']} with {len(spec['rounds'])} rounds")
     return created

@@ -79,6 +79,7 @@ ANSWER_COLUMNS = (
     "health",
     "submitted_at",
     "sign_status",
+    "side",
 )
 
 RESULT_COLUMNS = (
@@ -208,19 +209,38 @@ def _answers(db: Database, round_id: int) -> AnswerExport:
             f"round {round_id} is anonymous and fewer than {policy.floor} people submitted:"
             " its answers are withheld to protect anonymity"
         )
+    export = _side_answers(db, current, policy, "team", sign_statuses(db, current))
+    # The client's side (docs/scoring.md, "The perception gap"): always as an anonymous
+    # round's, with the mirror's questions, and only once the client's view may be shown.
+    client_rules = results.client_policy(db, current)
+    if client_rules is not None and client_rules.results_visible:
+        scored = results.client_score(db, current)
+        statuses = {s.sign_id: s.status for s in scored.signs} if scored is not None else {}
+        theirs = _side_answers(db, current.for_client(), client_rules, "client", statuses)
+        export = AnswerExport(
+            export.rows + theirs.rows, export.withheld_items + theirs.withheld_items
+        )
+    return export
+
+
+def _side_answers(
+    db: Database, current: rounds.Round, policy, side: str, statuses: Mapping[str, str]
+) -> AnswerExport:
+    """The rows of one side's answers; ``current`` is the round as that side answers it
+    (``Round.for_client`` for the client: the mirror's questions, always anonymous)."""
+    round_id = current.id
     q = current.questionnaire
     points = len(q.scale.likert)
     items = {item.id: item for item in q.items()}
     order = {item_id: n for n, item_id in enumerate(items)}
     signs = {item.id: sign.id for sign in q.signs for item in sign.items}
 
-    statuses = sign_statuses(db, current)
-
     people = db.execute(
         "SELECT respondents.id, respondents.name, respondents.role, responses.submitted_at"
         " FROM responses JOIN respondents ON respondents.id = responses.respondent_id"
-        " WHERE respondents.round_id = ? AND responses.status = 'submitted'",
-        [round_id],
+        " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
+        " AND respondents.side = ?",
+        [round_id, side],
     ).fetchall()
     if current.anonymous:
         who = {p[0]: (0, None, None, None) for p in people}
@@ -233,8 +253,9 @@ def _answers(db: Database, round_id: int) -> AnswerExport:
         " answers.value_text, answers.not_applicable FROM answers"
         " JOIN responses ON responses.id = answers.response_id"
         " JOIN respondents ON respondents.id = responses.respondent_id"
-        " WHERE respondents.round_id = ? AND responses.status = 'submitted'",
-        [round_id],
+        " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
+        " AND respondents.side = ?",
+        [round_id, side],
     )
     rows = []
     for answer in answers:
@@ -253,8 +274,8 @@ def _answers(db: Database, round_id: int) -> AnswerExport:
             "client": current.client_name,
             "period": current.period,
             "round_kind": current.kind,
-            "questionnaire_id": current.questionnaire_id,
-            "questionnaire_version": current.questionnaire_version,
+            "questionnaire_id": q.id,
+            "questionnaire_version": q.version,
             "respondent": respondent,
             "respondent_role": role,
             "sign_id": signs.get(item_id),
@@ -265,6 +286,7 @@ def _answers(db: Database, round_id: int) -> AnswerExport:
             "health": health,
             "submitted_at": submitted_at,
             "sign_status": statuses.get(signs.get(item_id)),
+            "side": side,
         }
         position = order.get(item_id, len(order))
         if current.anonymous:  # by question, then answer: nothing ties two rows together

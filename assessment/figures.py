@@ -138,6 +138,24 @@ def change_text(
     return "+" + text
 
 
+def gap_text(q: Questionnaire, gap: float | Fraction, flagged: bool) -> str:
+    """A perception gap in points, whole and signed ("+68", "−12", "0"), with a decimal
+    more wherever rounding would contradict the flag (33.2 below a threshold of 33⅓ is
+    not "+33" flagged nor is 33.4 "+33" unflagged)."""
+    limit = q.settings.exact_gap_threshold
+    text = rounded(gap, 0, lambda shown: (abs(shown) >= limit) == flagged)
+    if text.startswith(MINUS) or not text.strip("0."):
+        return text
+    return "+" + text
+
+
+def threshold_text(value: float | Fraction) -> str:
+    """A threshold in points: whole if it is whole, else one decimal (a third of the scale
+    is "33.3", so that a gap shown as "+33" is plainly below it)."""
+    text = rounded(value, 1)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def trend_text(trend, threshold: float | Fraction) -> str:
     """A trend's change (`scoring.Trend`), agreeing with its direction (`change_text`)."""
     return change_text(trend.delta, threshold, trend.direction)
@@ -153,5 +171,7 @@ def template_helpers() -> dict:
         "rwg_text": rwg_text,
         "change_text": change_text,
         "trend_text": trend_text,
+        "gap_text": gap_text,
+        "threshold_text": threshold_text,
         "band_text": text_on,
     }

@@ -376,6 +376,43 @@ def _jobs_mail(database: Database) -> None:
 
 
 # --- 0007_jobs_mail -- end ----------------------------------------------------------------
+
+
+@migrations(name="0008_client_side")
+def _client_side(database: Database) -> None:
+    """The client's side of a round (docs/scoring.md, "The perception gap").
+
+    A respondent is on the team's side or the client's (``side``); a client contact has a
+    role on the client's side (``client_role``; the team roles' CHECK stays as it was, so
+    their ``role`` is 'other'). A round pins its questionnaire's mirror, the questionnaire
+    its client contacts answer (``mirror_digest``, a snapshot like the team's), stores the
+    client side's result when it closes (``client_results``), and says whether the lead
+    shares the client-facing summary (``client_summary_shared``), which a share link may
+    open instead of the report (``share_links.document``). Rounds from before this
+    migration have no mirror: they are the team's alone.
+    """
+    database.execute(
+        "ALTER TABLE respondents ADD COLUMN side TEXT NOT NULL DEFAULT 'team'"
+        " CHECK (side IN ('team', 'client'))"
+    )
+    database.execute(
+        "ALTER TABLE respondents ADD COLUMN client_role TEXT CHECK (client_role IS NULL"
+        " OR client_role IN ('sponsor', 'owner', 'procurement', 'other'))"
+    )
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN mirror_digest TEXT"
+        " REFERENCES questionnaire_snapshots(digest)"
+    )
+    database.execute("ALTER TABLE rounds ADD COLUMN client_results TEXT")
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN client_summary_shared INTEGER NOT NULL DEFAULT 0"
+    )
+    database.execute(
+        "ALTER TABLE share_links ADD COLUMN document TEXT NOT NULL DEFAULT 'report'"
+        " CHECK (document IN ('report', 'client_summary'))"
+    )
+
+
 @migrations(name="0009_review_calendar")
 def _review_calendar(database: Database) -> None:
     """The review calendar (assessment/review_calendar.py): each client's review cadence

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, get_args
 
-from .figures import change_text
+from .figures import change_text, gap_text, score_text
+from .perception import Perception
 from .questionnaire import Questionnaire, Text
 from .scoring import RoundResult, SignResult
 from .vocab import N_, Message
@@ -29,6 +30,7 @@ __all__ = [
     "ActionRecord",
     "NextStep",
     "format_change",
+    "gap_steps",
     "recommend",
     "stalled_note",
 ]
@@ -125,6 +127,9 @@ class NextStep:
     change: float | None = None
     stalled_actions: tuple[ActionRecord, ...] = ()
     note: Message | None = None
+    #: "sign": from the team's scores; "gap": the two sides see the sign very differently;
+    #: "joint": both sides see a problem (``gap_steps``).
+    basis: Literal["sign", "gap", "joint"] = "sign"
 
     @property
     def stalled(self) -> bool:
@@ -218,3 +223,76 @@ def recommend(
         ranked.append(((-band, current.exact_score, position), step))
     ranked.sort(key=lambda pair: pair[0])
     return tuple(step for _, step in ranked)
+
+
+#: The next step for a perception gap on a sign whose questionnaire gives none of its own.
+GAP_TEXT = N_(
+    "Compare views with the client, facts in hand: bring the dates, figures and examples"
+    " behind the team's answers, ask for theirs, and agree what actually happened before"
+    " deciding what to change."
+)
+#: The next step when both sides see a problem on a sign.
+JOINT_TEXT = N_(
+    "Both sides see a problem here: agree a joint plan with the client, with an owner on each"
+    " side, one or two concrete changes and a date to review them together."
+)
+#: The owner of a general gap step and of a joint plan: the relationship's owner.
+GAP_OWNER = "account"
+
+
+def gap_note(questionnaire: Questionnaire, sign_gap) -> Message:
+    """The numbers behind a gap or joint step, in any language."""
+    q = questionnaire
+    team = score_text(q, sign_gap.team)
+    client = score_text(q, sign_gap.client)
+    if sign_gap.flagged:
+        return N_(
+            "The team scores this sign %(team)s, the client %(client)s: a gap of %(gap)s points.",
+            team=team,
+            client=client,
+            gap=gap_text(q, sign_gap.gap, True),
+        )
+    return N_(
+        "Both sides score this sign low: the team %(team)s, the client %(client)s.",
+        team=team,
+        client=client,
+    )
+
+
+def gap_steps(questionnaire: Questionnaire, perception: Perception | None) -> tuple[NextStep, ...]:
+    """The next steps the two sides' views call for: for each flagged gap, a fact-based
+    conversation (the sign's own `gap` step if the file gives one, else ``GAP_TEXT``),
+    widest gap first; then, for each sign both sides put at `escalate_from` or worse, a
+    joint plan, lowest team score first. None without a client side to compare."""
+    if perception is None:
+        return ()
+    q = questionnaire
+    steps = []
+    for s in sorted(perception.flagged, key=lambda s: (-abs(s.gap), s.team)):
+        own = q.sign(s.sign_id).gap
+        steps.append(
+            NextStep(
+                sign_id=s.sign_id,
+                band_id=s.team_band_id,
+                score=float(s.team),
+                text=own.text if own is not None else GAP_TEXT,
+                owner=own.owner if own is not None else GAP_OWNER,
+                escalation=False,
+                note=gap_note(q, s),
+                basis="gap",
+            )
+        )
+    for s in sorted(perception.agreed, key=lambda s: (s.team, s.client)):
+        steps.append(
+            NextStep(
+                sign_id=s.sign_id,
+                band_id=s.team_band_id,
+                score=float(s.team),
+                text=JOINT_TEXT,
+                owner=GAP_OWNER,
+                escalation=False,
+                note=gap_note(q, s),
+                basis="joint",
+            )
+        )
+    return tuple(steps)

@@ -61,6 +61,12 @@ class ClientRow:
     review_cadence: str = "quarterly"  # review_calendar.CADENCES
     next_review_period: str | None = None  # e.g. "2027-Q1", with next_review_due
     review_overdue: bool = False  # due before the portfolio's day, and no round open
+    #: The two sides (docs/scoring.md, "The perception gap"): the widest gap in points
+    #: (client minus team), the signs whose gap is flagged, and "compared", "not_enough"
+    #: (too few client answers) or None (no client side in the latest review).
+    gap: float | None = None
+    gap_signs: tuple[str, ...] = ()
+    client_side: str | None = None
 
     @property
     def questionnaire_key(self) -> str | None:
@@ -124,12 +130,15 @@ def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
     withheld = False
     withheld_signs: frozenset[str] = frozenset()
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
+    gap, gap_signs, client_side = None, (), None
     if row["result_summary"]:
         q = questionnaire_of(snapshot_text(db, row["questionnaire_digest"]))  # both cached
         summary = json.loads(row["result_summary"])
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
         withheld = summary.get("withheld", False)
         withheld_signs = frozenset(summary.get("withheld_signs", ()))
+        gap, client_side = summary.get("gap"), summary.get("client_side")
+        gap_signs = tuple(summary.get("gap_signs", ()))
         if index is not None and summary["trend"] is not None:
             delta = summary["trend"]
             if summary.get("trend_direction"):  # decided exactly when the round closed
@@ -177,6 +186,9 @@ def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
         not_asked=not_asked,
         withheld=withheld,
         withheld_signs=withheld_signs,
+        gap=gap,
+        gap_signs=gap_signs,
+        client_side=client_side,
     )
 
 
@@ -195,8 +207,11 @@ def portfolio(
     band_id: str | None = None,
     industry: str | None = None,
     today: date | None = None,
+    gap: str | None = None,
 ) -> Portfolio:
-    """Every active client with its latest closed result, sorted by risk, then filtered."""
+    """Every active client with its latest closed result, sorted by risk, then filtered.
+    ``gap``: "wide", only clients whose latest review has a flagged perception gap;
+    "compared", only those whose latest review compared both sides at all."""
     today = today or date.today()
     seen: dict = {}
     rows = [
@@ -215,5 +230,9 @@ def portfolio(
         rows = [r for r in rows if r.band_id == band_id]
     if industry:
         rows = [r for r in rows if r.industry == industry]
+    if gap == "wide":
+        rows = [r for r in rows if r.gap_signs]
+    elif gap == "compared":
+        rows = [r for r in rows if r.client_side == "compared"]
     rows.sort(key=ClientRow.risk_key)
     return Portfolio(rows=rows, questionnaire=main, industries=industries, leads=leads)

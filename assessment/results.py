@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from .anonymity import Policy
-from .playbook import ActionRecord, NextStep, recommend
+from .anonymity import Policy, withheld_result
+from .perception import Perception, perception_gap
+from .playbook import ActionRecord, NextStep, gap_steps, recommend
 from .scoring import RoundResult, score_round
 from .sqlite import transaction
 from .store import responses, rounds
@@ -38,6 +39,12 @@ class RoundOutcome:
     previous: RoundResult | None
     previous_round: rounds.Round | None
     next_steps: tuple[NextStep, ...]
+    #: The client's side (a round with a mirror and client contacts): its result as the
+    #: round may show it (withheld while open or under the floor), both sides compared,
+    #: and the next steps the comparison calls for. None and () otherwise.
+    client: RoundResult | None = None
+    perception: Perception | None = None
+    gap_steps: tuple[NextStep, ...] = ()
 
 
 def policy(db: Database, current: rounds.Round) -> Policy:
@@ -49,6 +56,80 @@ def policy(db: Database, current: rounds.Round) -> Policy:
         floor=current.anonymity_floor,
         text_floor=current.anonymity_text_floor,
     )
+
+
+def client_policy(db: Database, current: rounds.Round) -> Policy | None:
+    """What the round may show of its client side (None: it has none, no mirror or no
+    client contact). Always anonymous, under the round's floors, even in a named round:
+    nothing while open, and only from ``floor`` client answers."""
+    if current.mirror_digest is None:
+        return None
+    invited = db.execute(
+        "SELECT COUNT(*) FROM respondents WHERE round_id = ? AND side = 'client'", [current.id]
+    ).fetchone()[0]
+    if not invited:
+        return None
+    return Policy(
+        anonymous=True,
+        is_open=current.is_open,
+        submitted=rounds.submitted_count(db, current.id, side="client"),
+        floor=current.anonymity_floor,
+        text_floor=current.anonymity_text_floor,
+    )
+
+
+def can_reopen(db: Database, current: rounds.Round) -> bool:
+    """Whether the round may be reopened: its team side allows it, and so does its client
+    side (whose results, once shown, must not be shown again one answer apart)."""
+    client = client_policy(db, current)
+    return policy(db, current).can_reopen and (client is None or client.can_reopen)
+
+
+def client_score(db: Database, current: rounds.Round) -> RoundResult | None:
+    """The client side's result, computed by the engine with the round's floor (stored
+    when the round closes): not yet gated by ``client_policy``. None without a mirror."""
+    mirror = current.mirror
+    if mirror is None:
+        return None
+    if current.client_results and not current.is_open:
+        return RoundResult.from_dict(json.loads(current.client_results))
+    previous_round = rounds.previous_closed_round(db, current)
+    previous = None
+    if previous_round is not None and previous_round.client_results:
+        before = RoundResult.from_dict(json.loads(previous_round.client_results))
+        previous = before if before.questionnaire_id == mirror.id else None
+    return score_round(
+        mirror,
+        responses.submitted_responses(db, current.id, side="client"),
+        kind=current.kind,
+        previous=previous,
+        floor=current.anonymity_floor,
+    )
+
+
+def _shown_client(db: Database, current: rounds.Round) -> RoundResult | None:
+    """The client side's result as the round may show it now."""
+    rules = client_policy(db, current)
+    if rules is None or current.mirror is None:
+        return None
+    if not rules.results_visible:
+        return withheld_result(current.mirror, current.kind)
+    return client_score(db, current)
+
+
+def perception(
+    db: Database, current: rounds.Round, team: RoundResult, *, with_previous: bool = True
+) -> Perception | None:
+    """Both sides of the round compared (``perception.perception_gap``), the gap's trend
+    against the previous closed round's; None without a client side."""
+    client = _shown_client(db, current)
+    if client is None:
+        return None
+    before = None
+    previous_round = rounds.previous_closed_round(db, current) if with_previous else None
+    if previous_round is not None and policy(db, previous_round).results_visible:
+        before = perception(db, previous_round, score(db, previous_round), with_previous=False)
+    return perception_gap(current.questionnaire, team, client, previous=before)
 
 
 def floor_of(current: rounds.Round) -> int | None:
@@ -109,7 +190,16 @@ def outcome(db: Database, current: rounds.Round) -> RoundOutcome:
         actions=_actions(db, current.client_id),
         previous_closed_at=previous_round.closed_at if previous_round else None,
     )
-    return RoundOutcome(result, previous, previous_round, steps)
+    both = perception(db, current, result)
+    return RoundOutcome(
+        result,
+        previous,
+        previous_round,
+        steps,
+        client=_shown_client(db, current) if both is not None else None,
+        perception=both,
+        gap_steps=gap_steps(current.questionnaire, both),
+    )
 
 
 def summary(outcome: RoundOutcome) -> dict:
@@ -126,6 +216,21 @@ def summary(outcome: RoundOutcome) -> dict:
         "withheld": result.index is None and any(s.status == "withheld" for s in result.signs),
         # Signs withheld for anonymity: the heat map says so instead of "no score".
         "withheld_signs": [s.sign_id for s in result.signs if s.status == "withheld"],
+        **_gap_summary(outcome.perception),
+    }
+
+
+def _gap_summary(both: Perception | None) -> dict:
+    """The portfolio's view of the two sides: the widest gap (points, client minus team),
+    the flagged signs, and whether the client side had too few answers to compare."""
+    if both is None:
+        return {"gap": None, "gap_signs": [], "client_side": None}
+    compared = [s for s in both.signs if s.gap is not None]
+    widest = max(compared, key=lambda s: abs(s.gap), default=None)
+    return {
+        "gap": None if widest is None else widest.gap_points,
+        "gap_signs": [s.sign_id for s in both.flagged],
+        "client_side": "compared" if compared else "not_enough",
     }
 
 
@@ -139,14 +244,19 @@ def close_round(db: Database, current: rounds.Round) -> RoundResult:
     the floor it was scored with (``FLOOR_KEY``).
     """
     with transaction(db, write=True):
-        closing = outcome(db, current)
+        client = client_score(db, current)
         rounds.set_status(
             db,
             current.id,
             "closed",
-            _stored_text(current, closing.result),
-            json.dumps(summary(closing)),
+            _stored_text(current, outcome(db, current).result),
+            None,
+            None if client is None else json.dumps(client.to_dict()),
         )
+        # The summary as the closed round shows it (the client side only now visible).
+        closed = rounds.get_round(db, current.id)
+        closing = outcome(db, closed)
+        rounds.save_summary(db, current.id, json.dumps(summary(closing)))
     return closing.result
 
 
@@ -157,7 +267,7 @@ def reopen_round(db: Database, current: rounds.Round) -> None:
     the same round shown twice, one answer apart, would give that answer away. The check
     and the reopening share one write lock, so the count it reads is the count reopened."""
     with transaction(db, write=True):
-        if not policy(db, current).can_reopen:
+        if not can_reopen(db, current):
             raise ReopenRefused(current.id)
         rounds.set_status(db, current.id, "open", None)
 

@@ -118,6 +118,7 @@ def open_due_reviews(
     for due in due_reviews(db, today):
         previous = due.previous
         questionnaire = questionnaires.get(previous.questionnaire_id) or previous.questionnaire
+        mirror = _mirror(questionnaire, questionnaires, previous)
         try:
             with transaction(db, write=True):
                 created = rounds.create_round(
@@ -131,12 +132,15 @@ def open_due_reviews(
                     floor=floor,
                     text_floor=text_floor,
                     invitations_held=not due.client.review_auto_send,
+                    mirror=mirror,
                 )
                 _record(
                     db, "round.created", created.id, client=due.client.name, period=created.period
                 )
                 added_people = []
                 for person in respondents.list_respondents(db, previous.id):
+                    if person.side == "client" and mirror is None:
+                        continue  # no client questionnaire to answer this time
                     added = respondents.add_respondent(
                         db,
                         created.id,
@@ -144,6 +148,8 @@ def open_due_reviews(
                         email=person.email,
                         role=person.role,
                         language=person.language,
+                        side=person.side,
+                        client_role=person.client_role,
                     )
                     _record(
                         db,
@@ -161,6 +167,25 @@ def open_due_reviews(
             continue
         opened.append(created)
     return opened
+
+
+def _mirror(
+    questionnaire: Questionnaire,
+    questionnaires: Mapping[str, Questionnaire],
+    previous: rounds.Round,
+) -> Questionnaire | None:
+    """The client questionnaire the new round pins beside ``questionnaire``: the current
+    file of its mirror, else the one the previous round pinned if it still matches."""
+    if not questionnaire.mirror:
+        return None
+    found = questionnaires.get(questionnaire.mirror)
+    if found is not None:
+        return found
+    if previous.mirror_snapshot is not None:
+        pinned = previous.for_client().questionnaire
+        if pinned.id == questionnaire.mirror:
+            return pinned
+    return None
 
 
 def _record(db: Database, action: str, round_id: int, **details) -> None:

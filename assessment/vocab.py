@@ -26,6 +26,8 @@ from pathlib import Path
 __all__ = [
     "AGREEMENT_LABELS",
     "BABEL_LOCALES",
+    "CLIENT_ROLES",
+    "CLIENT_ROLE_LABELS",
     "KINDS",
     "KIND_LABELS",
     "LANGUAGES",
@@ -37,6 +39,8 @@ __all__ = [
     "ROLES",
     "ROLE_ALIASES",
     "ROLE_LABELS",
+    "SIDES",
+    "SIDE_LABELS",
     "USER_ROLES",
     "USER_ROLE_LABELS",
     "Joined",
@@ -185,6 +189,25 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "finance": (),
     "leadership": ("公司管理层",),
     "other": (),
+}
+
+
+# --- the two sides of a round ----------------------------------------------------------------
+
+#: Who a respondent is: one of the team, or one of the client's people (who answer the
+#: questionnaire's mirror, see docs/questionnaire-format.md).
+SIDES = ("team", "client")
+SIDE_LABELS: dict[str, Message] = {
+    "team": N_("Team"),
+    "client": N_("Client"),
+}
+#: A client contact's role on the client's side.
+CLIENT_ROLES = ("sponsor", "owner", "procurement", "other")
+CLIENT_ROLE_LABELS: dict[str, Message] = {
+    "sponsor": N_("Executive sponsor"),
+    "owner": N_("Project owner"),
+    "procurement": N_("Finance / procurement"),
+    "other": N_("Other"),
 }
 
 

@@ -176,7 +176,11 @@ def make_round(app, questionnaires):
         questionnaire="six-signs",
         client="Acme",
         anonymous=True,
+        contacts=0,
     ):
+        """``contacts``: client contacts, answering the questionnaire's mirror (pinned
+        with the round whenever the questionnaire has one, as the New round page does);
+        returned after the team's people."""
         with app.app_context():
             db = get_db()
             found = clients.find_by_name(db, client)
@@ -188,10 +192,17 @@ def make_round(app, questionnaires):
                 period=period,
                 questionnaire=questionnaires[questionnaire],
                 anonymous=anonymous,
+                mirror=questionnaires.get(questionnaires[questionnaire].mirror or ""),
             )
             people = [
                 add_respondent(db, created.id, name=f"Person {n}", role="delivery")
                 for n in range(respondents)
+            ]
+            people += [
+                add_respondent(
+                    db, created.id, name=f"Client {n}", side="client", client_role="owner"
+                )
+                for n in range(contacts)
             ]
         return created, people
 

@@ -1,7 +1,9 @@
 """Every route × every kind of visitor, with the status each must get.
 
 Visitors: anonymous; a respondent (no account, holding the link of a round other than the
-one asked for); member; lead; admin. A route added without an entry here fails the
+one asked for); a client contact (no account, holding their own link to the very round asked
+for, with the answers they submitted through it: it reaches their own form and nothing
+else); member; lead; admin. A route added without an entry here fails the
 completeness test, so nobody can forget to decide who may use it.
 """
 
@@ -14,10 +16,12 @@ from assessment.jobs.mail import deliver_due
 from assessment.mail.kinds import invitation_key
 from assessment.store import actions, outbox, packs, rounds, share_links
 
-ROLES = ("anonymous", "respondent", "member", "lead", "admin")
-LEADS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 200, "admin": 200}
-ADMINS_ONLY = {"anonymous": 302, "respondent": 302, "member": 403, "lead": 403, "admin": 200}
-LOGGED_IN = {"anonymous": 302, "respondent": 302, "member": 200, "lead": 200, "admin": 200}
+ROLES = ("anonymous", "respondent", "client", "member", "lead", "admin")
+OUTSIDERS = ("anonymous", "respondent", "client")
+_OUT = dict.fromkeys(OUTSIDERS, 302)
+LEADS_ONLY = {**_OUT, "member": 403, "lead": 200, "admin": 200}
+ADMINS_ONLY = {**_OUT, "member": 403, "lead": 403, "admin": 200}
+LOGGED_IN = {**_OUT, "member": 200, "lead": 200, "admin": 200}
 PUBLIC = dict.fromkeys(ROLES, 200)
 
 # (method, url template, expected status per visitor). POSTs by allowed roles redirect.
@@ -39,8 +43,10 @@ MATRIX = [
     ("GET", "/rounds/{round}/results", LEADS_ONLY),
     ("GET", "/rounds/{round}/charts/radar.svg", LEADS_ONLY),
     ("GET", "/rounds/{round}/charts/trend.svg", LEADS_ONLY),
+    ("GET", "/rounds/{round}/charts/sides.svg", {**LEADS_ONLY, "lead": 403, "admin": 403}),
     ("GET", "/rounds/{round}/answers.csv", LEADS_ONLY),
     ("GET", "/rounds/{round}/report.pdf", LEADS_ONLY),
+    ("GET", "/rounds/{round}/client-summary.pdf", {**LEADS_ONLY, "lead": 404, "admin": 404}),
     ("GET", "/users/", ADMINS_ONLY),
     ("GET", "/users/{user}", ADMINS_ONLY),
     ("GET", "/audit/", ADMINS_ONLY),
@@ -55,6 +61,7 @@ MATRIX = [
     ("POST", "/rounds/{round}/reopen", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/invitations/confirm", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/respondents", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    ("POST", "/rounds/{round}/client-contacts", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/rounds/{round}/respondents/import", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     (
         "POST",
@@ -74,6 +81,7 @@ MATRIX = [
     ("POST", "/rounds/{round}/actions", {**LEADS_ONLY, "lead": 400, "admin": 400}),
     ("POST", "/actions/{action}/toggle", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/share", {**LEADS_ONLY, "lead": 400, "admin": 400}),
+    ("POST", "/rounds/{round}/client-summary", {**LEADS_ONLY, "lead": 400, "admin": 400}),
     ("POST", "/share/{share_id}/revoke", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/invitations", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/rounds/{round}/remind", {**LEADS_ONLY, "lead": 303, "admin": 303}),
@@ -102,7 +110,7 @@ def world(app, make_round):
     """A round with a respondent, an action and a share link; another round's respondent.
     The round is named, so that its results may be shown while it is open: what anonymous
     rounds withhold, and from whom, is tested in test_anonymity."""
-    current, people = make_round(period="2026-Q3", respondents=2, anonymous=False)
+    current, people = make_round(period="2026-Q3", respondents=2, anonymous=False, contacts=1)
     _other, strangers = make_round(period="2026-Q4", client="Other Co", respondents=1)
     with app.app_context():
         db = get_db()
@@ -139,6 +147,7 @@ def world(app, make_round):
         "user": member,
         "stranger_token": strangers[0].token,
         "message": message,
+        "client_token": people[2].token,
     }
 
 
@@ -155,7 +164,19 @@ def _visitor(app, role, world):
         )
     elif role == "respondent":
         assert client.get(f"/r/{world['stranger_token']}").status_code == 200
+    elif role == "client":
+        _answer_as_client(client, world["client_token"])
     return client
+
+
+def _answer_as_client(client, token):
+    """Submit a client contact's answers through their link: their browser then holds the
+    answer key cookie of a submitted response in the round under test."""
+    assert client.get(f"/r/{token}").status_code == 200
+    data = {"csrf_token": csrf_token(client, f"/r/{token}"), "submit_answers": "y"}
+    data["q_c-requests-through-channels"] = "4"
+    response = client.post(f"/r/{token}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -170,7 +191,7 @@ def test_every_route_is_in_the_matrix(app):
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(app, world, role):
     client = _visitor(app, role, world)
-    token = csrf_token(client, "/login") if role in ("anonymous", "respondent") else None
+    token = csrf_token(client, "/login") if role in OUTSIDERS else None
     for method, template, expected in MATRIX:
         url = template.format(**world)
         if method == "GET":
@@ -182,7 +203,7 @@ def test_access_matrix(app, world, role):
             client = _visitor(app, role, world)  # log back in for the rest
         want = expected[role]
         assert response.status_code == want, (role, method, url, response.status_code)
-        if want == 302 and role in ("anonymous", "respondent") and template != "/logout":
+        if want == 302 and role in OUTSIDERS and template != "/logout":
             assert response.headers["Location"].startswith("/login"), (role, url)
     with app.app_context():
         assert rounds.get_round(get_db(), world["round"]) is not None

@@ -272,7 +272,11 @@ def _two_respondents(app, created, q, items, statuses):
                         [person.id],
                     )
             made.append(respondents.find_by_token(db, person.token))
-    fields = [f for f in made[0].__dataclass_fields__ if f != "round_id"]
+    # Both are of the team: the page learns a client contact's side from the round it is
+    # given (``Round.for_client``), never from the respondent.
+    fields = [
+        f for f in made[0].__dataclass_fields__ if f not in ("round_id", "side", "client_role")
+    ]
     if statuses[0] == statuses[1]:
         fields.remove("status")
         if statuses[0] == "invited":

@@ -29,7 +29,7 @@ def test_three_clients_each_with_kickoff_and_two_quarterly_rounds(demo):
         found, _ = _results(demo, name)
         assert [r.kind for r in found] == ["kickoff", "quarterly", "quarterly"]
         for r in found:
-            assert 3 <= len(respondents.list_respondents(demo, r.id)) <= 5
+            assert 3 <= len(respondents.list_respondents(demo, r.id, side="team")) <= 5
 
 
 def test_healthy_partner_stays_healthy(demo):
@@ -44,6 +44,31 @@ def test_late_payer_gets_worse_and_escalates(demo):
     assert scored[2].index < scored[1].index < scored[0].index
     steps = results.outcome(demo, found[2]).next_steps
     assert steps[0].sign_id == "payment" and steps[0].escalation
+
+
+def test_the_late_payer_believes_they_pay_on_time(demo):
+    """The client's people answer their own questionnaire: Apex Retail's see no payment
+    problem, so the gap on payment is wide, and the next steps ask for a conversation
+    with the numbers before anything else."""
+    found, _ = _results(demo, "Apex Retail Group")
+    assert respondents.list_respondents(demo, found[0].id, side="client") == []  # kickoff
+    latest = results.outcome(demo, found[2])
+    payment = latest.perception.get("payment")
+    assert payment.flagged and payment.gap > 60
+    assert payment.team < 25 and payment.client > 75
+    assert payment.trend == "wider"
+    first = latest.gap_steps[0]
+    assert (first.sign_id, first.basis) == ("payment", "gap")
+    assert "invoice" in first.text.get("en")
+    # Across rounds: the wide payment gap at both quarterly reviews.
+    from assessment.report.data import round_report
+
+    history = round_report(demo, found[2]).sides_history
+    assert [period for period, _ in history] == ["2026-Q3", "2026-Q4"]
+    assert all(both.get("payment").flagged for _, both in history)
+    # The healthy partner's two sides roughly agree.
+    found, _ = _results(demo, "Harbor & Pine Foods")
+    assert not results.outcome(demo, found[2]).perception.flagged
 
 
 def test_the_team_disagrees_about_one_client(demo):

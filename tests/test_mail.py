@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from smtp_helpers import SmtpServer, mail_app
 
@@ -190,3 +192,41 @@ def test_the_message_id_is_the_same_for_every_try():
     assert first == compose.message_id("reminder:7:2026-12-12", 42, "Check <check@example.com>")
     assert first.startswith("<outbox-42-") and first.endswith("@example.com>")
     assert first != compose.message_id("reminder:7:2026-12-13", 42, "Check <check@example.com>")
+
+
+def test_a_client_contact_is_asked_about_the_work_together_never_about_the_team(app, smtp):
+    """A client contact's invitation and reminder are written for the client: no team
+    wording ("how does this client treat the team"), no verdict words, in both languages."""
+    with app.app_context():
+        db = get_db()
+        found = clients.create_client(db, name="Apex Retail")
+        catalog = load_directory(app.config["QUESTIONS_DIR"])
+        current = rounds.create_round(
+            db,
+            client_id=found.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=catalog["six-signs"],
+            mirror=catalog["six-signs-client"],
+            due_date="2026-12-15",
+        )
+        contacts = [
+            respondents.add_respondent(
+                db, current.id, name=name, email=email, side="client", client_role="owner"
+            )
+            for name, email in (("黄涛", "huang@example.com"), ("Kevin Moore", "kevin@example.com"))
+        ]
+        kinds.queue_invitations(db, current, contacts, by="test")
+        kinds.queue_reminders(db, current, contacts, by="test", day=date(2026, 12, 12))
+        assert deliver_due(app, db).sent == 4
+    for address in ("huang@example.com", "kevin@example.com"):
+        invitation, reminder = smtp.recorder.to(address)
+        english, chinese = invitation.subject.split(" / ")
+        assert english == "2026-Q4: how is our work together going?"
+        assert chinese == "2026-Q4：我们的合作进展如何？"
+        for mail in (invitation, reminder):
+            for part in (mail.text(), mail.html()):
+                assert "we see only the group's view" in part and "只看到整体" in part
+                for internal in ("treat the team", "对待我们团队", "lord", "老爷", "Apex Retail ·"):
+                    assert internal not in part
+        assert "how our work together is going" in reminder.text()

@@ -71,10 +71,14 @@ def test_reopening_drops_the_summary_and_closing_stores_it(app, client, auth, de
     with app.app_context():
         row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
     assert row.period == "2026-Q4" and row.open_round_id is None
-    with app.app_context():  # a named round can be reopened
+    with app.app_context():  # a named round without a client side shown can be reopened
         db = get_db()
         with db.conn:
-            db.execute("UPDATE rounds SET anonymous = 0 WHERE id = ?", [latest])
+            db.execute(
+                "UPDATE rounds SET anonymous = 0, mirror_digest = NULL, client_results = NULL"
+                " WHERE id = ?",
+                [latest],
+            )
     client.post(f"{url}/reopen", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         row = next(r for r in portfolio(get_db()).rows if r.name == "Apex Retail Group")
@@ -194,3 +198,34 @@ def test_next_review_comes_from_the_review_calendar(app, demo):
         row = next(r for r in portfolio(db, today=date(2027, 5, 2)).rows if r.name == harbor.name)
         assert (row.next_review_period, row.next_review_due) == ("2027-Q2", date(2027, 4, 1))
         assert row.review_overdue
+
+
+def test_the_perception_gap_column_and_filter(app, make_round, auth, client):
+    """The latest review's widest gap between the two sides, its flagged signs, and a
+    filter for the clients whose client sees things very differently."""
+    from assessment import results
+    from assessment.store import responses
+
+    current, people = make_round(client="Gapco", respondents=3, anonymous=False, contacts=3)
+    team = {
+        "days-paid-late": 60,
+        "invoice-handling": "paid-after-chasing",
+        "invoicing-process-clear": 2,
+        "work-while-overdue": 5,
+    }
+    theirs = {"c-paid-within-terms": 5, "c-invoice-handling": "paid-on-receipt"}
+    make_round(client="Quietco", respondents=3, anonymous=False)
+    with app.app_context():
+        db = get_db()
+        for person in people[:3]:
+            responses.save_response(db, person.id, team, {}, submit=True)
+        for person in people[3:]:
+            responses.save_response(db, person.id, theirs, {}, submit=True)
+        results.close_round(db, current)
+    auth.login()
+    page = client.get("/portfolio/").get_data(as_text=True)
+    row = page[page.index(">Gapco<") :].split("</tr>")[0]
+    assert "+85" in row and "Paying on time" in row.split('class="gap-cell"')[1]
+    wide = client.get("/portfolio/?gap=wide").get_data(as_text=True)
+    assert ">Gapco<" in wide and ">Quietco<" not in wide
+    assert ">Quietco<" in client.get("/portfolio/?gap=nonsense").get_data(as_text=True)

@@ -84,6 +84,9 @@ def test_shipped_questionnaire_is_complete(path):
     start = questionnaire.band_index(questionnaire.settings.recommend_from)
     for sign in questionnaire.signs:
         assert sign.scored_items(), sign.id
+        if questionnaire.audience == "client":  # a mirror: the team's file gives next steps
+            assert not sign.recommendations and sign.persisting is None
+            continue
         assert set(sign.recommendations) == {band.id for band in questionnaire.bands[start:]}
     # The default bands of the issue: healthy >= 75, watch >= 50, at risk >= 25, critical < 25.
     assert [(band.id, band.min) for band in questionnaire.bands] == [
@@ -95,7 +98,7 @@ def test_shipped_questionnaire_is_complete(path):
 
 
 def test_load_directory_finds_the_shipped_questionnaires():
-    assert set(load_directory(QUESTIONS)) == {"six-signs", "pulse"}
+    assert set(load_directory(QUESTIONS)) == {"six-signs", "pulse", "six-signs-client"}
 
 
 def test_six_signs_content():
@@ -374,6 +377,8 @@ def test_other_questionnaire_works_with_no_code_change():
     assert summarize(q) == {
         "id": "supplier-trust",
         "version": 3,
+        "audience": "team",
+        "mirror": None,
         "title": {"en": "Supplier trust", "zh-CN": "供应商信任度"},
         "languages": ["en", "zh-CN"],
         "bands": ["thriving", "strained", "broken"],
@@ -536,12 +541,15 @@ def test_json_schema_describes_the_format():
         "version",
         "title",
         "description",
+        "audience",
+        "mirror",
         "scale",
         "settings",
         "bands",
         "signs",
     }
     assert "settings" not in schema["required"]
+    assert schema["properties"]["audience"]["enum"] == ["team", "client"]
     assert "required" not in schema["$defs"]["Settings"]
     assert schema["$defs"]["Text"]["required"] == ["en", "zh-CN"]
     items = schema["$defs"]["Sign"]["properties"]["items"]["items"]
@@ -629,3 +637,106 @@ def test_file_numbers_are_kept_exactly():
     # band_for compares with the minimum as written, whatever float comes in.
     assert q.band_for(first.exact_min).id == first.id
     assert q.band_for(first.exact_min - Fraction(1, 10**20)).id != first.id
+
+
+# --- the client's mirror ------------------------------------------------------------------------
+
+
+def test_six_signs_declares_its_client_mirror():
+    scan = scan_directory(QUESTIONS)
+    team, mirror = scan.questionnaires["six-signs"], scan.questionnaires["six-signs-client"]
+
+    assert not scan.errors
+    assert (team.audience, team.mirror) == ("team", "six-signs-client")
+    assert (mirror.audience, mirror.mirror) == ("client", None)
+    assert [s.id for s in mirror.signs] == [s.id for s in team.signs]
+    assert [(b.id, b.min) for b in mirror.bands] == [(b.id, b.min) for b in team.bands]
+    # A third of the scale, exactly (not 33.33...).
+    assert team.settings.gap_threshold is None
+    assert team.settings.exact_gap_threshold == Fraction(100, 3)
+    assert team.sign("payment").gap is not None
+
+
+def test_the_mirror_is_written_for_a_client_reader():
+    """Nothing internal or accusatory: the client's people read every word of it."""
+    mirror = load_questionnaire(QUESTIONS / "six-signs-client.toml")
+    words = " ".join(t.en.lower() + " " + t.zh_CN for t in _texts(mirror))
+    for word in ("lord", "老爷", "servant", "下人", "bank", "银行", "blame us", "刁难"):
+        assert word not in words
+    assert "您" in mirror.description.zh_CN
+
+
+def _mirror_folder(tmp_path, team_extra="", client_edit=lambda text: text):
+    """A folder with six-signs (mirrored) and its client file, the latter edited."""
+    team = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
+    (tmp_path / "team.toml").write_text(
+        team.replace("version = 1\n", "version = 1\n" + team_extra, 1), encoding="utf-8"
+    )
+    client = (QUESTIONS / "six-signs-client.toml").read_text(encoding="utf-8")
+    (tmp_path / "client.toml").write_text(client_edit(client), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace('id = "payment"', 'id = "payments"'), "lacks the signs payment"),
+        (lambda t: t.replace("min = 75", "min = 80"), "must have the same bands"),
+        (
+            lambda t: (
+                (QUESTIONS / "pulse.toml")
+                .read_text(encoding="utf-8")
+                .replace('id = "pulse"', 'id = "six-signs-client"')
+            ),
+            'must have audience = "client"',
+        ),
+        (lambda t: t.replace('id = "six-signs-client"', 'id = "elsewhere"'), "not a usable"),
+    ],
+    ids=["sign", "bands", "audience", "missing"],
+)
+def test_a_team_file_whose_mirror_does_not_match_is_refused(tmp_path, edit, message):
+    scan = scan_directory(_mirror_folder(tmp_path, client_edit=edit))
+
+    assert "six-signs" not in scan.questionnaires
+    (error,) = [e for e in scan.errors if e.file.endswith("team.toml")]
+    assert error.problems[0].path == "mirror"
+    assert error.problems[0].line == 8  # the line of `mirror = ...`
+    assert message in str(error)
+
+
+def test_a_client_file_gives_no_recommendations(tmp_path):
+    text = (QUESTIONS / "six-signs-client.toml").read_text(encoding="utf-8")
+    path = tmp_path / "c.toml"
+    path.write_text(
+        text + '\n[signs.persisting]\nowner = "account"\ntext = { en = "x", zh-CN = "x" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    assert "signs[5].persisting: a client questionnaire gives no recommendations" in str(
+        caught.value
+    )
+
+
+def test_a_team_file_still_needs_persisting_and_no_self_mirror(tmp_path):
+    text = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
+    path = tmp_path / "t.toml"
+    path.write_text(
+        text.replace('mirror = "six-signs-client"', 'mirror = "six-signs"'), encoding="utf-8"
+    )
+    with pytest.raises(QuestionnaireError, match="cannot be its own mirror"):
+        load_questionnaire(path)
+    last = text.rindex("[signs.persisting]")
+    path.write_text(text[:last], encoding="utf-8")
+    with pytest.raises(QuestionnaireError, match=r"signs\[5\]\.persisting: missing persisting"):
+        load_questionnaire(path)
+
+
+def test_the_gap_threshold_comes_from_the_file(tmp_path):
+    text = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
+    path = tmp_path / "t.toml"
+    path.write_text(
+        text.replace("trend_threshold = 5.0", "trend_threshold = 5.0\ngap_threshold = 25.5"),
+        encoding="utf-8",
+    )
+    assert load_questionnaire(path).settings.exact_gap_threshold == Fraction(51, 2)

@@ -21,10 +21,12 @@ def test_check_defaults_to_every_file_in_questions_dir(app, runner):
 
     assert result.exit_code == 0, result.output
     folder = Path(app.config["QUESTIONS_DIR"])
-    for name in ("six-signs.toml", "pulse.toml"):
+    for name in ("six-signs.toml", "pulse.toml", "six-signs-client.toml"):
         assert f"{folder / name}: ok" in result.stdout
     assert "  id: six-signs, version 1: Partner or lord? Six warning signs" in result.stdout
-    assert result.stdout.endswith("2 file(s) valid.\n")
+    assert "  mirror: six-signs-client\n" in result.stdout
+    assert "  answered by: the client's people (a mirror)\n" in result.stdout
+    assert result.stdout.endswith("3 file(s) valid.\n")
     assert result.stderr == ""
 
 
@@ -101,3 +103,18 @@ def test_every_command_has_help(runner, args):
     assert result.stdout.startswith("Usage:")
     help_text = result.stdout.split("\n\n")[1].strip()
     assert help_text and not help_text.startswith("Options:")
+
+
+def test_check_refuses_a_team_file_whose_mirror_does_not_match(app, runner, tmp_path):
+    source = Path(app.config["QUESTIONS_DIR"])
+    (tmp_path / "six-signs.toml").write_bytes((source / "six-signs.toml").read_bytes())
+    client = (source / "six-signs-client.toml").read_text(encoding="utf-8")
+    (tmp_path / "client.toml").write_text(
+        client.replace('id = "power"', 'id = "authority"'), encoding="utf-8"
+    )
+
+    result = runner.invoke(questions, ["check", str(tmp_path / "six-signs.toml")])
+
+    assert result.exit_code == 1
+    assert "mirror: mirror 'six-signs-client' lacks the signs power" in result.stderr
+    assert "has signs this file lacks: authority" in result.stderr

@@ -150,3 +150,27 @@ def test_the_lead_confirms_the_respondents_on_the_round_page(
     again = client.post(f"{url}/invitations/confirm", data={"csrf_token": csrf_token(client, url)})
     assert again.status_code == 302
     assert "Respondents confirmed." not in client.get(url).get_data(as_text=True)
+
+
+def test_the_clients_contacts_come_along_with_the_client_questionnaire(
+    db, questionnaires, make_round
+):
+    """The next review pins the mirror again and keeps the client contacts on the
+    client's side (never turned into team members answering the team's questionnaire)."""
+    previous, _ = make_round(client="Apex", period="2026-Q4", respondents=1, contacts=2)
+    [opened] = _open(db, questionnaires)
+    assert opened.mirror_digest == previous.mirror_digest is not None
+    people = respondents.list_respondents(db, opened.id)
+    assert [(p.side, p.client_role) for p in people] == [
+        ("team", None),
+        ("client", "owner"),
+        ("client", "owner"),
+    ]
+    # A client questionnaire gone from the folder: the version the last round pinned.
+    make_round(client="Solo", period="2026-Q4", respondents=1, contacts=1)
+    solo = clients.find_by_name(db, "Solo")
+    team_only = {"six-signs": questionnaires["six-signs"]}
+    [again] = [r for r in _open(db, team_only) if r.client_id == solo.id]
+    assert again.mirror_digest == previous.mirror_digest
+    sides = [p.side for p in respondents.list_respondents(db, again.id)]
+    assert sides == ["team", "client"]

@@ -8,10 +8,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..questionnaire import (
+    Problem,
+    Questionnaire,
     QuestionnaireError,
     duplicate_id_error,
     load_questionnaire,
+    mirror_problems,
     questionnaire_json_schema,
+    scan_directory,
     summarize,
 )
 
@@ -36,17 +40,21 @@ def check_command(files: tuple[Path, ...]) -> None:
         if not files:
             raise click.ClickException(f"no questionnaire files (*.toml) in {folder}")
     seen: dict[str, Path] = {}
+    loaded: dict[str, Questionnaire] = {}
     failed = 0
     for file in files:
         try:
             questionnaire = load_questionnaire(file)
             if questionnaire.id in seen:
                 raise duplicate_id_error(file, questionnaire.id, seen[questionnaire.id])
+            if questionnaire.mirror is not None:
+                _check_mirror(file, questionnaire, loaded)
         except QuestionnaireError as exc:
             failed += 1
             click.echo(str(exc), err=True)
             continue
         seen[questionnaire.id] = file
+        loaded[questionnaire.id] = questionnaire
         click.echo(_describe(file, summarize(questionnaire)))
     if failed:
         click.echo(f"{failed} of {len(files)} file(s) invalid.", err=True)
@@ -64,6 +72,15 @@ def schema_command() -> None:
     click.echo(json.dumps(questionnaire_json_schema(), indent=2, ensure_ascii=False))
 
 
+def _check_mirror(file: Path, team: Questionnaire, loaded: dict[str, Questionnaire]) -> None:
+    """QuestionnaireError unless the file's mirror (among the files checked so far, else in
+    the file's folder) is its client side: same signs, same bands."""
+    mirror = loaded.get(team.mirror) or scan_directory(file.parent).questionnaires.get(team.mirror)
+    problems = mirror_problems(team, mirror)
+    if problems:
+        raise QuestionnaireError(file, [Problem("mirror", None, p) for p in problems])
+
+
 def _describe(file: Path, summary: dict) -> str:
     signs = ", ".join(f"{sign['id']} {sign['items']}" for sign in summary["signs"])
     types = ", ".join(f"{kind} {count}" for kind, count in summary["items_by_type"].items())
@@ -72,6 +89,12 @@ def _describe(file: Path, summary: dict) -> str:
             f"{file}: ok",
             f"  id: {summary['id']}, version {summary['version']}: {summary['title']['en']}",
             f"  languages: {', '.join(summary['languages'])}",
+            *(
+                ["  answered by: the client's people (a mirror)"]
+                if summary["audience"] == "client"
+                else []
+            ),
+            *([f"  mirror: {summary['mirror']}"] if summary["mirror"] else []),
             f"  bands: {', '.join(summary['bands'])}",
             f"  signs: {len(summary['signs'])} ({signs})",
             f"  items: {summary['items']} ({types})",

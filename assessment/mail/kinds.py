@@ -192,6 +192,12 @@ def _respondent_context(app, db, message, keep_link):
     return current, person, link
 
 
+def _template(kind: str, person: respondents.Respondent) -> str:
+    """A client contact's mail is written for the client: it asks how the work together
+    is going, never how the client treats the team (``templates/mail/*_client.*``)."""
+    return f"{kind}_client" if person.side == "client" else kind
+
+
 def _kind_name(current: rounds.Round) -> str:
     return gettext(KIND_LABELS[current.kind].msgid)
 
@@ -204,8 +210,11 @@ def render_invitation(app, db, message, keep_link):
     current, person, link = found
     if not message.key.startswith(invitation_key(person)):
         return compose.Cancel(N_("a new link replaced this one; its own invitation follows"))
+    client_side = person.side == "client"
 
     def subject() -> str:
+        if client_side:
+            return gettext("%(period)s: how is our work together going?", period=current.period)
         return gettext(
             "%(client)s · %(period)s: your view, please",
             client=current.client_name,
@@ -214,7 +223,7 @@ def render_invitation(app, db, message, keep_link):
 
     return compose.render(
         app,
-        "invitation",
+        _template("invitation", person),
         _language_of(db, person),
         subject,
         {
@@ -237,6 +246,10 @@ def render_reminder(app, db, message, keep_link):
     current, person, link = found
 
     def subject() -> str:
+        if person.side == "client":
+            return gettext(
+                "%(period)s: a reminder, your view of our work together", period=current.period
+            )
         if person.status == "draft":
             return gettext(
                 "%(client)s · %(period)s: you have a draft, please submit it",
@@ -251,7 +264,7 @@ def render_reminder(app, db, message, keep_link):
 
     return compose.render(
         app,
-        "reminder",
+        _template("reminder", person),
         _language_of(db, person),
         subject,
         {

@@ -47,14 +47,16 @@ from .loading import (
     duplicate_id_error,
     load_directory,
     load_questionnaire,
+    mirror_problems,
     questionnaire_from_snapshot,
     questionnaire_json_schema,
     scan_directory,
     summarize,
 )
-from .model import Band, Questionnaire, Recommendation, Scale, Settings, Sign
+from .model import DEFAULT_GAP_THRESHOLD, Band, Questionnaire, Recommendation, Scale, Settings, Sign
 
 __all__ = [
+    "DEFAULT_GAP_THRESHOLD",
     "ITEM_CLASSES",
     "ITEM_TYPES",
     "LANGUAGES",
@@ -84,6 +86,7 @@ __all__ = [
     "exact",
     "load_directory",
     "load_questionnaire",
+    "mirror_problems",
     "questionnaire_from_snapshot",
     "questionnaire_json_schema",
     "scan_directory",

@@ -125,7 +125,48 @@ def scan_directory(path: str | Path) -> DirectoryScan:
             continue
         found[questionnaire.id] = questionnaire
         files[questionnaire.id] = file
+    for team_id in [q.id for q in found.values() if q.mirror is not None]:
+        team = found[team_id]
+        problems = mirror_problems(team, found.get(team.mirror))
+        if problems:
+            line = _LineMap(files[team_id].read_text(encoding="utf-8-sig")).line(("mirror",))
+            errors.append(
+                QuestionnaireError(files[team_id], [Problem("mirror", line, p) for p in problems])
+            )
+            del found[team_id]
+    errors.sort(key=lambda error: str(error.file))
     return DirectoryScan(found, tuple(errors))
+
+
+def mirror_problems(team: Questionnaire, mirror: Questionnaire | None) -> list[str]:
+    """What keeps ``mirror`` from being the client's side of ``team`` (empty when nothing):
+    it must be a client questionnaire in the same folder with the same signs (every sign of
+    one exists in the other) and the same bands (ids and thresholds), so that both sides
+    score each sign on the same 0-100 scale and fall in the same bands."""
+    if mirror is None:
+        return [
+            f"mirror {team.mirror!r} is not a usable questionnaire in the folder"
+            " (missing, or refused: see its own problems)"
+        ]
+    problems = []
+    if mirror.audience != "client":
+        problems.append(f'mirror {mirror.id!r} must have audience = "client"')
+    ours, theirs = [s.id for s in team.signs], [s.id for s in mirror.signs]
+    missing = [s for s in ours if s not in theirs]
+    extra = [s for s in theirs if s not in ours]
+    if missing:
+        problems.append(f"mirror {mirror.id!r} lacks the signs {', '.join(missing)}")
+    if extra:
+        problems.append(f"mirror {mirror.id!r} has signs this file lacks: {', '.join(extra)}")
+    bands = [(b.id, b.exact_min) for b in team.bands]
+    if [(b.id, b.exact_min) for b in mirror.bands] != bands:
+        problems.append(
+            f"mirror {mirror.id!r} must have the same bands (ids and min) as this file:"
+            f" {', '.join(f'{i} {float(m):g}' for i, m in bands)}"
+        )
+    if len(mirror.scale.likert) != len(team.scale.likert):
+        problems.append(f"mirror {mirror.id!r} must use the same likert scale length")
+    return problems
 
 
 def load_directory(path: str | Path) -> dict[str, Questionnaire]:
@@ -166,6 +207,8 @@ def summarize(questionnaire: Questionnaire) -> dict[str, Any]:
     return {
         "id": questionnaire.id,
         "version": questionnaire.version,
+        "audience": questionnaire.audience,
+        "mirror": questionnaire.mirror,
         "title": questionnaire.title.model_dump(by_alias=True),
         "languages": list(LANGUAGES),
         "bands": [band.id for band in questionnaire.bands],

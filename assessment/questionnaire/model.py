@@ -3,7 +3,7 @@ validated across fields (ids unique, thresholds ordered, recommendations complet
 
 import fractions
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -67,6 +67,11 @@ class Settings(_Frozen):
     recommend_from: Id = Field(
         description="Band from which recommendations are given (default: the second band)"
     )
+    gap_threshold: Score | None = Field(
+        default=None,
+        description="Smallest difference between the team's and the client's score of a sign"
+        " flagged as a perception gap (default: a third of the scale, 33 1/3)",
+    )
 
     # The thresholds as the file wrote them (see `exact`): scoring compares with these.
 
@@ -81,6 +86,19 @@ class Settings(_Frozen):
     @cached_property
     def exact_trend_threshold(self) -> fractions.Fraction:
         return exact(self.trend_threshold)
+
+    @cached_property
+    def exact_gap_threshold(self) -> fractions.Fraction:
+        """The gap threshold as written, or exactly a third of the 0-100 scale."""
+        if self.gap_threshold is None:
+            return DEFAULT_GAP_THRESHOLD
+        return exact(self.gap_threshold)
+
+
+#: A perception gap is flagged from a third of the scale on, unless the file says otherwise.
+DEFAULT_GAP_THRESHOLD = fractions.Fraction(100, 3)
+#: Who answers a questionnaire: the team about its client, or the client's people (a mirror).
+Audience = Literal["team", "client"]
 
 
 class Scale(_Frozen):
@@ -113,8 +131,15 @@ class Sign(_Frozen):
         default_factory=dict,
         description="Keyed by band id; one for every band from settings.recommend_from onward",
     )
-    persisting: Recommendation = Field(
+    persisting: Recommendation | None = Field(
+        default=None,
         description="Next step when the sign stays at escalate_from or worse two reviews running"
+        " (required in a team questionnaire, not allowed in a client one)",
+    )
+    gap: Recommendation | None = Field(
+        default=None,
+        description="Next step when the team and the client see the sign very differently"
+        " (a perception gap, see settings.gap_threshold); a general one when not given",
     )
 
     @cached_property
@@ -156,6 +181,14 @@ class Questionnaire(_Frozen):
     )
     title: Text
     description: Text
+    audience: Audience = Field(
+        default="team",
+        description="Who answers: the team ('team') or the client's people ('client', a mirror)",
+    )
+    mirror: Id | None = Field(
+        default=None,
+        description="Id of the client questionnaire that mirrors this one (same signs and bands)",
+    )
     scale: Scale
     settings: Settings
     bands: tuple[Band, ...] = Field(
@@ -193,6 +226,7 @@ class Questionnaire(_Frozen):
             ],
             *self._check_item_ids(),
             *self._check_recommendations(),
+            *self._check_audience(),
         ]
         _rules(problems)
         return self
@@ -251,8 +285,45 @@ class Questionnaire(_Frozen):
                 first.setdefault(item.id, where)
         return problems
 
+    def _check_audience(self) -> Found:
+        """A team questionnaire gives next steps (a ``persisting`` one on every sign); a
+        client one (a mirror) gives none, since the next steps come from the team's file,
+        and declares no mirror of its own."""
+        problems: Found = []
+        for i, sign in enumerate(self.signs):
+            if self.audience == "team" and sign.persisting is None:
+                problems.append((("signs", i, "persisting"), "missing persisting recommendation"))
+            if self.audience == "client" and sign.gap is not None:
+                problems.append(
+                    (
+                        ("signs", i, "gap"),
+                        "a client questionnaire gives no recommendations (the team's file does)",
+                    )
+                )
+            if self.audience == "client" and sign.persisting is not None:
+                problems.append(
+                    (
+                        ("signs", i, "persisting"),
+                        "a client questionnaire gives no recommendations (the team's file does)",
+                    )
+                )
+        if self.audience == "client" and self.mirror is not None:
+            problems.append((("mirror",), "a client questionnaire cannot have a mirror itself"))
+        if self.mirror is not None and self.mirror == self.id:
+            problems.append((("mirror",), "a questionnaire cannot be its own mirror"))
+        return problems
+
     def _check_recommendations(self) -> Found:
         ids = [band.id for band in self.bands]
+        if self.audience == "client":
+            return [
+                (
+                    ("signs", i, "recommendations"),
+                    "a client questionnaire gives no recommendations (the team's file does)",
+                )
+                for i, sign in enumerate(self.signs)
+                if sign.recommendations
+            ]
         if self.settings.recommend_from not in ids or len(set(ids)) < len(ids):
             return []  # reported by _check_bands
         wanted = ids[ids.index(self.settings.recommend_from) :]

@@ -272,7 +272,7 @@ def _marker_path(kind: str, x: float, y: float, size: float) -> str:
             f"M{_n(x - d)} {_n(y - d)}L{_n(x + d)} {_n(y + d)}"
             f"M{_n(x - d)} {_n(y + d)}L{_n(x + d)} {_n(y - d)}"
         )
-    if kind == "diamond":
+    if kind in ("diamond", "diamond-open"):
         points = [(x, y - s * 1.3), (x + s * 1.1, y), (x, y + s * 1.3), (x - s * 1.1, y)]
     elif kind == "triangle-down":
         points = [(x - s * 1.15, y - s * 0.8), (x + s * 1.15, y - s * 0.8), (x, y + s * 1.2)]

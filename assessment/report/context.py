@@ -24,6 +24,7 @@ from ..scoring import POOLED_ROLES, SignResult
 from ..vocab import AGREEMENT_LABELS, ROLE_LABELS
 from . import charts
 from .data import FreeTextEntry, RoundReport
+from .paired import paired_chart
 
 __all__ = [
     "RADAR_WIDTH_MM",
@@ -265,4 +266,19 @@ def report_context(report: RoundReport, lang: str) -> dict:
         "pack_title": None,
         "agreement_detail": lambda sign: agreement_detail(q, sign, report.round.anonymous, lang),
         "withheld_reason": withheld_reason(report),
+        **sides_context(report, lang),
+    }
+
+
+def sides_context(report: RoundReport, lang: str) -> dict:
+    """The page "How each side sees it": the two sides compared, its chart and the next
+    steps the comparison calls for (nothing when the round has no client side)."""
+    both = report.outcome.perception
+    return {
+        "perception": both,
+        "client_policy": report.client_policy,
+        "gap_steps": report.outcome.gap_steps,
+        "paired": paired_chart(report.questionnaire, both, lang).html(TREND_WIDTH_MM)
+        if both is not None and both.enough_client_answers
+        else None,
     }

@@ -60,6 +60,12 @@ class RoundReport:
     generated_at: datetime
     policy: Policy
     spread: Mapping[str, Spread] = field(default_factory=dict)  # sign id → distribution
+    #: What the round may show of its client side (None: it has none); the comparison
+    #: itself is ``outcome.perception``.
+    client_policy: Policy | None = None
+    #: Both sides round by round, oldest first, this round last: (period, perception) of
+    #: each of the client's rounds whose two views could be compared.
+    sides_history: tuple = ()
 
     @property
     def result(self) -> RoundResult:
@@ -105,6 +111,25 @@ def history(db: Database, current: rounds.Round) -> list[tuple[str, RoundResult]
     else:
         latest = withheld_result(current.questionnaire, current.kind)
     return [*history_before(db, current), (current.period, latest)]
+
+
+def sides_history(db: Database, current: rounds.Round, outcome: results.RoundOutcome) -> tuple:
+    """The two sides of the client's rounds before this one and of this one, where both
+    could be compared (the gap and the agreement across rounds)."""
+    found = []
+    for other in reversed(rounds.list_rounds(db, current.client_id)):
+        if other.questionnaire_id != current.questionnaire_id or other.is_open:
+            continue
+        if other.id == current.id:
+            break
+        if not results.policy(db, other).results_visible:
+            continue
+        both = results.perception(db, other, results.score(db, other), with_previous=False)
+        if both is not None and both.enough_client_answers:
+            found.append((other.period, both))
+    if outcome.perception is not None and outcome.perception.enough_client_answers:
+        found.append((current.period, outcome.perception))
+    return tuple(found)
 
 
 def history_before(db: Database, current: rounds.Round) -> list[tuple[str, RoundResult]]:
@@ -196,7 +221,7 @@ def withheld_outcome(current: rounds.Round) -> results.RoundOutcome:
 
 
 def round_report(db: Database, current: rounds.Round, *, now: datetime | None = None):
-    people = respondents.list_respondents(db, current.id)
+    people = respondents.list_respondents(db, current.id, side="team")
     policy = results.policy(db, current)
     if policy.results_visible:
         outcome = results.outcome(db, current)
@@ -218,4 +243,6 @@ def round_report(db: Database, current: rounds.Round, *, now: datetime | None = 
         generated_at=now or datetime.now(UTC),
         policy=policy,
         spread=spread,
+        client_policy=results.client_policy(db, current),
+        sides_history=sides_history(db, current, outcome) if policy.results_visible else (),
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..sqlite import query_rows, transaction, utcnow
-from ..vocab import ROLES
+from ..vocab import CLIENT_ROLES, ROLES, SIDES
 from .clients import NotFound
 from .rounds import Round, RoundClosed, get_round
 
@@ -34,6 +34,8 @@ class Respondent:
     status: str  # "invited", "draft" or "submitted"
     updated_at: str | None
     answer_key: str | None = None  # see bind_answer_key
+    side: str = "team"  # "team", or "client": a client contact answering the mirror
+    client_role: str | None = None  # a client contact's role (vocab.CLIENT_ROLES)
 
 
 _RESPONDENT_SELECT = """
@@ -56,7 +58,13 @@ def _respondent(row: dict) -> Respondent:
         status=row["response_status"] or "invited",
         updated_at=row["response_updated_at"],
         answer_key=row["answer_key"],
+        side=row["side"],
+        client_role=row["client_role"],
     )
+
+
+class NoClientSide(ValueError):
+    """The round's questionnaire has no mirror: no client contact can answer it."""
 
 
 def add_respondent(
@@ -67,27 +75,59 @@ def add_respondent(
     email: str | None = None,
     role: str = "other",
     language: str | None = None,
+    side: str = "team",
+    client_role: str | None = None,
 ) -> Respondent:
     """Invite someone to an open round (``RoundClosed`` otherwise); a user with the same
-    email sees the round on their home page."""
+    email sees the round on their home page.
+
+    A client contact (``side="client"``, with a ``client_role``) answers the round's
+    mirror (``NoClientSide`` when it has none) and is never linked to a user account: the
+    personal link is their only way in, and it reaches their own form alone."""
+    if side not in SIDES:
+        raise ValueError(f"side must be one of {', '.join(SIDES)}")
+    if side == "client":
+        if client_role not in CLIENT_ROLES:
+            raise ValueError(f"client role must be one of {', '.join(CLIENT_ROLES)}")
+        role = "other"
+    elif client_role is not None:
+        raise ValueError("only a client contact has a client role")
     if role not in RESPONDENT_ROLES:
         raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
     email = (email or "").strip() or None
     with transaction(db, write=True):
-        status = db.execute("SELECT status FROM rounds WHERE id = ?", [round_id]).fetchone()
+        status = db.execute(
+            "SELECT status, mirror_digest FROM rounds WHERE id = ?", [round_id]
+        ).fetchone()
         if status is None:
             raise NotFound(round_id)
         if status[0] != "open":
             raise RoundClosed(round_id)
+        if side == "client" and status[1] is None:
+            raise NoClientSide(round_id)
         user_id = None
-        if email:
+        if email and side == "team":
             user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
             user_id = user[0] if user else None
         now = utcnow()
         cursor = db.execute(
             "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
-            " token_issued_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [round_id, user_id, name.strip(), email, role, language, new_token(), now, now, now],
+            " token_issued_at, created_at, updated_at, side, client_role)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                round_id,
+                user_id,
+                name.strip(),
+                email,
+                role,
+                language,
+                new_token(),
+                now,
+                now,
+                now,
+                side,
+                client_role,
+            ],
         )
         return get_respondent(db, cursor.lastrowid)
 
@@ -108,9 +148,14 @@ def find_by_token(db: Database, token: str) -> Respondent | None:
     return _respondent(rows[0])
 
 
-def list_respondents(db: Database, round_id: int) -> list[Respondent]:
-    sql = _RESPONDENT_SELECT + " WHERE respondents.round_id = ? ORDER BY respondents.id"
-    return [_respondent(row) for row in query_rows(db, sql, [round_id])]
+def list_respondents(db: Database, round_id: int, side: str | None = None) -> list[Respondent]:
+    """The round's respondents (of one side only, if given), in the order invited."""
+    sql = _RESPONDENT_SELECT + " WHERE respondents.round_id = ?"
+    params: list = [round_id]
+    if side is not None:
+        sql += " AND respondents.side = ?"
+        params.append(side)
+    return [_respondent(row) for row in query_rows(db, sql + " ORDER BY respondents.id", params)]
 
 
 def reissue_token(db: Database, respondent_id: int) -> Respondent:

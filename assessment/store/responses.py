@@ -57,7 +57,8 @@ def save_response(
 
     with transaction(db, write=True):
         row = db.execute(
-            "SELECT respondents.round_id, rounds.status, respondents.answer_key FROM respondents"
+            "SELECT respondents.round_id, rounds.status, respondents.answer_key,"
+            " respondents.side FROM respondents"
             " JOIN rounds ON rounds.id = respondents.round_id WHERE respondents.id = ?",
             [respondent_id],
         ).fetchone()
@@ -71,7 +72,7 @@ def save_response(
             db.execute(
                 "UPDATE respondents SET answer_key = ? WHERE id = ?", [answer_key, respondent_id]
             )
-        current = get_round(db, row[0])
+        current = get_round(db, row[0]).for_side(row[3])  # a client contact: the mirror
         answer_values.check_response(current.questionnaire, current.kind, answers, comments)
         now = utcnow()
         existing = db.execute(
@@ -145,16 +146,18 @@ def load_draft(db: Database, respondent_id: int) -> Draft:
     )
 
 
-def submitted_responses(db: Database, round_id: int) -> list[Response]:
-    """The round's submitted answers as the scoring engine takes them (N/A as None)."""
+def submitted_responses(db: Database, round_id: int, side: str = "team") -> list[Response]:
+    """One side's submitted answers as the scoring engine takes them (N/A as None). The
+    client side's come with their client role (their group within the client)."""
     rows = query_rows(
         db,
-        "SELECT respondents.id AS respondent_id, respondents.role, answers.*"
+        "SELECT respondents.id AS respondent_id,"
+        " COALESCE(respondents.client_role, respondents.role) AS role, answers.*"
         " FROM responses JOIN respondents ON respondents.id = responses.respondent_id"
         " LEFT JOIN answers ON answers.response_id = responses.id"
         " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
-        " ORDER BY respondents.id",
-        [round_id],
+        " AND respondents.side = ? ORDER BY respondents.id",
+        [round_id, side],
     )
     collected: dict[int, tuple[str, dict]] = {}
     for row in rows:
@@ -171,8 +174,10 @@ def submitted_responses(db: Database, round_id: int) -> list[Response]:
     ]
 
 
-def round_free_text(db: Database, round_id: int, text_items: Iterable[str] = ()) -> list[dict]:
-    """What the submitted respondents wrote in their own words, with who wrote it.
+def round_free_text(
+    db: Database, round_id: int, text_items: Iterable[str] = (), side: str = "team"
+) -> list[dict]:
+    """What the submitted respondents of one side wrote in their own words, with who wrote it.
 
     Comments on signs (``kind`` "comment", ``item_id`` None) and the answers to the open
     items `text_items` (``kind`` "answer"); each row has ``sign_id`` (None for answers: the
@@ -187,8 +192,8 @@ def round_free_text(db: Database, round_id: int, text_items: Iterable[str] = ())
             " FROM comments JOIN responses ON responses.id = comments.response_id"
             " JOIN respondents ON respondents.id = responses.respondent_id"
             " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
-            " ORDER BY comments.sign_id, comments.id",
-            [round_id],
+            " AND respondents.side = ? ORDER BY comments.sign_id, comments.id",
+            [round_id, side],
         )
     )
     items = sorted(set(text_items))
@@ -201,9 +206,9 @@ def round_free_text(db: Database, round_id: int, text_items: Iterable[str] = ())
             " JOIN respondents ON respondents.id = responses.respondent_id"
             " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
             " AND answers.not_applicable = 0 AND answers.value_text IS NOT NULL"
-            " AND answers.item_id IN (SELECT value FROM json_each(?))"
+            " AND answers.item_id IN (SELECT value FROM json_each(?)) AND respondents.side = ?"
             " ORDER BY answers.item_id, respondents.id",
-            [round_id, json.dumps(items)],
+            [round_id, json.dumps(items), side],
         )
     )
     return comments + answers

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlite_utils import Database
@@ -69,6 +69,13 @@ class Round:
     closed_on_due_date: str | None = None  # when the worker closed it on its due date
     #: Opened by the review calendar; its respondents wait for the lead's confirmation.
     invitations_held: bool = False
+    #: The pinned mirror (the questionnaire client contacts answer), if the round has one.
+    mirror_digest: str | None = None
+    mirror_snapshot: str | None = None
+    client_results: str | None = None
+    client_summary_shared: bool = False
+    #: Whose questionnaire ``snapshot`` is: "team", or "client" in ``for_client()``.
+    audience: str = "team"
 
     @property
     def is_open(self) -> bool:
@@ -77,6 +84,28 @@ class Round:
     @property
     def questionnaire(self) -> Questionnaire:
         return questionnaire_of(self.snapshot)
+
+    @property
+    def mirror(self) -> Questionnaire | None:
+        """The questionnaire the client's people answer, or None (no client side)."""
+        return questionnaire_of(self.mirror_snapshot) if self.mirror_snapshot else None
+
+    def for_client(self) -> Round:
+        """The round as its client contacts answer it: the mirror as its questionnaire,
+        and always anonymous within the client group (even in a named round), so the
+        answer page and its checks need nothing else to serve a client contact."""
+        if self.mirror_snapshot is None or self.mirror_digest is None:
+            raise ValueError(f"round {self.id} has no client questionnaire")
+        return replace(
+            self,
+            snapshot=self.mirror_snapshot,
+            questionnaire_digest=self.mirror_digest,
+            anonymous=True,
+            audience="client",
+        )
+
+    def for_side(self, side: str) -> Round:
+        return self.for_client() if side == "client" else self
 
 
 _ROUND_SELECT = """
@@ -107,6 +136,10 @@ def _round(db: Database, row: dict) -> Round:
         reminder_days=row.get("reminder_days"),
         closed_on_due_date=row.get("closed_on_due_date"),
         invitations_held=bool(row["invitations_held"]),
+        mirror_digest=row["mirror_digest"],
+        mirror_snapshot=snapshot_text(db, row["mirror_digest"]) if row["mirror_digest"] else None,
+        client_results=row["client_results"],
+        client_summary_shared=bool(row["client_summary_shared"]),
     )
 
 
@@ -155,14 +188,17 @@ def create_round(
     floor: int = DEFAULT_FLOOR,
     text_floor: int = DEFAULT_TEXT_FLOOR,
     invitations_held: bool = False,
+    mirror: Questionnaire | None = None,
 ) -> Round:
     """A new open round; ``DuplicateRound`` if the client has one of this kind for this
     period already. The check and the insert hold the write lock together, so two leads
     creating the same round at once get one round and one clear refusal. ``floor`` and
     ``text_floor`` are the anonymity floors it keeps for good (the app's
-    ``ANONYMITY_FLOOR`` and ``ANONYMITY_TEXT_FLOOR`` when it is created).
-    ``invitations_held``: its respondents wait for the lead's confirmation (a round the
-    review calendar opens)."""
+    ``ANONYMITY_FLOOR`` and ``ANONYMITY_TEXT_FLOOR`` when it is created). ``mirror`` is the
+    questionnaire's client side (its ``mirror``), pinned with it. ``invitations_held``: its
+    respondents wait for the lead's confirmation (a round the review calendar opens)."""
+    if mirror is not None and (mirror.id != questionnaire.mirror or mirror.audience != "client"):
+        raise ValueError(f"{mirror.id!r} is not the mirror of {questionnaire.id!r}")
     if kind not in ROUND_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ROUND_KINDS)}")
     period = clean_period(period)
@@ -178,7 +214,8 @@ def create_round(
                 "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
                 " questionnaire_version, questionnaire_digest, due_date, anonymous,"
                 " anonymity_floor, anonymity_text_floor, invitations_held, created_by,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, mirror_digest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     client_id,
                     kind,
@@ -194,6 +231,7 @@ def create_round(
                     created_by,
                     now,
                     now,
+                    store_snapshot(db, mirror) if mirror is not None else None,
                 ],
             )
         except sqlite3.IntegrityError:  # the schema's UNIQUE (client, period, kind)
@@ -258,15 +296,18 @@ def set_status(
     status: str,
     results: str | None = None,
     summary: str | None = None,
+    client_results: str | None = None,
 ) -> None:
-    """Close (storing the result and its summary, both JSON) or reopen a round."""
+    """Close (storing the result, its summary and the client side's result, all JSON) or
+    reopen a round (dropping them)."""
     if status not in ("open", "closed"):
         raise ValueError(status)
     now = utcnow()
     with transaction(db, write=True):
         cursor = db.execute(
-            "UPDATE rounds SET status = ?, closed_at = ?, results = ?, updated_at = ? WHERE id = ?",
-            [status, now if status == "closed" else None, results, now, round_id],
+            "UPDATE rounds SET status = ?, closed_at = ?, results = ?, client_results = ?,"
+            " updated_at = ? WHERE id = ?",
+            [status, now if status == "closed" else None, results, client_results, now, round_id],
         )
         if cursor.rowcount != 1:
             raise NotFound(round_id)
@@ -285,14 +326,26 @@ def save_summary(db: Database, round_id: int, summary: str) -> None:
     )
 
 
-def submitted_count(db: Database, round_id: int) -> int:
-    """How many of the round's respondents have submitted."""
+def submitted_count(db: Database, round_id: int, side: str = "team") -> int:
+    """How many of the round's respondents on one side have submitted."""
     return db.execute(
         "SELECT COUNT(*) FROM respondents JOIN responses"
         " ON responses.respondent_id = respondents.id"
-        " WHERE respondents.round_id = ? AND responses.status = 'submitted'",
-        [round_id],
+        " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
+        " AND respondents.side = ?",
+        [round_id, side],
     ).fetchone()[0]
+
+
+def set_client_summary_shared(db: Database, round_id: int, shared: bool) -> None:
+    """The lead's switch: whether the client-facing summary may be downloaded and shared."""
+    with transaction(db, write=True):
+        cursor = db.execute(
+            "UPDATE rounds SET client_summary_shared = ?, updated_at = ? WHERE id = ?",
+            [int(shared), utcnow(), round_id],
+        )
+        if cursor.rowcount != 1:
+            raise NotFound(round_id)
 
 
 def replace_results(db: Database, round_id: int, results: str, summary: str | None) -> None:

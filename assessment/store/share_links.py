@@ -1,4 +1,5 @@
-"""Read-only links to one round's PDF for leadership: no login, expiring, revocable."""
+"""Read-only links to one round's PDF for leadership (or to its client-facing summary, for
+the client): no login, expiring, revocable."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from ..sqlite import query_rows, utcnow
 from .clients import NotFound
 
 DEFAULT_DAYS = 14
+#: What a link opens: the leadership report, or the summary for the client.
+DOCUMENTS = ("report", "client_summary")
 TOKEN_BYTES = 24
 
 
@@ -24,6 +27,7 @@ class ShareLink:
     expires_at: str
     revoked_at: str | None
     created_at: str
+    document: str = "report"  # or "client_summary" (report/client_summary.py)
 
     def usable(self, now: datetime | None = None) -> bool:
         now = now or datetime.now(UTC)
@@ -39,6 +43,7 @@ def _link(row: dict) -> ShareLink:
         expires_at=row["expires_at"],
         revoked_at=row["revoked_at"],
         created_at=row["created_at"],
+        document=row["document"],
     )
 
 
@@ -50,7 +55,10 @@ def create_link(
     days: int = DEFAULT_DAYS,
     created_by: int | None = None,
     now: datetime | None = None,
+    document: str = "report",
 ) -> ShareLink:
+    if document not in DOCUMENTS:
+        raise ValueError(f"a share link opens one of {', '.join(DOCUMENTS)}")
     if days < 1:
         raise ValueError("a share link lasts at least one day")
     now = now or datetime.now(UTC)
@@ -58,8 +66,17 @@ def create_link(
     stamp = utcnow()
     cursor = db.execute(
         "INSERT INTO share_links (round_id, token, language, created_by, expires_at,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [round_id, secrets.token_urlsafe(TOKEN_BYTES), language, created_by, expires, stamp, stamp],
+        " created_at, updated_at, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            round_id,
+            secrets.token_urlsafe(TOKEN_BYTES),
+            language,
+            created_by,
+            expires,
+            stamp,
+            stamp,
+            document,
+        ],
     )
     return get_link(db, cursor.lastrowid)
 

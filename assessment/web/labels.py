@@ -11,6 +11,8 @@ from .. import vocab
 # them lazily.
 KIND_NAMES = {kind: _l(label.msgid) for kind, label in vocab.KIND_LABELS.items()}
 RESPONDENT_ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.ROLE_LABELS.items()}
+CLIENT_ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.CLIENT_ROLE_LABELS.items()}
+SIDE_NAMES = {side: _l(label.msgid) for side, label in vocab.SIDE_LABELS.items()}
 #: What a sign that none of a kind of round's items ask about shows instead of a score.
 NOT_ASKED_NAMES = {kind: _l(label.msgid) for kind, label in vocab.NOT_ASKED_LABELS.items()}
 RESPONSE_STATUS_NAMES = {
@@ -39,6 +41,8 @@ def template_context() -> dict:
         "kind_names": KIND_NAMES,
         "not_asked_names": NOT_ASKED_NAMES,
         "respondent_role_names": RESPONDENT_ROLE_NAMES,
+        "client_role_names": CLIENT_ROLE_NAMES,
+        "side_names": SIDE_NAMES,
         "response_status_names": RESPONSE_STATUS_NAMES,
         "trend_names": TREND_NAMES,
         "cadence_names": CADENCE_NAMES,

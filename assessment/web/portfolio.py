@@ -19,6 +19,10 @@ from .i18n import current_language
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 
+#: The perception gap filter's values (``portfolio.portfolio``'s ``gap``).
+GAP_FILTERS = ("wide", "compared")
+
+
 @bp.get("/")
 @role_required(*LEAD_ROLES)
 def index():
@@ -26,12 +30,15 @@ def index():
     band_id = request.args.get("band") or None
     industry = request.args.get("industry") or None
     db = get_db()
-    found = portfolio_model.portfolio(db, lead_id=lead_id, band_id=band_id, industry=industry)
+    gap = request.args.get("gap") if request.args.get("gap") in GAP_FILTERS else None
+    found = portfolio_model.portfolio(
+        db, lead_id=lead_id, band_id=band_id, industry=industry, gap=gap
+    )
     return render_template(
         "portfolio/index.html",
         portfolio=found,
         labels=_labels(found, current_language()),
-        filters={"lead": lead_id, "band": band_id, "industry": industry},
+        filters={"lead": lead_id, "band": band_id, "industry": industry, "gap": gap},
         pack_form=packs.pack_form(db),
         pack_jobs=[packs.status(job) for job in pack_store.recent_jobs(db)],
     )

@@ -153,7 +153,8 @@ def answer(token: str):
     db = get_db()
     with transaction(db, write=False):  # the respondent, round and draft as of one moment
         respondent = _respondent_or_404(token)
-        current = rounds.get_round(db, respondent.round_id)
+        # A client contact answers the mirror, always anonymously (``Round.for_client``).
+        current = rounds.get_round(db, respondent.round_id).for_side(respondent.side)
         draft = responses.load_draft(db, respondent.id)
     questionnaire = current.questionnaire
     lang = current_language()

@@ -23,8 +23,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .. import results, vocab
 from ..db import get_db
+from ..report import client_summary
 from ..report.charts import radar_svg, trend_svg
 from ..report.data import round_report
+from ..report.paired import paired_svg
 from ..sqlite import transaction
 from ..store import actions, audit, clients, rounds, share_links
 from ..vocab import LEAD_ROLES
@@ -49,6 +51,7 @@ class ActionForm(FlaskForm):
 
 
 class ShareForm(FlaskForm):
+    document = HiddenField(default="report")
     language = SelectField(_l("Language"), choices=select_choices(vocab.LANGUAGE_NAMES.items()))
     days = IntegerField(
         _l("Valid for (days)"), default=share_links.DEFAULT_DAYS, validators=[NumberRange(1, 90)]
@@ -92,6 +95,17 @@ def radar(round_id: int):
         abort(403)
     previous = report.outcome.previous
     return _svg(radar_svg(report.questionnaire, report.result, previous, requested_language()))
+
+
+@bp.get("/rounds/<int:round_id>/charts/sides.svg")
+@role_required(*LEADS)
+def sides(round_id: int):
+    """The paired chart of the two sides (only once the client's view may be shown)."""
+    report = round_report(get_db(), round_or_404(round_id))
+    both = report.outcome.perception
+    if not report.results_visible or both is None or not both.enough_client_answers:
+        abort(403)
+    return _svg(paired_svg(report.questionnaire, both, requested_language()))
 
 
 @bp.get("/rounds/<int:round_id>/charts/trend.svg")
@@ -193,6 +207,11 @@ def share(round_id: int):
     policy = results.policy(db, current)
     if not policy.results_visible:
         return refuse_withheld(current, policy)
+    document = form.document.data or "report"
+    if document not in share_links.DOCUMENTS:
+        abort(400)
+    if document == "client_summary" and not client_summary.available(round_report(db, current)):
+        abort(403)
     with transaction(db, write=True):
         link = share_links.create_link(
             db,
@@ -200,9 +219,15 @@ def share(round_id: int):
             language=form.language.data,
             days=form.days.data,
             created_by=current_user.id,
+            document=document,
         )
         log(
-            "share_link.created", "round", round_id, language=link.language, expires=link.expires_at
+            "share_link.created",
+            "round",
+            round_id,
+            language=link.language,
+            expires=link.expires_at,
+            document=document,
         )
     flash(
         _("Share link created. Anyone with the link can read the PDF until it expires."), "success"
@@ -247,4 +272,64 @@ def shared_pdf(token: str):
             details={"page": "pdf", "language": link.language, "link": link.id},
         )
 
-    return _pdf_response(rounds.get_round(db, link.round_id), link.language, record)
+    current = rounds.get_round(db, link.round_id)
+    if link.document == "client_summary":
+        return _client_summary_response(current, link.language, record)
+    return _pdf_response(current, link.language, record)
+
+
+class SummarySwitchForm(FlaskForm):
+    shared = HiddenField(validators=[DataRequired()])
+
+
+@bp.post("/rounds/<int:round_id>/client-summary")
+@role_required(*LEADS)
+def switch_client_summary(round_id: int):
+    """The lead's per-round switch: may the client-facing summary be given to the client?"""
+    current = round_or_404(round_id)
+    form = SummarySwitchForm()
+    if not form.validate_on_submit() or form.shared.data not in ("on", "off"):
+        abort(400)
+    if current.mirror_digest is None:
+        abort(403)
+    db = get_db()
+    shared = form.shared.data == "on"
+    with transaction(db, write=True):
+        rounds.set_client_summary_shared(db, round_id, shared)
+        log("client_summary.shared" if shared else "client_summary.withdrawn", "round", round_id)
+    flash(
+        _("The client summary can now be downloaded and shared.")
+        if shared
+        else _("The client summary is no longer shared; its share links stop working."),
+        "success",
+    )
+    return redirect(url_for("results.show", round_id=round_id) + "#client-summary")
+
+
+@bp.get("/rounds/<int:round_id>/client-summary.pdf")
+@role_required(*LEADS)
+def client_summary_pdf(round_id: int):
+    current = round_or_404(round_id)
+    lang = requested_language()
+    return _client_summary_response(
+        current,
+        lang,
+        lambda: log("client_summary.downloaded", "round", current.id, language=lang),
+    )
+
+
+def _client_summary_response(current: rounds.Round, lang: str, record) -> Response:
+    """The round's client-facing summary PDF; 404 unless the lead shares it and both
+    sides' views may be shown (``client_summary.available``)."""
+    db = get_db()
+    report = round_report(db, current)
+    if not client_summary.available(report):
+        abort(404)
+    with transaction(db, write=True):
+        record()
+    pdf = client_summary.render_client_summary_pdf(report, lang)
+    name = file_name(current.client_name, current.period, "summary", lang, ext="pdf")
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition("inline", name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

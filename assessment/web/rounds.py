@@ -35,7 +35,7 @@ from .access import role_required
 from .audit import log
 from .downloads import download, file_name
 from .i18n import current_language
-from .labels import KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
+from .labels import CLIENT_ROLE_NAMES, KIND_NAMES, RESPONDENT_ROLE_NAMES, select_choices
 from .lookups import PostForm, flash_errors, round_or_404
 from .withheld import refuse_withheld
 
@@ -64,6 +64,17 @@ class RespondentForm(FlaskForm):
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=select_choices(RESPONDENT_ROLE_NAMES.items()))
     submit = SubmitField(_l("Add respondent"))
+
+
+class ClientContactForm(FlaskForm):
+    """A client contact: someone of the client's who answers the mirror questionnaire."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(), Length(max=254)])
+    client_role = SelectField(
+        _l("Role at the client"), choices=select_choices(CLIENT_ROLE_NAMES.items())
+    )
+    submit = SubmitField(_l("Add client contact"))
 
 
 def _questionnaires() -> DirectoryScan:
@@ -101,7 +112,8 @@ def create(client_id: int):
     if client.archived:
         abort(403)
     scan = _questionnaires()
-    available = scan.questionnaires
+    # A client questionnaire (a mirror) is pinned with its team questionnaire, never alone.
+    available = {k: q for k, q in scan.questionnaires.items() if q.audience == "team"}
     form = RoundForm()
     # The fullest questionnaire first; a client keeps the one its last round used.
     ordered = sorted(available.values(), key=lambda q: (-len(q.items()), q.id))
@@ -124,6 +136,7 @@ def create(client_id: int):
                     kind=form.kind.data,
                     period=form.period.data,
                     questionnaire=available[form.questionnaire.data],
+                    mirror=scan.questionnaires.get(available[form.questionnaire.data].mirror or ""),
                     due_date=form.due_date.data.isoformat() if form.due_date.data else None,
                     anonymous=form.anonymous.data,
                     created_by=current_user.id,
@@ -156,10 +169,14 @@ def create(client_id: int):
 def show(round_id: int):
     db = get_db()
     current = round_or_404(round_id)
-    people = respondents.list_respondents(db, round_id)
+    people = respondents.list_respondents(db, round_id, side="team")
     progress = dict.fromkeys(answers.STATUSES, 0)
     for respondent in people:
         progress[respondent.status] += 1
+    contacts = respondents.list_respondents(db, round_id, side="client")
+    client_progress = dict.fromkeys(answers.STATUSES, 0)
+    for respondent in contacts:
+        client_progress[respondent.status] += 1
     policy = results.policy(db, current)
     outcome = None
     if policy.results_visible:  # an anonymous round's scores only once it closed
@@ -176,6 +193,10 @@ def show(round_id: int):
         policy=policy,
         outcome=outcome,
         respondent_form=RespondentForm(),
+        contacts=contacts,
+        client_progress=client_progress,
+        can_reopen=results.can_reopen(db, current),
+        client_form=ClientContactForm(formdata=None),
         import_form=ImportForm(formdata=None),
         post_form=PostForm(),
     )
@@ -207,6 +228,35 @@ def add_respondent(round_id: int):
     else:
         flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/client-contacts")
+@role_required(*LEADS)
+def add_client_contact(round_id: int):
+    """Invite one of the client's people to answer the round's mirror questionnaire."""
+    current = round_or_404(round_id)
+    if not current.is_open or current.mirror_digest is None:
+        abort(403)
+    form = ClientContactForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(url_for("rounds.show", round_id=round_id, _anchor="client-side")), 303
+    db = get_db()
+    try:
+        with transaction(db, write=True):  # the invitation and its audit entry, or neither
+            respondent = respondents.add_respondent(
+                db,
+                current.id,
+                name=form.name.data,
+                email=form.email.data,
+                side="client",
+                client_role=form.client_role.data,
+            )
+            _log_link("personal_link.issued", current, respondent)
+    except rounds.RoundClosed:  # closed since the page was loaded
+        abort(403)
+    flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
+    return redirect(url_for("rounds.show", round_id=round_id, _anchor="client-side"))
 
 
 def _log_link(action: str, current: rounds.Round, respondent: respondents.Respondent) -> None:

@@ -1,0 +1,209 @@
+"""The perception gap (assessment/perception.py) and the next steps it calls for
+(playbook.gap_steps), against numbers worked out by hand."""
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from assessment.perception import perception_gap
+from assessment.playbook import GAP_TEXT, JOINT_TEXT, gap_steps
+from assessment.questionnaire import load_directory, load_questionnaire
+from assessment.scoring import Response, score_round
+
+QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
+
+
+@pytest.fixture(scope="module")
+def pair():
+    found = load_directory(QUESTIONS)
+    return found["six-signs"], found["six-signs-client"]
+
+
+# The team on payment (quarterly): days paid late through the breakpoints, invoice handling
+# by its option's score, likert items by (a − 1) / 4 × 100 (healthy) or (5 − a) / 4 × 100.
+#   A: 60 days → 10, paid after chasing → 25, process clear 3 → 50, work while overdue
+#      4 → 25: (10 + 25 + 50 + 25) / 4 = 27.5
+#   B: 90 days → 0, disputed → 0, process clear 1 → 0, work while overdue 5 → 0: 0
+#   C: 30 days → 40, work while overdue 4 → 25, fees cut 4 → 25: 90 / 3 = 30
+#   coverage 11 of 15 answers; payment = (27.5 + 0 + 30) / 3 = 115/6 ≈ 19.17 (critical)
+# On expectations everyone strongly agrees with both warning items and strongly disagrees
+# with "process respected" (healthy): 0 each, so 0 (coverage 9 of 15).
+_EXPECT = {"impossible-timelines": 5, "unagreed-yardstick": 5, "process-respected": 1}
+TEAM = [
+    Response(
+        "A",
+        "finance",
+        {
+            "days-paid-late": 60,
+            "invoice-handling": "paid-after-chasing",
+            "invoicing-process-clear": 3,
+            "work-while-overdue": 4,
+            **_EXPECT,
+        },
+    ),
+    Response(
+        "B",
+        "account",
+        {
+            "days-paid-late": 90,
+            "invoice-handling": "disputed-or-ignored",
+            "invoicing-process-clear": 1,
+            "work-while-overdue": 5,
+            **_EXPECT,
+        },
+    ),
+    Response(
+        "C",
+        "delivery",
+        {"days-paid-late": 30, "work-while-overdue": 4, "fees-cut-after-delivery": 4, **_EXPECT},
+    ),
+]
+# The client on payment:
+#   X: paid within terms 5 → 100, needs clear 4 → 75, paid on receipt → 100,
+#      approval delays 2 (warning) → (5 − 2) / 4 × 100 = 75: (100 + 75 + 100 + 75) / 4 = 87.5
+#   Y: paid within terms 4 → 75, after one reminder → 65: 70
+#   Z: paid within terms 3 → 50: 50
+#   payment = (87.5 + 70 + 50) / 3 = 415/6 ≈ 69.17; gap = 415/6 − 115/6 = 50 exactly.
+# On expectations the client agrees (4) with both warning items: (5 − 4) / 4 × 100 = 25.
+CLIENT = [
+    Response(
+        "X",
+        "procurement",
+        {
+            "c-paid-within-terms": 5,
+            "c-invoicing-needs-clear": 4,
+            "c-invoice-handling": "paid-on-receipt",
+            "c-approval-delays": 2,
+            "c-deadlines-tighter": 4,
+            "c-results-sooner": 4,
+        },
+    ),
+    Response(
+        "Y",
+        "owner",
+        {
+            "c-paid-within-terms": 4,
+            "c-invoice-handling": "paid-after-reminder",
+            "c-deadlines-tighter": 4,
+            "c-results-sooner": 4,
+        },
+    ),
+    Response(
+        "Z", "sponsor", {"c-paid-within-terms": 3, "c-deadlines-tighter": 4, "c-results-sooner": 4}
+    ),
+]
+
+
+def _results(team_q, client_q, client=CLIENT):
+    team = score_round(team_q, TEAM, kind="quarterly", floor=3)
+    theirs = score_round(client_q, client, kind="quarterly", floor=3)
+    return team, theirs
+
+
+def test_the_mirror_scores_on_the_same_scale_by_hand(pair):
+    team_q, client_q = pair
+    team, client = _results(team_q, client_q)
+    assert team.get("payment").exact_score == Fraction(115, 6)
+    assert client.get("payment").exact_score == Fraction(415, 6)
+    assert client.get("expectations").exact_score == 25
+    assert team.get("expectations").exact_score == 0
+
+
+def test_the_gap_per_sign_and_its_flag(pair):
+    team_q, client_q = pair
+    both = perception_gap(team_q, *_results(team_q, client_q))
+
+    payment = both.get("payment")
+    assert payment.status == "compared"
+    assert payment.gap == 50  # exactly: client 415/6 minus team 115/6
+    assert payment.flagged  # 50 ≥ 100/3
+    assert not payment.agreed_concern
+    assert (payment.team_band_id, payment.client_band_id) == ("critical", "watch")
+
+    expectations = both.get("expectations")
+    assert expectations.gap == 25 and not expectations.flagged  # 25 < 33⅓
+    assert expectations.agreed_concern  # at risk (client) and critical (team)
+
+    # Signs nobody answered on the client's side: not enough client answers, no gap.
+    boundaries = both.get("boundaries")
+    assert (boundaries.status, boundaries.gap, boundaries.flagged) == (
+        "not_enough_client",
+        None,
+        False,
+    )
+    assert [s.sign_id for s in both.flagged] == ["payment"]
+    assert [s.sign_id for s in both.agreed] == ["expectations"]
+    assert both.threshold == Fraction(100, 3)
+    assert both.enough_client_answers
+
+
+def test_the_threshold_comes_from_the_file_and_is_inclusive(pair, tmp_path):
+    _team_q, client_q = pair
+    text = (QUESTIONS / "six-signs.toml").read_text(encoding="utf-8")
+    for threshold, flagged in (("50", True), ("50.000001", False)):
+        path = tmp_path / f"t{threshold}.toml"
+        path.write_text(
+            text.replace(
+                "trend_threshold = 5.0", f"trend_threshold = 5.0\ngap_threshold = {threshold}"
+            ),
+            encoding="utf-8",
+        )
+        strict = load_questionnaire(path)
+        both = perception_gap(strict, *_results(strict, client_q))
+        assert both.get("payment").flagged is flagged, threshold
+
+
+def test_below_the_floor_on_the_client_side_there_is_no_gap(pair):
+    team_q, client_q = pair
+    both = perception_gap(team_q, *_results(team_q, client_q, client=CLIENT[:2]))
+    assert {s.status for s in both.signs} <= {"not_enough_client", "not_asked"}
+    assert not both.flagged and not both.agreed
+    assert not both.enough_client_answers
+    assert gap_steps(team_q, both) == ()
+
+
+def test_the_gap_trend_against_the_previous_round(pair):
+    team_q, client_q = pair
+    team, client = _results(team_q, client_q)
+    before_client = score_round(
+        client_q,
+        [
+            Response(r.respondent_id, r.role, {**r.answers, "c-paid-within-terms": 5})
+            for r in CLIENT
+        ],
+        kind="quarterly",
+        floor=3,
+    )
+    earlier = perception_gap(team_q, team, before_client)
+    # Y and Z now 100 on that item: Y (100 + 65) / 2 = 82.5, Z 100; X unchanged 87.5.
+    # Client = (87.5 + 82.5 + 100) / 3 = 90; gap 90 − 115/6 = 425/6 ≈ 70.8 then, 50 now.
+    assert earlier.get("payment").gap == Fraction(425, 6)
+    now = perception_gap(team_q, team, client, previous=earlier)
+    assert now.get("payment").previous_gap == Fraction(425, 6)
+    assert now.get("payment").trend == "narrower"
+    assert now.get("expectations").trend == "steady"
+
+
+def test_next_steps_from_the_gap(pair):
+    team_q, client_q = pair
+    steps = gap_steps(team_q, perception_gap(team_q, *_results(team_q, client_q)))
+
+    gap, joint = steps
+    assert (gap.sign_id, gap.basis, gap.escalation) == ("payment", "gap", False)
+    # The file's own step for a payment gap: a fact-based conversation with the numbers.
+    assert gap.text == team_q.sign("payment").gap.text and gap.owner == "finance"
+    assert str(gap.note) == ("The team scores this sign 19, the client 69: a gap of +50 points.")
+    assert (joint.sign_id, joint.basis, joint.owner) == ("expectations", "joint", "account")
+    assert joint.text == JOINT_TEXT
+    assert str(joint.note) == "Both sides score this sign low: the team 0, the client 25."
+    # A sign without a step of its own gets the general one.
+    assert team_q.sign("expectations").gap is None and GAP_TEXT.msgid.startswith("Compare views")
+
+
+def test_the_steps_read_natively_in_chinese(pair):
+    team_q, client_q = pair
+    gap, joint = gap_steps(team_q, perception_gap(team_q, *_results(team_q, client_q)))
+    assert gap.note.get("zh-CN") == "团队给这一项打 19 分，客户打 69 分：相差 +50 分。"
+    assert "共同" in joint.text.get("zh-CN")
+    assert GAP_TEXT.get("zh-CN") != GAP_TEXT.msgid

@@ -8,6 +8,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "i18n.switch_language",
     "respond.answer",
+    "respond.autosave",
     "results.shared_pdf",
 }
 

@@ -107,6 +107,15 @@ def _day(value: str | date | datetime | None) -> date | None:
         return None
 
 
+def day_html(value: str | date | datetime | None) -> Markup:
+    """A date as the report shows it, kept on one line: a narrow column once broke the
+    Chinese "2026年12月20日" before its last character."""
+    found = _day(value)
+    if found is None:
+        return Markup("")
+    return Markup('<span class="date">%s</span>') % format_date(found, format="medium")
+
+
 @dataclass(frozen=True)
 class SignView:
     """What the report shows about one sign."""
@@ -261,7 +270,7 @@ def report_context(report: RoundReport, lang: str) -> dict:
         "trend": charts.trend_chart(q, report.history, lang).html(TREND_WIDTH_MM)
         if len(report.history) > 1
         else None,
-        "day": lambda value: format_date(d, format="medium") if (d := _day(value)) else "",
+        "day": day_html,
         "pack_title": None,
         "agreement_detail": lambda sign: agreement_detail(q, sign, report.round.anonymous, lang),
         "withheld_reason": withheld_reason(report),

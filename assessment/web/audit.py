@@ -14,6 +14,10 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
 
 ACTION_NAMES = {
+    "client.created": _l("created a client"),
+    "client.changed": _l("changed a client"),
+    "client.archived": _l("archived a client"),
+    "client.restored": _l("restored a client"),
     "round.created": _l("created a round"),
     "round.closed": _l("closed a round"),
     "round.reopened": _l("reopened a round"),

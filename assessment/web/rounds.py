@@ -262,6 +262,22 @@ def remove_respondent(round_id: int, respondent_id: int):
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
+@bp.get("/rounds/<int:round_id>/close")
+@role_required(*LEADS)
+def confirm_close(round_id: int):
+    """What closing does, with how many answers would count, before the lead confirms."""
+    db = get_db()
+    current = round_or_404(round_id)
+    if not current.is_open:
+        return redirect(url_for("rounds.show", round_id=round_id))
+    progress = dict.fromkeys(answers.STATUSES, 0)
+    for respondent in respondents.list_respondents(db, round_id):
+        progress[respondent.status] += 1
+    return render_template(
+        "rounds/close.html", round=current, progress=progress, post_form=PostForm()
+    )
+
+
 @bp.post("/rounds/<int:round_id>/close")
 @role_required(*LEADS)
 def close(round_id: int):

@@ -438,3 +438,13 @@ def test_a_first_round_speaks_of_no_previous_one(app, client, auth, make_round):
     assert "radar.svg" in page
     assert "dashed" not in page and "against the previous one" not in page
     assert "the next round will be drawn against it" in page
+
+
+def test_without_a_score_no_next_step_claims_all_is_well(app, client, auth, make_round):
+    created, people = make_round(anonymous=False)
+    _submit_all(app, people[:1])
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
+    assert "Not enough answers yet for a score" in page
+    assert "keep doing what works" not in page
+    assert "Next steps follow once there are enough answers" in page

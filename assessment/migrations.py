@@ -318,3 +318,21 @@ def _anonymity(database: Database) -> None:
         " WHERE id IN (SELECT respondent_id FROM responses)"
         " AND round_id IN (SELECT id FROM rounds WHERE anonymous = 1)"
     )
+
+
+@migrations(name="0010_team_view")
+def _team_view(database: Database) -> None:
+    """The team view (``store/team_views.py``): per round, whether the lead shares a
+    read-only summary with the people who answered, and which next steps (by sign id,
+    a JSON list) it shows. A round without a row shares nothing."""
+    database.execute(
+        """
+        CREATE TABLE team_views (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id) ON DELETE CASCADE,
+            shared INTEGER NOT NULL DEFAULT 0,
+            steps TEXT NOT NULL DEFAULT '[]',
+            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

@@ -9,6 +9,7 @@ PUBLIC_ENDPOINTS = {
     "i18n.switch_language",
     "respond.answer",
     "respond.autosave",
+    "team.from_link",
     "results.shared_pdf",
 }
 

@@ -5,7 +5,7 @@ whole form (both languages, desktop and phone). Screenshots go to tests/artifact
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS, screenshot
+from conftest import ARTIFACTS, PASSWORD, screenshot
 from test_browser_collect import DESKTOP, PHONE, Audits, _answer_radios, _checked, open_page
 
 pytestmark = pytest.mark.browser
@@ -161,3 +161,59 @@ def test_keyboard_only_completion_keeps_focus_in_view(live_server, open_page, ma
     assert page.get_by_role("alert").first.inner_text().startswith("Thank you")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "respond-keyboard-done-phone-en.png"))
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en-US", "en"), ("zh-CN", "zh-CN")])
+def test_after_close_the_team_view_shows_no_individual_answer(
+    app, live_server, open_page, make_round, locale, lang
+):
+    """Done when: after close, a respondent opens the team view from their link and sees
+    no individual answer; the lead's switch, the member's home page; axe on each."""
+    from test_team import SECRET, _round, _steps
+
+    from assessment.db import get_db
+    from assessment.store import team_views
+
+    created, people = _round(app, make_round)
+    steps = _steps(app, created.id)
+    with app.app_context():
+        team_views.save(get_db(), created.id, shared=True, steps=[steps[0].sign_id], user_id=None)
+    audits = Audits()
+    for viewport, size in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page = open_page(locale, viewport)
+        page.goto(f"{live_server}/r/{people[1].token}")
+        screenshot(page, f"team-closed-link-{size}-{lang}")
+        with page.expect_navigation():
+            page.locator(f'a[href$="/r/{people[1].token}/team"]').click()
+        text = page.locator("main").inner_text()
+        assert SECRET not in text
+        assert page.locator("main input, main textarea").count() == 0
+        assert page.get_by_test_id("index").is_visible()
+        assert steps[0].text.get(lang) in text
+        screenshot(page, f"team-view-{size}-{lang}")
+        audits.check(page, f"team-view-{size}-{lang}")
+
+    # The member (an account invited with the same email) finds it on the home page.
+    member = open_page(locale, PHONE)
+    member.goto(f"{live_server}/login")
+    member.locator("input[name=email]").fill("member@example.com")
+    member.locator("input[name=password]").fill(PASSWORD)
+    with member.expect_navigation():
+        member.locator("main form [type=submit]").click()
+    screenshot(member, f"team-member-home-phone-{lang}")
+    audits.check(member, f"team-member-home-phone-{lang}")
+    with member.expect_navigation():
+        member.locator(f'a[href="/team/{created.id}"]').click()
+    assert SECRET not in member.locator("main").inner_text()
+
+    lead = open_page(locale, DESKTOP)
+    lead.goto(f"{live_server}/login")
+    lead.locator("input[name=email]").fill("lead@example.com")
+    lead.locator("input[name=password]").fill(PASSWORD)
+    with lead.expect_navigation():
+        lead.locator("main form [type=submit]").click()
+    lead.goto(f"{live_server}/rounds/{created.id}#team-view")
+    assert lead.get_by_test_id("team-shared").is_visible()
+    lead.locator("#team-view").screenshot(path=str(ARTIFACTS / f"team-switch-{lang}.png"))
+    audits.check(lead, f"team-round-page-{lang}")
+    audits.assert_none_blocking()

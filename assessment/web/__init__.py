@@ -25,6 +25,7 @@ from . import (
     results,
     rounds,
     security,
+    team,
     users,
 )
 from .access import is_public
@@ -58,6 +59,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(rounds.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(team.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)

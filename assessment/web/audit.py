@@ -24,6 +24,8 @@ ACTION_NAMES = {
     "action.created": _l("added an action"),
     "action.done": _l("marked an action done"),
     "action.reopened": _l("reopened an action"),
+    "team_view.shared": _l("shared a round's summary with the team"),
+    "team_view.hidden": _l("stopped sharing a round's summary with the team"),
     "share_link.created": _l("created a share link"),
     "share_link.revoked": _l("revoked a share link"),
     "user.created": _l("created a user"),

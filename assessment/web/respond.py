@@ -36,7 +36,7 @@ from wtforms.validators import ValidationError
 
 from ..db import get_db
 from ..sqlite import transaction
-from ..store import audit, respondents, responses, rounds
+from ..store import audit, respondents, responses, rounds, team_views
 from .access import public
 from .answer_form import answers_from_form, form_data_from_draft, unknown_fields
 from .fastpath.answer_page import render_compiled, render_live
@@ -196,7 +196,12 @@ def answer(token: str):
     if not current.is_open:
         return (
             render_template(
-                "respond/closed.html", respondent=respondent, round=current, draft=shown
+                "respond/closed.html",
+                respondent=respondent,
+                round=current,
+                draft=shown,
+                token=token,
+                team_summary=team_views.get(db, current.id).shared,
             ),
             403 if request.method == "POST" and not switching else 200,
         )

@@ -26,7 +26,7 @@ from .. import answers, exports, respondent_import, results
 from ..db import get_db
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
-from ..store import clients, respondents, rounds
+from ..store import clients, respondents, rounds, team_views
 from ..vocab import LEAD_ROLES, N_
 from .access import role_required
 from .audit import log
@@ -171,6 +171,7 @@ def show(round_id: int):
         progress=progress,
         policy=policy,
         outcome=outcome,
+        team_view=team_views.get(db, round_id),
         respondent_form=RespondentForm(),
         import_form=ImportForm(formdata=None),
         post_form=PostForm(),

@@ -105,9 +105,7 @@ def test_the_lead_can_stop_sharing_and_an_open_round_cannot_share(app, client, a
         assert not team_views.get(get_db(), still_open.id).shared
 
 
-def test_a_member_finds_open_and_closed_rounds_in_words_that_match(
-    app, client, auth, make_round
-):
+def test_a_member_finds_open_and_closed_rounds_in_words_that_match(app, client, auth, make_round):
     created, _people = _round(app, make_round)
     open_round, _ = make_round(period="2027-Q1")
     with app.app_context():

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date, gettext, ngettext
 from markupsafe import Markup
 
 from ..anonymity import Spread, agreement_level
@@ -223,10 +223,12 @@ def withheld_reason(report: RoundReport) -> str | None:
             " closes with at least %(floor)s answers.",
             floor=policy.floor,
         )
-    return gettext(
-        "Results withheld to protect anonymity: %(submitted)s people submitted answers, and this"
+    return ngettext(
+        "Results withheld to protect anonymity: %(num)d person submitted answers, and this"
         " anonymous round shows results from %(floor)s.",
-        submitted=policy.submitted,
+        "Results withheld to protect anonymity: %(num)d people submitted answers, and this"
+        " anonymous round shows results from %(floor)s.",
+        policy.submitted,
         floor=policy.floor,
     )
 

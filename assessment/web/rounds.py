@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -380,7 +381,10 @@ def import_respondents(round_id: int):
         for problem in refused.problems[:20]:
             flash(respondent_import.describe_problem(problem, _), "danger")
         return redirect(url_for("rounds.show", round_id=round_id)), 303
-    flash(_("%(n)s respondents imported.", n=len(added)), "success")
+    flash(
+        ngettext("%(num)d respondent imported.", "%(num)d respondents imported.", len(added)),
+        "success",
+    )
     return redirect(url_for("rounds.show", round_id=round_id))
 
 

@@ -521,8 +521,8 @@ def test_close_round_asks_first_and_says_what_closing_does(app, client, auth, ma
         responses.save_response(db, people[0].id, {}, {"boundaries": "x"}, submit=False)
     auth.login("lead")
     show = client.get(f"/rounds/{created.id}").get_data(as_text=True)
-    assert f'href="/rounds/{created.id}/close"' in show
-    page = client.get(f"/rounds/{created.id}/close").get_data(as_text=True)
+    assert f'href="/rounds/{created.id}/confirm-close"' in show
+    page = client.get(f"/rounds/{created.id}/confirm-close").get_data(as_text=True)
     assert "Close this round?" in page
     assert "0 of 3 invited people have submitted." in page
     assert "1 draft was not submitted and will not count." in page

@@ -98,5 +98,5 @@ def join(parts: Sequence[Part], *, lang: str, title: str, author: str) -> bytes:
         meta["xmp:CreatorTool"] = author
         meta[PDFUA_PART] = "1"
     buffer = BytesIO()
-    out.save(buffer)
+    out.save(buffer, deterministic_id=True)  # the same parts give the same bytes
     return buffer.getvalue()

@@ -264,7 +264,7 @@ def remove_respondent(round_id: int, respondent_id: int):
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
-@bp.get("/rounds/<int:round_id>/close")
+@bp.get("/rounds/<int:round_id>/confirm-close")
 @role_required(*LEADS)
 def confirm_close(round_id: int):
     """What closing does, with how many answers would count, before the lead confirms."""

@@ -402,6 +402,20 @@ class Draft:
     submitted_at: str | None = None
 
 
+def answered_by_sign(
+    questionnaire: Questionnaire, kind: str, answered: Iterable[str]
+) -> dict[str, tuple[int, int]]:
+    """Per sign id, (answered, asked): of the items asked in a round of ``kind``, how many
+    are among the item ids ``answered`` (the answer form's progress; "not applicable"
+    counts as an answer, comments do not)."""
+    done = set(answered)
+    progress = {}
+    for sign in questionnaire.signs:
+        asked = [item.id for item in sign.items if item.applies(kind)]
+        progress[sign.id] = (sum(1 for item_id in asked if item_id in done), len(asked))
+    return progress
+
+
 def status_after(previous: str | None, *, submit: bool) -> str:
     """A response's status after a save: a submission stays a submission."""
     return "submitted" if submit or previous == "submitted" else "draft"

@@ -23,14 +23,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlite_utils import Database
 
 from . import answers as answer_values
 from . import results
 from .anonymity import agreement_level, visible_free_text, withheld_result
+from .figures import score_text
 from .scoring import ScoringInputError, item_health
 from .sqlite import query_rows, utcnow
 from .store import rounds
@@ -85,6 +87,8 @@ ANSWER_COLUMNS = (
 RESULT_COLUMNS = (
     "round_id",
     "client",
+    "lead",
+    "industry",
     "period",
     "round_kind",
     "round_status",
@@ -399,20 +403,28 @@ def export_answers(
 # --- results ------------------------------------------------------------------------------
 
 
-def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
+def result_rows(
+    db: Database, *, include_open: bool = False, client_ids: Collection[int] | None = None
+) -> list[dict]:
     """One row per round and sign, in ``RESULT_COLUMNS``: closed rounds (their stored
     results) by client and date; with ``include_open``, open named rounds too, scored from
-    the answers submitted so far (an anonymous round shows nothing while it is open). An
+    the answers submitted so far (an anonymous round shows nothing while it is open);
+    with ``client_ids``, only those clients' rounds (the portfolio page's filters). An
     anonymous round's withheld signs have no counts, and its agreement is given in words
-    only (``agreement``), never as the exact ``rwg``."""
+    only (``agreement``), never as the exact ``rwg``. Scores and indexes are rounded as
+    the pages show them (``figures.score_text``: whole, unless that would change the band)."""
     where = "" if include_open else " WHERE rounds.status = 'closed'"
     ids = db.execute(
-        "SELECT rounds.id FROM rounds JOIN clients ON clients.id = rounds.client_id"
+        "SELECT rounds.id, clients.id, users.name, users.email, clients.industry FROM rounds"
+        " JOIN clients ON clients.id = rounds.client_id"
+        " LEFT JOIN users ON users.id = clients.lead_id"
         + where
         + " ORDER BY clients.name COLLATE NOCASE, clients.id, rounds.created_at, rounds.id"
     ).fetchall()
     rows = []
-    for (round_id,) in ids:
+    for round_id, client_id, lead_name, lead_email, industry in ids:
+        if client_ids is not None and client_id not in client_ids:
+            continue
         current = rounds.get_round(db, round_id)
         policy = results.policy(db, current)
         if policy.state == "open":
@@ -421,12 +433,15 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
             result = results.score(db, current)
         else:  # closed below its floor: every sign withheld (or not asked), no counts
             result = withheld_result(current.questionnaire, current.kind)
+        q = current.questionnaire
         for sign in result.signs:
             withheld = sign.status == "withheld"
             rows.append(
                 {
                     "round_id": current.id,
                     "client": current.client_name,
+                    "lead": lead_name or lead_email or "",
+                    "industry": industry or "",
                     "period": current.period,
                     "round_kind": current.kind,
                     "round_status": current.status,
@@ -435,7 +450,7 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
                     "questionnaire_version": result.questionnaire_version,
                     "sign_id": sign.sign_id,
                     "sign_status": sign.status,
-                    "score": sign.score,
+                    "score": _shown(q, sign.exact_score),
                     "band": sign.band_id,
                     "coverage": None if withheld else sign.coverage,
                     "respondents": None if withheld else sign.respondents,
@@ -443,7 +458,7 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
                     "agreement": agreement_level(sign.exact_rwg),
                     "trend_delta": sign.trend.delta if sign.trend else None,
                     "trend_direction": sign.trend.direction if sign.trend else None,
-                    "round_index": result.index,
+                    "round_index": _shown(q, result.exact_index),
                     "round_band": result.band_id,
                     "round_trend_delta": result.trend.delta if result.trend else None,
                 }
@@ -451,10 +466,24 @@ def result_rows(db: Database, *, include_open: bool = False) -> list[dict]:
     return rows
 
 
-def export_results(db: Database, fmt: str = "csv", *, include_open: bool = False) -> str:
+def _shown(q, exact) -> int | float | None:
+    """A score as the pages show it, as a number."""
+    if exact is None:
+        return None
+    shown = Decimal(score_text(q, exact))
+    return int(shown) if shown == shown.to_integral_value() else float(shown)
+
+
+def export_results(
+    db: Database,
+    fmt: str = "csv",
+    *,
+    include_open: bool = False,
+    client_ids: Collection[int] | None = None,
+) -> str:
     """Every round's results per sign as CSV or JSON text (see ``result_rows``)."""
     _check_format(fmt)
-    rows = result_rows(db, include_open=include_open)
+    rows = result_rows(db, include_open=include_open, client_ids=client_ids)
     if fmt == "csv":
         return to_csv(rows, RESULT_COLUMNS)
     return to_json(rows, RESULT_COLUMNS, export="results", include_open=include_open)

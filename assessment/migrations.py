@@ -455,3 +455,21 @@ def _leadership_packs(database: Database) -> None:
         """
     )
     database.execute("CREATE INDEX pack_jobs_created ON pack_jobs(created_at)")
+
+
+@migrations(name="0011_team_view")
+def _team_view(database: Database) -> None:
+    """The team view (``store/team_views.py``): per round, whether the lead shares a
+    read-only summary with the people who answered, and which next steps (by sign id,
+    a JSON list) it shows. A round without a row shares nothing."""
+    database.execute(
+        """
+        CREATE TABLE team_views (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id) ON DELETE CASCADE,
+            shared INTEGER NOT NULL DEFAULT 0,
+            steps TEXT NOT NULL DEFAULT '[]',
+            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

@@ -8,7 +8,8 @@ clients, three rounds each, with comments and actions); the reports are each cli
 latest round, in English and in Chinese.
 
 - warm: `render_pdf()` again and again in one process (the web app's case), after one
-  untimed render; median and best of `--repeat`.
+  untimed render; median and best of `--repeat`; and the same render untagged (no PDF/UA
+  structure tree), taking turns with it, to show what tagging costs.
 - cold: a new Python process per report that imports everything, builds the app and renders
   once; shown as the whole process and as the first render alone.
 - Chromium: the same HTML (`render_html()`, stylesheet inlined, same fonts) written to a temp
@@ -121,14 +122,30 @@ def bigger_demo(folder: Path, count: int) -> Path:
     return path
 
 
+def untagged(report, lang: str) -> bytes:
+    """The report as an untagged PDF (no structure tree): what tagging costs is the
+    difference with ``render_pdf``."""
+    variant, pdf.PDF_VARIANT = pdf.PDF_VARIANT, None
+    try:
+        return pdf.render_pdf(report, lang)
+    finally:
+        pdf.PDF_VARIANT = variant
+
+
 def warm(app, reports, repeat: int) -> dict:
+    """Per report and language: (tagged times, untagged times, pages), the two kinds of
+    render taking turns so that a busy moment weighs on both alike."""
     results = {}
     with app.app_context():
         for report in reports:
             for lang in LANGS:
                 data = pdf.render_pdf(report, lang)  # untimed warm-up
-                times = timed(lambda r=report, lang=lang: pdf.render_pdf(r, lang), repeat)
-                results[(report.client.name, lang)] = (times, pages(data))
+                untagged(report, lang)
+                tagged_times, plain_times = [], []
+                for _ in range(repeat):
+                    tagged_times += timed(lambda r=report, lang=lang: pdf.render_pdf(r, lang), 1)
+                    plain_times += timed(lambda r=report, lang=lang: untagged(r, lang), 1)
+                results[(report.client.name, lang)] = (tagged_times, plain_times, pages(data))
     return results
 
 
@@ -236,16 +253,18 @@ def single_reports(app, reports, folder: Path, args) -> None:
     chrome = {} if args.no_chromium else chromium(app, reports, folder, args.repeat)
     header = (
         f"{'client':22} {'lang':5} {'pages':>5} {'warm median':>12} {'warm best':>10}"
-        f" {'cold process':>13} {'cold render':>12}"
+        f" {'untagged':>9} {'tagging':>8} {'cold process':>13} {'cold render':>12}"
     )
     if chrome:
         header += f" {'chromium cli':>13} {'chromium warm':>14} {'pages':>5}"
     print(header)
-    for key, (times, npages) in warm_results.items():
+    for key, (times, plain, npages) in warm_results.items():
         wall, first = cold_results[key]
+        cost = statistics.median(times) / statistics.median(plain) - 1
         line = (
             f"{key[0][:22]:22} {key[1]:5} {npages:>5} {fmt(statistics.median(times)):>12}"
-            f" {fmt(min(times)):>10} {fmt(wall):>13} {fmt(first):>12}"
+            f" {fmt(min(times)):>10} {fmt(statistics.median(plain)):>9} {cost:>+8.0%}"
+            f" {fmt(wall):>13} {fmt(first):>12}"
         )
         if chrome:
             c = chrome[key]

@@ -285,8 +285,13 @@ def log_in(port: int, email: str, password: str) -> str:
 
 
 def post_form(port: int, token: str, cookie: str, csrf: str, data: dict, *, submit: bool):
-    """POST the form as its "Submit answers" (or "Save draft") button would."""
-    form = {**data, "csrf_token": csrf, ("submit_answers" if submit else "save"): "y"}
+    """POST the form as its "Submit anyway" (on the review of unanswered items) or "Save
+    draft" button would."""
+    form = {
+        **data,
+        "csrf_token": csrf,
+        **({"submit_answers": "anyway"} if submit else {"save": "y"}),
+    }
     return request(port, "POST", f"/r/{token}", urlencode(form), cookie=cookie)
 
 

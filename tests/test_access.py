@@ -8,6 +8,8 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "i18n.switch_language",
     "respond.answer",
+    "respond.autosave",
+    "team.from_link",
     "results.shared_pdf",
 }
 

@@ -279,6 +279,7 @@ def test_collect_answers_close_and_summary(live_server, open_page):
     assert bo.locator(SCOPE_CHANGES).input_value() == "2"
     assert bo.locator('textarea[name="c_boundaries"]').input_value() == "Late calls."
     _answer_radios(bo, offset=1, only=slice(10, None))
+    bo.locator(MOOD_TEXT).fill("Calm.")  # every question answered: no review of skipped ones
     _submit(bo)
     assert bo.get_by_role("alert").inner_text().startswith("Thank you")
     assert bo.get_by_text("Submitted", exact=True).is_visible()
@@ -315,6 +316,13 @@ def test_collect_answers_close_and_summary(live_server, open_page):
     audits.check(lead, "round-page-zh-CN")
     _switch_language(lead, "English", "en")
 
+    lead.get_by_role("link", name="Close round…").click()  # asks first, saying what it does
+    assert (
+        "3 of 3 invited people have submitted."
+        in lead.get_by_test_id("close-progress").inner_text()
+    )
+    screenshot(lead, "collect-close-confirm-en")
+    audits.check(lead, "close-confirm-en")
     lead.get_by_role("button", name="Close round").click()
     lead.wait_for_url(round_url)
     assert lead.get_by_role("alert").inner_text().startswith("Round closed.")

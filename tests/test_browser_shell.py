@@ -23,7 +23,7 @@ def test_login_switch_language_and_logout(live_server, page):
     page.get_by_role("button", name="简体中文").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
-    assert page.get_by_role("heading", level=1).inner_text() == "欢迎,Lead"
+    assert page.get_by_role("heading", level=1).inner_text() == "欢迎，Lead"  # full-width comma
     assert page.title() == "首页 · 合作关系体检"
     screenshot(page, "shell-home-zh-CN")
 

@@ -82,7 +82,7 @@ def test_radar_labels_every_sign_with_its_score(q, lang):
     assert "–" in words  # the sign without a score
     for band in q.bands:  # every band colour is named in the legend
         assert any(w.startswith(band.label.get(lang)) for w in words)
-    assert ("This round (2026-Q4)" if lang == "en" else "本轮 (2026-Q4)") in words
+    assert ("This round (2026-Q4)" if lang == "en" else "本轮（2026-Q4）") in words
 
 
 def test_radar_draws_this_round_solid_and_the_previous_dashed(q):
@@ -333,7 +333,7 @@ def test_the_charts_words_come_from_the_catalogs(q, lang, title, legend):
         "en": "Sign scores from 0 (lord) to 100 (partner)",
         "zh-CN": "各信号得分，0（“老爷”）至 100（伙伴）",
     }
-    before = {"en": "Previous round (2026-Q3)", "zh-CN": "上一轮 (2026-Q3)"}
+    before = {"en": "Previous round (2026-Q3)", "zh-CN": "上一轮（2026-Q3）"}
     assert radar.title == radar_title[lang]
     assert before[lang] in [item.text for item in radar.legend]
     trend = trend_chart(q, [("2026-Q3", result(q, {})), ("2026-Q4", result(q, {}))], lang)

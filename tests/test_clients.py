@@ -103,3 +103,42 @@ def test_the_review_calendar_is_set_on_the_client_form(app, client, auth):
     assert refused.status_code == 400 and "Not a valid choice" in refused.get_data(as_text=True)
     with app.app_context():
         assert clients.get_client(get_db(), made.id).review_cadence == "half-yearly"
+
+
+def test_a_new_clients_account_lead_is_whoever_creates_it(app, client, auth):
+    auth.login("lead")
+    with app.app_context():
+        lead_id = (
+            get_db().execute("SELECT id FROM users WHERE email = 'lead@example.com'").fetchone()[0]
+        )
+    page = client.get("/clients/new").get_data(as_text=True)
+    assert f'<option selected value="{lead_id}">' in page or f'value="{lead_id}" selected' in page
+    assert _create(client, name="Mine", lead_id=str(lead_id)).status_code == 302
+    with app.app_context():
+        assert clients.find_by_name(get_db(), "Mine").lead_id == lead_id
+
+
+def test_client_creation_edits_and_archiving_are_audited(app, client, auth):
+    from assessment.store import audit
+
+    auth.login("lead")
+    _create(client, name="Acme", industry="Retail")
+    with app.app_context():
+        acme = clients.find_by_name(get_db(), "Acme")
+    token = csrf_token(client, f"/clients/{acme.id}/edit")
+    client.post(
+        f"/clients/{acme.id}/edit",
+        data={"name": "Acme", "industry": "Food", "lead_id": "0", "csrf_token": token},
+    )
+    token = csrf_token(client, f"/clients/{acme.id}")
+    client.post(f"/clients/{acme.id}/archive", data={"csrf_token": token})
+    with app.app_context():
+        entries = [
+            (e.actor, e.action, e.object_id, e.details)
+            for e in audit.entries(get_db())
+            if e.action.startswith("client.")
+        ]
+    assert ("lead@example.com", "client.created", acme.id, {"name": "Acme"}) in entries
+    changed = next(d for _a, action, _i, d in entries if action == "client.changed")
+    assert "industry" in changed["changed"] and "name" not in changed["changed"]
+    assert any(action == "client.archived" for _a, action, _i, _d in entries)

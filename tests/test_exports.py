@@ -15,6 +15,7 @@ from assessment.cli import COMMANDS
 from assessment.cli.data import export_group
 from assessment.db import get_db
 from assessment.demo import load_demo
+from assessment.figures import score_text
 from assessment.scoring import item_health
 from assessment.store import clients, respondents, responses, rounds
 
@@ -393,6 +394,7 @@ def test_results_export_has_one_row_per_closed_round_and_sign(app, demo):
             for row in db.execute("SELECT id FROM rounds WHERE status = 'closed'").fetchall()
         ]
         expected = {r.id: results.score(db, r) for r in closed}
+        result_q = {r.id: r.questionnaire for r in closed}
         rows = exports.result_rows(db)
         everything = exports.result_rows(db, include_open=True)
         csv_rows = _read_csv(exports.export_results(db, "csv"))
@@ -403,12 +405,17 @@ def test_results_export_has_one_row_per_closed_round_and_sign(app, demo):
     for row, csv_row in zip(rows, csv_rows, strict=True):
         result = expected[row["round_id"]]
         sign = result.sign(row["sign_id"])
-        assert row["score"] == sign.score and row["band"] == sign.band_id
+        shown = exports._shown(result_q[row["round_id"]], sign.exact_score)
+        assert row["score"] == shown and row["band"] == sign.band_id
         assert row["coverage"] == sign.coverage
         assert row["rwg"] is None, "the demo's rounds are anonymous: agreement in words only"
         assert row["agreement"] == agreement_level(sign.rwg)
         assert row["trend_delta"] == (sign.trend.delta if sign.trend else None)
-        assert row["round_index"] == result.index and row["round_band"] == result.band_id
+        # Rounded as the pages show it (figures.score_text): 65.95 is 66.
+        index = exports._shown(result_q[row["round_id"]], result.exact_index)
+        assert row["round_index"] == index and row["round_band"] == result.band_id
+        assert str(index) == score_text(result_q[row["round_id"]], result.exact_index)
+        assert row["industry"] and row["lead"], "the demo's clients have both"
         assert row["round_status"] == "closed"
         for column in exports.RESULT_COLUMNS:
             value = row[column]
@@ -488,3 +495,15 @@ def test_exports_mark_signs_a_kickoff_does_not_ask(app, make_round):
     assert "sign_status" in answers_csv[0]
     assert {r["sign_status"] for r in answers_csv} <= {"scored", "insufficient"}
     assert all(r["sign_id"] != "payment" for r in answers_csv)
+
+
+def test_the_portfolio_export_keeps_the_pages_filters(app, client, auth, demo):
+    auth.login("lead")
+    page = client.get("/portfolio/?industry=Retail").get_data(as_text=True)
+    assert "/portfolio/results.csv?industry=Retail" in page
+    rows = _read_csv(client.get("/portfolio/results.csv?industry=Retail").get_data(as_text=True))
+    everything = _read_csv(client.get("/portfolio/results.csv").get_data(as_text=True))
+    assert rows and len(rows) < len(everything)
+    assert {row["industry"] for row in rows} == {"Retail"}
+    assert len({row["industry"] for row in everything}) > 1
+    assert all(row["lead"] for row in rows)

@@ -111,3 +111,11 @@ def test_short_secret_key_file_is_refused(tmp_path):
     (instance / "secret_key").write_text("short\n")
     with pytest.raises(ConfigError, match="secret_key"):
         create_app(instance_path=str(instance))
+
+
+def test_every_page_has_a_favicon(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data

@@ -97,3 +97,40 @@ def test_browser_language_picks_the_best_supported_one(header, expected):
     from assessment.web.fastpath.languages import browser_language
 
     assert browser_language(header, ("en", "zh-CN")) == expected
+
+
+def test_chinese_sentences_use_full_width_punctuation_and_one_form_of_address():
+    """No half-width , : ; ? ! ( ) beside Chinese text, and 您, never 你, in the catalog."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).parent.parent / "assessment/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+    with po.open("rb") as f:
+        catalog = read_po(f, locale="zh_Hans_CN")
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]|%%")
+    half_width = re.compile(r"[\u4e00-\u9fff“”][,:;?!()]|[,:;?!()][\u4e00-\u9fff“”]")
+    found = []
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            plain = placeholder.sub("X", text or "")
+            if half_width.search(plain) or "你" in plain:
+                found.append(text)
+    assert not found, found
+
+
+def test_one_and_many_read_right_in_english(app):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale("en"):
+        assert ngettext("%(num)d client reviewed", "%(num)d clients reviewed", 1) == (
+            "1 client reviewed"
+        )
+        assert ngettext("%(num)d person answered", "%(num)d people answered", 1) == (
+            "1 person answered"
+        )
+        assert ngettext("%(num)d person answered", "%(num)d people answered", 4) == (
+            "4 people answered"
+        )

@@ -512,3 +512,12 @@ def test_the_report_states_the_files_numbers_as_written(demo_app, apex):
     assert "Below 0.725 the report says" in text
     for band in q.bands:
         assert f"{band.label.en} {band.min:g}–" in html  # the radar legend: 75–100, 50–75 …
+
+
+def test_chinese_dates_never_break_inside(rendered):
+    """ "2026年12月20日" stays on one line (a narrow column once broke it before "日")."""
+    _data, pages = rendered["zh-CN"]
+    lines = [line for page in pages for line in page.splitlines()]
+    started = [line for line in lines if re.search(r"20\d\d年\d{1,2}月\d{0,2}$", line)]
+    assert not started, started
+    assert any(re.search(r"20\d\d年\d{1,2}月\d{1,2}日", line) for line in lines)

@@ -18,8 +18,11 @@ def setup(app, make_round, questionnaires):
     return created, people, q, likert, number
 
 
-def _post(client, token, data, *, action="save"):
-    data = {**data, "csrf_token": csrf_token(client, f"/r/{token}"), action: "y"}
+def _post(client, token, data, *, action="save", confirmed=True):
+    """POST the form by its ``action`` button; a submission as "Submit anyway" on the
+    review of unanswered items unless ``confirmed`` is false (the first "Submit answers")."""
+    value = "anyway" if action == "submit_answers" and confirmed else "y"
+    data = {**data, "csrf_token": csrf_token(client, f"/r/{token}"), action: value}
     return client.post(f"/r/{token}", data=data)
 
 
@@ -563,3 +566,146 @@ def test_a_lead_switching_language_on_someone_elses_link_sees_nothing_and_saves_
     assert _stored(app, people[0].id).answers == {likert.id: 5}
     # No answer key for the lead: they may not save through the link at all.
     assert client.get_cookie(f"pc_answer_{people[0].id}", path="/r/") is None
+
+
+def _every_answer(q, kind="quarterly") -> dict[str, str]:
+    """A form answering every item asked in a round of ``kind``."""
+    sent = {}
+    for item in q.items():
+        if not item.applies(kind):
+            continue
+        if item.type == "likert":
+            sent[f"q_{item.id}"] = "3"
+        elif item.type == "number":
+            sent[f"q_{item.id}"] = f"{item.min:g}"
+        elif item.type == "choice":
+            sent[f"q_{item.id}"] = item.options[0].id
+        else:
+            sent[f"q_{item.id}"] = "words"
+    return sent
+
+
+def test_a_submission_with_skipped_items_shows_the_review_first(app, client, setup):
+    _created, people, q, likert, _number = setup
+    token = people[0].token
+    sent = {f"q_{likert[0].id}": "2"}
+    review = _post(client, token, sent, action="submit_answers", confirmed=False)
+    page = review.get_data(as_text=True)
+    asked = [i for i in q.items() if i.applies("quarterly")]
+    assert review.status_code == 200 and 'data-testid="review"' in page
+    assert f"{len(asked) - 1} questions are not answered yet." in page
+    assert f'href="#q_{likert[1].id}"' in page and f'href="#q_{likert[0].id}"' not in page
+    assert _checked(page, likert[0], "2"), "what was sent stays on the page"
+    assert 'value="anyway"' in page
+    assert _stored(app, people[0].id).status == "invited", "nothing submitted or saved yet"
+
+    assert _post(client, token, sent, action="submit_answers").status_code == 302  # anyway
+    stored = _stored(app, people[0].id)
+    assert stored.status == "submitted" and stored.answers == {likert[0].id: 2}
+
+
+def test_a_complete_submission_needs_no_review(app, client, setup):
+    _created, people, q, _likert, _number = setup
+    done = _post(
+        client, people[0].token, _every_answer(q), action="submit_answers", confirmed=False
+    )
+    assert done.status_code == 302
+    assert _stored(app, people[0].id).status == "submitted"
+
+
+def test_the_review_speaks_chinese_with_plurals(app, client, setup):
+    _created, people, q, likert, _number = setup
+    one_left = _every_answer(q)
+    del one_left[f"q_{likert[0].id}"]
+    client.get("/", headers={"Accept-Language": "en"})
+    page = _post(client, people[0].token, one_left, action="submit_answers", confirmed=False)
+    assert "1 question is not answered yet." in page.get_data(as_text=True)
+    zh = app.test_client()
+    zh_page = zh.get(f"/r/{people[1].token}", headers={"Accept-Language": "zh-CN"})
+    assert zh_page.status_code == 200
+    data = {
+        **one_left,
+        "csrf_token": csrf_token(zh, f"/r/{people[1].token}"),
+        "submit_answers": "y",
+    }
+    text = zh.post(f"/r/{people[1].token}", data=data, headers={"Accept-Language": "zh-CN"})
+    assert "还有 1 个问题未回答。" in text.get_data(as_text=True)
+
+
+def _autosave(client, token, data, *, csrf=True):
+    if csrf:
+        data = {**data, "csrf_token": csrf_token(client, f"/r/{token}")}
+    return client.post(f"/r/{token}/autosave", data=data)
+
+
+def test_autosave_keeps_a_draft_and_answers_in_json(app, client, setup):
+    _created, people, q, likert, _number = setup
+    token = people[0].token
+    saved = _autosave(client, token, {f"q_{likert[0].id}": "4", f"c_{q.signs[0].id}": "so far"})
+    assert saved.status_code == 200
+    assert saved.get_json() == {"saved": True, "status": "draft", "answered": 1}
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft" and stored.answers == {likert[0].id: 4}
+    assert stored.comments == {q.signs[0].id: "so far"}
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert _checked(page, likert[0], "4"), "the same browser finds it again"
+
+
+def test_autosave_refuses_what_save_draft_refuses(app, client, setup):
+    _created, people, _q, likert, number = setup
+    token = people[0].token
+    bad = _autosave(client, token, {f"q_{likert[0].id}": "4", f"q_{number.id}": "100000"})
+    assert bad.status_code == 422
+    assert bad.get_json()["fields"] == [f"q_{number.id}"]
+    assert _autosave(client, token, {f"q_{likert[0].id}": "4"}, csrf=False).status_code == 400
+    assert _autosave(client, token, {"q_nonsense": "1"}).status_code == 400
+    assert _stored(app, people[0].id).status == "invited", "nothing stored"
+
+
+def test_autosave_never_touches_a_submission_or_a_closed_round(app, client, setup):
+    created, people, _q, likert, _number = setup
+    token = people[0].token
+    _post(client, token, {f"q_{likert[0].id}": "2"}, action="submit_answers")
+    kept = _autosave(client, token, {f"q_{likert[0].id}": "5"})
+    assert kept.status_code == 409 and kept.get_json()["reason"] == "submitted"
+    assert _stored(app, people[0].id).answers == {likert[0].id: 2}
+    with app.app_context():
+        rounds.set_status(get_db(), created.id, "closed")
+    closed = _autosave(app.test_client(), people[1].token, {f"q_{likert[0].id}": "5"})
+    assert closed.status_code == 409 and _stored(app, people[1].id).status == "invited"
+
+
+def test_autosave_from_another_browser_or_a_lead_is_refused(app, client, auth, setup):
+    _created, people, _q, likert, _number = setup
+    token = people[0].token
+    assert _autosave(client, token, {f"q_{likert[0].id}": "5"}).status_code == 200
+    other = app.test_client()
+    refused = _autosave(other, token, {f"q_{likert[0].id}": "1"})
+    assert refused.status_code == 403
+    lead = app.test_client()
+    lead.post("/login", data={"email": "lead@example.com", "password": "x"})
+    auth.login("lead")
+    assert _autosave(client, people[1].token, {f"q_{likert[0].id}": "1"}).status_code == 403
+    assert _stored(app, people[0].id).answers == {likert[0].id: 5}
+    assert _stored(app, people[1].id).status == "invited"
+    assert any(e[1] == "personal_link.refused" for e in _audit(app))
+
+
+def test_the_form_shows_progress_per_section_and_overall(app, client, setup):
+    _created, people, q, _likert, _number = setup
+    token = people[0].token
+    first = q.signs[0]
+    in_first = [i for i in first.items if i.applies("quarterly")]
+    asked = [i for i in q.items() if i.applies("quarterly")]
+    _post(client, token, {f"q_{in_first[0].id}": "4", f"q_{in_first[1].id}": "na"})
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    nav = page[
+        page.index('<nav class="section-nav"') : page.index("</nav>", page.index("section-nav"))
+    ]
+    assert nav.count("<li") == len(
+        [s for s in q.signs if any(i.applies("quarterly") for i in s.items)]
+    )
+    assert f'<span class="answered-count">2</span> of {len(in_first)} answered' in nav
+    assert f'<span class="answered-count">2</span> of {len(asked)} answered' in page
+    assert f'<progress class="d-block" max="{len(asked)}" value="2"' in page
+    assert "data-autosave" in page

@@ -152,7 +152,31 @@ def test_lead_creates_and_revokes_a_share_link(app, client, auth, make_round):
     client.post(f"/share/{link.id}/revoke", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         assert not share_links.get_link(get_db(), link.id).usable()
-    assert client.get(f"/s/{link.token}").status_code == 404
+    gone = client.get(f"/s/{link.token}")
+    assert gone.status_code == 410
+    assert "This share link was revoked" in gone.get_data(as_text=True)
+    assert gone.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "This share link has expired"), ("zh-CN", "此分享链接已过期")],
+)
+def test_an_expired_share_link_says_so(app, make_round, lang, said):
+    created, _ = make_round(anonymous=False)
+    with app.app_context():
+        db = get_db()
+        link = share_links.create_link(db, created.id, language="en")
+        with db.conn:
+            db.execute(
+                "UPDATE share_links SET expires_at = '2026-01-02T00:00:00+00:00' WHERE id = ?",
+                [link.id],
+            )
+    page = app.test_client().get(f"/s/{link.token}", headers={"Accept-Language": lang})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 410 and said in text
+    assert "2026" in text and "%PDF" not in text
+    assert app.test_client().get("/s/no-such-link").status_code == 404
 
 
 def test_share_link_days_are_bounded(client, auth, make_round):
@@ -384,3 +408,43 @@ def test_a_stored_anonymous_result_without_its_floor_is_not_shown_as_stored(app,
             )
         shown = results.score(db, rounds.get_round(db, created.id))
     assert all(s.lowest is None and s.highest is None for s in shown.signs)
+
+
+def _submit_all(app, people, value=4):
+    from assessment.store import responses
+
+    with app.app_context():
+        db = get_db()
+        for person in people:
+            current = rounds.get_round(db, respondents_round(db, person))
+            q = current.questionnaire
+            answers = {
+                i.id: value for i in q.items() if i.type == "likert" and i.applies(current.kind)
+            }
+            responses.save_response(db, person.id, answers, {}, submit=True)
+
+
+def respondents_round(db, person) -> int:
+    from assessment.store import respondents
+
+    return respondents.find_by_token(db, person.token).round_id
+
+
+def test_a_first_round_speaks_of_no_previous_one(app, client, auth, make_round):
+    created, people = make_round(anonymous=False)
+    _submit_all(app, people)
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
+    assert "radar.svg" in page
+    assert "dashed" not in page and "against the previous one" not in page
+    assert "the next round will be drawn against it" in page
+
+
+def test_without_a_score_no_next_step_claims_all_is_well(app, client, auth, make_round):
+    created, people = make_round(anonymous=False)
+    _submit_all(app, people[:1])
+    auth.login("lead")
+    page = client.get(f"/rounds/{created.id}/results").get_data(as_text=True)
+    assert "Not enough answers yet for a score" in page
+    assert "keep doing what works" not in page
+    assert "Next steps follow once there are enough answers" in page

@@ -510,3 +510,22 @@ def test_closed_below_the_floor_is_withheld_and_may_reopen(
     client.post(f"{url}/close", data={"csrf_token": csrf_token(client, url)})
     page = client.get(url).get_data(as_text=True)
     assert 'data-testid="index">' in page and "Reopen round" not in page
+
+
+def test_close_round_asks_first_and_says_what_closing_does(app, client, auth, make_round):
+    from assessment.store import responses
+
+    created, people = make_round(respondents=3)
+    with app.app_context():
+        db = get_db()
+        responses.save_response(db, people[0].id, {}, {"boundaries": "x"}, submit=False)
+    auth.login("lead")
+    show = client.get(f"/rounds/{created.id}").get_data(as_text=True)
+    assert f'href="/rounds/{created.id}/confirm-close"' in show
+    page = client.get(f"/rounds/{created.id}/confirm-close").get_data(as_text=True)
+    assert "Close this round?" in page
+    assert "0 of 3 invited people have submitted." in page
+    assert "1 draft was not submitted and will not count." in page
+    assert "can then no longer be reopened" in page
+    with app.app_context():
+        assert rounds.get_round(get_db(), created.id).is_open, "asking closes nothing"

@@ -147,6 +147,8 @@ class Chart:
     legend: tuple[LegendItem, ...] = ()
     legend_columns: int = 3
     kind: str = "chart"
+    #: The chart's text alternative, stating its numbers (a tagged PDF's figure "Alt").
+    description: str = ""
 
     # --- standalone SVG ------------------------------------------------------------------
 
@@ -200,9 +202,12 @@ class Chart:
                 f'<span class="chart-label" style="{where};top:{top:.2f}%;'
                 f'font-size:{pt(label.size)}">{"<br>".join(lines)}</span>'
             )
+        # WeasyPrint takes a tagged figure's alternative text from the SVG's <title>.
+        alt = self.description or self.title
         svg = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}"'
-            f' font-family={quoteattr(font_stack(self.lang))} aria-hidden="true">'
+            f' font-family={quoteattr(font_stack(self.lang))} role="img"'
+            f" aria-label={quoteattr(alt)}><title>{escape(alt)}</title>"
             f"{''.join(self.shapes)}</svg>"
         )
         legend = ""
@@ -214,7 +219,7 @@ class Chart:
             legend = f'<p class="chart-legend">{items}</p>'
         return Markup(
             f'<figure class="chart chart-{self.kind}" style="width:{width_mm:.1f}mm"'
-            f" aria-label={quoteattr(self.title)}>"
+            f" aria-label={quoteattr(alt)}>"
             f'<div class="chart-plot" style="height:{height_mm:.1f}mm">{svg}{"".join(spans)}</div>'
             f"{legend}</figure>"
         )
@@ -334,11 +339,12 @@ def _legend_sample(item: LegendItem) -> str:
     if item.swatch:
         return (
             '<svg class="chart-swatch" xmlns="http://www.w3.org/2000/svg" viewBox="7 0 16 14"'
-            f' aria-hidden="true">{_sample_shapes(0, 7, item)}</svg>'
+            f' aria-hidden="true"><title>{escape(item.text)}</title>'
+            f"{_sample_shapes(0, 7, item)}</svg>"
         )
     return (
         '<svg class="chart-sample" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 14"'
-        f' aria-hidden="true">{_sample_shapes(0, 7, item)}</svg>'
+        f' aria-hidden="true"><title>{escape(item.text)}</title>{_sample_shapes(0, 7, item)}</svg>'
     )
 
 
@@ -472,6 +478,42 @@ def _band_legend(q: Questionnaire, lang: str) -> list[LegendItem]:
     return items
 
 
+# --- text alternatives -------------------------------------------------------------------
+
+
+def _value_text(q: Questionnaire, found, labels: dict[str, str], *, index: bool = False) -> str:
+    """A sign's score (or a round's index) as the chart writes it, in words when it has
+    none: "not asked", "withheld", or a dash."""
+    if found is None:
+        return "–"
+    if index:
+        return score_text(q, found.exact_index) if found.index is not None else "–"
+    if found.not_asked:
+        return labels["not_asked"]
+    if found.status == "withheld":
+        return labels["withheld"]
+    return score_text(q, found.exact_score) if found.exact_score is not None else "–"
+
+
+def _bracket(lang: str, text: str) -> str:
+    """ " (2026-Q4)" in English, "（2026-Q4）" in Chinese."""
+    return f"（{text}）" if _lang(lang) == "zh-CN" else f" ({text})"
+
+
+def _join(lang: str, parts: Sequence[str]) -> str:
+    return ("，" if lang == "zh-CN" else ", ").join(parts)
+
+
+def _sentence(lang: str, title: str, lead: str | None, parts: Sequence[str]) -> str:
+    """The chart's text alternative: its title, then every number it shows, e.g.
+    "Sign scores from 0 (lord) to 100 (partner). This round (2026-Q4): Respect 72; …"."""
+    zh = _lang(lang) == "zh-CN"
+    stop, colon, sep = ("。", "：", "；") if zh else (". ", ": ", "; ")
+    body = sep.join(parts)
+    text = f"{title}{stop}{lead}{colon}{body}" if lead else f"{title}{stop}{body}"
+    return text + ("。" if zh else ".")
+
+
 # --- the charts --------------------------------------------------------------------------
 
 
@@ -578,12 +620,25 @@ def radar_chart(
         outline(previous, BEFORE, 3.4)
     outline(result, NOW, 4.2)
 
-    now_text = labels["now"] + (f" ({current_period})" if current_period else "")
+    now_text = labels["now"] + (_bracket(lang, current_period) if current_period else "")
     legend = [LegendItem(now_text, NOW)]
     if previous is not None:
-        before_text = labels["before"] + (f" ({previous_period})" if previous_period else "")
+        before_text = labels["before"] + (
+            _bracket(lang, previous_period) if previous_period else ""
+        )
         legend.append(LegendItem(before_text, BEFORE))
     legend.extend(_band_legend(q, lang))
+    values = []
+    for sign in q.signs:
+        value = _value_text(q, result.get(sign.id), labels)
+        if previous is not None:
+            before = _value_text(q, previous.get(sign.id), labels)
+            value += (
+                f" ({labels['before']} {before})"
+                if lang == "en"
+                else f"（{labels['before']} {before}）"
+            )
+        values.append(f"{sign.title.get(lang)} {value}")
     return Chart(
         width,
         height,
@@ -594,6 +649,7 @@ def radar_chart(
         tuple(legend),
         legend_columns=2,
         kind="radar",
+        description=_sentence(lang, labels["radar"], now_text, values),
     )
 
 
@@ -688,6 +744,14 @@ def trend_chart(
             f' fill-opacity="0.85"/>'
         )
         shapes.append(_text(x, y - 12, value, size=12, anchor="middle", bold=True))
+    lines = [
+        f"{labels['index']} "
+        + _join(lang, [f"{p} {_value_text(q, r, labels, index=True)}" for p, r in history])
+    ]
+    if signs:
+        for sign in q.signs:
+            per_round = [f"{p} {_value_text(q, r.get(sign.id), labels)}" for p, r in history]
+            lines.append(f"{sign.title.get(lang)} " + _join(lang, per_round))
     return Chart(
         width,
         height,
@@ -698,6 +762,7 @@ def trend_chart(
         tuple(legend),
         legend_columns=3,
         kind="trend",
+        description=_sentence(lang, labels["trend"], None, lines),
     )
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date, gettext, ngettext
 from markupsafe import Markup
 
 from ..anonymity import Spread, agreement_level
@@ -106,6 +106,15 @@ def _day(value: str | date | datetime | None) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def day_html(value: str | date | datetime | None) -> Markup:
+    """A date as the report shows it, kept on one line: a narrow column once broke the
+    Chinese "2026年12月20日" before its last character."""
+    found = _day(value)
+    if found is None:
+        return Markup("")
+    return Markup('<span class="date">%s</span>') % format_date(found, format="medium")
 
 
 @dataclass(frozen=True)
@@ -215,10 +224,12 @@ def withheld_reason(report: RoundReport) -> str | None:
             " closes with at least %(floor)s answers.",
             floor=policy.floor,
         )
-    return gettext(
-        "Results withheld to protect anonymity: %(submitted)s people submitted answers, and this"
+    return ngettext(
+        "Results withheld to protect anonymity: %(num)d person submitted answers, and this"
         " anonymous round shows results from %(floor)s.",
-        submitted=policy.submitted,
+        "Results withheld to protect anonymity: %(num)d people submitted answers, and this"
+        " anonymous round shows results from %(floor)s.",
+        policy.submitted,
         floor=policy.floor,
     )
 
@@ -262,7 +273,7 @@ def report_context(report: RoundReport, lang: str) -> dict:
         "trend": charts.trend_chart(q, report.history, lang).html(TREND_WIDTH_MM)
         if len(report.history) > 1
         else None,
-        "day": lambda value: format_date(d, format="medium") if (d := _day(value)) else "",
+        "day": day_html,
         "pack_title": None,
         "agreement_detail": lambda sign: agreement_detail(q, sign, report.round.anonymous, lang),
         "withheld_reason": withheld_reason(report),

@@ -22,13 +22,12 @@ from io import BytesIO
 
 from flask import Flask
 from flask_babel import force_locale, gettext
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, TextStringObject
+from pypdf import PdfReader
 from sqlite_utils import Database
 
 from ..portfolio import risk_order
 from ..store import clients, rounds
-from . import cache, pdf
+from . import cache, pdf, tagged
 from .context import common_context
 from .data import RoundReport, round_report
 from .environment import report_app
@@ -181,23 +180,17 @@ def pack_title(period: str, lang: str) -> str:
 
 
 class _Binder:
-    """Collects the rendered reports, which arrive in any order, into one PdfWriter in pack
-    order, as soon as each can take its place: the parent does this while workers render."""
+    """Collects the rendered reports, which arrive in any order, and their page counts;
+    ``finish`` joins them after the portfolio page, keeping every part's tags (``tagged``)."""
 
     def __init__(self, reports: Sequence[RoundReport]):
         self.reports = reports
-        self.writer = PdfWriter()
         self.pages: dict[int, int] = {}  # report index → its number of pages
-        self._waiting: dict[int, PdfReader] = {}
-        self._bound = 0
+        self._data: dict[int, bytes] = {}
 
     def add(self, n: int, data: bytes) -> None:
-        reader = PdfReader(BytesIO(data))
-        self.pages[n] = len(reader.pages)
-        self._waiting[n] = reader
-        while self._bound in self._waiting:
-            self.writer.append(self._waiting.pop(self._bound), import_outline=False)
-            self._bound += 1
+        self.pages[n] = len(PdfReader(BytesIO(data)).pages)
+        self._data[n] = data
 
     def starts(self, guess: int | None = None) -> list[int]:
         """Where each report starts, counting from the first report's page (0); a report
@@ -209,21 +202,14 @@ class _Binder:
         return starts
 
     def finish(self, summary: bytes, summary_pages: int, lang: str, title: str) -> bytes:
-        writer = self.writer
-        writer.merge(0, PdfReader(BytesIO(summary)), import_outline=False)
         with force_locale(pdf.BABEL_LOCALES[lang]):
             portfolio = gettext("Portfolio summary")
             product = gettext("Partnership Check")
-        writer.add_outline_item(title=portfolio, page_number=0)
-        for report, start in zip(self.reports, self.starts(), strict=True):
-            writer.add_outline_item(title=report.client.name, page_number=summary_pages + start)
-        writer.add_metadata({"/Title": title, "/Author": product, "/Creator": product})
-        root = getattr(writer, "root_object", None) or writer._root_object
-        root[NameObject("/Lang")] = TextStringObject(lang)
-        writer.page_mode = "/UseOutlines"
-        out = BytesIO()
-        writer.write(out)
-        return out.getvalue()
+        parts = [tagged.Part(summary, portfolio)]
+        parts.extend(
+            tagged.Part(self._data[n], report.client.name) for n, report in enumerate(self.reports)
+        )
+        return tagged.join(parts, lang=lang, title=title, author=product)
 
 
 @dataclass

@@ -64,3 +64,87 @@ function followPack(item) {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll(".pack-job[data-finished='false']").forEach(followPack);
 });
+// The answer form (templates/respond/form.html): progress kept up to date as the
+// respondent goes, drafts saved on their own a moment after each change (the "Save
+// draft" button does the same without JavaScript), and a warning before leaving with
+// changes not saved yet.
+(() => {
+  const form = document.getElementById("answer-form");
+  if (!form) return;
+  const state = form.querySelector(".save-state");
+  const url = form.hasAttribute("data-autosave")
+    ? `${location.pathname.replace(/\/$/, "")}/autosave` : null;
+  // What the form holds, to compare with what was last saved and last sent: a field left
+  // without a change (a blur) neither counts as a change nor shifts the buttons.
+  const snapshot = () => new URLSearchParams(new FormData(form)).toString();
+  let saved = form.hasAttribute("data-dirty") ? null : snapshot();
+  let sent = saved;
+  let timer = null;
+  let queue = Promise.resolve();
+  let leaving = false;
+  const dirty = () => snapshot() !== saved;
+
+  const say = (key) => { state.textContent = form.dataset[key] || ""; };
+  const answered = (item) => [...item.querySelectorAll("input, textarea")].some((field) =>
+    field.type === "radio" || field.type === "checkbox" ? field.checked : field.value.trim() !== "");
+  const count = () => {
+    let total = 0;
+    for (const section of form.querySelectorAll("section[data-section]")) {
+      const done = [...section.querySelectorAll(".item")].filter(answered).length;
+      total += done;
+      const entry = document.querySelector(
+        `.section-nav li[data-section="${section.dataset.section}"] .answered-count`);
+      if (entry) entry.textContent = done;
+    }
+    form.querySelector("#progress-text .answered-count").textContent = total;
+    form.querySelector(".progress-summary progress").value = total;
+  };
+  const send = async () => {
+    const now = snapshot();
+    if (now === saved) return;
+    sent = now;
+    say("saving");
+    try {
+      const response = await fetch(url, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (response.ok) {
+        saved = now;
+        if (!dirty()) say("saved");
+      } else {
+        say(response.status === 422 ? "failed" : "offline");
+      }
+    } catch {
+      say("offline");
+    }
+  };
+  const save = () => { clearTimeout(timer); queue = queue.then(send); };
+  const changed = () => {
+    count();
+    if (!url || snapshot() === sent) return;
+    sent = null;
+    say("unsaved");
+    clearTimeout(timer);
+    timer = setTimeout(save, 1200);
+  };
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", () => { leaving = true; clearTimeout(timer); });
+  window.addEventListener("beforeunload", (event) => {
+    if (!leaving && dirty()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  // A tab closed or put away: send what is pending now rather than lose it.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && url && !leaving && dirty()) {
+      clearTimeout(timer);
+      const now = snapshot();
+      if (navigator.sendBeacon(url, new FormData(form))) saved = now;
+    }
+  });
+  if (url && saved === null) timer = setTimeout(save, 1200);
+})();

@@ -88,15 +88,21 @@ def get_link(db: Database, link_id: int) -> ShareLink:
     return _link(rows[0])
 
 
-def find_usable(db: Database, token: str, now: datetime | None = None) -> ShareLink | None:
-    """The link with this token if it is neither expired nor revoked."""
+def find(db: Database, token: str) -> ShareLink | None:
+    """The link with this token, usable or not (expired and revoked links are kept, so
+    that their page can say what became of them)."""
     if not token or len(token) > 128:
         return None
     rows = list(query_rows(db, "SELECT * FROM share_links WHERE token = ?", [token]))
     if not rows or not secrets.compare_digest(rows[0]["token"], token):
         return None
-    link = _link(rows[0])
-    return link if link.usable(now) else None
+    return _link(rows[0])
+
+
+def find_usable(db: Database, token: str, now: datetime | None = None) -> ShareLink | None:
+    """The link with this token if it is neither expired nor revoked."""
+    link = find(db, token)
+    return link if link is not None and link.usable(now) else None
 
 
 def revoke(db: Database, link_id: int) -> None:

@@ -29,6 +29,7 @@ from . import (
     rounds,
     scheduled,
     security,
+    team,
     users,
 )
 from .access import is_public
@@ -64,6 +65,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(scheduled.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(team.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)

@@ -142,6 +142,36 @@ class AnswerForm(FlaskForm):
             out.append((sign, rows))
         return out
 
+    def answered_ids(self) -> set[str]:
+        """The ids of the items this form holds an answer for (valid or not): something
+        chosen or typed, or "not applicable" ticked. The page's progress, as a script
+        counts it in the browser."""
+        done = set()
+        for item in self.questionnaire.items():
+            if not item.applies(self.kind):
+                continue
+            na = self._fields.get(na_field(item.id))
+            field = self[item_field(item.id)]
+            typed = field.raw_data[0] if field.raw_data else field.data
+            if not blank(typed) or (na is not None and na.data):
+                done.add(item.id)
+        return done
+
+    def progress(self) -> dict[str, tuple[int, int]]:
+        """Per sign id, (answered, asked); see ``answers.answered_by_sign``."""
+        return answer_values.answered_by_sign(self.questionnaire, self.kind, self.answered_ids())
+
+    def skipped_fields(self) -> list[tuple]:
+        """(field, short label) of every item left unanswered, in form order: the review
+        shown before a submission with gaps."""
+        done = self.answered_ids()
+        return [
+            (field, _short(field.label.text))
+            for sign, rows in self.sections()
+            for item, field, _na in rows
+            if item.id not in done
+        ]
+
     def validate(self, extra_validators=None) -> bool:
         """Each field's own checks, then one across fields: a number typed together with
         "not applicable" ticked is refused (it used to be dropped without a word)."""
@@ -161,10 +191,7 @@ class AnswerForm(FlaskForm):
     def invalid_fields(self) -> list[tuple]:
         """(field, short label) of every field with an error, in form order."""
         return [
-            (
-                field,
-                field.label.text if len(field.label.text) <= 80 else field.label.text[:77] + "…",
-            )
+            (field, _short(field.label.text))
             for field in self
             if field.errors and field.name != "csrf_token"
         ]
@@ -188,6 +215,10 @@ class AnswerForm(FlaskForm):
                 field.errors = [*field.errors, str(_l("Please answer this question."))]
                 ok = False
         return ok
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= 80 else label[:77] + "…"
 
 
 def build_form(questionnaire: Questionnaire, kind: str, lang: str) -> type[AnswerForm]:

@@ -14,6 +14,10 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
 
 ACTION_NAMES = {
+    "client.created": _l("created a client"),
+    "client.changed": _l("changed a client"),
+    "client.archived": _l("archived a client"),
+    "client.restored": _l("restored a client"),
     "round.created": _l("created a round"),
     "round.closed": _l("closed a round"),
     "round.reopened": _l("reopened a round"),
@@ -21,6 +25,8 @@ ACTION_NAMES = {
     "action.created": _l("added an action"),
     "action.done": _l("marked an action done"),
     "action.reopened": _l("reopened an action"),
+    "team_view.shared": _l("shared a round's summary with the team"),
+    "team_view.hidden": _l("stopped sharing a round's summary with the team"),
     "share_link.created": _l("created a share link"),
     "share_link.revoked": _l("revoked a share link"),
     "user.created": _l("created a user"),

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -30,6 +31,7 @@ from ..sqlite import transaction
 from ..store import actions, clients, rounds
 from ..vocab import LEAD_ROLES
 from .access import role_required
+from .audit import log
 from .i18n import requested_language
 from .labels import CADENCE_NAMES, select_choices
 from .lookups import PostForm, client_or_404
@@ -100,12 +102,14 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*LEADS)
 def create():
-    form = ClientForm()
+    # The account lead defaults to whoever creates the client (a lead or an admin).
+    form = ClientForm(data={"lead_id": current_user.id})
     if form.validate_on_submit():
         db = get_db()
         with transaction(db, write=True):  # the client and its calendar, or neither
             client = clients.create_client(db, **_fields(form))
             _save_calendar(db, client.id, form)
+            log("client.created", "client", client.id, name=client.name)
         flash(_("Client %(name)s created.", name=client.name), "success")
         return redirect(url_for("clients.show", client_id=client.id))
     status = 400 if form.is_submitted() else 200
@@ -153,9 +157,13 @@ def edit(client_id: int):
     form = ClientForm(obj=None if request.method == "POST" else _form_data(client))
     if form.validate_on_submit():
         db = get_db()
+        fields = _fields(form)
         with transaction(db, write=True):
-            clients.update_client(db, client_id, **_fields(form))
+            before = clients.get_client(db, client_id)
+            clients.update_client(db, client_id, **fields)
             _save_calendar(db, client_id, form)
+            changed = sorted(k for k, v in fields.items() if getattr(before, k) != v)
+            log("client.changed", "client", client_id, name=fields["name"], changed=changed)
         flash(_("Client saved."), "success")
         return redirect(url_for("clients.show", client_id=client_id))
     status = 400 if form.is_submitted() else 200
@@ -186,6 +194,12 @@ def archive(client_id: int):
     with transaction(db, write=True):  # toggled from its state now, not when the page was read
         client = clients.get_client(db, client_id)
         clients.set_archived(db, client_id, not client.archived)
+        log(
+            "client.restored" if client.archived else "client.archived",
+            "client",
+            client_id,
+            name=client.name,
+        )
     if client.archived:
         flash(_("Client restored."), "success")
     else:

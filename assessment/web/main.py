@@ -1,4 +1,5 @@
-"""The home page: a member's own rounds, a lead's open rounds."""
+"""The home page: a member's own rounds (open ones to answer, closed ones with the team
+summary their lead shares), a lead's open rounds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_login import current_user
 
 from .. import clock, vocab
 from ..db import get_db
-from ..store import deadlines, respondents, rounds
+from ..store import deadlines, respondents, rounds, team_views
 
 bp = Blueprint("main", __name__)
 
@@ -26,11 +27,14 @@ def index():
     mine = respondents.rounds_for_user(db, current_user.id)
     open_rounds = rounds.open_rounds(db) if current_user.is_lead else []
     since = clock.stamp(clock.utc_now() - timedelta(days=CLOSED_NOTICE_DAYS))
-    closed = deadlines.closed_on_due_date_since(db, since) if current_user.is_lead else []
+    closed_on_due = deadlines.closed_on_due_date_since(db, since) if current_user.is_lead else []
+    closed = [(r, p) for r, p in mine if not r.is_open]
     return render_template(
         "main/index.html",
         role_label=ROLE_NAMES[current_user.role],
-        mine=mine,
+        to_answer=[(r, p) for r, p in mine if r.is_open],
+        closed=closed,
+        shared=team_views.shared_rounds(db, (r.id for r, _p in closed)),
         open_rounds=open_rounds,
-        closed_on_due_date=closed,
+        closed_on_due_date=closed_on_due,
     )

@@ -26,22 +26,32 @@ GAP_FILTERS = ("wide", "compared")
 @bp.get("/")
 @role_required(*LEAD_ROLES)
 def index():
-    lead_id = request.args.get("lead", type=int)
-    band_id = request.args.get("band") or None
-    industry = request.args.get("industry") or None
+    filters = _filters()
     db = get_db()
-    gap = request.args.get("gap") if request.args.get("gap") in GAP_FILTERS else None
-    found = portfolio_model.portfolio(
-        db, lead_id=lead_id, band_id=band_id, industry=industry, gap=gap
-    )
+    found = portfolio_model.portfolio(db, **filters)
     return render_template(
         "portfolio/index.html",
         portfolio=found,
         labels=_labels(found, current_language()),
-        filters={"lead": lead_id, "band": band_id, "industry": industry, "gap": gap},
+        filters={
+            "lead": filters["lead_id"],
+            "band": filters["band_id"],
+            "industry": filters["industry"],
+            "gap": filters["gap"],
+        },
         pack_form=packs.pack_form(db),
         pack_jobs=[packs.status(job) for job in pack_store.recent_jobs(db)],
     )
+
+
+def _filters() -> dict:
+    """The page's filters from the query string, as ``portfolio.portfolio`` takes them."""
+    return {
+        "lead_id": request.args.get("lead", type=int),
+        "band_id": request.args.get("band") or None,
+        "industry": request.args.get("industry") or None,
+        "gap": request.args.get("gap") if request.args.get("gap") in GAP_FILTERS else None,
+    }
 
 
 def _labels(found: portfolio_model.Portfolio, lang: str) -> dict:
@@ -62,11 +72,18 @@ def _labels(found: portfolio_model.Portfolio, lang: str) -> dict:
 @bp.get("/results.<fmt>")
 @role_required(*LEAD_ROLES)
 def export_results(fmt: str):
-    """Every closed round's results, one row per sign, for analysis elsewhere."""
+    """Every closed round's results, one row per sign, for analysis elsewhere; with the
+    page's filters (lead, band, industry), the rounds of the clients the page lists."""
     if fmt not in exports.FORMATS:
         abort(404)
     db = get_db()
+    filters = _filters()
     with transaction(db, write=True):  # the export and its audit entry, or neither
-        text = exports.export_results(db, fmt)
-        log("results.exported", "results", None, format=fmt)
+        client_ids = None
+        if any(value is not None for value in filters.values()):
+            found = portfolio_model.portfolio(db, **filters)
+            client_ids = {row.client_id for row in found.rows}
+        text = exports.export_results(db, fmt, client_ids=client_ids)
+        shown = {key: value for key, value in filters.items() if value is not None}
+        log("results.exported", "results", None, format=fmt, **shown)
     return download(text, fmt, file_name("partnership-check-results", ext=fmt))

@@ -22,6 +22,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -35,7 +36,7 @@ from wtforms.validators import ValidationError
 
 from ..db import get_db
 from ..sqlite import transaction
-from ..store import audit, respondents, responses, rounds
+from ..store import audit, respondents, responses, rounds, team_views
 from .access import public
 from .answer_form import answers_from_form, form_data_from_draft, unknown_fields
 from .fastpath.answer_page import render_compiled, render_live
@@ -45,6 +46,8 @@ from .i18n import choose_language, current_language
 
 #: The name of the language buttons on the answer form, which send the form itself.
 LANGUAGE_FIELD = "language"
+#: The value of "Submit anyway" on the review of a submission with unanswered items.
+CONFIRMED = "anyway"
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
 
@@ -101,6 +104,17 @@ def _visitor(respondent: respondents.Respondent) -> str:
     if respondents.holds_answer_key(respondent, request.cookies.get(answer_cookie(respondent))):
         return "holder"
     return "other"
+
+
+def _may_see(current: rounds.Round, visitor: str) -> bool:
+    """Whether this browser may see the answers saved through the link."""
+    return not current.anonymous or visitor in ("respondent", "holder")
+
+
+def _may_save(respondent: respondents.Respondent, current: rounds.Round, visitor: str) -> bool:
+    """Whether this browser may save through the link: not a lead on someone else's link,
+    and in an anonymous round only the key's holder (or anyone once a new link was issued)."""
+    return visitor != "lead" and (_may_see(current, visitor) or respondent.answer_key is None)
 
 
 def _lead_notice(respondent: respondents.Respondent) -> str:
@@ -169,10 +183,8 @@ def answer(token: str):
     visitor = _visitor(respondent)
     saved = draft.status != "invited"
     # Whose saved answers this browser may see and change (anonymous rounds).
-    may_see = not current.anonymous or visitor in ("respondent", "holder")
-    may_save = visitor != "lead" and (
-        not current.anonymous or may_see or respondent.answer_key is None
-    )
+    may_see = _may_see(current, visitor)
+    may_save = _may_save(respondent, current, visitor)
     # What this browser is shown of the saved answers, and what it is told.
     notice = None
     shown = draft
@@ -185,7 +197,12 @@ def answer(token: str):
     if not current.is_open:
         return (
             render_template(
-                "respond/closed.html", respondent=respondent, round=current, draft=shown
+                "respond/closed.html",
+                respondent=respondent,
+                round=current,
+                draft=shown,
+                token=token,
+                team_summary=team_views.get(db, current.id).shared,
             ),
             403 if request.method == "POST" and not switching else 200,
         )
@@ -230,6 +247,38 @@ def answer(token: str):
         valid = form.check_required()
     if not valid:
         return render_live(form, respondent, current, shown, notice=notice), 400
+    first_submission = submitting and draft.status != "submitted"
+    if first_submission and request.form.get("submit_answers") != CONFIRMED:
+        # Items left blank: the page again, listing them, with "Submit anyway". (Once
+        # submitted, the respondent has seen this; "Save changes" saves at once.)
+        skipped = form.skipped_fields()
+        if skipped:
+            return render_live(form, respondent, current, shown, notice=notice, review=skipped)
+    try:
+        secret, new_key = _save(
+            form, respondent, current, visitor, lang, submit=submitting, saved=saved
+        )
+    except responses.AnswerKeyTaken:  # another browser saved first, a moment ago
+        taken = replace(respondent, answer_key=respondents.LOCKED_KEY)
+        return _refused(respondent, current, lang, _other_browser_notice(taken))
+    if submitting and draft.status == "submitted":
+        flash(_("Your changes are saved. Your answers stay submitted."), "success")
+    elif submitting:
+        flash(
+            _("Thank you: your answers are submitted. You can change them until the round closes."),
+            "success",
+        )
+    else:
+        flash(_("Draft saved. Come back through the same link to finish."), "success")
+    response = redirect(url_for("respond.answer", token=token))
+    return _keep_key(response, respondent, secret) if new_key else response
+
+
+def _save(form, respondent, current, visitor: str, lang: str, *, submit: bool, saved: bool):
+    """Store what a valid ``form`` holds, binding this browser's answer key in an
+    anonymous round. Returns (the key's secret, whether it is new to this browser);
+    raises ``responses.AnswerKeyTaken`` when another browser saved through the link first."""
+    db = get_db()
     answers, comments = answers_from_form(form)
     secret, new_key = _answer_key(respondent) if current.anonymous else (None, False)
     key = None
@@ -237,11 +286,8 @@ def answer(token: str):
         key = respondents.answer_key_hash(secret)
     try:
         responses.save_response(
-            db, respondent.id, answers, comments, submit=submitting, language=lang, answer_key=key
+            db, respondent.id, answers, comments, submit=submit, language=lang, answer_key=key
         )
-    except responses.AnswerKeyTaken:  # another browser saved first, a moment ago
-        taken = replace(respondent, answer_key=respondents.LOCKED_KEY)
-        return _refused(respondent, current, lang, _other_browser_notice(taken))
     except rounds.RoundClosed:
         abort(403)
     except responses.InvalidAnswers:
@@ -257,16 +303,45 @@ def answer(token: str):
                 object_id=current.id,
                 details={"respondent": respondent.id, "name": respondent.name},
             )
-    if submitting and draft.status == "submitted":
-        flash(_("Your changes are saved. Your answers stay submitted."), "success")
-    elif submitting:
-        flash(
-            _("Thank you: your answers are submitted. You can change them until the round closes."),
-            "success",
+    return secret, new_key
+
+
+@bp.post("/<token>/autosave")
+@public
+def autosave(token: str):
+    """A draft saved by the form's script as the respondent goes (app.js): the same
+    checks as "Save draft", answered in JSON. A submitted response is not saved here:
+    its changes count only when the respondent presses "Save changes"."""
+    db = get_db()
+    with transaction(db, write=False):
+        respondent = _respondent_or_404(token)
+        current = rounds.get_round(db, respondent.round_id)
+        draft = responses.load_draft(db, respondent.id)
+    lang = current_language()
+    Form = form_class(current.snapshot, current.kind, lang)
+    visitor = _visitor(respondent)
+    if not current.is_open:
+        return jsonify(saved=False, reason="closed"), 409
+    if visitor == "lead":
+        _log_refusal(respondent, current)
+        return jsonify(saved=False, reason="refused"), 403
+    if not _may_save(respondent, current, visitor):
+        return jsonify(saved=False, reason="refused"), 403
+    if draft.status == "submitted":
+        return jsonify(saved=False, reason="submitted"), 409
+    form = Form()
+    if unknown_fields(form, set(request.form)):
+        abort(400)
+    if not form.validate():
+        fields = [field.name for field, _label in form.invalid_fields()]
+        return jsonify(saved=False, reason="invalid", fields=fields), 422
+    try:
+        secret, new_key = _save(
+            form, respondent, current, visitor, lang, submit=False, saved=draft.status != "invited"
         )
-    else:
-        flash(_("Draft saved. Come back through the same link to finish."), "success")
-    response = redirect(url_for("respond.answer", token=token))
+    except responses.AnswerKeyTaken:
+        return jsonify(saved=False, reason="refused"), 403
+    response = jsonify(saved=True, status="draft", answered=len(form.answered_ids()))
     return _keep_key(response, respondent, secret) if new_key else response
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import (
     Blueprint,
@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -252,14 +253,35 @@ def revoke(link_id: int):
     return redirect(url_for("results.show", round_id=link.round_id) + "#share")
 
 
+def _share_link_gone(link: share_links.ShareLink):
+    """A page (410 Gone) saying that this link was revoked or has expired, and what to do,
+    instead of "no page at this address": its holder was sent it by someone."""
+    if link.revoked_at is not None:
+        title = _("This share link was revoked")
+        message = _("Whoever shared this report has withdrawn the link.")
+    else:
+        title = _("This share link has expired")
+        message = _(
+            "Share links work for a limited time; this one expired on %(date)s.",
+            date=format_date(datetime.fromisoformat(link.expires_at), format="long"),
+        )
+    detail = _("If you still need the report, ask the person who sent you the link for a new one.")
+    page = render_template(
+        "errors/error.html", status=410, title=title, message=message, detail=detail
+    )
+    return page, 410
+
+
 @bp.get("/s/<token>")
 @public
 def shared_pdf(token: str):
     """The read-only PDF behind a share link: no login, until it expires or is revoked."""
     db = get_db()
-    link = share_links.find_usable(db, token)
+    link = share_links.find(db, token)
     if link is None:
         abort(404)
+    if not link.usable():
+        return _share_link_gone(link)
 
     def record() -> None:
         audit.record(

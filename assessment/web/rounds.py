@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -28,7 +29,7 @@ from ..jobs.tasks import deliver_soon
 from ..mail import kinds
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
-from ..store import clients, respondents, rounds
+from ..store import clients, respondents, rounds, team_views
 from ..vocab import LEAD_ROLES, N_
 from . import round_mail
 from .access import role_required
@@ -192,6 +193,7 @@ def show(round_id: int):
         progress=progress,
         policy=policy,
         outcome=outcome,
+        team_view=team_views.get(db, round_id),
         respondent_form=RespondentForm(),
         contacts=contacts,
         client_progress=client_progress,
@@ -337,6 +339,22 @@ def remove_respondent(round_id: int, respondent_id: int):
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
+@bp.get("/rounds/<int:round_id>/confirm-close")
+@role_required(*LEADS)
+def confirm_close(round_id: int):
+    """What closing does, with how many answers would count, before the lead confirms."""
+    db = get_db()
+    current = round_or_404(round_id)
+    if not current.is_open:
+        return redirect(url_for("rounds.show", round_id=round_id))
+    progress = dict.fromkeys(answers.STATUSES, 0)
+    for respondent in respondents.list_respondents(db, round_id):
+        progress[respondent.status] += 1
+    return render_template(
+        "rounds/close.html", round=current, progress=progress, post_form=PostForm()
+    )
+
+
 @bp.post("/rounds/<int:round_id>/close")
 @role_required(*LEADS)
 def close(round_id: int):
@@ -439,10 +457,20 @@ def import_respondents(round_id: int):
         for problem in refused.problems[:20]:
             flash(respondent_import.describe_problem(problem, _), "danger")
         return redirect(url_for("rounds.show", round_id=round_id)), 303
-    flash(_("%(n)s respondents imported.", n=len(added)), "success")
+    flash(
+        ngettext("%(num)d respondent imported.", "%(num)d respondents imported.", len(added)),
+        "success",
+    )
     if invited:
         deliver_soon()
-        flash(_("%(n)s invitations are on their way.", n=len(invited)), "success")
+        flash(
+            ngettext(
+                "%(num)s invitation is on its way.",
+                "%(num)s invitations are on their way.",
+                len(invited),
+            ),
+            "success",
+        )
     return redirect(url_for("rounds.show", round_id=round_id))
 
 

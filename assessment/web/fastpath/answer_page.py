@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
-from ...answers import NA, TYPES, Draft, choices
+from ...answers import NA, TYPES, Draft, answered_by_sign, choices
 from ...lru import LRUCache
 from ...questionnaire import Item, Questionnaire
 from ...store.respondents import Respondent
@@ -33,7 +33,7 @@ from ...store.rounds import Round
 from ..answer_form import AnswerForm, form_data_from_draft, number_text
 from ..i18n import language_next
 from .csrf_tokens import csrf_token
-from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages
+from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages, slot_key
 from .standin import stand_in
 
 TEMPLATE = "respond/form.html"
@@ -50,11 +50,13 @@ def render_live(
     *,
     notice: str | None = None,
     locked: bool = False,
+    review: list | None = None,
 ) -> str:
     """The page rendered for one request. ``notice`` is a warning shown above the form
     (before any flashed message); ``locked`` disables the buttons (a form that would be
-    refused). Pages with either never come from the compiled cache."""
-    context: dict = {}
+    refused); ``review`` lists the unanswered items of a submission that waits for the
+    respondent's confirmation. Pages with any of them never come from the compiled cache."""
+    context: dict = {"review": review}
     if notice is not None:
         alert = Markup(render_template("_flashes.html", messages=[("warning", notice)]))
         context["flash_messages"] = lambda: alert + flash_messages()
@@ -97,6 +99,8 @@ class _AnswerPage:
     constant: dict[tuple[str, object], dict[str, str]]  # (item id, saved value) → values
     variable: dict[str, tuple[str, str]]  # item id → (slot key, "value" or "text")
     comments: dict[str, str]  # sign id → slot key
+    questionnaire: Questionnaire
+    kind: str
 
     @classmethod
     def of(cls, html: CompiledPage, questionnaire: Questionnaire, kind: str) -> _AnswerPage:
@@ -118,7 +122,7 @@ class _AnswerPage:
         comments = {
             sign.id: key for sign in questionnaire.signs for key in values_of({}, {sign.id: "x"})
         }
-        return cls(html, constant, variable, comments)
+        return cls(html, constant, variable, comments, questionnaire, kind)
 
     def draft_values(self, draft: Draft) -> dict[str, str]:
         """Slot values showing a saved draft's answers and comments."""
@@ -134,6 +138,10 @@ class _AnswerPage:
         for sign_id, text in draft.comments.items():
             if (key := self.comments.get(sign_id)) is not None:
                 values[key] = escape(text)
+        progress = answered_by_sign(self.questionnaire, self.kind, draft.answers)
+        for sign_id, (answered, _asked) in progress.items():
+            values[slot_key("answered", sign_id)] = str(answered)
+        values["answered"] = str(sum(answered for answered, _asked in progress.values()))
         return values
 
 

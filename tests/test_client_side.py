@@ -18,7 +18,8 @@ def mirrored(app, make_round):
 
 
 def _submit(client, token, answers, *, action="submit_answers"):
-    data = {**answers, "csrf_token": csrf_token(client, f"/r/{token}"), action: "y"}
+    value = "anyway" if action == "submit_answers" else "y"  # past the review of blanks
+    data = {**answers, "csrf_token": csrf_token(client, f"/r/{token}"), action: value}
     return client.post(f"/r/{token}", data=data)
 
 

@@ -40,6 +40,7 @@ ACTION_NAMES = {
     "answers.exported": _l("exported a round's answers"),
     "results.exported": _l("exported every round's results"),
     "results.viewed": _l("opened a round's results"),
+    "client_summary.downloaded": _l("downloaded a round's summary for the client"),
     "round.due_date_changed": _l("changed a round's due date or reminders"),
     "mail.invitations_queued": _l("sent invitations"),
     "mail.invitation_queued": _l("sent an invitation again"),

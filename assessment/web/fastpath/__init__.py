@@ -61,5 +61,6 @@ values computed once per process with ``functools.lru_cache`` and no key from a 
 (``report.pdf.font_config``, ``report.pdf.stylesheet``, ``vocab.translations``,
 ``vocab.role_names``, ``report.cache.rendering_fingerprint``); the report cache's PDF
 files (``report/cache.py``, on disk, bounded by ``REPORT_CACHE_MB``); ``cached_property``
-on immutable objects. Who may see saved answers (the answer key, checked on every request in ``web.respond``) is never cached.
+on immutable objects. Who may see saved answers (the answer key, checked on every
+request in ``web.respond``) is never cached.
 """

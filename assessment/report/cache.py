@@ -41,7 +41,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ from typing import Any
 from flask import Flask
 from pydantic import BaseModel
 
-from ..lru import LRUCache
+from ..lru import LRUCache, cached
 from ..questionnaire import Questionnaire
 from ..settings import PROJECT_ROOT, TEMPLATE_FOLDER
 from . import pdf
@@ -97,17 +97,17 @@ def rendering_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_questionnaire_digests: LRUCache[int, tuple[Questionnaire, str]] = LRUCache(64)
+_q_digests: LRUCache[int, tuple[Questionnaire, str]] = LRUCache(64)
 
 
 def _questionnaire_digest(q: Questionnaire) -> str:
     """The questionnaire's whole content as a digest, once per questionnaire object (the
     store hands out one object per snapshot; the object is kept with its digest, so an id
     reused by another object is never mistaken for it)."""
-    kept = _questionnaire_digests.get(id(q), lambda: (q, _digest_of_model(q)))
+    kept = _q_digests.get(id(q), lambda: (q, _digest_of_model(q)))
     if kept[0] is not q:
         kept = (q, _digest_of_model(q))
-        _questionnaire_digests.put(id(q), kept)
+        _q_digests.put(id(q), kept)
     return kept[1]
 
 
@@ -121,7 +121,7 @@ _PLAIN = (type(None), bool, int, str)
 LONG_TEXT = 1024
 
 
-@cache
+@cached(128)
 def _field_names(kind: type) -> tuple[str, ...] | None:
     """The fields of a dataclass type (None for other types), looked up once per type."""
     if dataclasses.is_dataclass(kind):

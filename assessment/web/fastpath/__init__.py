@@ -31,6 +31,8 @@ languages.browser_language        Accept-Language, offered 256   never       tes
 store.snapshots._snapshots        snapshot's SHA-256       64    never [2]   test_store
 store.snapshots.questionnaire_of  snapshot text            64    never [2]   test_store
 scoring._PLANS                    questionnaire, kind      64    never [5]   test_scoring
+report.cache._q_digests           questionnaire object id  64    never [5]   test_report_cache
+report.cache._field_names         dataclass type           128   never       test_report_cache
 ================================= ======================== ===== =========== ==================
 
 Bounds are per worker process, except the two kept per app (``_compiled_page``, in
@@ -57,6 +59,8 @@ Not caches, and not in the table: ``login.logged_in`` keeps nothing (it only ski
 Flask-Login for a visitor with neither a session login nor a remember-me cookie);
 values computed once per process with ``functools.lru_cache`` and no key from a request
 (``report.pdf.font_config``, ``report.pdf.stylesheet``, ``vocab.translations``,
-``vocab.role_names``); ``cached_property`` on immutable objects. Who may see saved
-answers (the answer key, checked on every request in ``web.respond``) is never cached.
+``vocab.role_names``, ``report.cache.rendering_fingerprint``); the report cache's PDF
+files (``report/cache.py``, on disk, bounded by ``REPORT_CACHE_MB``); ``cached_property``
+on immutable objects. Who may see saved answers (the answer key, checked on every
+request in ``web.respond``) is never cached.
 """

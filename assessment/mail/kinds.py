@@ -198,6 +198,19 @@ def _template(kind: str, person: respondents.Respondent) -> str:
     return f"{kind}_client" if person.side == "client" else kind
 
 
+def _respondent_values(current: rounds.Round, person: respondents.Respondent, link) -> dict:
+    """What an invitation's and a reminder's templates are given."""
+    return {
+        "name": person.name,
+        "client": current.client_name,
+        "period": current.period,
+        "kind_name": _kind_name,
+        "round": current,
+        "due": _due_text,
+        "link": link,
+    }
+
+
 def _kind_name(current: rounds.Round) -> str:
     return gettext(KIND_LABELS[current.kind].msgid)
 
@@ -226,15 +239,7 @@ def render_invitation(app, db, message, keep_link):
         _template("invitation", person),
         _language_of(db, person),
         subject,
-        {
-            "name": person.name,
-            "client": current.client_name,
-            "period": current.period,
-            "kind_name": _kind_name,
-            "round": current,
-            "due": _due_text,
-            "link": link,
-        },
+        _respondent_values(current, person, link),
     )
 
 
@@ -267,16 +272,7 @@ def render_reminder(app, db, message, keep_link):
         _template("reminder", person),
         _language_of(db, person),
         subject,
-        {
-            "name": person.name,
-            "client": current.client_name,
-            "period": current.period,
-            "kind_name": _kind_name,
-            "round": current,
-            "draft": person.status == "draft",
-            "due": _due_text,
-            "link": link,
-        },
+        {**_respondent_values(current, person, link), "draft": person.status == "draft"},
     )
 
 

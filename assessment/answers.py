@@ -402,18 +402,30 @@ class Draft:
     submitted_at: str | None = None
 
 
+def asked_by_sign(questionnaire: Questionnaire, kind: str) -> dict[str, frozenset[str]]:
+    """Per sign id, the ids of its items asked in a round of ``kind``."""
+    return {
+        sign.id: frozenset(item.id for item in sign.items if item.applies(kind))
+        for sign in questionnaire.signs
+    }
+
+
 def answered_by_sign(
-    questionnaire: Questionnaire, kind: str, answered: Iterable[str]
+    questionnaire: Questionnaire,
+    kind: str,
+    answered: Iterable[str],
+    *,
+    asked: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, tuple[int, int]]:
     """Per sign id, (answered, asked): of the items asked in a round of ``kind``, how many
     are among the item ids ``answered`` (the answer form's progress; "not applicable"
-    counts as an answer, comments do not)."""
-    done = set(answered)
-    progress = {}
-    for sign in questionnaire.signs:
-        asked = [item.id for item in sign.items if item.applies(kind)]
-        progress[sign.id] = (sum(1 for item_id in asked if item_id in done), len(asked))
-    return progress
+    counts as an answer, comments do not). ``asked``, ``asked_by_sign``'s result for the
+    same questionnaire and kind, spares working that out again where progress is counted
+    on every request (the compiled answer page)."""
+    if asked is None:
+        asked = asked_by_sign(questionnaire, kind)
+    done = answered if isinstance(answered, (set, frozenset)) else set(answered)
+    return {sign_id: (len(ids & done), len(ids)) for sign_id, ids in asked.items()}
 
 
 def status_after(previous: str | None, *, submit: bool) -> str:

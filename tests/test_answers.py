@@ -252,3 +252,42 @@ def test_text_limits_count_a_line_break_once():
     assert answers.one_newline("a\r\nb\rc") == "a\nb\nc"
     assert answers.one_newline(None) is None
     assert answers.blank(None) and answers.blank("  ") and not answers.blank("0")
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["kickoff", "quarterly", "adhoc"])
+def test_progress_counts_the_items_asked_in_the_kind_of_round(kind):
+    asked = answers.asked_by_sign(Q, kind)
+    assert list(asked) == [sign.id for sign in Q.signs]
+    for sign in Q.signs:
+        assert asked[sign.id] == {item.id for item in sign.items if item.applies(kind)}
+    every_item = [item.id for item in ITEMS]
+    progress = answers.answered_by_sign(Q, kind, every_item)
+    assert progress == {sign_id: (len(ids), len(ids)) for sign_id, ids in asked.items()}
+    assert answers.answered_by_sign(Q, kind, []) == {
+        sign_id: (0, len(ids)) for sign_id, ids in asked.items()
+    }
+
+
+def test_progress_counts_an_item_asked_in_another_kind_of_round_nowhere():
+    only_kickoff = next(item for item in ITEMS if item.applies_to == ("kickoff",))
+    sign = next(sign for sign in Q.signs if only_kickoff in sign.items)
+    assert answers.answered_by_sign(Q, "kickoff", [only_kickoff.id])[sign.id][0] == 1
+    assert answers.answered_by_sign(Q, "quarterly", [only_kickoff.id])[sign.id][0] == 0
+
+
+@given(
+    st.sets(st.sampled_from([item.id for item in ITEMS])), st.sampled_from(["kickoff", "quarterly"])
+)
+def test_progress_with_the_asked_items_worked_out_once_is_the_same(answered, kind):
+    """The compiled answer page passes ``asked`` once per page; the result is the same as
+    working it out on each call, whatever was answered (a set, a list or a dict's keys)."""
+    asked = answers.asked_by_sign(Q, kind)
+    expected = answers.answered_by_sign(Q, kind, sorted(answered))
+    assert answers.answered_by_sign(Q, kind, answered, asked=asked) == expected
+    as_keys = dict.fromkeys(answered).keys()
+    assert answers.answered_by_sign(Q, kind, as_keys, asked=asked) == expected
+    for sign_id, (done, total) in expected.items():
+        assert done == len(asked[sign_id] & answered) and total == len(asked[sign_id])

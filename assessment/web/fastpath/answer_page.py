@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
-from ...answers import NA, TYPES, Draft, answered_by_sign, choices
+from ...answers import NA, TYPES, Draft, answered_by_sign, asked_by_sign, choices
 from ...lru import LRUCache
 from ...questionnaire import Item, Questionnaire
 from ...store.respondents import Respondent
@@ -101,6 +101,8 @@ class _AnswerPage:
     comments: dict[str, str]  # sign id → slot key
     questionnaire: Questionnaire
     kind: str
+    asked: dict[str, frozenset[str]]  # sign id → the ids of its items asked (progress)
+    answered_slots: dict[str, str]  # sign id → the slot key of its answered count
 
     @classmethod
     def of(cls, html: CompiledPage, questionnaire: Questionnaire, kind: str) -> _AnswerPage:
@@ -122,7 +124,9 @@ class _AnswerPage:
         comments = {
             sign.id: key for sign in questionnaire.signs for key in values_of({}, {sign.id: "x"})
         }
-        return cls(html, constant, variable, comments, questionnaire, kind)
+        asked = asked_by_sign(questionnaire, kind)
+        answered_slots = {sign_id: slot_key("answered", sign_id) for sign_id in asked}
+        return cls(html, constant, variable, comments, questionnaire, kind, asked, answered_slots)
 
     def draft_values(self, draft: Draft) -> dict[str, str]:
         """Slot values showing a saved draft's answers and comments."""
@@ -138,10 +142,14 @@ class _AnswerPage:
         for sign_id, text in draft.comments.items():
             if (key := self.comments.get(sign_id)) is not None:
                 values[key] = escape(text)
-        progress = answered_by_sign(self.questionnaire, self.kind, draft.answers)
+        progress = answered_by_sign(
+            self.questionnaire, self.kind, draft.answers.keys(), asked=self.asked
+        )
+        total = 0
         for sign_id, (answered, _asked) in progress.items():
-            values[slot_key("answered", sign_id)] = str(answered)
-        values["answered"] = str(sum(answered for answered, _asked in progress.values()))
+            values[self.answered_slots[sign_id]] = str(answered)
+            total += answered
+        values["answered"] = str(total)
         return values
 
 

@@ -78,28 +78,31 @@ class CompiledPage:
         return frozenset(self.pieces[1::2])
 
     @cached_property
-    def _literals(self) -> list[bytes]:
-        return [piece.encode() for piece in self.pieces[::2]]
+    def _encoded(self) -> list[bytes]:
+        """The pieces as UTF-8, with every slot empty: the page of no values."""
+        return [
+            piece.encode() if index % 2 == 0 else b"" for index, piece in enumerate(self.pieces)
+        ]
 
     @cached_property
     def _positions(self) -> dict[str, list[int]]:
-        """For each key, the literals its slot follows (a key may be used more than once)."""
+        """For each key, where its slots are in ``pieces`` (a key may be used more than once)."""
         positions: dict[str, list[int]] = {}
-        for index, key in enumerate(self.pieces[1::2]):
-            positions.setdefault(key, []).append(index)
+        for index in range(1, len(self.pieces), 2):
+            positions.setdefault(self.pieces[index], []).append(index)
         return positions
 
     def fill(self, values: Mapping[str, str]) -> bytes:
         """The page with ``values`` in its slots, as UTF-8. The literal parts are encoded
-        once and only the values given are encoded per request: encoding the whole page
-        each time cost more than filling it."""
-        pieces = self._literals.copy()
+        once and only the values given are encoded per request (encoding the whole page
+        each time cost more than filling it), then everything is joined in one go."""
+        pieces = self._encoded.copy()
         positions = self._positions
         for key, value in values.items():
             if value:
                 encoded = value.encode()
                 for index in positions.get(key, ()):
-                    pieces[index] += encoded
+                    pieces[index] = encoded
         return b"".join(pieces)
 
 

@@ -132,3 +132,14 @@ def test_the_pack_keeps_every_parts_tags(pack):
     assert all(e.Pg.objgen in page_ids for _d, e in elements if "/Pg" in e)
     with document.open_metadata() as meta:
         assert meta.get("{http://www.aiim.org/pdfua/ns/id/}part") == "1"
+
+
+def test_page_count_is_what_a_reader_finds(reports, pack):
+    from pypdf import PdfReader
+
+    from assessment.report.tagged import page_count
+
+    for data in [*(pdf_data for _report, pdf_data in reports.values()), pack[1]]:
+        assert page_count(data) == len(PdfReader(io.BytesIO(data)).pages) > 0
+    with pytest.raises(pikepdf.PdfError):
+        page_count(b"%PDF-1.7 not really")

@@ -48,11 +48,9 @@ def _size(data: bytes) -> str:
 
 
 def _pages(data: bytes) -> int:
-    from io import BytesIO
+    from ..report.tagged import page_count
 
-    from pypdf import PdfReader
-
-    return len(PdfReader(BytesIO(data)).pages)
+    return page_count(data)
 
 
 @click.command("report")

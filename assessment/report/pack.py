@@ -5,8 +5,8 @@ each client's report. The reports are rendered in parallel processes: WeasyPrint
 single-threaded and threads only slow it down, processes scale. Each worker builds what
 rendering needs once (`environment.report_app`, not the web app) and one FontConfiguration
 (`_init_worker`), then renders the reports it is given; the parent renders the portfolio
-page last, once it knows on which page each report starts, and merges everything with
-pypdf, adding a bookmark per client.
+page last, once it knows on which page each report starts, and joins everything with
+pikepdf (``tagged``), adding a bookmark per client.
 """
 
 from __future__ import annotations
@@ -18,11 +18,9 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 
 from flask import Flask
 from flask_babel import force_locale, gettext
-from pypdf import PdfReader
 from sqlite_utils import Database
 
 from ..portfolio import risk_order
@@ -189,7 +187,7 @@ class _Binder:
         self._data: dict[int, bytes] = {}
 
     def add(self, n: int, data: bytes) -> None:
-        self.pages[n] = len(PdfReader(BytesIO(data)).pages)
+        self.pages[n] = tagged.page_count(data)
         self._data[n] = data
 
     def starts(self, guess: int | None = None) -> list[int]:
@@ -233,7 +231,7 @@ class _Portfolio:
             ]
             html = _summary_html(self.app, rows, self.lang, self.period, self.generated_at)
             self.data = pdf.html_to_pdf(html)
-            pages = len(PdfReader(BytesIO(self.data)).pages)
+            pages = tagged.page_count(self.data)
             if pages == self.pages:
                 break
             self.pages = pages

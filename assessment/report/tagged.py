@@ -29,6 +29,14 @@ class Part:
     bookmark: str | None = None
 
 
+def page_count(data: bytes) -> int:
+    """The number of pages of a PDF. qpdf finds them without parsing the rest: pypdf
+    took ~130 ms for a tagged five-page report (its structure tree), 20 times as long,
+    which in the pack was CPU taken from the workers rendering beside it."""
+    with pikepdf.open(BytesIO(data)) as document:
+        return len(document.pages)
+
+
 def _numbers(tree: Dictionary) -> list:
     """A number tree's (key, value) pairs, from its /Nums and any /Kids."""
     pairs = []

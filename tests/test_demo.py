@@ -117,7 +117,7 @@ def test_the_demo_command_skips_a_broken_questionnaire_file(app, tmp_path):
 def test_the_open_round_mails_its_team_in_their_languages(demo):
     """The demo shows mail offline: the open round's invitations and a reminder to those
     who have not submitted, one of them with a draft, wait in the outbox."""
-    (current,) = [r for r, _done, _total in rounds.open_rounds(demo)]
+    (current,) = [open_round.round for open_round in rounds.open_rounds(demo)]
     people = {p.id: p for p in respondents.list_respondents(demo, current.id)}
     queued = demo.execute(
         "SELECT kind, respondent_id, status FROM outbox WHERE round_id = ? ORDER BY id",

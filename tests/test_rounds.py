@@ -203,6 +203,26 @@ def test_member_sees_their_rounds_on_the_home_page(app, client, auth, make_round
     assert "Acme · 2026-Q4" in page
 
 
+def test_home_page_counts_each_side_of_an_open_round_apart(app, client, auth, make_round):
+    created, people = make_round(respondents=2, contacts=3)
+    with app.app_context():
+        db = get_db()
+        team_item = next(i.id for i in created.questionnaire.items() if i.type == "likert")
+        mirror_item = next(i.id for i in created.mirror.items() if i.type == "likert")
+        responses.save_response(db, people[0].id, {team_item: 4}, {}, submit=True)
+        for contact in people[2:4]:
+            responses.save_response(db, contact.id, {mirror_item: 2}, {}, submit=True)
+    auth.login("lead")
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    (entry,) = re.findall(r'data-testid="open-round">(.*?)</li>', page, re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", entry).split())
+    assert "1 of 2 submitted · client: 2 of 3 submitted" in text
+    assert "3 of 5" not in text
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    (entry,) = re.findall(r'data-testid="open-round">(.*?)</li>', page, re.S)
+    assert "已提交 1 / 2" in entry and "客户：已提交 2 / 3" in entry
+
+
 def test_no_new_respondents_on_a_closed_round(app, client, auth, make_round):
     created, _ = make_round(respondents=0)
     with app.app_context():

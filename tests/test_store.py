@@ -222,12 +222,18 @@ def test_closed_round_refuses_answers_and_keeps_old_ones(db, make_round, questio
 
 
 def test_open_rounds_counts(db, make_round, questionnaires):
-    created, people = make_round(respondents=2)
+    created, people = make_round(respondents=2, contacts=3)
+    team, contacts = people[:2], people[2:]
     responses.save_response(
-        db, people[0].id, {_likert_ids(questionnaires["six-signs"])[0]: 4}, {}, submit=True
+        db, team[0].id, {_likert_ids(questionnaires["six-signs"])[0]: 4}, {}, submit=True
     )
-    [(found, invited, submitted)] = rounds.open_rounds(db)
-    assert (found.id, invited, submitted) == (created.id, 2, 1)
+    mirror_item = _likert_ids(created.mirror)[0]
+    for contact in contacts[:2]:
+        responses.save_response(db, contact.id, {mirror_item: 2}, {}, submit=True)
+    [found] = rounds.open_rounds(db)
+    # The sides apart: the home page's "1 of 2 submitted" is the team's, not 3 of 5.
+    assert (found.round.id, found.invited, found.submitted) == (created.id, 2, 1)
+    assert (found.client_invited, found.client_submitted) == (3, 2)
 
 
 def test_round_free_text_is_comments_and_open_answers_of_submissions(db, make_round):

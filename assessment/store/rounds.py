@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -360,22 +361,44 @@ def replace_results(db: Database, round_id: int, results: str, summary: str | No
             save_summary(db, round_id, summary)
 
 
-def open_rounds(db: Database) -> list[tuple[Round, int, int]]:
-    """Every open round with its respondent and submission counts, oldest due first."""
+class OpenRound(NamedTuple):
+    """An open round with how many of each side were invited and have submitted."""
+
+    round: Round
+    invited: int  # the team
+    submitted: int
+    client_invited: int  # client contacts answering the mirror
+    client_submitted: int
+
+
+def open_rounds(db: Database) -> list[OpenRound]:
+    """Every open round with its team's and its client contacts' respondent and submission
+    counts (apart: the two sides answer different questionnaires), oldest due first."""
+    counts = []
+    for side in ("team", "client"):
+        counts.append(
+            f" (SELECT COUNT(*) FROM respondents WHERE round_id = rounds.id"
+            f"  AND side = '{side}') AS {side}_invited,"
+            f" (SELECT COUNT(*) FROM respondents JOIN responses"
+            f"  ON responses.respondent_id = respondents.id WHERE round_id = rounds.id"
+            f"  AND side = '{side}' AND responses.status = 'submitted') AS {side}_submitted,"
+        )
     rows = query_rows(
         db,
-        _ROUND_SELECT.replace(
-            "SELECT rounds.*,",
-            "SELECT rounds.*,"
-            " (SELECT COUNT(*) FROM respondents WHERE round_id = rounds.id) AS invited,"
-            " (SELECT COUNT(*) FROM respondents JOIN responses"
-            "  ON responses.respondent_id = respondents.id"
-            "  WHERE round_id = rounds.id AND responses.status = 'submitted') AS submitted,",
-        )
+        _ROUND_SELECT.replace("SELECT rounds.*,", "SELECT rounds.*," + "".join(counts))
         + " WHERE rounds.status = 'open' AND clients.archived_at IS NULL"
         " ORDER BY rounds.due_date IS NULL, rounds.due_date, rounds.id",
     )
-    return [(_round(db, row), row["invited"], row["submitted"]) for row in rows]
+    return [
+        OpenRound(
+            _round(db, row),
+            row["team_invited"],
+            row["team_submitted"],
+            row["client_invited"],
+            row["client_submitted"],
+        )
+        for row in rows
+    ]
 
 
 def set_timestamps(

@@ -90,7 +90,7 @@ def test_held_rounds_send_nothing_when_the_lead_adds_someone(app, smtp):
     client = app.test_client()
     AuthActions(client).login("lead")
     url = f"/rounds/{opened.id}"
-    client.post(
+    added = client.post(
         f"{url}/respondents",
         data={
             "name": "Newcomer",
@@ -98,7 +98,12 @@ def test_held_rounds_send_nothing_when_the_lead_adds_someone(app, smtp):
             "role": "delivery",
             "csrf_token": csrf_token(client, url),
         },
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
     )
+    page = added.get_data(as_text=True)
+    assert "Newcomer added. Their invitation goes out when you confirm the respondents." in page
+    assert "Send them their personal link" not in page
     with app.app_context():
         deliver_due(app, get_db())
         names = [p.name for p in respondents.list_respondents(get_db(), opened.id)]

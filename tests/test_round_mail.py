@@ -84,6 +84,40 @@ def test_adding_someone_with_an_email_sends_their_invitation(app, client, auth, 
     assert "personal_link.issued" in entries
 
 
+def test_adding_a_client_contact_with_an_email_sends_the_clients_invitation(
+    app, client, auth, smtp
+):
+    with app.app_context():
+        db = get_db()
+        found = clients.create_client(db, name="Apex Retail")
+        catalog = load_directory(app.config["QUESTIONS_DIR"])
+        current = rounds.create_round(
+            db,
+            client_id=found.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=catalog["six-signs"],
+            mirror=catalog["six-signs-client"],
+            due_date="2030-06-30",
+        )
+    auth.login("lead")
+    page = post(
+        client,
+        f"/rounds/{current.id}/client-contacts",
+        current.id,
+        name="Kevin Moore",
+        email="kevin@example.com",
+        client_role="owner",
+    ).get_data(as_text=True)
+    assert "Kevin Moore added. Their invitation is on its way." in page
+    (contact,) = people_of(app, current)
+    assert contact.side == "client" and contact.token not in page  # always anonymous
+    (mail,) = smtp.wait_for(1)
+    assert mail.rcpt_tos == ["kevin@example.com"]
+    assert mail.subject.startswith("2026-Q4: how is our work together going?")
+    assert f"https://check.example.com/r/{contact.token}" in mail.text()
+
+
 def test_someone_without_an_email_keeps_their_link_on_the_page(app, client, auth, smtp):
     auth.login("lead")
     current = new_round(app)

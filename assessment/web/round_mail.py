@@ -103,8 +103,10 @@ def panel(db: Database, current: rounds.Round, people: list[respondents.Responde
             if not mine.invited:
                 uninvited.append(person.id)
             remindable += 1
+        # A client contact is anonymous within the client group in every round.
+        anonymous = current.anonymous or person.side == "client"
         mine.hide_link = bool(
-            current.anonymous and smtp and person.email and mine.invited and not mine.refused
+            anonymous and smtp and person.email and mine.invited and not mine.refused
         )
     form = ScheduleForm(formdata=None)
     form.due_date.data = clock.parse_day(current.due_date)

@@ -188,7 +188,7 @@ def show(round_id: int):
     return render_template(
         "rounds/show.html",
         round=current,
-        mail=round_mail.panel(db, current, people),
+        mail=round_mail.panel(db, current, people + contacts),  # as the sending does
         respondents=people,
         progress=progress,
         policy=policy,
@@ -224,12 +224,25 @@ def add_respondent(round_id: int):
             invited = kinds.queue_invitations(db, current, [respondent], by=current_user.email)
     except rounds.RoundClosed:  # closed since the page was loaded
         abort(403)
+    _added(current, respondent, invited)
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+def _added(current: rounds.Round, respondent: respondents.Respondent, invited) -> None:
+    """Tell the lead someone was added, and how they hear of it."""
     if invited:
         deliver_soon()
         flash(_("%(name)s added. Their invitation is on its way.", name=respondent.name), "success")
+    elif current.invitations_held and respondent.email:
+        flash(
+            _(
+                "%(name)s added. Their invitation goes out when you confirm the respondents.",
+                name=respondent.name,
+            ),
+            "success",
+        )
     else:
         flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
-    return redirect(url_for("rounds.show", round_id=round_id))
 
 
 @bp.post("/rounds/<int:round_id>/client-contacts")
@@ -255,9 +268,10 @@ def add_client_contact(round_id: int):
                 client_role=form.client_role.data,
             )
             _log_link("personal_link.issued", current, respondent)
+            invited = kinds.queue_invitations(db, current, [respondent], by=current_user.email)
     except rounds.RoundClosed:  # closed since the page was loaded
         abort(403)
-    flash(_("%(name)s added. Send them their personal link.", name=respondent.name), "success")
+    _added(current, respondent, invited)
     return redirect(url_for("rounds.show", round_id=round_id, _anchor="client-side"))
 
 

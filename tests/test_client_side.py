@@ -7,7 +7,7 @@ import pytest
 from conftest import csrf_token
 
 from assessment.db import get_db
-from assessment.store import respondents, responses, rounds
+from assessment.store import audit, respondents, responses, rounds
 
 
 @pytest.fixture
@@ -459,9 +459,24 @@ def test_the_client_summary_contains_nothing_internal(app, make_round, auth, cli
     text = _pdf_text(shared.data)
     assert "Invoices and payment" in text and "SECRET-COMMENT" not in text
     assert "Fairness index" not in text
-    # Switched off: the link stops working.
+    # Switched off: the link stops working (revoked: 410 Gone, as any revoked link).
     auth.login()
     token = csrf_token(client, f"/rounds/{current.id}/results")
     client.post(f"/rounds/{current.id}/client-summary", data={"csrf_token": token, "shared": "off"})
     auth.logout()
-    assert client.get(f"/s/{link.token}").status_code == 404
+    assert client.get(f"/s/{link.token}").status_code == 410
+    # Revoked, not paused: listed as revoked, and sharing again does not revive it.
+    auth.login()
+    with app.app_context():
+        (link,) = share_links.round_links(get_db(), current.id)
+        assert link.revoked_at is not None
+        (withdrawn,) = [
+            e for e in audit.entries(get_db()) if e.action == "client_summary.withdrawn"
+        ]
+        assert withdrawn.details["links_revoked"] == 1
+    page = client.get(f"/rounds/{current.id}/results").get_data(as_text=True)
+    assert link.token not in page
+    token = csrf_token(client, f"/rounds/{current.id}/results")
+    client.post(f"/rounds/{current.id}/client-summary", data={"csrf_token": token, "shared": "on"})
+    auth.logout()
+    assert client.get(f"/s/{link.token}").status_code == 410

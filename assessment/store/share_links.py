@@ -113,6 +113,17 @@ def revoke(db: Database, link_id: int) -> None:
     )
 
 
+def revoke_round_documents(db: Database, round_id: int, document: str) -> int:
+    """Revoke a round's links to one kind of document that still work; how many."""
+    now = utcnow()
+    cursor = db.execute(
+        "UPDATE share_links SET revoked_at = ?, updated_at = ?"
+        " WHERE round_id = ? AND document = ? AND revoked_at IS NULL AND expires_at > ?",
+        [now, now, round_id, document, now],
+    )
+    return cursor.rowcount
+
+
 def round_links(db: Database, round_id: int) -> list[ShareLink]:
     return [
         _link(row)

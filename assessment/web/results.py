@@ -318,7 +318,11 @@ def switch_client_summary(round_id: int):
     shared = form.shared.data == "on"
     with transaction(db, write=True):
         rounds.set_client_summary_shared(db, round_id, shared)
-        log("client_summary.shared" if shared else "client_summary.withdrawn", "round", round_id)
+        if shared:
+            log("client_summary.shared", "round", round_id)
+        else:  # its links stop for good: sharing again takes new ones
+            revoked = share_links.revoke_round_documents(db, round_id, "client_summary")
+            log("client_summary.withdrawn", "round", round_id, links_revoked=revoked)
     flash(
         _("The client summary can now be downloaded and shared.")
         if shared

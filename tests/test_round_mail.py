@@ -27,17 +27,19 @@ def app(tmp_path, template_database, smtp):
     return mail_app(tmp_path, template_database, **smtp.config())
 
 
-def new_round(app, *, anonymous=True, due="2030-06-30", period="2026-Q4"):
+def new_round(app, *, anonymous=True, due="2030-06-30", period="2026-Q4", mirror=False):
+    """A round of Acme's; with ``mirror``, client contacts can answer it too."""
     with app.app_context():
         db = get_db()
         client = clients.find_by_name(db, "Acme") or clients.create_client(db, name="Acme")
-        q = load_directory(app.config["QUESTIONS_DIR"])["six-signs"]
+        catalog = load_directory(app.config["QUESTIONS_DIR"])
         return rounds.create_round(
             db,
             client_id=client.id,
             kind="quarterly",
             period=period,
-            questionnaire=q,
+            questionnaire=catalog["six-signs"],
+            mirror=catalog["six-signs-client"] if mirror else None,
             due_date=due,
             anonymous=anonymous,
         )
@@ -87,19 +89,7 @@ def test_adding_someone_with_an_email_sends_their_invitation(app, client, auth, 
 def test_adding_a_client_contact_with_an_email_sends_the_clients_invitation(
     app, client, auth, smtp
 ):
-    with app.app_context():
-        db = get_db()
-        found = clients.create_client(db, name="Apex Retail")
-        catalog = load_directory(app.config["QUESTIONS_DIR"])
-        current = rounds.create_round(
-            db,
-            client_id=found.id,
-            kind="quarterly",
-            period="2026-Q4",
-            questionnaire=catalog["six-signs"],
-            mirror=catalog["six-signs-client"],
-            due_date="2030-06-30",
-        )
+    current = new_round(app, anonymous=False, mirror=True)  # named: contacts are not
     auth.login("lead")
     page = post(
         client,

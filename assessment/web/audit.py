@@ -41,6 +41,8 @@ ACTION_NAMES = {
     "results.exported": _l("exported every round's results"),
     "results.viewed": _l("opened a round's results"),
     "client_summary.downloaded": _l("downloaded a round's summary for the client"),
+    "client_summary.shared": _l("shared a round's summary with the client"),
+    "client_summary.withdrawn": _l("stopped sharing a round's summary with the client"),
     "round.due_date_changed": _l("changed a round's due date or reminders"),
     "mail.invitations_queued": _l("sent invitations"),
     "mail.invitation_queued": _l("sent an invitation again"),

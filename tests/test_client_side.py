@@ -480,3 +480,21 @@ def test_the_client_summary_contains_nothing_internal(app, make_round, auth, cli
     client.post(f"/rounds/{current.id}/client-summary", data={"csrf_token": token, "shared": "on"})
     auth.logout()
     assert client.get(f"/s/{link.token}").status_code == 410
+
+
+def test_a_client_contact_autosaves_their_own_questionnaire(app, mirrored, client):
+    """The form's script saves a client contact's draft as it goes, as it does a team
+    member's: against the mirror, bound to this browser (a client link is anonymous)."""
+    _current, _team, contacts = mirrored
+    token = contacts[0].token
+    data = {"q_c-paid-within-terms": "4", "csrf_token": csrf_token(client, f"/r/{token}")}
+    saved = client.post(f"/r/{token}/autosave", data=data)
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    assert saved.get_json() == {"saved": True, "status": "draft", "answered": 1}
+    with app.app_context():
+        assert responses.load_draft(get_db(), contacts[0].id).answers == {"c-paid-within-terms": 4}
+    other = app.test_client()  # another browser holding the link: the key is not theirs
+    data = {"q_c-paid-within-terms": "1", "csrf_token": csrf_token(other, f"/r/{token}")}
+    assert other.post(f"/r/{token}/autosave", data=data).status_code == 403
+    with app.app_context():
+        assert responses.load_draft(get_db(), contacts[0].id).answers == {"c-paid-within-terms": 4}

@@ -315,7 +315,7 @@ def autosave(token: str):
     db = get_db()
     with transaction(db, write=False):
         respondent = _respondent_or_404(token)
-        current = rounds.get_round(db, respondent.round_id)
+        current = rounds.get_round(db, respondent.round_id).for_side(respondent.side)
         draft = responses.load_draft(db, respondent.id)
     lang = current_language()
     Form = form_class(current.snapshot, current.kind, lang)

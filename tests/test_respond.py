@@ -6,6 +6,7 @@ import pytest
 from conftest import csrf_token
 
 from assessment.db import get_db
+from assessment.sqlite import connect, transaction
 from assessment.store import respondents, responses, rounds
 
 
@@ -709,3 +710,27 @@ def test_the_form_shows_progress_per_section_and_overall(app, client, setup):
     assert f'<span class="answered-count">2</span> of {len(asked)} answered' in page
     assert f'<progress class="d-block" max="{len(asked)}" value="2"' in page
     assert "data-autosave" in page
+
+
+def test_the_page_follows_every_change_another_worker_commits(app, client, setup):
+    """The link's rows are reused while the database is unchanged (fastpath.unchanged):
+    a change committed by another process's connection shows on the next request."""
+    created, people, _q, likert, _number = setup
+    token = people[0].token
+    _post(client, token, {f"q_{likert[0].id}": "2"})
+    assert _checked(client.get(f"/r/{token}").get_data(as_text=True), likert[0], "2")
+    elsewhere = connect(app.config["DATABASE"])  # another gunicorn worker, say
+    try:
+        with transaction(elsewhere, write=True):
+            elsewhere.execute(
+                "UPDATE answers SET value_number = 5 WHERE item_id = ?", [likert[0].id]
+            )
+        assert _checked(client.get(f"/r/{token}").get_data(as_text=True), likert[0], "5")
+        rounds.set_status(elsewhere, created.id, "closed")
+        closed = client.get(f"/r/{token}").get_data(as_text=True)
+        assert 'name="submit_answers"' not in closed and "closed" in closed
+        new = respondents.reissue_token(elsewhere, people[0].id)
+        assert client.get(f"/r/{token}").status_code == 404
+        assert client.get(f"/r/{new.token}").status_code == 200
+    finally:
+        elsewhere.close()

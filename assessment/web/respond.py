@@ -16,6 +16,7 @@ in any round: such an attempt is refused and recorded in the audit log.
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 
 from flask import (
     Blueprint,
@@ -32,13 +33,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
+from sqlite_utils import Database
 from wtforms.validators import ValidationError
 
+from ..answers import Draft
 from ..db import get_db
 from ..sqlite import transaction
 from ..store import audit, respondents, responses, rounds, team_views
 from .access import public
 from .answer_form import answers_from_form, form_data_from_draft, unknown_fields
+from .fastpath import unchanged
 from .fastpath.answer_page import render_compiled, render_live
 from .fastpath.forms import form_class
 from .fastpath.login import logged_in
@@ -54,11 +58,35 @@ bp = Blueprint("respond", __name__, url_prefix="/r")
 ANSWER_KEY_DAYS = 180  # how long a browser keeps an answer key
 
 
-def _respondent_or_404(token: str) -> respondents.Respondent:
-    respondent = respondents.find_by_token(get_db(), token)
+#: What a personal link opens: its respondent, their round as they answer it, their draft.
+Link = tuple[respondents.Respondent, rounds.Round, Draft]
+
+
+def _read_link(db: Database, token: str) -> Link | None:
+    """The link's respondent, their round as they answer it (a client contact answers the
+    mirror, always anonymously: ``Round.for_client``) and their saved draft, as of one
+    moment; None for an unknown link."""
+    respondent = respondents.find_by_token(db, token)
     if respondent is None:
+        return None
+    current = rounds.get_round(db, respondent.round_id).for_side(respondent.side)
+    return respondent, current, _read_only(responses.load_draft(db, respondent.id))
+
+
+def _read_only(draft: Draft) -> Draft:
+    """The draft with read-only answers and comments: later requests may be handed it."""
+    return replace(
+        draft, answers=MappingProxyType(draft.answers), comments=MappingProxyType(draft.comments)
+    )
+
+
+def _link_or_404(token: str) -> Link:
+    """``_read_link``, reused while the database is unchanged (``fastpath.unchanged``)."""
+    db = get_db()
+    found = unchanged.read(db, ("respond.link", token), lambda: _read_link(db, token))
+    if found is None:
         abort(404)
-    return respondent
+    return found
 
 
 def answer_cookie(respondent: respondents.Respondent) -> str:
@@ -165,11 +193,7 @@ def _log_refusal(respondent: respondents.Respondent, current: rounds.Round) -> N
 @public
 def answer(token: str):
     db = get_db()
-    with transaction(db, write=False):  # the respondent, round and draft as of one moment
-        respondent = _respondent_or_404(token)
-        # A client contact answers the mirror, always anonymously (``Round.for_client``).
-        current = rounds.get_round(db, respondent.round_id).for_side(respondent.side)
-        draft = responses.load_draft(db, respondent.id)
+    respondent, current, draft = _link_or_404(token)
     questionnaire = current.questionnaire
     lang = current_language()
     Form = form_class(current.snapshot, current.kind, lang)
@@ -312,11 +336,7 @@ def autosave(token: str):
     """A draft saved by the form's script as the respondent goes (app.js): the same
     checks as "Save draft", answered in JSON. A submitted response is not saved here:
     its changes count only when the respondent presses "Save changes"."""
-    db = get_db()
-    with transaction(db, write=False):
-        respondent = _respondent_or_404(token)
-        current = rounds.get_round(db, respondent.round_id).for_side(respondent.side)
-        draft = responses.load_draft(db, respondent.id)
+    respondent, current, draft = _link_or_404(token)
     lang = current_language()
     Form = form_class(current.snapshot, current.kind, lang)
     visitor = _visitor(respondent)

@@ -6,6 +6,8 @@ buttons; it is now ~0.45 ms (benchmarks/README.md, "Load"). The pieces:
 - ``slots``: pages rendered once with markers where a request's values go, then filled;
 - ``answer_page``: the answer form compiled once per round, language and status, from
   stand-ins (``standin``) so that it holds nobody's data, and filled per respondent;
+- ``unchanged``: the link's respondent, round and draft read again only once the
+  database has changed;
 - ``forms``, ``languages``: the form class and the browser's language, looked up once;
 - ``csrf_tokens``: the session's signed CSRF token, signed once;
 - ``sessions``: each session cookie verified once;
@@ -20,6 +22,8 @@ Cache (module.name)               Key                      Bound Stale when  Cov
 ================================= ======================== ===== =========== ==================
 answer_page._compiled_page        round, language, status  64    never [1]   test_answer_page,
                                                                              test_standin
+unchanged._Reads (per connection) what was read (a link's 1024  any commit  test_unchanged,
+                                  token)                         [6]         test_respond
 forms.form_class                  snapshot, kind, language 64    never [2]   test_respond
 csrf_tokens._signed               key, field, session's    4096  never [3]   test_csrf_tokens
                                   token
@@ -35,7 +39,8 @@ report.cache._q_digests           questionnaire object id  64    never [5]   tes
 report.cache._field_names         dataclass type           128   never       test_report_cache
 ================================= ======================== ===== =========== ==================
 
-Bounds are per worker process, except the two kept per app (``_compiled_page``, in
+Bounds are per worker process, except ``unchanged._Reads`` (per database connection:
+one per worker thread) and the two kept per app (``_compiled_page``, in
 ``app.extensions``; ``SessionInterface._serializers``). A compiled page is ~70 KB, a
 snapshot ~20 KB; the rest are small.
 
@@ -54,6 +59,9 @@ snapshot ~20 KB; the rest are small.
     row (``store.user_sessions``) on every request, so logging out, a new password or
     deactivation refuse the cookie at once in every worker.
 [5] The entry holds the questionnaire object, so the ``id()`` in its key is not reused.
+[6] Kept while the connection's ``PRAGMA data_version`` (commits by other connections)
+    and ``total_changes`` (its own writes) are what they were when read: any commit
+    anywhere drops them all, so a value is exactly what reading again would give.
 
 Not caches, and not in the table: ``login.logged_in`` keeps nothing (it only skips
 Flask-Login for a visitor with neither a session login nor a remember-me cookie);

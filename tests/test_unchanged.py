@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 
@@ -136,3 +137,21 @@ def test_values_are_kept_per_connection_and_bounded(db, path, monkeypatch):
         assert len(state.values) <= 8
     finally:
         other.close()
+
+
+def test_a_restore_over_the_database_is_seen(db, path, tmp_path):
+    """``assessment restore`` writes a backup over the live file with SQLite's backup API,
+    through a connection of its own."""
+    read = Reader(db)
+    assert unchanged.read(db, "k", read) == "first"
+    source = sqlite3.connect(tmp_path / "backup.sqlite3")
+    source.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    source.execute("INSERT INTO t VALUES (1, 'restored')")
+    source.commit()
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target, pages=-1)
+    finally:
+        source.close()
+        target.close()
+    assert unchanged.read(db, "k", read) == "restored"

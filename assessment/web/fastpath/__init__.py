@@ -1,7 +1,7 @@
 """The fast path: every piece that makes a respondent's page cheap to serve.
 
 A respondent's form page was ~7 ms of work, nearly all of it rendering some 200 radio
-buttons; it is now ~0.45 ms (benchmarks/README.md, "Load"). The pieces:
+buttons; it is now ~0.37 ms in process (benchmarks/README.md, "Load"). The pieces:
 
 - ``slots``: pages rendered once with markers where a request's values go, then filled;
 - ``answer_page``: the answer form compiled once per round, language and status, from

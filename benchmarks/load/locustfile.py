@@ -5,7 +5,13 @@
 full submission), opens the form, saves the draft, opens the form again (as the redirect
 would), submits, and from then on re-opens their form until the run ends. Every submission
 answered with a redirect is appended (one token a line) to the file named by ``LOAD_ACKS``,
-so the runner can check that each one is stored.
+so the runner can check that each one is stored, and the browser's answer-key cookie to
+the file named by ``LOAD_KEYS`` (one JSON object a line).
+
+With ``LOAD_SUBMITTED`` set (the runner's later slices, after everybody has submitted),
+a respondent starts with the answer-key cookie of the browser that submitted (a new locust
+process is a new browser, which would otherwise get the locked page "another browser"
+sees) and only re-opens their form, each one checked to show their saved answers.
 
 ``Hello``: GET / only, for the bare hello-world app, checked the same way.
 
@@ -15,6 +21,7 @@ can sustain, not a realistic pace.
 
 from __future__ import annotations
 
+import http.cookiejar
 import itertools
 import json
 import os
@@ -29,10 +36,13 @@ from locust.exception import StopUser
 # request, CPU the server it shares the machine with could not use.
 CSRF_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 HELLO_RE = re.compile(rb"Hello, World!")
+SAVED = b" checked"  # a saved answer, as the compiled page marks it
+ANSWER_KEY_COOKIE = "pc_answer_"
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "en"}
 PAGE_HEADERS = {"Accept-Language": "en"}
 
 _respondents: list[dict] | None = None
+_keys: dict[str, list[dict]] | None = None
 _taken = itertools.count()  # users are greenlets of one process: a plain counter will do
 
 
@@ -45,11 +55,38 @@ def _next_respondent() -> dict | None:
     return _respondents[index] if index < len(_respondents) else None
 
 
-def _acknowledge(token: str) -> None:
+def _acknowledge(token: str, jar: http.cookiejar.CookieJar) -> None:
     path = os.environ.get("LOAD_ACKS")
     if path:
         with open(path, "a", encoding="utf-8") as acks:
             acks.write(token + "\n")
+    path = os.environ.get("LOAD_KEYS")
+    if path:
+        cookies = [
+            {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path}
+            for c in jar
+            if c.name.startswith(ANSWER_KEY_COOKIE)
+        ]
+        with open(path, "a", encoding="utf-8") as keys:
+            keys.write(json.dumps({"token": token, "cookies": cookies}) + "\n")
+
+
+def _answer_keys(token: str) -> list[dict]:
+    """The answer-key cookies the browser that submitted through ``token`` held."""
+    global _keys
+    if _keys is None:
+        lines = Path(os.environ["LOAD_KEYS"]).read_text(encoding="utf-8").splitlines()
+        _keys = {entry["token"]: entry["cookies"] for entry in map(json.loads, lines)}
+    return _keys.get(token, [])
+
+
+def _cookie(name: str, value: str, domain: str, path: str) -> http.cookiejar.Cookie:
+    return http.cookiejar.Cookie(
+        version=0, name=name, value=value, port=None, port_specified=False,
+        domain=domain, domain_specified=False, domain_initial_dot=False,
+        path=path, path_specified=True, secure=False, expires=None, discard=True,
+        comment=None, comment_url=None, rest={},
+    )  # fmt: skip
 
 
 class Respondent(FastHttpUser):
@@ -63,7 +100,13 @@ class Respondent(FastHttpUser):
         self.path = f"/r/{self.token}"
         self.draft = me["draft"]
         self.answers = me["submit"]
-        self.submitted = False
+        self.submitted = bool(os.environ.get("LOAD_SUBMITTED"))
+        if self.submitted:
+            keys = _answer_keys(self.token)
+            if not keys:
+                raise StopUser()  # never submitted: nothing to re-open as its browser
+            for cookie in keys:
+                self.client.cookiejar.set_cookie(_cookie(**cookie))
 
     def open_form(self) -> str | None:
         """GET the form; the CSRF token on it, or None (and a failure) if there is none."""
@@ -76,6 +119,9 @@ class Respondent(FastHttpUser):
             found = CSRF_RE.search(response.content or b"")
             if not found:
                 response.failure("no CSRF token on the form")
+                return None
+            if self.submitted and SAVED not in response.content:
+                response.failure("the saved answers are not shown (not this browser's?)")
                 return None
             return found.group(1).decode()
 
@@ -109,7 +155,7 @@ class Respondent(FastHttpUser):
             return
         if self.post(csrf, self.answers, "submit_answers", "POST /r/[token] submit"):
             self.submitted = True
-            _acknowledge(self.token)
+            _acknowledge(self.token, self.client.cookiejar)
 
 
 class Hello(FastHttpUser):

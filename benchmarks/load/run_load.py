@@ -15,6 +15,15 @@ with the same users, spawn rate and run time (``Hello``: GET / only). It prints 
 latency, throughput and errors per request type, and the form page's throughput as a share
 of hello world's. The exit status is 1 if a submission is missing, a request failed or the
 server answered 5xx or logged an error.
+
+``--slices N`` alternates the two N times (app, hello world, app, ...), each locust run
+``--run-time`` long, both servers up throughout, and compares the summed requests over
+the summed time: on a machine shared with other jobs, whose speed drifts from one minute
+to the next, a drift then weighs on both sides alike instead of on one. After the first
+slice the respondents have submitted; each later one starts with the answer-key cookie of
+the browser that submitted (``LOAD_KEYS``) and only re-opens their form
+(``LOAD_SUBMITTED``). Counts and throughput are over all slices; p50 and p95 the median
+of the slices' own.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import resource
 import shlex
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -165,6 +175,25 @@ def read_stats(prefix: Path) -> dict[str, dict]:
         return {row["Name"]: row for row in csv.DictReader(handle)}
 
 
+def combine_stats(slices: list[dict[str, dict]], seconds: float) -> dict[str, dict]:
+    """Several locust runs' figures as one: counts summed, throughput over the runs'
+    total time, p50 and p95 the median of the runs' own."""
+    if len(slices) == 1:
+        return slices[0]
+    combined: dict[str, dict] = {}
+    for name in dict.fromkeys(name for stats in slices for name in stats):
+        rows = [stats[name] for stats in slices if name in stats]
+        count = sum(int(row["Request Count"]) for row in rows)
+        combined[name] = {
+            "Request Count": str(count),
+            "Failure Count": str(sum(int(row["Failure Count"]) for row in rows)),
+            "50%": f"{statistics.median(float(row['50%']) for row in rows):g}",
+            "95%": f"{statistics.median(float(row['95%']) for row in rows):g}",
+            "Requests/s": str(count / seconds),
+        }
+    return combined
+
+
 def print_stats(title: str, stats: dict[str, dict]) -> None:
     print(f"\n{title}")
     header = f"{'request':<30} {'count':>7} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>8}"
@@ -223,8 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-rate", type=int, default=20, help="users started per second")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="default: cores")
     parser.add_argument("--out", type=Path, help="folder for logs and CSVs (default: a temp one)")
+    parser.add_argument(
+        "--slices", type=int, default=1, help="alternate app and hello world N times (default 1)"
+    )
     args = parser.parse_args(argv)
     _seconds(args.run_time)  # refuse a bad run time before doing anything
+    if args.slices < 1:
+        parser.error("--slices takes 1 or more")
 
     folder = args.out or Path(tempfile.mkdtemp(prefix="partnership-load-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -251,8 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     respondents_file.write_text(json.dumps({"respondents": respondents}), encoding="utf-8")
     acks_file = folder / "acks.txt"
     acks_file.write_text("", encoding="utf-8")
+    keys_file = folder / "answer-keys.jsonl"
+    keys_file.write_text("", encoding="utf-8")
 
-    # 1. The app: respondents open, save and submit, then keep opening their form.
+    # The app (respondents open, save and submit, then keep opening their form) and the
+    # bare hello world, same gunicorn and locust settings, GET only: --slices times each,
+    # alternately, both servers up throughout.
     server = LiveServer(
         serve_command(args.workers),
         folder,
@@ -260,39 +298,54 @@ def main(argv: list[str] | None = None) -> int:
         env={"ASSESSMENT_INSTANCE_PATH": str(folder / "instance")},
         name="assessment",
     )
-    try:
-        server.start()
-        print(f"$ {shlex.join(server.command)}  (port {server.port})", flush=True)
-        app_prefix, app_cpu = measured_locust(
-            server,
-            "Respondent",
-            server.port,
-            args,
-            folder,
-            {"LOAD_RESPONDENTS": str(respondents_file), "LOAD_ACKS": str(acks_file)},
-        )
-    finally:
-        server.stop()
-    app_statuses = status_counts(server)
-    app_errors = server_errors(server)
-
-    acks = set(acks_file.read_text(encoding="utf-8").split())
-    missing, integrity, states = check_database(database, current.id, tokens, acks, items)
-
-    # 2. Hello world, same server settings and locust settings, GET only.
     hello = LiveServer(
         hello_command(args.workers), folder, workers=args.workers, ready_path="/", name="hello"
     )
+    app_slices: list[dict] = []
+    hello_slices: list[dict] = []
+    app_cpu = {"server": 0.0, "locust": 0.0}
+    hello_cpu = {"server": 0.0, "locust": 0.0}
     try:
-        hello.start()
-        print(f"$ {shlex.join(hello.command)}  (port {hello.port})", flush=True)
-        hello_prefix, hello_cpu = measured_locust(hello, "Hello", hello.port, args, folder, {})
+        for live in (server, hello):
+            live.start()
+            print(f"$ {shlex.join(live.command)}  (port {live.port})", flush=True)
+        for number in range(args.slices):
+            env = {
+                "LOAD_RESPONDENTS": str(respondents_file),
+                "LOAD_ACKS": str(acks_file),
+                "LOAD_KEYS": str(keys_file),
+            }
+            if number:
+                env["LOAD_SUBMITTED"] = "1"  # everybody submitted in the first slice
+            runs = (
+                ("app", server, "Respondent", app_slices, app_cpu, env),
+                ("hello", hello, "Hello", hello_slices, hello_cpu, {}),
+            )
+            for label, live, user, stats, cpu, user_env in runs:
+                into = folder
+                if args.slices > 1:
+                    into = folder / f"slice{number + 1}"
+                    into.mkdir(exist_ok=True)
+                    print(f"slice {number + 1} of {args.slices}: {label}", flush=True)
+                prefix, used = measured_locust(live, user, live.port, args, into, user_env)
+                stats.append(read_stats(prefix))
+                for who, seconds in used.items():
+                    cpu[who] += seconds
     finally:
+        server.stop()
         hello.stop()
+    app_statuses = status_counts(server)
+    app_errors = server_errors(server)
+    acks = set(acks_file.read_text(encoding="utf-8").split())
+    missing, integrity, states = check_database(database, current.id, tokens, acks, items)
     hello_errors = server_errors(hello)
-
-    app_stats, hello_stats = read_stats(app_prefix), read_stats(hello_prefix)
-    print_stats(f"assessment serve, {args.workers} workers, {args.users} respondents", app_stats)
+    seconds = _seconds(args.run_time) * args.slices
+    app_stats = combine_stats(app_slices, seconds)
+    hello_stats = combine_stats(hello_slices, seconds)
+    sliced = f", {args.slices} slices of {args.run_time}" if args.slices > 1 else ""
+    print_stats(
+        f"assessment serve, {args.workers} workers, {args.users} respondents{sliced}", app_stats
+    )
     print_stats(f"hello world, same gunicorn settings, {args.users} users", hello_stats)
     form_rate = float(app_stats[FORM_GET]["Requests/s"]) if FORM_GET in app_stats else 0.0
     hello_rate = float(hello_stats[HELLO_GET]["Requests/s"]) if HELLO_GET in hello_stats else 0.0
@@ -323,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     summary = {
         "run_time": args.run_time,
+        "slices": args.slices,
         "users": args.users,
         "spawn_rate": args.spawn_rate,
         "workers": args.workers,

@@ -6,14 +6,15 @@
 Needs the ``load`` extra (``pip install -e '.[load]'``: locust). In a temporary folder it
 makes an instance and database with one open round of ``--users`` respondents, writes
 their tokens (and the form data of a draft and of a full submission) to a JSON file, starts
-``assessment serve --workers N`` (N = cores) on 127.0.0.1 and runs locust headless
-(``Respondent`` in locustfile.py: open the form, save a draft, submit, then keep opening the
-form). Afterwards it checks the database: every submission that was answered with a
-redirect must be stored whole. Then it serves the bare Flask app of hello.py with the same
-gunicorn settings (sync workers, same count, access log to stdout) and runs locust again
-with the same users, spawn rate and run time (``Hello``: GET / only). It prints p50/p95
-latency, throughput and errors per request type, and the form page's throughput as a share
-of hello world's. The exit status is 1 if a submission is missing, a request failed or the
+``assessment serve --workers N`` (N = cores) on 127.0.0.1, and beside it the bare Flask app
+of hello.py with the same gunicorn settings (sync workers, same count, access log to
+stdout), idle until its turn. It runs locust headless against the app (``Respondent`` in
+locustfile.py: open the form, save a draft, submit, then keep opening the form), then
+against hello world with the same users, spawn rate and run time (``Hello``: GET / only).
+A page a respondent opens after submitting counts as failed unless it shows their saved
+answers. Afterwards it checks the database: every submission that was answered with a
+redirect must be stored whole. It prints p50/p95 latency, throughput and errors per
+request type, and the form page's throughput as a share of hello world's. The exit status is 1 if a submission is missing, a request failed or the
 server answered 5xx or logged an error.
 
 ``--slices N`` alternates the two N times (app, hello world, app, ...), each locust run

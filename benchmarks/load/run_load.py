@@ -14,8 +14,9 @@ against hello world with the same users, spawn rate and run time (``Hello``: GET
 A page a respondent opens after submitting counts as failed unless it shows their saved
 answers. Afterwards it checks the database: every submission that was answered with a
 redirect must be stored whole. It prints p50/p95 latency, throughput and errors per
-request type, and the form page's throughput as a share of hello world's. The exit status is 1 if a submission is missing, a request failed or the
-server answered 5xx or logged an error.
+request type, and the form page's throughput as a share of hello world's. The exit status
+is 1 if a submission is missing, a request failed or the server answered 5xx or logged an
+error.
 
 ``--slices N`` alternates the two N times (app, hello world, app, ...), each locust run
 ``--run-time`` long, both servers up throughout, and compares the summed requests over

@@ -15,6 +15,7 @@ from . import (
     answer_form,
     audit,
     auth,
+    client_access,
     clients,
     errors,
     i18n,
@@ -77,6 +78,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.filters["number_text"] = answer_form.number_text
     app.before_request(_require_login)
+    app.before_request(client_access.refuse_client_links)  # by side: see client_access
 
 
 def _require_login():

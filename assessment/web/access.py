@@ -36,3 +36,28 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+_CLIENT_LINK_ATTR = "_assessment_client_link"
+
+
+def client_link(reason: str):
+    """Mark a public view as one a client contact's personal link may reach, and say why.
+
+    Public views taking a personal link's ``token`` are refused to client contacts unless
+    marked (``client_access.refuse_client_links``): a client contact reaches their own
+    form and nothing the team or a lead sees."""
+
+    def decorator(view):
+        setattr(view, _CLIENT_LINK_ATTR, reason)
+        return view
+
+    return decorator
+
+
+def client_link_reason(endpoint: str | None) -> str | None:
+    """Why a client contact's link may reach this endpoint, or None (it may not)."""
+    if not endpoint:
+        return None
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, _CLIENT_LINK_ATTR, None)

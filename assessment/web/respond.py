@@ -40,8 +40,9 @@ from ..answers import Draft
 from ..db import get_db
 from ..sqlite import transaction
 from ..store import audit, respondents, responses, rounds, team_views
-from .access import public
-from .answer_form import answers_from_form, form_data_from_draft, unknown_fields
+from .access import client_link, public
+from .answer_form import answers_from_form, form_data_from_draft
+from .client_access import refused_fields, refused_page
 from .fastpath import unchanged
 from .fastpath.answer_page import render_compiled, render_live
 from .fastpath.forms import form_class
@@ -191,6 +192,7 @@ def _log_refusal(respondent: respondents.Respondent, current: rounds.Round) -> N
 
 @bp.route("/<token>", methods=["GET", "POST"])
 @public
+@client_link("their own answer page: the mirror's items only (client_access.refused_fields)")
 def answer(token: str):
     db = get_db()
     respondent, current, draft = _link_or_404(token)
@@ -199,7 +201,7 @@ def answer(token: str):
     Form = form_class(current.snapshot, current.kind, lang)
     switching = request.method == "POST" and LANGUAGE_FIELD in request.form
     if switching:
-        if unknown_fields(Form(), set(request.form) - {LANGUAGE_FIELD}):
+        if refused_fields(Form(), current, set(request.form) - {LANGUAGE_FIELD}):
             abort(400)
         _choose_language_from_form()
         lang = current_language()
@@ -261,8 +263,8 @@ def answer(token: str):
     if not may_save:
         return _refused(respondent, current, lang, _other_browser_notice(respondent))
     form = Form()
-    if unknown_fields(form, set(request.form)):
-        abort(400)
+    if refused_fields(form, current, request.form):
+        return refused_page(Form, respondent, current, shown)
     # Once submitted, every save is a submission (the page offers only "Save changes"):
     # a "Save draft" from a page left open before must not empty or un-submit it.
     submitting = bool(form.submit_answers.data) or draft.status == "submitted"
@@ -332,6 +334,7 @@ def _save(form, respondent, current, visitor: str, lang: str, *, submit: bool, s
 
 @bp.post("/<token>/autosave")
 @public
+@client_link("their own form's drafts: the mirror's items only (client_access.refused_fields)")
 def autosave(token: str):
     """A draft saved by the form's script as the respondent goes (app.js): the same
     checks as "Save draft", answered in JSON. A submitted response is not saved here:
@@ -350,8 +353,8 @@ def autosave(token: str):
     if draft.status == "submitted":
         return jsonify(saved=False, reason="submitted"), 409
     form = Form()
-    if unknown_fields(form, set(request.form)):
-        abort(400)
+    if refused_fields(form, current, request.form):
+        return jsonify(saved=False, reason="refused_fields"), 400
     if not form.validate():
         fields = [field.name for field, _label in form.invalid_fields()]
         return jsonify(saved=False, reason="invalid", fields=fields), 422

@@ -66,10 +66,12 @@ def _page(db, current: rounds.Round):
 @bp.get("/r/<token>/team")
 @public
 def from_link(token: str):
-    """The summary through the personal link that answered the round."""
+    """The summary through the personal link that answered the round: a team member's
+    link only. A client contact's link never reaches it (nor anything else of the team's:
+    ``client_access``), whatever is shared."""
     db = get_db()
     respondent = respondents.find_by_token(db, token)
-    if respondent is None:
+    if respondent is None or respondent.side != "team":
         abort(404)
     return _page(db, rounds.get_round(db, respondent.round_id))
 

@@ -318,8 +318,7 @@ def test_collect_answers_close_and_summary(live_server, open_page):
 
     lead.get_by_role("link", name="Close round…").click()  # asks first, saying what it does
     assert (
-        "3 of 3 invited people have submitted."
-        in lead.get_by_test_id("close-progress").inner_text()
+        "3 of 3 team members have submitted." in lead.get_by_test_id("close-progress").inner_text()
     )
     screenshot(lead, "collect-close-confirm-en")
     audits.check(lead, "close-confirm-en")

@@ -544,8 +544,8 @@ def test_close_round_asks_first_and_says_what_closing_does(app, client, auth, ma
     assert f'href="/rounds/{created.id}/confirm-close"' in show
     page = client.get(f"/rounds/{created.id}/confirm-close").get_data(as_text=True)
     assert "Close this round?" in page
-    assert "0 of 3 invited people have submitted." in page
+    assert "0 of 3 team members have submitted." in page
     assert "1 draft was not submitted and will not count." in page
-    assert "can then no longer be reopened" in page
+    assert "The round can be reopened later to collect more answers" in page
     with app.app_context():
         assert rounds.get_round(get_db(), created.id).is_open, "asking closes nothing"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Flask
-from flask_babel import format_date, gettext
+from flask_babel import format_date, gettext, ngettext
 from sqlite_utils import Database
 
 from ..store import outbox, respondents, rounds
@@ -276,9 +276,71 @@ def render_reminder(app, db, message, keep_link):
     )
 
 
+def closing_paragraphs(cost) -> list[str]:
+    """What closing gave, per side (``closing.Cost``), in the language being written:
+    each side counted apart ("3 of 4 team members and 3 of 3 client contacts"), then what
+    is withheld and whether for good."""
+    team, client = cost.team, cost.client
+    people = ngettext(
+        "%(submitted)d of %(num)d team member",
+        "%(submitted)d of %(num)d team members",
+        team.invited,
+        submitted=team.submitted,
+    )
+    if client is None:
+        counted = gettext("%(team)s submitted their answers.", team=people)
+    else:
+        contacts = ngettext(
+            "%(submitted)d of %(num)d client contact",
+            "%(submitted)d of %(num)d client contacts",
+            client.invited,
+            submitted=client.submitted,
+        )
+        counted = gettext(
+            "%(team)s and %(client)s submitted their answers.", team=people, client=contacts
+        )
+    found = [counted]
+    withheld = []
+    if not team.results_shown:
+        withheld.append(
+            gettext(
+                "The team's results are withheld to protect anonymity: this anonymous round"
+                " shows them from %(floor)d answers.",
+                floor=team.floor,
+            )
+        )
+    elif not team.free_text_shown:
+        withheld.append(
+            gettext(
+                "The team's comments and text answers are withheld: they are shown from"
+                " %(floor)d answers.",
+                floor=team.text_floor,
+            )
+        )
+    if client is not None and not client.results_shown and client.submitted < client.floor:
+        withheld.append(
+            gettext(
+                "The client's view is withheld: it is shown from %(floor)d client answers.",
+                floor=client.floor,
+            )
+        )
+    if withheld and cost.can_reopen:
+        withheld.append(gettext("The answers are kept: reopen the round to collect more."))
+    elif withheld:
+        withheld.append(
+            gettext(
+                "The round cannot be reopened (results shown once are never shown again one"
+                " answer apart), so what is withheld is withheld for good."
+            )
+        )
+    if team.results_shown:
+        withheld.insert(0, gettext("Its results are stored and ready on the round page."))
+    return found + withheld
+
+
 @register("round_closed", N_("Round closed on its due date"))
 def render_round_closed(app, db, message, keep_link):
-    from ..results import policy
+    from .. import closing
 
     try:
         current = rounds.get_round(db, message.round_id)
@@ -287,9 +349,6 @@ def render_round_closed(app, db, message, keep_link):
     if current.is_open:
         return compose.Cancel(N_("the round was reopened"))
     row = db.execute("SELECT language FROM users WHERE id = ?", [message.user_id]).fetchone()
-    invited = db.execute(
-        "SELECT COUNT(*) FROM respondents WHERE round_id = ?", [current.id]
-    ).fetchone()[0]
 
     def subject() -> str:
         return gettext(
@@ -309,8 +368,8 @@ def render_round_closed(app, db, message, keep_link):
             "period": current.period,
             "kind_name": _kind_name,
             "round": current,
-            "policy": policy(db, current),
-            "invited": invited,
+            "cost": closing.of_round(db, current),
+            "paragraphs": closing_paragraphs,
             "due": _due_text,
             "link": compose.public_url(app, "rounds.show", round_id=current.id),
         },

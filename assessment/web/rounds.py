@@ -23,7 +23,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from .. import answers, exports, respondent_import, results
+from .. import answers, closing, exports, respondent_import, results
 from ..db import get_db
 from ..jobs.tasks import deliver_soon
 from ..mail import kinds
@@ -356,16 +356,14 @@ def remove_respondent(round_id: int, respondent_id: int):
 @bp.get("/rounds/<int:round_id>/confirm-close")
 @role_required(*LEADS)
 def confirm_close(round_id: int):
-    """What closing does, with how many answers would count, before the lead confirms."""
+    """What closing does, before the lead confirms: per side, how many answers will count,
+    what will be shown and what withheld, and whether for good (``closing``)."""
     db = get_db()
     current = round_or_404(round_id)
     if not current.is_open:
         return redirect(url_for("rounds.show", round_id=round_id))
-    progress = dict.fromkeys(answers.STATUSES, 0)
-    for respondent in respondents.list_respondents(db, round_id):
-        progress[respondent.status] += 1
     return render_template(
-        "rounds/close.html", round=current, progress=progress, post_form=PostForm()
+        "rounds/close.html", round=current, cost=closing.of_round(db, current), post_form=PostForm()
     )
 
 

@@ -113,7 +113,9 @@ document.addEventListener("DOMContentLoaded", () => {
         saved = now;
         if (!dirty()) say("saved");
       } else {
-        say(response.status === 422 ? "failed" : "offline");
+        // 422: answers to fix; 400: a form refused whole (web/client_access.py). Either
+        // way "Save draft" then shows the page with what to do.
+        say(response.status === 422 || response.status === 400 ? "failed" : "offline");
       }
     } catch {
       say("offline");

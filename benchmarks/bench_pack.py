@@ -263,7 +263,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="pack processes")
     parser.add_argument("--repeat", type=int, default=31, help="times a report is opened")
     parser.add_argument("--skip-pack", action="store_true", help="only the report opening")
+    parser.add_argument(
+        "--smoke", action="store_true", help="2 clients, 2 openings (a check that it still runs)"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.clients, args.repeat = 2, 2
     print(f"load average at start: {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-pack-") as tmp:
         folder = Path(tmp)

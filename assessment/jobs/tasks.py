@@ -15,7 +15,7 @@ from huey import crontab
 
 from .. import pack_jobs
 from ..db import get_db
-from . import calendar, deadlines, mail, reminders
+from . import calendar, deadlines, mail, reminders, reports
 from .queue import enqueue, periodic, queue_for, task
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,27 @@ def deliver_soon() -> None:
 def close_rounds_past_due() -> None:
     """Close the rounds whose due date ended (checked every minute), and tell their leads."""
     app = current_app._get_current_object()
-    if deadlines.close_past_due(get_db(), app.config):
+    closed = deadlines.close_past_due(get_db(), app.config)
+    if closed:
         deliver_soon()
+    for round_id in closed:
+        render_reports_soon(round_id)
+
+
+@task(retries=2, retry_delay=60)
+def render_round_reports(round_id: int) -> None:
+    """Render a closed round's reports into the report cache (``jobs/reports.py``)."""
+    reports.render_closed_round(current_app._get_current_object(), get_db(), round_id)
+
+
+def render_reports_soon(round_id: int) -> None:
+    """Ask the worker to render a round's reports; call it after the transaction that
+    closed the round commits. If the queue cannot take the task, nothing is lost: the
+    first reader renders the report, as before."""
+    try:
+        enqueue(render_round_reports, round_id)
+    except Exception:  # the queue file locked or broken
+        log.exception("Could not queue the reports of round %s; rendered when first read", round_id)
 
 
 @periodic(crontab(minute="*/5"))

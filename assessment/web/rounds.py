@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from .. import answers, exports, respondent_import, results
 from ..db import get_db
-from ..jobs.tasks import deliver_soon
+from ..jobs.tasks import deliver_soon, render_reports_soon
 from ..mail import kinds
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
@@ -400,6 +400,7 @@ def close(round_id: int):
             "warning",
         )
     elif current.is_open:
+        render_reports_soon(round_id)  # its first reader gets the cached PDF
         flash(_("Round closed. Answers can no longer be changed."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 

@@ -111,7 +111,7 @@ def test_closing_queues_the_task_for_the_worker_without_rendering_in_the_request
     _close(client, auth, current.id)
     assert renders == []  # a real worker renders them (not running in this test)
     with app.app_context():
-        assert queue.queue_for(app).pending() == 1
+        assert queue.queue_for(app).pending() == 2  # its reports, and its alerts
 
 
 def test_the_worker_knows_the_task(app):

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from .. import answers, exports, respondent_import, results
 from ..db import get_db
-from ..jobs.tasks import deliver_soon, render_reports_soon
+from ..jobs.tasks import after_close_soon, deliver_soon
 from ..mail import kinds
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
@@ -390,6 +390,8 @@ def close(round_id: int):
                 period=current.period,
             )
             policy = results.policy(db, rounds.get_round(db, round_id))
+    if current.is_open:  # closed by this request
+        after_close_soon(round_id)  # its reports rendered, the firm's chat told
     if current.is_open and policy.state == "withheld":
         flash(
             _(
@@ -400,7 +402,6 @@ def close(round_id: int):
             "warning",
         )
     elif current.is_open:
-        render_reports_soon(round_id)  # its first reader gets the cached PDF
         flash(_("Round closed. Answers can no longer be changed."), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 

@@ -473,3 +473,53 @@ def _team_view(database: Database) -> None:
         )
         """
     )
+
+
+@migrations(name="0018_alerts")
+def _alerts(database: Database) -> None:
+    """Alerts in the firm's chat (``store/alerts.py``): the channels an admin set up (for the
+    whole firm, or one client), and every delivery to them, one row per channel and thing
+    that happened (``key``), so a task that runs twice sends nothing twice."""
+    database.execute(
+        """
+        CREATE TABLE alert_channels (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('slack', 'teams', 'wecom', 'dingtalk', 'feishu', 'webhook')),
+            url TEXT NOT NULL,
+            secret TEXT,
+            language TEXT NOT NULL DEFAULT 'en',
+            client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+            events TEXT NOT NULL DEFAULT '[]',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            id INTEGER PRIMARY KEY,
+            channel_id INTEGER NOT NULL REFERENCES alert_channels(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            event TEXT NOT NULL,
+            alert TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_until TEXT,
+            last_error TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (channel_id, key)
+        )
+        """
+    )
+    database.execute(
+        "CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at)"
+    )

@@ -101,6 +101,10 @@ SELECT clients.id, clients.name, clients.industry, clients.lead_id,
        COALESCE(NULLIF(users.name, ''), users.email) AS lead_name,
        closed.id AS round_id, closed.period, closed.kind, closed.questionnaire_digest,
        round_summaries.summary AS result_summary,
+       json_extract(round_summaries.summary, '$.index') AS summary_index,
+       json_extract(round_summaries.summary, '$.band') AS summary_band,
+       json_array_length(round_summaries.summary, '$.gap_signs') AS summary_gap_signs,
+       json_extract(round_summaries.summary, '$.client_side') AS summary_client_side,
        latest.last_round_at, latest.open_round_id, clients.review_cadence,
        review.period AS review_period, review.created_at AS review_created_at,
        COALESCE(overdue.overdue_actions, 0) AS overdue_actions
@@ -194,10 +198,23 @@ def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
 
 @dataclass(frozen=True)
 class Portfolio:
-    rows: list[ClientRow]
+    rows: list[ClientRow]  # the page's rows: every matching client when not paged
     questionnaire: Questionnaire | None  # the most used one: its signs are the heat map columns
     industries: list[str]
     leads: list[tuple[int, str]]
+    total: int = 0  # clients matching the filters, on every page
+    page: int = 1
+    per_page: int | None = None  # None: one page with every matching client
+
+    @property
+    def pages(self) -> int:
+        if not self.per_page:
+            return 1
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+class PageNotFound(LookupError):
+    """A page number past the last page of the portfolio."""
 
 
 def portfolio(
@@ -208,31 +225,66 @@ def portfolio(
     industry: str | None = None,
     today: date | None = None,
     gap: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
 ) -> Portfolio:
     """Every active client with its latest closed result, sorted by risk, then filtered.
     ``gap``: "wide", only clients whose latest review has a flagged perception gap;
-    "compared", only those whose latest review compared both sides at all."""
+    "compared", only those whose latest review compared both sides at all.
+
+    With ``per_page``, only the rows of ``page`` (1-based) are built: the risk order and the
+    filters need a few fields of each stored summary, which SQLite reads out of the JSON
+    (``json_extract``); the whole row (the summary parsed, the trend, the next review) is
+    made for the clients shown. Riskiest first, so the first page is the one leaders read.
+    """
     today = today or date.today()
-    seen: dict = {}
-    rows = [
-        _row(db, row, seen, today) for row in query_rows(db, _SQL, {"today": today.isoformat()})
-    ]
-    industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
-    leads = sorted({(r.lead_id, r.lead_name) for r in rows if r.lead_id}, key=lambda x: x[1])
-    used = Counter(r.questionnaire_key for r in rows if r.questionnaire)
-    main = None
-    if used:
-        key = used.most_common(1)[0][0]
-        main = next(r.questionnaire for r in rows if r.questionnaire_key == key)
+    questionnaires: dict[str, Questionnaire] = {}
+
+    def questionnaire(digest: str) -> Questionnaire:
+        if digest not in questionnaires:  # snapshot_text and questionnaire_of cache too
+            questionnaires[digest] = questionnaire_of(snapshot_text(db, digest))
+        return questionnaires[digest]
+
+    found = []
+    for row in query_rows(db, _SQL, {"today": today.isoformat()}):
+        scored = row["result_summary"] is not None
+        q = questionnaire(row["questionnaire_digest"]) if scored else None
+        found.append((row, q))
+    industries = sorted({row["industry"] for row, _q in found if row["industry"]}, key=str.lower)
+    leads = sorted(
+        {(row["lead_id"], row["lead_name"]) for row, _q in found if row["lead_id"]},
+        key=lambda x: x[1],
+    )
+    used = Counter(row["questionnaire_digest"] for row, q in found if q is not None)
+    main = questionnaire(used.most_common(1)[0][0]) if used else None
     if lead_id:
-        rows = [r for r in rows if r.lead_id == lead_id]
+        found = [(row, q) for row, q in found if row["lead_id"] == lead_id]
     if band_id:
-        rows = [r for r in rows if r.band_id == band_id]
+        found = [(row, q) for row, q in found if q and row["summary_band"] == band_id]
     if industry:
-        rows = [r for r in rows if r.industry == industry]
+        found = [(row, q) for row, q in found if row["industry"] == industry]
     if gap == "wide":
-        rows = [r for r in rows if r.gap_signs]
+        found = [(row, q) for row, q in found if q and row["summary_gap_signs"]]
     elif gap == "compared":
-        rows = [r for r in rows if r.client_side == "compared"]
-    rows.sort(key=ClientRow.risk_key)
-    return Portfolio(rows=rows, questionnaire=main, industries=industries, leads=leads)
+        found = [(row, q) for row, q in found if q and row["summary_client_side"] == "compared"]
+    found.sort(
+        key=lambda pair: risk_order(
+            pair[1], pair[0]["summary_band"], pair[0]["summary_index"], pair[0]["name"]
+        )
+    )
+    total = len(found)
+    if per_page:
+        if page < 1 or (page - 1) * per_page >= max(total, 1):
+            raise PageNotFound(page)
+        found = found[(page - 1) * per_page : page * per_page]
+    seen: dict = {}
+    rows = [_row(db, row, seen, today) for row, _q in found]
+    return Portfolio(
+        rows=rows,
+        questionnaire=main,
+        industries=industries,
+        leads=leads,
+        total=total,
+        page=page,
+        per_page=per_page,
+    )

@@ -142,7 +142,12 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--check", action="store_true", help="exit 1 if a median misses 0.3 s")
+    parser.add_argument(
+        "--smoke", action="store_true", help="5 people, one run (a check that it still runs)"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.people, args.runs = 5, 1
     found = bench(args.people, args.runs)
     missed = False
     print(f"{args.people} people, {args.runs} runs (seconds per request; wall-clock, CPU):")

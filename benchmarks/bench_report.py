@@ -283,7 +283,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="pack processes")
     parser.add_argument("--no-chromium", action="store_true", help="skip the Chromium figures")
     parser.add_argument("--pack-only", action="store_true", help="only the pack figures")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="one client's report, a pack of 2 clients, no Chromium (a check that it still runs)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.repeat, args.pack_clients, args.no_chromium = 1, 2, True
 
     print(
         f"Python {platform.python_version()}, {os.cpu_count()} cores,"
@@ -297,12 +304,15 @@ def main() -> None:
             reports = [
                 round_report(db, rounds.list_rounds(db, c.id)[0]) for c in clients.list_clients(db)
             ]
+        if args.smoke:
+            reports = reports[:1]
 
         if not args.pack_only:
             single_reports(app, reports, folder, args)
         print(f"\nLeadership pack, English, 1 process against {args.jobs}")
         repeat = max(1, args.repeat // 2)
-        print_pack("demo 2026-Q4", pack_times(app, "2026-Q4", args.jobs, repeat), args.jobs)
+        if not args.smoke:  # the smoke run packs only the small portfolio below
+            print_pack("demo 2026-Q4", pack_times(app, "2026-Q4", args.jobs, repeat), args.jobs)
         (folder / "big").mkdir()
         big = make_app(folder / "big", bigger_demo(folder, args.pack_clients))
         print_pack("portfolio 2026-Q4", pack_times(big, "2026-Q4", args.jobs, repeat), args.jobs)

@@ -166,7 +166,14 @@ def main(argv: list[str] | None = None) -> None:
         "--decimal-weights", action="store_true", help="synthetic weights 0.1, 0.2, 1.2, 0.333…"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="one timed call per figure (a check that it still runs)",
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.repeat = 1
 
     if args.file:
         q = load_questionnaire(args.file)

@@ -229,3 +229,48 @@ def test_the_perception_gap_column_and_filter(app, make_round, auth, client):
     wide = client.get("/portfolio/?gap=wide").get_data(as_text=True)
     assert ">Gapco<" in wide and ">Quietco<" not in wide
     assert ">Quietco<" in client.get("/portfolio/?gap=nonsense").get_data(as_text=True)
+
+
+def test_a_page_is_the_slice_of_the_whole_order_built_in_full(app, demo):
+    """Paging changes which rows are built, never their order or their contents."""
+    with app.app_context():
+        db = get_db()
+        for n in range(4):  # clients without rounds sort last, by name
+            clients.create_client(db, name=f"Zeta {n}")
+        whole = portfolio(db, today=date(2026, 11, 22))
+        pages = [portfolio(db, today=date(2026, 11, 22), page=n, per_page=3) for n in (1, 2, 3)]
+        filtered = portfolio(db, band_id="healthy", page=1, per_page=3)
+    assert whole.total == 7 and whole.pages == 1
+    assert [p.pages for p in pages] == [3, 3, 3] and {p.total for p in pages} == {7}
+    assert [row for p in pages for row in p.rows] == whole.rows
+    assert _names(filtered) == ["Harbor & Pine Foods"] and filtered.total == 1
+    assert pages[0].industries == whole.industries and pages[0].leads == whole.leads
+    assert pages[2].questionnaire is whole.questionnaire or (
+        pages[2].questionnaire.id == whole.questionnaire.id
+    )
+
+
+def test_the_page_is_paged_riskiest_first_and_a_page_past_the_end_is_404(
+    app, client, auth, demo, monkeypatch
+):
+    """Leads and admins page through the dashboard (members: see the test above)."""
+    from assessment.web import portfolio as portfolio_view
+
+    monkeypatch.setattr(portfolio_view, "PER_PAGE", 2)
+    auth.login("lead")
+    first = client.get("/portfolio/").get_data(as_text=True)
+    assert "Apex Retail Group" in first and "Harbor &amp; Pine Foods" not in first
+    assert "3 clients, sorted by risk" in first and "Page 1 of 2" in first
+    assert 'href="/portfolio/?page=2" rel="next"' in first
+    second = client.get("/portfolio/?page=2").get_data(as_text=True)
+    assert "Harbor &amp; Pine Foods" in second and "Apex Retail Group" not in second
+    assert 'href="/portfolio/?page=1" rel="prev"' in second
+    assert second.count('class="text-center heat"') == 6  # the heat map of this page's client
+    industry = client.get("/portfolio/?industry=Software&page=1").get_data(as_text=True)
+    assert "Page 1 of" not in industry  # one page: no pager
+    for page in ("3", "0", "-1", "99999999999999999999999"):
+        assert client.get(f"/portfolio/?page={page}").status_code == 404, page
+    chinese = client.get("/portfolio/", headers={"Accept-Language": "zh-CN"})
+    assert "风险较低的客户" in chinese.get_data(as_text=True)
+    auth.logout()
+    assert client.get("/portfolio/?page=2").status_code == 302  # nobody: to the login

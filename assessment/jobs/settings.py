@@ -37,6 +37,11 @@ def defaults(instance_path: str) -> dict:
         "TIMEZONE": "UTC",
         "REMINDER_DAYS": 3,
         "REMINDER_HOUR": 9,
+        # Alerts in chat (jobs/alerts.py): seconds to wait for a chat's answer, and the
+        # hosts an admin allows although they are private or loopback (none: every
+        # channel's address must be public, against server-side request forgery).
+        "ALERT_TIMEOUT": 10,
+        "ALERT_ALLOWED_HOSTS": [],
     }
 
 
@@ -58,6 +63,7 @@ def check(config, *, source: str) -> list[str]:
         ("MAIL_TIMEOUT", 1, 600),
         ("REMINDER_DAYS", 0, 60),
         ("REMINDER_HOUR", 0, 23),
+        ("ALERT_TIMEOUT", 1, 120),
     ):
         if key in config:
             value = config[key]
@@ -80,6 +86,11 @@ def check(config, *, source: str) -> list[str]:
             problems.append(
                 'PUBLIC_URL must be the address of the app, such as "https://check.example.com"'
             )
+    hosts = config.get("ALERT_ALLOWED_HOSTS", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        problems.append(
+            'ALERT_ALLOWED_HOSTS must be a list of host names, such as ["chat.internal"]'
+        )
     if "TIMEZONE" in config:
         try:
             ZoneInfo(config["TIMEZONE"])

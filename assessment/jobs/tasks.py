@@ -13,9 +13,11 @@ import logging
 from flask import current_app
 from huey import crontab
 
-from .. import pack_jobs
+from .. import alerts, pack_jobs
+from ..clock import local_today
 from ..db import get_db
-from . import calendar, deadlines, mail, reminders
+from . import alerts as alert_delivery
+from . import calendar, deadlines, mail, reminders, reports
 from .queue import enqueue, periodic, queue_for, task
 
 log = logging.getLogger(__name__)
@@ -61,8 +63,67 @@ def deliver_soon() -> None:
 def close_rounds_past_due() -> None:
     """Close the rounds whose due date ended (checked every minute), and tell their leads."""
     app = current_app._get_current_object()
-    if deadlines.close_past_due(get_db(), app.config):
+    closed = deadlines.close_past_due(get_db(), app.config)
+    if closed:
         deliver_soon()
+    for round_id in closed:
+        after_close_soon(round_id)
+
+
+@task(retries=2, retry_delay=60)
+def render_round_reports(round_id: int) -> None:
+    """Render a closed round's reports into the report cache (``jobs/reports.py``)."""
+    reports.render_closed_round(current_app._get_current_object(), get_db(), round_id)
+
+
+def after_close_soon(round_id: int) -> None:
+    """Ask the worker to render a round's reports and to tell the firm's chat; call it
+    after the transaction that closed the round commits. If the queue cannot take the
+    tasks, the first reader renders the report, and the round's alerts are not sent."""
+    for follow_up in (render_round_reports, alert_round_closed):
+        try:
+            enqueue(follow_up, round_id)
+        except Exception:  # the queue file locked or broken
+            log.exception("Could not queue %s for round %s", follow_up.__name__, round_id)
+
+
+@task(retries=2, retry_delay=60)
+def alert_round_closed(round_id: int) -> None:
+    """Queue the alerts of a round that closed (``alerts.round_closed``), and send them."""
+    app = current_app._get_current_object()
+    if alerts.round_closed(app, get_db(), round_id):
+        deliver_alerts_soon()
+
+
+@task()
+def deliver_alerts() -> None:
+    """Send the alerts due now."""
+    alert_delivery.deliver_due(current_app._get_current_object(), get_db())
+
+
+@periodic(crontab(minute="*"))
+def deliver_alerts_every_minute() -> None:
+    """Send what is due: tries again after a failure, and anything queued while no
+    worker ran."""
+    alert_delivery.deliver_due(current_app._get_current_object(), get_db())
+
+
+def deliver_alerts_soon() -> None:
+    """Ask the worker to send the alerts just queued (the periodic run catches up if
+    the queue cannot take the task)."""
+    try:
+        enqueue(deliver_alerts)
+    except Exception:
+        log.exception("Could not queue the delivery of alerts; the next periodic run sends them")
+
+
+@periodic(crontab(minute="17"))
+def alert_overdue() -> None:
+    """Queue the alerts of actions and reviews that fell overdue (checked every hour; each
+    is told once)."""
+    app = current_app._get_current_object()
+    if alerts.overdue(app, get_db(), local_today(app.config)):
+        deliver_alerts_soon()
 
 
 @periodic(crontab(minute="*/5"))

@@ -12,6 +12,7 @@ from ..figures import template_helpers
 from ..report.environment import init_rendering
 from . import (
     account,
+    alerts,
     answer_form,
     audit,
     auth,
@@ -70,6 +71,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(users.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(alerts.bp)
     app.register_blueprint(errors.bp)
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)
     app.context_processor(i18n.template_context)

@@ -48,6 +48,11 @@ ACTION_NAMES = {
     "mail.invitation_queued": _l("sent an invitation again"),
     "mail.reminders_queued": _l("sent reminders"),
     "mail.retried": _l("sent a failed message again"),
+    "alerts.channel_added": _l("added an alert channel"),
+    "alerts.channel_paused": _l("paused an alert channel"),
+    "alerts.channel_resumed": _l("resumed an alert channel"),
+    "alerts.channel_deleted": _l("deleted an alert channel"),
+    "alerts.test_sent": _l("sent a test alert"),
 }
 
 

@@ -22,13 +22,22 @@ bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 #: The perception gap filter's values (``portfolio.portfolio``'s ``gap``).
 GAP_FILTERS = ("wide", "compared")
 
+#: Clients on a page of the dashboard, riskiest first: a firm with thousands of clients
+#: gets the ones that need a look on the first page, and a page that renders in
+#: milliseconds (benchmarks/README.md).
+PER_PAGE = 50
+
 
 @bp.get("/")
 @role_required(*LEAD_ROLES)
 def index():
     filters = _filters()
     db = get_db()
-    found = portfolio_model.portfolio(db, **filters)
+    page = request.args.get("page", 1, type=int)
+    try:
+        found = portfolio_model.portfolio(db, **filters, page=page, per_page=PER_PAGE)
+    except portfolio_model.PageNotFound:
+        abort(404)
     return render_template(
         "portfolio/index.html",
         portfolio=found,

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from .. import answers, closing, exports, respondent_import, results
 from ..db import get_db
-from ..jobs.tasks import deliver_soon
+from ..jobs.tasks import after_close_soon, deliver_soon
 from ..mail import kinds
 from ..questionnaire import DirectoryScan, scan_directory
 from ..sqlite import transaction
@@ -388,6 +388,8 @@ def close(round_id: int):
                 period=current.period,
             )
             policy = results.policy(db, rounds.get_round(db, round_id))
+    if current.is_open:  # closed by this request
+        after_close_soon(round_id)  # its reports rendered, the firm's chat told
     if current.is_open and policy.state == "withheld":
         flash(
             _(

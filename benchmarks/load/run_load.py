@@ -257,7 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--slices", type=int, default=1, help="alternate app and hello world N times (default 1)"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="4 respondents for 3 s, one worker (a check that it still runs)",
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.users, args.spawn_rate, args.run_time, args.workers = 4, 4, "3s", 1
     _seconds(args.run_time)  # refuse a bad run time before doing anything
     if args.slices < 1:
         parser.error("--slices takes 1 or more")

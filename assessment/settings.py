@@ -12,7 +12,13 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from .anonymity import DEFAULT_CLIENT_FLOOR, DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_client_floor, check_floors
+from .anonymity import (
+    DEFAULT_CLIENT_FLOOR,
+    DEFAULT_FLOOR,
+    DEFAULT_TEXT_FLOOR,
+    check_client_floor,
+    check_floors,
+)
 from .jobs import settings as jobs_settings
 from .vocab import LANGUAGES
 

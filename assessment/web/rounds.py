@@ -33,8 +33,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from .. import answers, exports, respondent_import, results
-from ..db import get_db
 from ..anonymity import MIN_CLIENT_FLOOR
+from ..db import get_db
 from ..jobs.tasks import deliver_soon
 from ..mail import kinds
 from ..questionnaire import DirectoryScan, scan_directory

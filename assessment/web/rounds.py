@@ -71,10 +71,12 @@ class RoundForm(FlaskForm):
     # docs/anonymity.md, "The client's side". The contacts are told on their form.
     client_display = RadioField(
         _l("The client's answers"),
-        choices=[
-            ("combined", _l("Combined: the client's view as one group, never one contact's")),
-            ("attributed", _l("Attributed: each contact's view shown to the team by name")),
-        ],
+        choices=select_choices(
+            [
+                ("combined", _l("Combined: the client's view as one group, never one contact's")),
+                ("attributed", _l("Attributed: each contact's view shown to the team by name")),
+            ]
+        ),
         default="combined",
         description=_l(
             "Only for questionnaires with a client side. The client's people are told which"

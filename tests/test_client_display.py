@@ -318,3 +318,24 @@ def test_the_side_by_side_table_is_a_tagged_table_in_both_pdfs(app, make_round, 
     # Header and six aspects: 7 rows; 5 headers a row's sign and the 4 column heads.
     assert roles["/Table"] == 1 and roles["/TR"] == 7, roles
     assert roles["/TH"] == 5 + 6 and roles["/TD"] == 4 * 6, roles
+
+
+@pytest.mark.parametrize(
+    ("display", "expected"),
+    [
+        ("combined", "closes with at least 3 client answers"),
+        ("attributed", "show each contact's view by name"),
+    ],
+)
+def test_the_round_page_states_the_rounds_own_promise(
+    app, make_round, auth, client, display, expected
+):
+    """A lead's round page (leads only: see test_access_matrix) names the round's choice
+    and its own client floor, not the team's anonymity floor."""
+    current, _people = make_round(contacts=2, client_display=display, client_floor=3)
+    with app.app_context():
+        get_db().execute("UPDATE rounds SET anonymity_floor = 4 WHERE id = ?", [current.id])
+    auth.login()
+    page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
+    said = page[page.index('data-testid="client-display"') :].split("</p>")[0]
+    assert expected in said

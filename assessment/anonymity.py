@@ -28,8 +28,11 @@ from .scoring import Response, RoundResult, ScoringInputError, SignResult, exact
 
 __all__ = [
     "AGREEMENT_LEVELS",
+    "CLIENT_DISPLAYS",
+    "DEFAULT_CLIENT_FLOOR",
     "DEFAULT_FLOOR",
     "DEFAULT_TEXT_FLOOR",
+    "MIN_CLIENT_FLOOR",
     "MIN_FLOOR",
     "FreeText",
     "Policy",
@@ -37,6 +40,7 @@ __all__ = [
     "State",
     "agreement_level",
     "answer_spread",
+    "check_client_floor",
     "check_floors",
     "floors_of",
     "visible_free_text",
@@ -50,6 +54,19 @@ DEFAULT_FLOOR = 3
 DEFAULT_TEXT_FLOOR = 5
 #: No floor may be lower: with two people, each can work out the other's answers.
 MIN_FLOOR = 3
+
+#: How a round shows its client contacts' answers (chosen when it is created): "combined",
+#: anonymous within the client group from the round's client floor; "attributed", each
+#: contact's view shown to the team by name (docs/anonymity.md, "The client's side").
+CLIENT_DISPLAYS = ("combined", "attributed")
+#: The fewest client answers a combined client view is shown from (``CLIENT_FLOOR``). Two,
+#: not the team's three: a client usually names two contacts (sponsor and project owner),
+#: and a floor of three would withhold their view for good. With two, each contact can work
+#: out the other's answers from the combined view if it is shared back with them: the lead
+#: is told so before sharing, and the contacts are told on their form.
+DEFAULT_CLIENT_FLOOR = 2
+#: No client floor may be lower: a "combined" view of one person is that person's answers.
+MIN_CLIENT_FLOOR = 2
 
 State = Literal["live", "open", "withheld", "shown"]
 
@@ -68,6 +85,16 @@ def check_floors(floor: object, text_floor: object) -> list[str]:
             f"ANONYMITY_TEXT_FLOOR ({text_floor}) must not be lower than ANONYMITY_FLOOR ({floor})"
         )
     return problems
+
+
+def check_client_floor(floor: object) -> list[str]:
+    """What is wrong with a client floor (``CLIENT_FLOOR``), as sentences; empty when fine."""
+    if type(floor) is not int or floor < MIN_CLIENT_FLOOR:
+        return [
+            f"CLIENT_FLOOR must be a whole number of at least {MIN_CLIENT_FLOOR}, not {floor!r}"
+            " (choose attributed client answers for a single contact)"
+        ]
+    return []
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ stored as numbers stay numbers. JSON is for programs and carries every value unc
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -214,13 +215,18 @@ def _answers(db: Database, round_id: int) -> AnswerExport:
             " its answers are withheld to protect anonymity"
         )
     export = _side_answers(db, current, policy, "team", sign_statuses(db, current))
-    # The client's side (docs/scoring.md, "The perception gap"): always as an anonymous
-    # round's, with the mirror's questions, and only once the client's view may be shown.
+    # The client's side (docs/scoring.md, "The perception gap"): with the mirror's
+    # questions, and only once the client's view may be shown; combined as an anonymous
+    # round's rows.
     client_rules = results.client_policy(db, current)
     if client_rules is not None and client_rules.results_visible:
         scored = results.client_score(db, current)
         statuses = {s.sign_id: s.status for s in scored.signs} if scored is not None else {}
-        theirs = _side_answers(db, current.for_client(), client_rules, "client", statuses)
+        # Attributed client answers name their contact (docs/anonymity.md); combined never.
+        side = current.for_client()
+        if current.client_attributed:
+            side = dataclasses.replace(side, anonymous=False)
+        theirs = _side_answers(db, side, client_rules, "client", statuses)
         export = AnswerExport(
             export.rows + theirs.rows, export.withheld_items + theirs.withheld_items
         )
@@ -240,7 +246,8 @@ def _side_answers(
     signs = {item.id: sign.id for sign in q.signs for item in sign.items}
 
     people = db.execute(
-        "SELECT respondents.id, respondents.name, respondents.role, responses.submitted_at"
+        "SELECT respondents.id, respondents.name,"
+        " COALESCE(respondents.client_role, respondents.role), responses.submitted_at"
         " FROM responses JOIN respondents ON respondents.id = responses.respondent_id"
         " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
         " AND respondents.side = ?",

@@ -475,6 +475,24 @@ def _team_view(database: Database) -> None:
     )
 
 
+@migrations(name="0012_client_display")
+def _client_display(database: Database) -> None:
+    """How a round shows its client contacts' answers, chosen when it is created
+    (docs/anonymity.md, "The client's side"): ``client_display`` 'combined' (anonymous
+    within the client group, shown from ``client_floor`` client answers) or 'attributed'
+    (each contact's view shown to the team by name). Rounds from before keep what they
+    promised: combined, from their own anonymity floor."""
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN client_display TEXT NOT NULL DEFAULT 'combined'"
+        " CHECK (client_display IN ('combined', 'attributed'))"
+    )
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN client_floor INTEGER NOT NULL DEFAULT 2"
+        " CHECK (client_floor >= 2)"
+    )
+    database.execute("UPDATE rounds SET client_floor = anonymity_floor")
+
+
 @migrations(name="0018_alerts")
 def _alerts(database: Database) -> None:
     """Alerts in the firm's chat (``store/alerts.py``): the channels an admin set up (for the

@@ -8,12 +8,17 @@ client's score minus the team's, exactly. A gap of at least the team questionnai
 flagged. When both sides put a sign at `settings.escalate_from` ("at risk") or worse
 without such a gap, they *agree* something is wrong. Against the previous round's gap the gap is
 "narrower" or "wider" by the trend threshold, else "steady". A client side below the round's
-anonymity floor (every client sign withheld or too thin) gives "not enough client answers",
-never a gap. The method is in docs/scoring.md, "The perception gap".
+client floor (every client sign withheld or too thin) gives "not enough client answers",
+never a gap; a sign one side is not asked in this kind of round says which side.
+
+The two overall indexes are comparable (``like_for_like_index``): both are the weighted mean
+over the signs *both* sides scored, with the team file's sign weights, so a sign only one
+side scored moves neither. The method is in docs/scoring.md, "The perception gap".
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -21,12 +26,21 @@ from typing import Literal
 from .questionnaire import Questionnaire
 from .scores import RoundResult, SignResult
 
-__all__ = ["GapStatus", "Perception", "SignGap", "perception_gap"]
+__all__ = ["GapStatus", "Perception", "SignGap", "like_for_like_index", "perception_gap"]
 
-#: compared: both sides scored; not_enough_client: the client's side is withheld under the
-#: floor or has too few answers; team_unscored: the team's side has no score; not_asked:
-#: neither side was asked about the sign in this kind of round.
-GapStatus = Literal["compared", "not_enough_client", "team_unscored", "not_asked"]
+#: compared: both sides scored; not_enough_client: the client was asked, but its side is
+#: withheld under the floor or has too few answers; team_unscored: the team was asked, but
+#: its side has no score; not_asked_client: the client's questionnaire does not ask about
+#: the sign in this kind of round (the team's does); not_asked_team: the reverse;
+#: not_asked: neither side was asked about the sign in this kind of round.
+GapStatus = Literal[
+    "compared",
+    "not_enough_client",
+    "team_unscored",
+    "not_asked_client",
+    "not_asked_team",
+    "not_asked",
+]
 GapTrend = Literal["narrower", "wider", "steady"]
 
 
@@ -71,7 +85,11 @@ class SignGap:
 
 @dataclass(frozen=True)
 class Perception:
-    """Both sides of one round: every sign's gap, the two indexes and the threshold."""
+    """Both sides of one round: every sign's gap, the two indexes and the threshold.
+
+    ``team_index`` and ``client_index`` are like for like (``like_for_like_index``): over
+    the signs both sides scored (``compared``), with the team file's sign weights; None
+    when no sign was compared. ``left_out`` lists the signs they leave out, with why."""
 
     signs: tuple[SignGap, ...]
     threshold: Fraction
@@ -84,6 +102,16 @@ class Perception:
         """Whether the client's side shows anything at all (else "not enough client
         answers" stands in for every gap)."""
         return any(s.client is not None for s in self.signs)
+
+    @property
+    def compared(self) -> tuple[SignGap, ...]:
+        """The signs both sides scored: those the two indexes are computed over."""
+        return tuple(s for s in self.signs if s.status == "compared")
+
+    @property
+    def left_out(self) -> tuple[SignGap, ...]:
+        """The signs the two indexes leave out (each with its ``status``: why)."""
+        return tuple(s for s in self.signs if s.status != "compared")
 
     @property
     def flagged(self) -> tuple[SignGap, ...]:
@@ -106,10 +134,28 @@ class Perception:
         return None
 
 
+def like_for_like_index(
+    questionnaire: Questionnaire, scores: Iterable[tuple[str, Fraction]]
+) -> Fraction | None:
+    """The weighted mean of ``scores`` ((sign id, exact score) pairs) with the sign weights
+    of ``questionnaire`` (the team's file), exactly; None without a score. Given the
+    scores of one side on the signs both sides scored, it is that side's comparable
+    index."""
+    weights = {sign.id: sign.exact_weight for sign in questionnaire.signs}
+    total = weight = Fraction(0)
+    for sign_id, score in scores:
+        total += weights[sign_id] * score
+        weight += weights[sign_id]
+    return total / weight if weight else None
+
+
 def _status(team: SignResult, client: SignResult | None) -> GapStatus:
-    if team.status == "not_asked" and (client is None or client.status == "not_asked"):
-        return "not_asked"
-    if client is None or client.exact_score is None:
+    client_not_asked = client is None or client.status == "not_asked"
+    if team.status == "not_asked":
+        return "not_asked" if client_not_asked else "not_asked_team"
+    if client_not_asked:
+        return "not_asked_client"
+    if client.exact_score is None:
         return "not_enough_client"
     if team.exact_score is None:
         return "team_unscored"
@@ -125,10 +171,11 @@ def perception_gap(
 ) -> Perception:
     """Each sign of ``questionnaire`` (the team's) seen from both sides.
 
-    ``client`` is the round's client result, scored from the mirror with the round's floor
-    (``withheld`` signs give "not enough client answers"); ``previous`` the previous
-    round's perception, for the trend of each gap. Signs are matched by id; a sign the
-    client's result lacks counts as not enough client answers.
+    ``client`` is the round's client result, scored from the mirror with the round's
+    client floor (``withheld`` signs give "not enough client answers"); ``previous`` the
+    previous round's perception, for the trend of each gap. Signs are matched by id; a
+    sign the client's result lacks counts as not asked of the client. The indexes are
+    like for like (``like_for_like_index``).
     """
     q = questionnaire
     settings = q.settings
@@ -178,10 +225,11 @@ def perception_gap(
                 trend=trend,
             )
         )
+    both = [s for s in signs if s.status == "compared"]
     return Perception(
         signs=tuple(signs),
         threshold=threshold,
-        team_index=team.exact_index,
-        client_index=client.exact_index,
+        team_index=like_for_like_index(q, ((s.sign_id, s.team) for s in both)),
+        client_index=like_for_like_index(q, ((s.sign_id, s.client) for s in both)),
         client_respondents=client.respondents,
     )

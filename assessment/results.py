@@ -12,14 +12,16 @@ docs/anonymity.md), and what a round may show at all is its ``policy``: callers 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 from sqlite_utils import Database
 
 from .anonymity import Policy, withheld_result
 from .perception import Perception, perception_gap
 from .playbook import ActionRecord, NextStep, gap_steps, recommend
-from .scoring import RoundResult, score_round
+from .scoring import RoundResult, person_scores, score_round
 from .sqlite import transaction
 from .store import responses, rounds
 
@@ -45,6 +47,19 @@ class RoundOutcome:
     client: RoundResult | None = None
     perception: Perception | None = None
     gap_steps: tuple[NextStep, ...] = ()
+    #: Each client contact's own view, by name: only in a round whose client answers are
+    #: attributed, and only when the client side may be shown.
+    contacts: tuple[ContactView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactView:
+    """One client contact's own score of each sign (a round whose client answers are
+    attributed): None for a sign they answered nothing of, or were not asked."""
+
+    name: str
+    client_role: str | None
+    scores: Mapping[str, Fraction | None]
 
 
 def policy(db: Database, current: rounds.Round) -> Policy:
@@ -58,10 +73,18 @@ def policy(db: Database, current: rounds.Round) -> Policy:
     )
 
 
+def client_floor(current: rounds.Round) -> int | None:
+    """The fewest client answers the round's client view is shown from: its client floor
+    when the client's answers are combined; None when they are attributed (each contact's
+    view is shown by name, as in a named round: there is no floor)."""
+    return None if current.client_attributed else current.client_floor
+
+
 def client_policy(db: Database, current: rounds.Round) -> Policy | None:
     """What the round may show of its client side (None: it has none, no mirror or no
-    client contact). Always anonymous, under the round's floors, even in a named round:
-    nothing while open, and only from ``floor`` client answers."""
+    client contact). Combined (the default): anonymous within the client group, even in a
+    named round: nothing while open, and only from the round's client floor of client
+    answers. Attributed: like a named round, everything as it comes in."""
     if current.mirror_digest is None:
         return None
     invited = db.execute(
@@ -70,11 +93,44 @@ def client_policy(db: Database, current: rounds.Round) -> Policy | None:
     if not invited:
         return None
     return Policy(
-        anonymous=True,
+        anonymous=not current.client_attributed,
         is_open=current.is_open,
         submitted=rounds.submitted_count(db, current.id, side="client"),
-        floor=current.anonymity_floor,
-        text_floor=current.anonymity_text_floor,
+        floor=current.client_floor,
+        text_floor=max(current.anonymity_text_floor, current.client_floor),
+    )
+
+
+def client_sign_minimum(current: rounds.Round) -> int | None:
+    """The fewest client contacts who must answer a sign for the client's score of it:
+    the mirror's own ``min_respondents``, or the client floor if higher (combined)."""
+    mirror = current.mirror
+    if mirror is None:
+        return None
+    return max(mirror.settings.min_respondents, client_floor(current) or 0)
+
+
+def contact_views(db: Database, current: rounds.Round) -> tuple[ContactView, ...]:
+    """Each client contact's own view, by name (``person_scores``), in a round whose client
+    answers are attributed and whose client side may be shown now; () otherwise."""
+    rules = client_policy(db, current)
+    mirror = current.mirror
+    if not current.client_attributed or rules is None or mirror is None:
+        return ()
+    if not rules.results_visible:
+        return ()
+    scores = person_scores(
+        mirror, responses.submitted_responses(db, current.id, side="client"), kind=current.kind
+    )
+    people = db.execute(
+        "SELECT id, name, client_role FROM respondents WHERE round_id = ? AND side = 'client'"
+        " ORDER BY name COLLATE NOCASE, id",
+        [current.id],
+    ).fetchall()
+    return tuple(
+        ContactView(name=name, client_role=role, scores=scores[str(rid)])
+        for rid, name, role in people
+        if str(rid) in scores
     )
 
 
@@ -103,7 +159,7 @@ def client_score(db: Database, current: rounds.Round) -> RoundResult | None:
         responses.submitted_responses(db, current.id, side="client"),
         kind=current.kind,
         previous=previous,
-        floor=current.anonymity_floor,
+        floor=client_floor(current),
     )
 
 
@@ -199,6 +255,7 @@ def outcome(db: Database, current: rounds.Round) -> RoundOutcome:
         client=_shown_client(db, current) if both is not None else None,
         perception=both,
         gap_steps=gap_steps(current.questionnaire, both),
+        contacts=contact_views(db, current) if both is not None else (),
     )
 
 

@@ -133,6 +133,10 @@ def open_due_reviews(
                     text_floor=text_floor,
                     invitations_held=not due.client.review_auto_send,
                     mirror=mirror,
+                    # As the lead chose for this client's last round (the contacts were
+                    # told how their answers are shown).
+                    client_display=previous.client_display,
+                    client_floor=previous.client_floor,
                 )
                 _record(
                     db, "round.created", created.id, client=due.client.name, period=created.period

@@ -65,6 +65,7 @@ __all__ = [
     "capped_band",
     "exact_item_health",
     "item_health",
+    "person_scores",
     "role_means",
     "rwg_j",
     "score_round",
@@ -494,6 +495,27 @@ def _score_sign(
         trend=trend,
         **counts,
     )
+
+
+def person_scores(
+    questionnaire: Questionnaire, responses: Iterable[Response], *, kind: str
+) -> dict[str, dict[str, Fraction | None]]:
+    """Each respondent's own score of each sign (step 2: the weighted mean of their answers
+    to its items asked in ``kind``), exactly; None for a sign they answered none of, or
+    that is not asked. For views that name people (a named round's respondents, the
+    client contacts of a round whose client answers are attributed), never for an
+    anonymous group. Keyed by ``respondent_id``, in the order given."""
+    q = questionnaire
+    signs = [(sign.id, tuple(item.id for item in sign.scored_items(kind))) for sign in q.signs]
+    found: dict[str, dict[str, Fraction | None]] = {}
+    for respondent in _read_responses(q, responses, kind):
+        got = respondent.scored
+        mine: dict[str, Fraction | None] = {}
+        for sign_id, ids in signs:
+            given = [got[item_id] for item_id in ids if item_id in got]
+            mine[sign_id] = _ratio(given) if given else None
+        found[respondent.response.respondent_id] = mine
+    return found
 
 
 def role_means(

@@ -12,7 +12,13 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from .anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR, check_floors
+from .anonymity import (
+    DEFAULT_CLIENT_FLOOR,
+    DEFAULT_FLOOR,
+    DEFAULT_TEXT_FLOOR,
+    check_client_floor,
+    check_floors,
+)
 from .jobs import settings as jobs_settings
 from .vocab import LANGUAGES
 
@@ -49,6 +55,9 @@ def defaults(instance_path: str) -> dict:
         # Copied into each round when it is created: see docs/anonymity.md.
         "ANONYMITY_FLOOR": DEFAULT_FLOOR,
         "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR,
+        # Copied into each round too: the fewest client answers a combined client view is
+        # shown from (docs/anonymity.md, "The client's side").
+        "CLIENT_FLOOR": DEFAULT_CLIENT_FLOOR,
         # Background work, mail, reminders and due dates (issue 16).
         **jobs_settings.defaults(instance_path),
         # Megabytes of rendered PDFs kept in instance/report-cache/ (report/cache.py); 0: none.
@@ -90,6 +99,8 @@ def load_config_file(path: Path) -> dict:
     if "ANONYMITY_FLOOR" in data or "ANONYMITY_TEXT_FLOOR" in data:
         floors = {"ANONYMITY_FLOOR": DEFAULT_FLOOR, "ANONYMITY_TEXT_FLOOR": DEFAULT_TEXT_FLOOR}
         check_anonymity({**floors, **data}, source=str(path))
+    if "CLIENT_FLOOR" in data and (problems := check_client_floor(data["CLIENT_FLOOR"])):
+        raise ConfigError(f"{path}: " + "; ".join(problems))
     check_jobs(data, source=str(path))
     return data
 
@@ -109,6 +120,7 @@ def _is_address(value) -> bool:
 def check_anonymity(config, *, source: str) -> None:
     """Refuse floors that would not protect anyone; the message names ``source``."""
     problems = check_floors(config.get("ANONYMITY_FLOOR"), config.get("ANONYMITY_TEXT_FLOOR"))
+    problems += check_client_floor(config.get("CLIENT_FLOOR", DEFAULT_CLIENT_FLOOR))
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -180,6 +192,10 @@ EXAMPLE_CONFIG = """\
 # it was created with. Neither may be below 3. See docs/anonymity.md.
 # ANONYMITY_FLOOR = 3
 # ANONYMITY_TEXT_FLOOR = 5
+
+# A round whose client answers are combined shows the client's view only from this many
+# client answers (at least 2; each round keeps its own). See docs/anonymity.md.
+# CLIENT_FLOOR = 2
 
 # The background worker's queue, a SQLite file of its own (default: jobs.sqlite3 in
 # this folder). `assessment worker` runs the tasks; `assessment serve` starts one.

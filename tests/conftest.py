@@ -184,6 +184,8 @@ def make_round(app, questionnaires):
         client="Acme",
         anonymous=True,
         contacts=0,
+        client_display="combined",
+        client_floor=2,
     ):
         """``contacts``: client contacts, answering the questionnaire's mirror (pinned
         with the round whenever the questionnaire has one, as the New round page does);
@@ -200,6 +202,8 @@ def make_round(app, questionnaires):
                 questionnaire=questionnaires[questionnaire],
                 anonymous=anonymous,
                 mirror=questionnaires.get(questionnaires[questionnaire].mirror or ""),
+                client_display=client_display,
+                client_floor=client_floor,
             )
             people = [
                 add_respondent(db, created.id, name=f"Person {n}", role="delivery")

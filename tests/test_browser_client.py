@@ -30,7 +30,7 @@ def test_a_client_contact_answers_in_chinese(app, live_server, browser, make_rou
         links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
         assert all(href.startswith("#") for href in links), links
         text = page.locator("main").inner_text()
-        assert "您的回答将与贵方同事的回答合并统计" in text and "老爷" not in text
+        assert "您的回答会与同事们的回答合并" in text and "老爷" not in text
         groups = page.locator("form.answer-form fieldset.item").all()
         assert len(groups) == sum(1 for i in mirror.items() if i.applies("quarterly"))
         for number, group in enumerate(groups):

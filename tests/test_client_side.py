@@ -278,7 +278,7 @@ def test_closing_stores_the_client_side_and_compares_both(app, make_round):
 def test_below_the_floor_the_client_side_is_not_enough_answers(app, make_round, auth, client):
     from assessment import results
 
-    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    current, people = make_round(respondents=3, anonymous=False, contacts=3, client_floor=3)
     _answer_all(app, people[:3], TEAM_PAYMENT)
     _answer_all(app, people[3:5], CLIENT_PAYMENT)  # two of three: under the floor of 3
     with app.app_context():
@@ -372,7 +372,7 @@ def test_exports_carry_the_side_of_each_answer(app, make_round):
 def test_exports_leave_out_a_client_side_under_the_floor(app, make_round):
     from assessment import exports, results
 
-    current, people = make_round(respondents=3, anonymous=False, contacts=3)
+    current, people = make_round(respondents=3, anonymous=False, contacts=3, client_floor=3)
     _answer_all(app, people[:3], TEAM_PAYMENT)
     _answer_all(app, people[3:5], CLIENT_PAYMENT)
     with app.app_context():

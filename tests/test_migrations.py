@@ -221,3 +221,32 @@ def test_review_calendar_migration_gives_every_client_the_quarterly_default(tmp_
     assert "invitations_held" in db.table("rounds").columns_dict
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("UPDATE clients SET review_cadence = 'monthly'")
+
+
+def test_client_display_migration_keeps_what_old_rounds_promised(tmp_path):
+    """0012: rounds from before are combined, with their anonymity floor as client floor
+    (their contacts were told their answers are combined under that floor); the schema
+    refuses an unknown display and a client floor under 2."""
+    import sqlite3
+
+    db = connect(str(tmp_path / "old.sqlite3"))
+    migrations.apply(db, stop_before="0012_client_display")
+    db.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('A', 'now', 'now')")
+    db.execute(
+        "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
+        " VALUES ('d', '{}', 'now', 'now')"
+    )
+    for period, floor in (("2026-Q1", 3), ("2026-Q2", 4)):
+        db.execute(
+            "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
+            " questionnaire_version, questionnaire_digest, anonymity_floor, created_at,"
+            " updated_at) VALUES (1, 'quarterly', ?, 'q', 1, 'd', ?, 'now', 'now')",
+            [period, floor],
+        )
+    migrations.apply(db)
+    rows = db.execute("SELECT client_display, client_floor FROM rounds ORDER BY period").fetchall()
+    assert [tuple(r) for r in rows] == [("combined", 3), ("combined", 4)]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE rounds SET client_display = 'named'")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE rounds SET client_floor = 1")

@@ -4,12 +4,15 @@
 from fractions import Fraction
 from pathlib import Path
 
+import factories as f
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from assessment.perception import perception_gap
+from assessment.perception import like_for_like_index, perception_gap
 from assessment.playbook import GAP_TEXT, JOINT_TEXT, gap_steps
 from assessment.questionnaire import load_directory, load_questionnaire
-from assessment.scoring import Response, score_round
+from assessment.scoring import Response, person_scores, score_round
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
 
@@ -207,3 +210,167 @@ def test_the_steps_read_natively_in_chinese(pair):
     assert gap.note.get("zh-CN") == "团队给这一项打 19 分，客户打 69 分：相差 +50 分。"
     assert "共同" in joint.text.get("zh-CN")
     assert GAP_TEXT.get("zh-CN") != GAP_TEXT.msgid
+
+
+# --- like-for-like indexes (docs/scoring.md, "Comparable indexes") -------------------------
+
+# The worked example of docs/scoring.md: the team's file weighs scope twice; the client's
+# file weighs every sign once and does not ask about payment in a quarterly round.
+TEAM_Q = f.questionnaire(
+    [
+        f.sign("scope", [f.likert("t-scope")], weight=2),
+        f.sign("voice", [f.likert("t-voice")]),
+        f.sign("pay", [f.likert("t-pay")]),
+        f.sign("dark", [f.likert("t-dark")]),
+    ],
+    qid="team",
+)
+CLIENT_Q = f.questionnaire(
+    [
+        f.sign("scope", [f.likert("c-scope")]),
+        f.sign("voice", [f.likert("c-voice")]),
+        f.sign("pay", [f.likert("c-pay", kinds=["kickoff"])]),
+        f.sign("dark", [f.likert("c-dark")]),
+    ],
+    qid="client",
+)
+
+
+def test_the_worked_example_of_comparable_indexes():
+    # Team: scope 2 → 25, voice 3 → 50, pay 5 → 100, dark not answered (no score).
+    team = score_round(
+        TEAM_Q, [Response("T", None, {"t-scope": 2, "t-voice": 3, "t-pay": 5})], kind="quarterly"
+    )
+    # Client: scope 4 → 75, voice 3 → 50, pay not asked in a quarterly round, dark 1 → 0.
+    client = score_round(
+        CLIENT_Q, [Response("C", None, {"c-scope": 4, "c-voice": 3, "c-dark": 1})], kind="quarterly"
+    )
+    # Each side's own index: the team (2 × 25 + 50 + 100) / 4 = 50, the client with its own
+    # weights (75 + 50 + 0) / 3 = 125/3 ≈ 41.7: the client looks less happy than the team.
+    assert team.exact_index == 50 and client.exact_index == Fraction(125, 3)
+    both = perception_gap(TEAM_Q, team, client)
+    assert [(s.sign_id, s.status) for s in both.signs] == [
+        ("scope", "compared"),
+        ("voice", "compared"),
+        ("pay", "not_asked_client"),
+        ("dark", "team_unscored"),
+    ]
+    # Like for like: scope and voice only, the team's weights 2 and 1.
+    # Team (2 × 25 + 50) / 3 = 100/3 ≈ 33.3; client (2 × 75 + 50) / 3 = 200/3 ≈ 66.7.
+    assert both.team_index == Fraction(100, 3)
+    assert both.client_index == Fraction(200, 3)
+    assert both.index_gap == Fraction(100, 3)
+    assert [s.sign_id for s in both.left_out] == ["pay", "dark"]
+    assert [s.sign_id for s in both.compared] == ["scope", "voice"]
+
+
+def test_a_sign_the_team_is_not_asked_says_so():
+    team_q = f.questionnaire(
+        [f.sign("a", [f.likert("t-a")]), f.sign("b", [f.likert("t-b", kinds=["kickoff"])])]
+    )
+    client_q = f.questionnaire([f.sign("a", [f.likert("c-a")]), f.sign("b", [f.likert("c-b")])])
+    team = score_round(team_q, [Response("T", None, {"t-a": 3})], kind="quarterly")
+    client = score_round(client_q, [Response("C", None, {"c-a": 3, "c-b": 4})], kind="quarterly")
+    both = perception_gap(team_q, team, client)
+    assert both.get("b").status == "not_asked_team"
+    assert both.get("b").gap is None
+    # Neither side asked: plain "not asked".
+    client = score_round(client_q, [Response("C", None, {"c-a": 3})], kind="quarterly")
+    kickoff_only = f.questionnaire(
+        [f.sign("a", [f.likert("c-a")]), f.sign("b", [f.likert("c-b", kinds=["kickoff"])])]
+    )
+    client = score_round(kickoff_only, [Response("C", None, {"c-a": 3})], kind="quarterly")
+    assert perception_gap(team_q, team, client).get("b").status == "not_asked"
+
+
+def test_the_shipped_mirror_not_asking_reads_not_asked_of_the_client(pair):
+    team_q, client_q = pair
+    asked = {s.id for s in client_q.signs if s.scored_items("kickoff")}
+    team = score_round(team_q, TEAM, kind="kickoff", floor=3)
+    client = score_round(client_q, CLIENT, kind="kickoff", floor=3)
+    both = perception_gap(team_q, team, client)
+    for s in both.signs:
+        if s.sign_id not in asked:
+            assert s.status in ("not_asked_client", "not_asked"), s
+        assert s.status != "not_enough_client" or s.sign_id in asked
+
+
+PROP_Q = f.questionnaire(
+    [
+        f.sign("s1", [f.likert("i1")], weight=3),
+        f.sign("s2", [f.likert("i2")], weight=0.5),
+        f.sign("s3", [f.likert("i3", direction="warning")]),
+        f.sign("s4", [f.likert("i4")], weight=1.25),
+    ]
+)
+_ANSWER = st.one_of(st.none(), st.integers(1, 5))
+_SIDE = st.fixed_dictionaries({f"i{n}": _ANSWER for n in range(1, 5)})
+
+
+def _score(answers: dict) -> object:
+    given_answers = {k: v for k, v in answers.items() if v is not None}
+    return score_round(PROP_Q, [Response("R", None, given_answers)], kind="quarterly")
+
+
+def _expected(team: dict, client: dict, side: dict) -> Fraction | None:
+    """An independent computation: the weighted mean, with the team's weights, of one
+    side's health on the signs both sides answered."""
+    weights = {"i1": Fraction(3), "i2": Fraction(1, 2), "i3": Fraction(1), "i4": Fraction(5, 4)}
+    total = weight = Fraction(0)
+    for item, w in weights.items():
+        if team[item] is None or client[item] is None:
+            continue
+        a = side[item]
+        health = Fraction(5 - a, 4) * 100 if item == "i3" else Fraction(a - 1, 4) * 100
+        total += w * health
+        weight += w
+    return total / weight if weight else None
+
+
+@settings(max_examples=150, deadline=None)
+@given(team=_SIDE, client=_SIDE)
+def test_like_for_like_is_the_weighted_mean_over_the_signs_both_scored(team, client):
+    both = perception_gap(PROP_Q, _score(team), _score(client))
+    assert both.team_index == _expected(team, client, team)
+    assert both.client_index == _expected(team, client, client)
+    assert {s.sign_id for s in both.compared} == {
+        f"s{n}" for n in range(1, 5) if team[f"i{n}"] is not None and client[f"i{n}"] is not None
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(team=_SIDE, client=_SIDE, other=_SIDE)
+def test_signs_only_one_side_scored_change_neither_index(team, client, other):
+    """Any answers on signs the other side left unanswered leave both indexes as they are."""
+    before = perception_gap(PROP_Q, _score(team), _score(client))
+    team2 = {k: other[k] if client[k] is None else team[k] for k in team}
+    client2 = {
+        k: other[k] if team[k] is None and client[k] is not None else client[k] for k in client
+    }
+    after = perception_gap(PROP_Q, _score(team2), _score(client2))
+    assert (after.team_index, after.client_index) == (before.team_index, before.client_index)
+
+
+@settings(max_examples=100, deadline=None)
+@given(answers=_SIDE)
+def test_identical_answers_give_equal_indexes_and_no_gap(answers):
+    both = perception_gap(PROP_Q, _score(answers), _score(answers))
+    assert both.team_index == both.client_index
+    assert both.index_gap in (None, 0)
+    assert all(s.gap == 0 for s in both.compared)
+
+
+def test_like_for_like_index_of_nothing_is_none():
+    assert like_for_like_index(PROP_Q, []) is None
+
+
+def test_person_scores_give_each_contacts_own_view():
+    scores = person_scores(
+        TEAM_Q,
+        [Response("1", None, {"t-scope": 2, "t-voice": 3}), Response("2", None, {"t-pay": 5})],
+        kind="quarterly",
+    )
+    assert scores == {
+        "1": {"scope": 25, "voice": 50, "pay": None, "dark": None},
+        "2": {"scope": None, "voice": None, "pay": 100, "dark": None},
+    }

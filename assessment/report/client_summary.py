@@ -77,6 +77,7 @@ def _context(report: RoundReport, lang: str) -> dict:
             "client": score_text(mirror, s.client) if s.client is not None else None,
             "gap": gap_text(mirror, s.gap, s.flagged) if s.gap is not None else None,
             "flagged": s.flagged,
+            "status": s.status,
         }
         for s in both.signs
     ]
@@ -87,6 +88,7 @@ def _context(report: RoundReport, lang: str) -> dict:
         "rows": rows,
         "threshold": threshold_text(both.threshold),
         "client_answers": both.client_respondents,
+        "attributed": report.round.client_attributed,
         "chart": paired_chart(mirror, both, lang, for_client=True).html(CHART_WIDTH_MM),
         "proposals": proposals(report, lang),
     }

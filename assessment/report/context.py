@@ -289,6 +289,8 @@ def sides_context(report: RoundReport, lang: str) -> dict:
         "perception": both,
         "client_policy": report.client_policy,
         "gap_steps": report.outcome.gap_steps,
+        # Each contact's view by name: only a round whose client answers are attributed.
+        "contacts": report.outcome.contacts,
         "paired": paired_chart(report.questionnaire, both, lang).html(TREND_WIDTH_MM)
         if both is not None and both.enough_client_answers
         else None,

@@ -5,7 +5,7 @@ team's score a filled circle, the client's an open diamond of another colour, jo
 line whose length is the gap, written at the right (bold when flagged: at least the file's
 gap threshold). Marker shape, fill and line tell the two sides apart in black and white as
 well as in colour, as in the other charts (``charts``). A sign without a client score says
-why in words ("not enough client answers", "not asked") instead of a point. Built as a
+why in words ("not enough client answers", "not asked of the client") instead of a point. Built as a
 ``charts.Chart``, so it is written as standalone SVG (the results page) or as SVG with
 HTML text (the PDF).
 """
@@ -45,6 +45,8 @@ _WORDS = {
     "not_enough": N_("not enough client answers"),
     "not_asked": N_("not asked"),
     "team_unscored": N_("no team score"),
+    "not_asked_client": N_("not asked of the client"),
+    "not_asked_team": N_("not asked of the team"),
 }
 #: The same words for the client's own reader (the client-facing summary).
 _CLIENT_WORDS = {
@@ -52,6 +54,8 @@ _CLIENT_WORDS = {
     "team": N_("Our team"),
     "client": N_("Your people"),
     "not_enough": N_("Too few answers to show"),
+    "not_asked_client": N_("Not in your questionnaire this time"),
+    "not_asked_team": N_("Not in our team's questionnaire this time"),
 }
 
 ROW = 40.0
@@ -103,6 +107,8 @@ def paired_chart(
             reason = {
                 "not_asked": words["not_asked"],
                 "team_unscored": words["team_unscored"],
+                "not_asked_client": words["not_asked_client"],
+                "not_asked_team": words["not_asked_team"],
             }.get(sign_gap.status, words["not_enough"])
             if sign_gap.team is not None:
                 shapes.append(_marker(TEAM.marker, x_of(sign_gap.team), middle, TEAM.colour, 5))

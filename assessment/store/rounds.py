@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
-from ..anonymity import DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
+from ..anonymity import CLIENT_DISPLAYS, DEFAULT_CLIENT_FLOOR, DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
 from ..questionnaire import ROUND_KINDS, Questionnaire
 from ..sqlite import query_rows, transaction, utcnow
 from .clients import NotFound
@@ -75,6 +75,10 @@ class Round:
     mirror_snapshot: str | None = None
     client_results: str | None = None
     client_summary_shared: bool = False
+    #: How the client's answers are shown (``anonymity.CLIENT_DISPLAYS``): "combined", from
+    #: ``client_floor`` client answers, or "attributed", each contact by name.
+    client_display: str = "combined"
+    client_floor: int = DEFAULT_CLIENT_FLOOR
     #: Whose questionnaire ``snapshot`` is: "team", or "client" in ``for_client()``.
     audience: str = "team"
 
@@ -85,6 +89,11 @@ class Round:
     @property
     def questionnaire(self) -> Questionnaire:
         return questionnaire_of(self.snapshot)
+
+    @property
+    def client_attributed(self) -> bool:
+        """Whether each client contact's view is shown to the team by name."""
+        return self.client_display == "attributed"
 
     @property
     def mirror(self) -> Questionnaire | None:
@@ -141,6 +150,8 @@ def _round(db: Database, row: dict) -> Round:
         mirror_snapshot=snapshot_text(db, row["mirror_digest"]) if row["mirror_digest"] else None,
         client_results=row["client_results"],
         client_summary_shared=bool(row["client_summary_shared"]),
+        client_display=row["client_display"],
+        client_floor=row["client_floor"],
     )
 
 
@@ -190,6 +201,8 @@ def create_round(
     text_floor: int = DEFAULT_TEXT_FLOOR,
     invitations_held: bool = False,
     mirror: Questionnaire | None = None,
+    client_display: str = "combined",
+    client_floor: int = DEFAULT_CLIENT_FLOOR,
 ) -> Round:
     """A new open round; ``DuplicateRound`` if the client has one of this kind for this
     period already. The check and the insert hold the write lock together, so two leads
@@ -197,7 +210,11 @@ def create_round(
     ``text_floor`` are the anonymity floors it keeps for good (the app's
     ``ANONYMITY_FLOOR`` and ``ANONYMITY_TEXT_FLOOR`` when it is created). ``mirror`` is the
     questionnaire's client side (its ``mirror``), pinned with it. ``invitations_held``: its
-    respondents wait for the lead's confirmation (a round the review calendar opens)."""
+    respondents wait for the lead's confirmation (a round the review calendar opens).
+    ``client_display`` and ``client_floor``: how the client's answers are shown, kept for
+    good (the app's ``CLIENT_FLOOR`` when it is created)."""
+    if client_display not in CLIENT_DISPLAYS:
+        raise ValueError(f"client_display must be one of {', '.join(CLIENT_DISPLAYS)}")
     if mirror is not None and (mirror.id != questionnaire.mirror or mirror.audience != "client"):
         raise ValueError(f"{mirror.id!r} is not the mirror of {questionnaire.id!r}")
     if kind not in ROUND_KINDS:
@@ -215,8 +232,8 @@ def create_round(
                 "INSERT INTO rounds (client_id, kind, period, questionnaire_id,"
                 " questionnaire_version, questionnaire_digest, due_date, anonymous,"
                 " anonymity_floor, anonymity_text_floor, invitations_held, created_by,"
-                " created_at, updated_at, mirror_digest)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, mirror_digest, client_display, client_floor)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     client_id,
                     kind,
@@ -233,6 +250,8 @@ def create_round(
                     now,
                     now,
                     store_snapshot(db, mirror) if mirror is not None else None,
+                    client_display,
+                    client_floor,
                 ],
             )
         except sqlite3.IntegrityError:  # the schema's UNIQUE (client, period, kind)

@@ -20,10 +20,20 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from .. import answers, closing, exports, respondent_import, results
+from ..anonymity import MIN_CLIENT_FLOOR
 from ..db import get_db
 from ..jobs.tasks import after_close_soon, deliver_soon
 from ..mail import kinds
@@ -56,6 +66,30 @@ class RoundForm(FlaskForm):
     due_date = DateField(_l("Answers due"), validators=[Optional()])
     anonymous = BooleanField(
         _l("Anonymous: leads see who answered, not what each person answered"), default=True
+    )
+    # How the client contacts' answers are shown (questionnaires with a client side):
+    # docs/anonymity.md, "The client's side". The contacts are told on their form.
+    client_display = RadioField(
+        _l("The client's answers"),
+        choices=select_choices(
+            [
+                ("combined", _l("Combined: the client's view as one group, never one contact's")),
+                ("attributed", _l("Attributed: each contact's view shown to the team by name")),
+            ]
+        ),
+        default="combined",
+        description=_l(
+            "Only for questionnaires with a client side. The client's people are told which"
+            " before they answer; it cannot be changed later."
+        ),
+    )
+    client_floor = IntegerField(
+        _l("Combined view shown from (client answers)"),
+        validators=[Optional(), NumberRange(min=MIN_CLIENT_FLOOR, max=50)],
+        description=_l(
+            "At least 2. With two contacts, each can work out the other's answers from the"
+            " combined view if you share it with them."
+        ),
     )
     submit = SubmitField(_l("Create round"))
 
@@ -122,6 +156,7 @@ def create(client_id: int):
         (q.id, f"{q.title.get(current_language())} (v{q.version})") for q in ordered
     )
     if not form.is_submitted():
+        form.client_floor.data = current_app.config["CLIENT_FLOOR"]
         form.kind.data = "quarterly" if client.rounds else "kickoff"
         taken = rounds.taken_periods(db, client_id, form.kind.data)
         form.period.data = rounds.suggest_period(date.today(), taken)
@@ -143,6 +178,8 @@ def create(client_id: int):
                     created_by=current_user.id,
                     floor=current_app.config["ANONYMITY_FLOOR"],
                     text_floor=current_app.config["ANONYMITY_TEXT_FLOOR"],
+                    client_display=form.client_display.data,
+                    client_floor=form.client_floor.data or current_app.config["CLIENT_FLOOR"],
                 )
                 log("round.created", "round", created.id, client=client.name, period=created.period)
         except rounds.DuplicateRound as duplicate:

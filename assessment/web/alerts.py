@@ -66,7 +66,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ChannelForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Channel name"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Kind"), choices=select_choices((k, KIND_NAMES[k]) for k in KINDS))
     url = StringField(_l("Webhook address"), validators=[DataRequired(), Length(max=2000)])
     secret = PasswordField(

@@ -188,10 +188,12 @@ def round_closed(app: Flask, db: Database, round_id: int) -> int:
 
 
 _OVERDUE_ACTIONS = """
-SELECT actions.id, actions.title, actions.owner, actions.due_date, rounds.id AS round_id,
+SELECT actions.id, actions.title, actions.due_date, rounds.id AS round_id,
+       COALESCE(NULLIF(actions.owner_name, ''), NULLIF(users.name, ''), users.email) AS owner,
        rounds.client_id, rounds.period, clients.name AS client_name
 FROM actions JOIN rounds ON rounds.id = actions.round_id
 JOIN clients ON clients.id = rounds.client_id
+LEFT JOIN users ON users.id = actions.owner_id
 WHERE actions.status = 'open' AND actions.due_date < ? AND clients.archived_at IS NULL
 ORDER BY actions.due_date, actions.id
 """

@@ -15,6 +15,7 @@ from assessment.db import get_db
 from assessment.jobs.mail import deliver_due
 from assessment.mail.kinds import invitation_key
 from assessment.store import actions, outbox, packs, rounds, share_links
+from assessment.store import alerts as alert_store
 
 ROLES = ("anonymous", "respondent", "client", "member", "lead", "admin")
 OUTSIDERS = ("anonymous", "respondent", "client")
@@ -53,6 +54,7 @@ MATRIX = [
     ("GET", "/outbox/", ADMINS_ONLY),
     ("GET", "/outbox/{message}", ADMINS_ONLY),
     ("GET", "/outbox/{message}/html", ADMINS_ONLY),
+    ("GET", "/alerts/", ADMINS_ONLY),
     ("GET", "/account/password", LOGGED_IN),
     ("GET", "/r/{token}", PUBLIC),
     ("GET", "/s/{share}", PUBLIC),
@@ -89,6 +91,10 @@ MATRIX = [
     ("POST", "/rounds/{round}/mail/{message}/retry", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/outbox/{message}/retry", {**ADMINS_ONLY, "admin": 303}),
     ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
+    ("POST", "/alerts/", {**ADMINS_ONLY, "admin": 200}),  # nothing filled in: the form again
+    ("POST", "/alerts/{channel}/test", {**ADMINS_ONLY, "admin": 303}),
+    ("POST", "/alerts/{channel}/enabled", {**ADMINS_ONLY, "admin": 303}),
+    ("POST", "/alerts/{channel}/delete", {**ADMINS_ONLY, "admin": 303}),
     ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
     (
         "POST",
@@ -133,6 +139,15 @@ def world(app, make_round):
             queued_by="test",
         )
         deliver_due(app, db)  # no mail server: kept in the local outbox
+        channel = alert_store.add_channel(
+            db,
+            name="Firm chat",
+            kind="slack",
+            url="https://hooks.example.com/services/T0/B0/secret-token",
+            secret=None,
+            language="en",
+            events=["round_closed"],
+        )
         pack = packs.create_job(db, period="2026-Q3", language="en")
         packs.finish(db, pack.id, pack_jobs._store_file(app, pack.id, b"%PDF-1.7 test"))
     return {
@@ -148,6 +163,7 @@ def world(app, make_round):
         "stranger_token": strangers[0].token,
         "message": message,
         "client_token": people[2].token,
+        "channel": channel.id,
     }
 
 

@@ -29,8 +29,10 @@ from ..sqlite import transaction
 from ..store import alerts as store
 from ..store import clients
 from ..store.clients import NotFound
+from ..vocab import LANGUAGE_NAMES
 from .access import role_required
 from .audit import log
+from .labels import select_choices
 from .lookups import PostForm
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -64,16 +66,18 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ChannelForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_NAMES[k]) for k in KINDS])
+    name = StringField(_l("Channel name"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("Kind"), choices=select_choices((k, KIND_NAMES[k]) for k in KINDS))
     url = StringField(_l("Webhook address"), validators=[DataRequired(), Length(max=2000)])
     secret = PasswordField(
         _l("Secret (DingTalk, Feishu and the generic webhook sign every message with it)"),
         validators=[Optional(), Length(max=500)],
     )
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("zh-CN", "简体中文")])
+    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_NAMES.items()))
     client_id = SelectField(_l("Client"), coerce=int)
-    events = MultiCheckboxField(_l("Events"), choices=[(e, EVENT_NAMES[e]) for e in alerts.EVENTS])
+    events = MultiCheckboxField(
+        _l("Events"), choices=select_choices((e, EVENT_NAMES[e]) for e in alerts.EVENTS)
+    )
     submit = SubmitField(_l("Add channel"))
 
     def validate_on_submit(self, extra_validators=None) -> bool:
@@ -96,9 +100,10 @@ class ChannelForm(FlaskForm):
 
 def _form(db) -> ChannelForm:
     form = ChannelForm()
-    form.client_id.choices = [(0, _("Every client (the whole firm)"))] + [
-        (c.id, c.name) for c in clients.list_clients(db)
-    ]
+    form.client_id.choices = select_choices(
+        [(0, _("Every client (the whole firm)"))]
+        + [(c.id, c.name) for c in clients.list_clients(db)]
+    )
     return form
 
 
@@ -138,6 +143,7 @@ def index():
         event_names=EVENT_NAMES,
         status_names=STATUS_NAMES,
         host_of=host_of,
+        language_names=LANGUAGE_NAMES,
     )
 
 

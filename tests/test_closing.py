@@ -80,10 +80,21 @@ def dialog(app, make_round, auth, client):
     auth.login("lead")
 
     def open_dialog(
-        team, invited, *, contacts=0, contact_count=0, drafts=0, anonymous=True, lang="en"
+        team,
+        invited,
+        *,
+        contacts=0,
+        contact_count=0,
+        drafts=0,
+        anonymous=True,
+        lang="en",
+        client_floor=2,
     ):
         current, people = make_round(
-            respondents=invited, anonymous=anonymous, contacts=contact_count
+            respondents=invited,
+            anonymous=anonymous,
+            contacts=contact_count,
+            client_floor=client_floor,
         )
         with app.app_context():
             db = get_db()
@@ -129,7 +140,7 @@ def test_at_the_floor_the_comments_are_withheld_for_good(dialog):
 
 
 def test_two_client_contacts_under_a_floor_of_three_are_withheld_for_good(dialog):
-    page = dialog(5, 5, contacts=2, contact_count=2)
+    page = dialog(5, 5, contacts=2, contact_count=2, client_floor=3)
     assert "Shown The team's comments and text answers." in _section(page, "close-team")
     client = _section(page, "close-client")
     assert "2 of 2 client contacts have submitted." in client
@@ -163,13 +174,13 @@ def test_a_named_round_counts_one_in_the_singular(dialog):
     assert "from 1 answer." in team and "Shown The team's comments and text answers." in team
     client = _section(page, "close-client")
     assert "1 of 1 client contact has submitted." in client
-    assert "Withheld for now The client's view: it is shown from 3 client answers, and 1 was" in (
+    assert "Withheld for now The client's view: it is shown from 2 client answers, and 1 was" in (
         client
     )
 
 
 def test_the_dialog_in_chinese(dialog):
-    page = dialog(3, 4, contacts=2, contact_count=3, lang="zh-CN")
+    page = dialog(3, 4, contacts=2, contact_count=3, lang="zh-CN", client_floor=3)
     team = _section(page, "close-team")
     assert "团队成员 4 人中已有 3 人提交。" in team
     assert "将显示 团队的结果（指数、各项信号、后续步骤），依据 3 份答卷。" in team

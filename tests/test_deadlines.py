@@ -41,6 +41,7 @@ def make_round(
     client="Acme",
     contacts: int = 0,
     contacts_submitted: int = 0,
+    client_floor: int = 2,
 ):
     """A round of six-signs with ``submitted`` of ``submitted + 1`` team members having
     submitted, and ``contacts_submitted`` of ``contacts`` client contacts."""
@@ -59,6 +60,7 @@ def make_round(
             due_date=due,
             anonymous=anonymous,
             mirror=mirror if contacts else None,
+            client_floor=client_floor,
         )
         for n in range(submitted + 1):
             person = respondents.add_respondent(db, current.id, name=f"P{n}", role="delivery")
@@ -226,7 +228,9 @@ def test_the_closing_mail_counts_each_side_apart(app, smtp, language, expected):
 def test_the_closing_mail_says_what_is_withheld_for_good(app, smtp, language, expected):
     """Two client contacts under a floor of 3: the client's view is withheld, and with the
     team's results shown the round cannot be reopened, so for good."""
-    text, _html = _closing_mail(app, smtp, language, submitted=3, contacts=2, contacts_submitted=2)
+    text, _html = _closing_mail(
+        app, smtp, language, submitted=3, contacts=2, contacts_submitted=2, client_floor=3
+    )
     for sentence in expected:
         assert sentence in text, sentence
 

@@ -474,6 +474,11 @@ def _svg_size(root: ElementTree.Element) -> tuple[float, float]:
 def _clean(root: ElementTree.Element) -> None:
     """Check every element and attribute against the whitelists, dropping what drawing
     programs keep for themselves; refuse anything that could run or fetch."""
+    for element in root.iter():  # in document order: the outermost offender is named
+        if isinstance(element.tag, str):
+            namespace, local = _local(element.tag)
+            if local in SVG_DANGEROUS or namespace == "http://www.w3.org/1999/xhtml":
+                raise BrandingError(f"<{local}> is not allowed in a logo")
     for parent in list(root.iter()):
         for child in list(parent):
             if not isinstance(child.tag, str):  # a comment or a processing instruction
@@ -483,8 +488,6 @@ def _clean(root: ElementTree.Element) -> None:
             if namespace == SVG_NS and local == "metadata":
                 parent.remove(child)
             elif namespace not in (SVG_NS, ""):
-                if local in SVG_DANGEROUS or namespace in ("http://www.w3.org/1999/xhtml",):
-                    raise BrandingError(f"<{local}> is not allowed in a logo")
                 parent.remove(child)  # an editor's own data (inkscape:, sodipodi:, ...)
     for element in root.iter():
         namespace, local = _local(element.tag)

@@ -546,7 +546,7 @@ def test_an_svg_logo_is_drawn_in_the_pdf(tmp_path, template_database):
     with svg_app.test_request_context():
         html = svg_app.jinja_env.from_string('{% include "report/_brand.html" %}').render(lang="en")
         assert 'src="https://report.invalid/branding/logo"' in html
-        assert 'alt="Logo of Acme"' in html and "width: 36.0mm; height: 12mm" in html
+        assert 'alt="Logo of Acme"' in html and "width: 30.0mm; height: 10mm" in html
         from assessment.report.pdf import html_to_pdf
 
         data = html_to_pdf(

@@ -584,3 +584,21 @@ def test_a_client_contact_opening_their_page_reaches_the_logo(app, client, make_
     start = page.index('src="/brand/logo')
     src = page[start + 5 : page.index('"', start + 5)].replace("&amp;", "&")
     assert client.get(src).status_code == 200
+
+
+def test_the_report_fetcher_serves_the_logo_from_memory_and_nothing_else(tmp_path):
+    from assessment.report.fetcher import BRANDING_URL, ResourceRefused, StaticFilesFetcher
+
+    logo = load(tmp_path, "logo.png", png_bytes()).logo
+    fetcher = StaticFilesFetcher(logo=logo)
+    response = fetcher.fetch(BRANDING_URL)
+    assert response.read() == logo.data and response.headers["Content-Type"] == "image/png"
+    for refused in (
+        "https://report.invalid/branding/other",
+        logo.data_uri(),  # data: stays refused: the logo comes by its one address only
+        f"file://{tmp_path}/logo.png",
+    ):
+        with pytest.raises(ResourceRefused):
+            fetcher.fetch(refused)
+    with pytest.raises(ResourceRefused):  # the shared fetcher has no logo
+        StaticFilesFetcher().fetch(BRANDING_URL)

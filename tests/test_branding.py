@@ -602,3 +602,17 @@ def test_the_report_fetcher_serves_the_logo_from_memory_and_nothing_else(tmp_pat
             fetcher.fetch(refused)
     with pytest.raises(ResourceRefused):  # the shared fetcher has no logo
         StaticFilesFetcher().fetch(BRANDING_URL)
+
+
+def test_the_leadership_pack_opens_with_the_firms_name_and_logo(app, make_round):
+    """A pack of one client: its portfolio page and the client's report both show the
+    firm's name, and the logo is embedded."""
+    from assessment.report import pack
+
+    current = _shared_round(app, make_round)
+    with app.app_context():
+        reports = pack.period_reports(get_db(), current.period)
+        data = pack.render_pack(reports, "zh-CN", period=current.period, jobs=1, app=app)
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages]
+    assert "艾克米咨询" in pages[0] and "艾克米咨询" in pages[1]
+    assert (240, 80) in _images(data)

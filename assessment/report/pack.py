@@ -231,7 +231,7 @@ class _Portfolio:
                 for n, (report, start) in enumerate(zip(self.reports, starts, strict=True))
             ]
             html = _summary_html(self.app, rows, self.lang, self.period, self.generated_at)
-            self.data = pdf.html_to_pdf(html)
+            self.data = pdf.html_to_pdf(html, logo=branding.of(self.app.config).logo)
             pages = tagged.page_count(self.data)
             if pages == self.pages:
                 break

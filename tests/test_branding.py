@@ -143,6 +143,20 @@ def test_a_good_svg_is_rebuilt_without_what_editors_add(tmp_path):
         assert dropped not in svg, dropped
 
 
+def test_what_the_svg_file_says_outside_its_drawing_is_not_kept(tmp_path):
+    """A style sheet linked by a processing instruction, and comments, are not part of
+    the rebuilt logo: browsers and WeasyPrint only ever see what was rebuilt."""
+    data = (
+        '<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/x.css"?>'
+        '<!-- made by hand --><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 32">'
+        '<?xml-stylesheet href="https://evil.example/y.css"?><!-- inside -->'
+        '<circle cx="16" cy="16" r="12"/></svg>'
+    )
+    svg = load(tmp_path, "logo.svg", data).logo.data.decode()
+    assert "evil" not in svg and "made by hand" not in svg and "inside" not in svg
+    assert svg.startswith("<svg") and "<circle" in svg
+
+
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [

@@ -13,6 +13,7 @@ from .settings import (
     check_jobs,
     defaults,
     ensure_secret_key,
+    load_branding,
     load_config_file,
 )
 
@@ -41,12 +42,15 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
 
     if test_config is None:
         config_path = Path(app.instance_path) / CONFIG_FILENAME
+        source = str(config_path)
         if config_path.exists():
             app.config.from_mapping(load_config_file(config_path))
     else:
+        source = "test configuration"
         app.config.from_mapping(test_config)
-        check_anonymity(app.config, source="test configuration")
-        check_jobs(test_config, source="test configuration")
+        check_anonymity(app.config, source=source)
+        check_jobs(test_config, source=source)
+    app.config["BRANDING"] = load_branding(app.config, app.instance_path, source=source)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
 

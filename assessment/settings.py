@@ -12,6 +12,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from . import branding
 from .anonymity import (
     DEFAULT_CLIENT_FLOOR,
     DEFAULT_FLOOR,
@@ -64,6 +65,11 @@ def defaults(instance_path: str) -> dict:
         "REPORT_CACHE_MB": 200,
         # Where the portfolio page offers to mail the leadership pack (web/packs.py).
         "LEADERSHIP_ADDRESSES": [],
+        # The firm's name (English, Chinese) and logo on what clients see (branding.py);
+        # empty: the product's name, as before.
+        "FIRM_NAME": "",
+        "FIRM_NAME_ZH": "",
+        "FIRM_LOGO": "",
     }
 
 
@@ -102,6 +108,9 @@ def load_config_file(path: Path) -> dict:
     if "CLIENT_FLOOR" in data and (problems := check_client_floor(data["CLIENT_FLOOR"])):
         raise ConfigError(f"{path}: " + "; ".join(problems))
     check_jobs(data, source=str(path))
+    problems = branding.check_names(data)
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
     return data
 
 
@@ -130,6 +139,15 @@ def check_jobs(config, *, source: str) -> None:
     problems = jobs_settings.check(config, source=source)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+def load_branding(config, instance_path: str, *, source: str) -> branding.Branding:
+    """The firm's name and checked logo (``branding.load``); a logo that cannot be used
+    stops the app with a message naming ``source``, the file and the problem."""
+    try:
+        return branding.load(config, instance_path)
+    except branding.BrandingError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
 
 
 def ensure_secret_key(instance_path: str) -> str:
@@ -227,6 +245,14 @@ EXAMPLE_CONFIG = """\
 
 # The addresses the portfolio page offers to mail the leadership pack to.
 # LEADERSHIP_ADDRESSES = ["ceo@example.com", "cfo@example.com"]
+
+# The firm's name, in English and in Chinese, and its logo (a PNG or SVG file in this
+# folder, at most 256 KB and 2048 pixels a side): shown to clients on their answer page,
+# in their invitations and reminders and on the client summary, and in the app's header
+# and the leadership report. See docs/operations.md, "Branding".
+# FIRM_NAME = "Acme Consulting"
+# FIRM_NAME_ZH = "艾克米咨询"
+# FIRM_LOGO = "logo.svg"
 """
 
 

@@ -29,6 +29,8 @@ PUBLIC = dict.fromkeys(ROLES, 200)
 MATRIX = [
     ("GET", "/", LOGGED_IN),
     ("GET", "/login", {**PUBLIC, "member": 302, "lead": 302, "admin": 302}),
+    # The firm's logo, public (a client contact has no login): none is set here.
+    ("GET", "/brand/logo", dict.fromkeys(ROLES, 404)),
     ("GET", "/portfolio/", LEADS_ONLY),
     ("GET", "/portfolio/results.csv", LEADS_ONLY),
     ("GET", "/portfolio/packs/{pack}.json", LEADS_ONLY),

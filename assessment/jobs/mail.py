@@ -183,6 +183,10 @@ def _deliver_one(app, db, transport, message: outbox.Message, now: datetime, *, 
             body_text=kept.text,
             body_html=kept.html,
             language=written.language,
+            headers={
+                "from": compose.readable(compose.sender(app.config, written)),
+                "reply_to": compose.readable(written.reply_to),
+            },
         )
         if message.respondent_id is not None:
             outbox.set_address_refused(db, message.respondent_id, None)

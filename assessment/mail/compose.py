@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
@@ -45,6 +46,11 @@ class Rendered:
     html: str
     language: str | None  # None: both languages
     attachments: tuple[Attachment, ...] = ()
+    #: The address replies go to (a client's account lead, ``address()``), if any.
+    reply_to: str | None = None
+    #: The display name of the From address (the firm's name on a client's mail), if not
+    #: the one ``MAIL_DEFAULT_SENDER`` gives.
+    from_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,32 +75,44 @@ def render(
     language: str | None,
     subject: Callable[[], str],
     context: Mapping,
+    *,
+    masthead: Callable[[str], str] | None = None,
+    reply_to: str | None = None,
+    from_name: Callable[[str], str] | None = None,
 ) -> Rendered:
     """Write message ``kind`` from ``templates/mail/<kind>.txt`` and ``.html``.
 
     ``subject`` is called inside each language (it uses ``gettext``); ``context`` is what
-    the templates need besides ``lang``.
+    the templates need besides ``lang``. ``masthead(lang)``, the line above the message
+    (the product's name unless given), and ``from_name(lang)`` are called inside each
+    language too (a bilingual message joins the mastheads, and takes the first language's
+    sender name); ``reply_to`` is a formatted address.
     """
     langs = languages_for(language, app.config)
     env = app.jinja_env
-    subjects, texts, fragments = [], [], []
+    subjects, texts, fragments, mastheads = [], [], [], []
     for lang in langs:
         with force_locale(BABEL_LOCALES[lang]):
             values = {**context, "lang": lang}
             subjects.append(one_line(subject()))
+            if masthead is not None and (line := one_line(masthead(lang))) not in mastheads:
+                mastheads.append(line)
             texts.append(env.get_template(f"mail/{kind}.txt").render(values).strip())
             # Written by an autoescaped template: safe to place in the layout as it is.
             fragment = Markup(env.get_template(f"mail/{kind}.html").render(values))
             fragments.append((lang, fragment))
     with force_locale(BABEL_LOCALES[langs[0]]):
         html = env.get_template("mail/_layout.html").render(
-            parts=fragments, title=subjects[0], lang=langs[0]
+            parts=fragments, title=subjects[0], lang=langs[0], masthead=" / ".join(mastheads)
         )
+        sender = one_line(from_name(langs[0])) if from_name is not None else ""
     return Rendered(
         subject=" / ".join(subjects),
         text=LANGUAGE_DIVIDER.join(texts) + "\n",
         html=html,
         language=langs[0] if len(langs) == 1 else None,
+        reply_to=reply_to or None,
+        from_name=sender or None,
     )
 
 
@@ -109,6 +127,23 @@ def address(name: str, email: str) -> str:
     """``"Name" <email>`` with the name quoted or encoded as the mail format needs
     (Chinese names become an RFC 2047 encoded word)."""
     return formataddr((one_line(name), email.strip()))
+
+
+def sender(config: Mapping, rendered: Rendered) -> str:
+    """The From address of ``rendered``: ``MAIL_DEFAULT_SENDER``, with the message's own
+    display name when it has one (a client's mail comes from the firm's name)."""
+    default = config["MAIL_DEFAULT_SENDER"]
+    if not rendered.from_name:
+        return default
+    return address(rendered.from_name, parseaddr(default)[1])
+
+
+def readable(formatted: str | None) -> str | None:
+    """A formatted address as people read it (an encoded Chinese name decoded), for the
+    copy kept in the outbox."""
+    if not formatted:
+        return None
+    return str(make_header(decode_header(formatted)))
 
 
 def public_url(app: Flask, endpoint: str, **values) -> str:

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Flask
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 from sqlite_utils import Database
 
+from .. import branding
 from ..store import outbox, respondents, rounds
 from ..store.clients import NotFound
 from ..vocab import KIND_LABELS, N_, Message
@@ -211,6 +212,75 @@ def _respondent_values(current: rounds.Round, person: respondents.Respondent, li
     }
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who a message is from, as its recipient reads it: the firm (``FIRM_NAME``) and the
+    client's account lead, whose address replies go to. Empty parts are simply left out:
+    without the settings and a lead, a message reads as it always did."""
+
+    firm: branding.Branding
+    lead_name: str = ""
+    lead_email: str = ""
+
+    def firm_name(self, lang: str) -> str:
+        return self.firm.name(lang)
+
+    @property
+    def reply_to(self) -> str | None:
+        return compose.address(self.lead_name, self.lead_email) if self.lead_email else None
+
+    def masthead(self, lang: str, *, client_side: bool) -> str:
+        """The line above the message: the firm's name to a client; to the team, the
+        firm's and the product's."""
+        firm = self.firm_name(lang)
+        if not firm:
+            return gettext("Partnership Check")
+        return firm if client_side else f"{firm} · {gettext('Partnership Check')}"
+
+    def values(self) -> dict:
+        return {"lead": self.lead_name, "reply": bool(self.lead_email), "firm": self.firm}
+
+
+def account_lead(db: Database, client_id: int) -> tuple[str, str] | None:
+    """(name, email) of the client's account lead, if the client has one who may still
+    log in (someone who left is no one to reply to)."""
+    row = db.execute(
+        "SELECT users.name, users.email FROM clients JOIN users ON users.id = clients.lead_id"
+        " WHERE clients.id = ? AND users.active = 1",
+        [client_id],
+    ).fetchone()
+    if row is None:
+        return None
+    name, email = row
+    return (compose.one_line(name or email), email)
+
+
+def sender_of(app: Flask, db: Database, current: rounds.Round, *, client_side: bool) -> Sender:
+    """Who a message about ``current`` is from: the firm always; to a client contact,
+    also their account lead (by name, and as the Reply-To address)."""
+    firm = branding.of(app.config)
+    lead = account_lead(db, current.client_id) if client_side else None
+    if lead is None:
+        return Sender(firm)
+    return Sender(firm, lead_name=lead[0], lead_email=lead[1])
+
+
+def _render_for(app, db, kind, person, current, subject, values) -> compose.Rendered:
+    """An invitation or reminder, with the firm and (to a client) the account lead."""
+    client_side = person.side == "client"
+    sender = sender_of(app, db, current, client_side=client_side)
+    return compose.render(
+        app,
+        _template(kind, person),
+        _language_of(db, person),
+        subject,
+        {**values, **sender.values()},
+        masthead=lambda lang: sender.masthead(lang, client_side=client_side),
+        reply_to=sender.reply_to if client_side else None,
+        from_name=sender.firm_name if client_side and sender.firm else None,
+    )
+
+
 def _kind_name(current: rounds.Round) -> str:
     return gettext(KIND_LABELS[current.kind].msgid)
 
@@ -224,8 +294,15 @@ def render_invitation(app, db, message, keep_link):
     if not message.key.startswith(invitation_key(person)):
         return compose.Cancel(N_("a new link replaced this one; its own invitation follows"))
     client_side = person.side == "client"
+    firm = branding.of(app.config)
 
     def subject() -> str:
+        if client_side and firm:
+            return gettext(
+                "%(firm)s · %(period)s: how is our work together going?",
+                firm=firm.name(str(get_locale())),
+                period=current.period,
+            )
         if client_side:
             return gettext("%(period)s: how is our work together going?", period=current.period)
         return gettext(
@@ -234,12 +311,8 @@ def render_invitation(app, db, message, keep_link):
             period=current.period,
         )
 
-    return compose.render(
-        app,
-        _template("invitation", person),
-        _language_of(db, person),
-        subject,
-        _respondent_values(current, person, link),
+    return _render_for(
+        app, db, "invitation", person, current, subject, _respondent_values(current, person, link)
     )
 
 
@@ -249,8 +322,15 @@ def render_reminder(app, db, message, keep_link):
     if isinstance(found, compose.Cancel):
         return found
     current, person, link = found
+    firm = branding.of(app.config)
 
     def subject() -> str:
+        if person.side == "client" and firm:
+            return gettext(
+                "%(firm)s · %(period)s: a reminder, your view of our work together",
+                firm=firm.name(str(get_locale())),
+                period=current.period,
+            )
         if person.side == "client":
             return gettext(
                 "%(period)s: a reminder, your view of our work together", period=current.period
@@ -267,10 +347,12 @@ def render_reminder(app, db, message, keep_link):
             period=current.period,
         )
 
-    return compose.render(
+    return _render_for(
         app,
-        _template("reminder", person),
-        _language_of(db, person),
+        db,
+        "reminder",
+        person,
+        current,
         subject,
         {**_respondent_values(current, person, link), "draft": person.status == "draft"},
     )

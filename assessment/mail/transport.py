@@ -29,7 +29,7 @@ from flask_mailman.message import BadHeaderError
 
 from ..vocab import N_
 from . import uses_smtp
-from .compose import Rendered
+from .compose import Rendered, sender
 
 # Why a message was not delivered, stored as "<reason>: <details>" in English; pages
 # translate the reason (``vocab.N_`` marks it for the catalogs) and show the details, the
@@ -141,8 +141,9 @@ class SmtpTransport:
             message = EmailMultiAlternatives(
                 subject=rendered.subject,
                 body=rendered.text,
-                from_email=self.app.config["MAIL_DEFAULT_SENDER"],
+                from_email=sender(self.app.config, rendered),
                 to=[outgoing.to],
+                reply_to=[rendered.reply_to] if rendered.reply_to else None,
                 headers={"Message-ID": outgoing.message_id},
                 connection=connection,
             )

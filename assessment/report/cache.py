@@ -49,6 +49,7 @@ from typing import Any
 from flask import Flask
 from pydantic import BaseModel
 
+from .. import branding
 from ..lru import LRUCache, cached
 from ..questionnaire import Questionnaire
 from ..settings import PROJECT_ROOT, TEMPLATE_FOLDER
@@ -177,11 +178,14 @@ def report_digest(report: RoundReport) -> str:
     return hashlib.sha256(_s(data).encode()).hexdigest()
 
 
-def report_key(report: RoundReport, lang: str, *, pack_title: str | None = None) -> str:
+def report_key(
+    report: RoundReport, lang: str, *, pack_title: str | None = None, firm: str = ""
+) -> str:
     """The cache key of the report's PDF in ``lang`` (with ``pack_title`` in its header
-    when it is part of a leadership pack)."""
+    when it is part of a leadership pack; ``firm``: the digest of the firm's name and logo
+    it shows, ``Branding.digest``)."""
     lang = pdf.normalize_lang(lang)
-    parts = ["report", KEY_VERSION, rendering_fingerprint(), lang, pack_title or ""]
+    parts = ["report", KEY_VERSION, rendering_fingerprint(), lang, pack_title or "", firm]
     return _hash([*parts, report_digest(report)])
 
 
@@ -305,4 +309,7 @@ def cached_pdf(
         cache = app_cache(flask_app)
         if cache is None:
             return render()
-        return cache.get_or_render(report_key(report, lang, pack_title=pack_title), render)
+        firm = branding.of(flask_app.config).digest
+        return cache.get_or_render(
+            report_key(report, lang, pack_title=pack_title, firm=firm), render
+        )

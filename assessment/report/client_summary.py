@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import force_locale
 
+from .. import branding
 from ..figures import gap_text, score_text, threshold_text
 from ..vocab import BABEL_LOCALES, N_, Message, normalize_lang
 from .context import common_context
@@ -111,6 +112,8 @@ def render_client_summary_html(
 
 def render_client_summary_pdf(report: RoundReport, lang: str, *, app: Flask | None = None) -> bytes:
     """The summary as PDF bytes in ``lang`` (see ``render_client_summary_html``)."""
-    from .pdf import html_to_pdf
+    from .pdf import html_to_pdf, using_app
 
-    return html_to_pdf(render_client_summary_html(report, lang, app=app, inline_css=False))
+    with using_app(app) as flask_app:
+        html = render_client_summary_html(report, lang, app=flask_app, inline_css=False)
+        return html_to_pdf(html, logo=branding.of(flask_app.config).logo)

@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from flask import Flask
 from flask_babel import Babel
 
+from .. import branding
 from ..settings import TEMPLATE_FOLDER
+from .fetcher import BRANDING_URL
 
 __all__ = ["init_rendering", "report_app"]
 
@@ -33,6 +35,9 @@ def init_rendering(app: Flask, babel: Babel, **babel_options) -> None:
     ``gettext`` in the templates). ``babel_options`` go to ``Babel.init_app`` (the web
     app passes its locale selector; reports always name their language)."""
     babel.init_app(app, **babel_options)
+    # The firm's name and logo (settings, checked at start), for pages, mail and PDFs.
+    app.jinja_env.globals["branding"] = branding.of(app.config)
+    app.jinja_env.globals["branding_logo_url"] = BRANDING_URL
 
 
 def report_app(config: Mapping) -> Flask:

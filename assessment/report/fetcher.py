@@ -4,6 +4,9 @@ Report HTML is rendered with `safe_url_fetcher`, which serves the app's static f
 (``assessment/static``) under a fixed internal origin and refuses everything else
 (``file://``, ``http(s)://`` anywhere else, ``data:``, paths escaping the folder), so report
 HTML can reach neither the network nor the file system, whatever user text it holds.
+
+The firm's logo (``branding``, checked when the app starts) is served the same way, from
+memory, at ``BRANDING_URL``: a render that shows it uses ``StaticFilesFetcher(logo=...)``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 #: the fetcher answers for this origin itself and never opens a connection.
 STATIC_ORIGIN = ("https", "report.invalid")
 STATIC_URL = "https://report.invalid/static/"
+#: Where report HTML finds the firm's logo (only with a fetcher given the logo).
+BRANDING_URL = "https://report.invalid/branding/logo"
 STYLESHEET = "report.css"
 TEMPLATE = "report/report.html"
 RADAR_WIDTH_MM = 92.0
@@ -39,9 +44,10 @@ class StaticFilesFetcher(URLFetcher):
     resolves (symbolic links included) outside `root`. It never touches the network.
     """
 
-    def __init__(self, root: Path = STATIC_DIR):
+    def __init__(self, root: Path = STATIC_DIR, *, logo=None):
         super().__init__(timeout=1, allowed_protocols=("https",), fail_on_errors=False)
         self.root = Path(root).resolve()
+        self.logo = logo  # a branding.Logo served at BRANDING_URL, or None
 
     def resolve(self, url: str) -> Path:
         """The file behind `url`, or ResourceRefused."""
@@ -62,6 +68,10 @@ class StaticFilesFetcher(URLFetcher):
         return file
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if self.logo is not None and url == BRANDING_URL:
+            return URLFetcherResponse(
+                url, body=self.logo.data, headers={"Content-Type": self.logo.mimetype}
+            )
         file = self.resolve(url)
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=file.read_bytes(), headers={"Content-Type": mime})

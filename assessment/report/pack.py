@@ -23,6 +23,7 @@ from flask import Flask
 from flask_babel import force_locale, gettext
 from sqlite_utils import Database
 
+from .. import branding
 from ..portfolio import risk_order
 from ..store import clients, rounds
 from . import cache, pdf, tagged
@@ -230,7 +231,7 @@ class _Portfolio:
                 for n, (report, start) in enumerate(zip(self.reports, starts, strict=True))
             ]
             html = _summary_html(self.app, rows, self.lang, self.period, self.generated_at)
-            self.data = pdf.html_to_pdf(html)
+            self.data = pdf.html_to_pdf(html, logo=branding.of(self.app.config).logo)
             pages = tagged.page_count(self.data)
             if pages == self.pages:
                 break
@@ -275,7 +276,12 @@ def render_pack(
     with pdf.using_app(app) as flask_app:
         title = pack_title(period, lang)
         store = cache.app_cache(flask_app) if use_cache else None
-        keys = [cache.report_key(r, lang, pack_title=title) for r in reports] if store else []
+        firm = branding.of(flask_app.config).digest
+        keys = (
+            [cache.report_key(r, lang, pack_title=title, firm=firm) for r in reports]
+            if store
+            else []
+        )
         on = generated_at.date()
         whole = cache.pack_key(keys, lang, period=period, generated_on=on) if store else None
         if whole and (found := store.get(whole)) is not None:

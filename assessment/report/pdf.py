@@ -29,10 +29,11 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from .. import branding
 from ..vocab import BABEL_LOCALES, LANGUAGES, normalize_lang
 from .context import report_context
 from .data import RoundReport
-from .fetcher import STATIC_DIR, STATIC_URL, safe_url_fetcher
+from .fetcher import STATIC_DIR, STATIC_URL, StaticFilesFetcher, safe_url_fetcher
 
 __all__ = [
     "BABEL_LOCALES",
@@ -123,10 +124,11 @@ def render_html(
 PDF_VARIANT = "pdf/ua-1"
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, *, logo=None) -> bytes:
     """Lay out report HTML as a tagged PDF with the safe fetcher, cached fonts and
-    stylesheet."""
-    document = HTML(string=html, base_url=STATIC_URL, url_fetcher=safe_url_fetcher)
+    stylesheet; ``logo`` (a checked ``branding.Logo``) is served to it at BRANDING_URL."""
+    fetcher = safe_url_fetcher if logo is None else StaticFilesFetcher(logo=logo)
+    document = HTML(string=html, base_url=STATIC_URL, url_fetcher=fetcher)
     with _RENDER_LOCK:
         return document.write_pdf(
             stylesheets=[stylesheet()], font_config=font_config(), pdf_variant=PDF_VARIANT
@@ -142,5 +144,6 @@ def render_pdf(
 ) -> bytes:
     """The report as PDF bytes in `lang` ("en" or "zh-CN"). Needs the app (an active app
     context or `app=`), not a request."""
-    html = render_html(report, lang, inline_css=False, app=app, pack_title=pack_title)
-    return html_to_pdf(html)
+    with using_app(app) as flask_app:
+        html = render_html(report, lang, inline_css=False, app=flask_app, pack_title=pack_title)
+        return html_to_pdf(html, logo=branding.of(flask_app.config).logo)

@@ -209,13 +209,16 @@ def mark_sent(
     body_text: str,
     body_html: str,
     language: str | None,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Delivered (to the mail server, or kept in the local outbox), with what was sent
-    and in which language (None: both)."""
+    """Delivered (to the mail server, or kept in the local outbox), with what was sent,
+    in which language (None: both) and the headers it carried besides the usual ones
+    (``{"from": ..., "reply_to": ...}``, kept in ``details``)."""
     now = utcnow()
     db.execute(
         "UPDATE outbox SET status = 'sent', transport = ?, message_id = ?, subject = ?,"
         " body_text = ?, body_html = ?, language = ?, sent_at = ?, last_error = NULL,"
+        " details = json_patch(details, ?),"
         " claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE id = ?",
         [
             transport,
@@ -225,6 +228,7 @@ def mark_sent(
             body_html,
             language,
             now,
+            json.dumps(headers or {}, ensure_ascii=False, sort_keys=True),
             now,
             message_id,
         ],

@@ -16,6 +16,7 @@ from . import (
     answer_form,
     audit,
     auth,
+    branding,
     client_access,
     clients,
     errors,
@@ -73,11 +74,13 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(audit.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(errors.bp)
+    app.register_blueprint(branding.bp)
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)
     app.jinja_env.globals.update(slot=slots.live_slot, flash_messages=slots.flash_messages)
     app.jinja_env.globals.update(template_helpers())
+    app.jinja_env.globals["logo_url"] = branding.logo_url
     app.jinja_env.filters["number_text"] = answer_form.number_text
     app.before_request(_require_login)
     app.before_request(client_access.refuse_client_links)  # by side: see client_access

@@ -134,7 +134,7 @@ def show(message_id: int):
     return render_template(
         "outbox/show.html",
         message=message,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=message.details.get("from") or current_app.config["MAIL_DEFAULT_SENDER"],
         post_form=PostForm(),
     )
 

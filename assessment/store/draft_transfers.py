@@ -226,20 +226,22 @@ def redeem_code(db: Database, respondent_id: int, typed: str) -> str:
             "SELECT answer_key FROM respondents WHERE id = ?", [respondent_id]
         ).fetchone()[0]
         carried = _open(row, code, key) if len(code) == CODE_LENGTH else None
-        if carried is None:
+        left = None
+        if carried is None:  # counted, and the count kept: raised once committed
+            db.execute("UPDATE draft_transfers SET attempts = attempts + 1 WHERE id = ?", [row[0]])
             attempts = db.execute(
-                "UPDATE draft_transfers SET attempts = attempts + 1 WHERE id = ?"
-                " RETURNING attempts",
-                [row[0]],
+                "SELECT attempts FROM draft_transfers WHERE id = ?", [row[0]]
             ).fetchone()[0]
             left = max(MAX_TRIES - attempts, 0)
             if left == 0:
                 db.execute("DELETE FROM draft_transfers WHERE id = ?", [row[0]])
-            raise WrongCode(left)
-        db.execute("DELETE FROM draft_transfers WHERE id = ?", [row[0]])
-        if not carried:
-            raise Unusable("the key was released")
-        return carried
+        else:
+            db.execute("DELETE FROM draft_transfers WHERE id = ?", [row[0]])
+    if left is not None:
+        raise WrongCode(left)
+    if not carried:
+        raise Unusable("the key was released")
+    return carried
 
 
 def redeem_link(db: Database, respondent_id: int, offer_id: int, secret: str) -> str:
@@ -261,9 +263,9 @@ def redeem_link(db: Database, respondent_id: int, offer_id: int, secret: str) ->
         if carried is None:
             raise Unusable("wrong link")
         db.execute("DELETE FROM draft_transfers WHERE id = ?", [row[0]])
-        if not carried:
-            raise Unusable("the key was released")
-        return carried
+    if not carried:  # used up all the same: it carries a key that is no longer theirs
+        raise Unusable("the key was released")
+    return carried
 
 
 def live_offers(db: Database, respondent_id: int) -> int:

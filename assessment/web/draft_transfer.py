@@ -41,6 +41,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from ..db import get_db
+from ..jobs.tasks import deliver_soon
 from ..mail import uses_smtp
 from ..mail.draft_transfer import queue_transfer_mail
 from ..sqlite import transaction, utcnow
@@ -109,10 +110,10 @@ def offer(token: str):
         return _page("not_needed", respondent, current, **context)
     if visitor == "respondent":
         return _page("log_in_there", respondent, current, **context)
-    if visitor != "holder":
-        return _page("not_holder", respondent, current, 403, **context)
     if draft.status == "invited":
         return _page("nothing_saved", respondent, current, **context)
+    if visitor != "holder":
+        return _page("not_holder", respondent, current, 403, **context)
     if request.method == "GET":
         return _page("offer", respondent, current, **context)
     secret = request.cookies.get(respond.answer_cookie(respondent)) or ""
@@ -128,6 +129,7 @@ def offer(token: str):
                 return _page("too_many_links", respondent, current, 429, **context)
             offer_id = draft_transfers.offer_link(db, respondent.id, secret, current_app.secret_key)
             queue_transfer_mail(db, respondent, current, offer_id)
+        deliver_soon()
         return _page("mail_sent", respondent, current, **context)
     code = draft_transfers.offer_code(db, respondent.id, secret)
     return _page("code", respondent, current, code=code, **context)

@@ -224,8 +224,9 @@ def start_again(token: str):
     posted = set(request.form) - {CONFIRM_FIELD}
     if unknown_fields(form, posted):
         return _page("refused_fields", respondent, current, 400)
-    if visitor in ("holder", "respondent") or not current.anonymous:
-        # Nothing to discard: this browser may save as it is.
+    if visitor in ("holder", "respondent") or not current.anonymous or not respondent.answer_key:
+        # Nothing to discard: this browser may save as it is (after a new link, its save
+        # replaces the old answers, audited: respond.py).
         return redirect(url_for("respond.answer", token=token))
     if draft.status == "submitted":
         return _page("submitted", respondent, current, 409)
@@ -330,7 +331,10 @@ def _form_expired(error: CSRFError):
             " button again."
         ),
         locked=not respond._may_save(respondent, current, visitor),
-        way_forward=current.anonymous and visitor == "other" and draft.status != "invited",
+        way_forward=current.anonymous
+        and visitor == "other"
+        and draft.status != "invited"
+        and respondent.answer_key is not None,
     )
     return respond._with_answer_key(make_response(page, 400), respondent, current, visitor)
 

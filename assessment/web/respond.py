@@ -231,7 +231,9 @@ def answer(token: str):
     elif not may_see and saved:
         notice, shown = _other_browser_notice(respondent), responses.Draft(status=draft.status)
     locked = not may_save
-    way_forward = notice is not None and visitor == "other"
+    # A browser without the key to answers saved elsewhere: shown how to go on (a code
+    # from the other device, or starting again; web/draft_transfer.py).
+    way_forward = notice is not None and visitor == "other" and respondent.answer_key is not None
 
     if not current.is_open:
         return (

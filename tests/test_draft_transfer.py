@@ -358,3 +358,76 @@ def test_a_mailed_link_carries_the_draft_and_nobody_else_sees_it(mail_world, smt
             body = visitor.get(url).get_data(as_text=True)
             assert secret not in body, (role, url)
         assert visitor.get(link).status_code == 403, "a lead may not use it either"
+
+
+# --- every kind of visitor --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("visitor", "expected"),
+    [
+        ("holder", 200),  # the browser that saved: may ask for a code
+        ("nobody", 403),  # another browser with the link: only the holder passes it on
+        ("client link", 403),  # a client contact's browser (its own key, not this one)
+        ("share link", 403),  # someone who opened a share link of the round
+        ("member", 403),  # logged in, not this respondent
+        ("lead", 403),
+        ("admin", 403),
+    ],
+)
+def test_who_may_ask_for_a_code(app, make_round, visitor, expected):
+    from assessment.store import share_links
+
+    created, people = make_round(respondents=1, contacts=1)
+    team, contact = people
+    holder = app.test_client()
+    _save(holder, team.token, {"q_after-hours-contact": "4"})
+    if visitor == "holder":
+        browser = holder
+    elif visitor in ("member", "lead", "admin"):
+        browser = _logged_in(app, visitor)
+    else:
+        browser = app.test_client()
+        if visitor == "client link":
+            browser.get(f"/r/{contact.token}")
+        if visitor == "share link":
+            with app.app_context():
+                share = share_links.create_link(get_db(), created.id, language="en")
+            browser.get(f"/s/{share.token}")
+    page = browser.get(f"/r/{team.token}/device")
+    assert page.status_code == expected
+    posted = browser.post(
+        f"/r/{team.token}/device",
+        data={"csrf_token": csrf_token(browser, f"/r/{contact.token}"), "how": "code"},
+    )
+    assert posted.status_code == expected
+    assert bool(CODE.search(posted.get_data(as_text=True))) is (visitor == "holder")
+    assert browser.get("/r/no-such-link/device").status_code == 404
+
+
+def test_offers_end_with_their_key_and_in_time(app, setup, monkeypatch):
+    _created, people, _q, likert, _number = setup
+    token = people[0].token
+    phone = app.test_client()
+    _save(phone, token, {f"q_{likert[0].id}": "5"})
+    code = _code(phone, token)
+    with app.app_context():
+        respondents.reissue_token(get_db(), people[0].id)  # a new link releases the key
+        with pytest.raises(draft_transfers.Unusable):
+            draft_transfers.redeem_code(get_db(), people[0].id, code)
+    _created, others = setup[0], setup[1]
+    with app.app_context():
+        db = get_db()
+        secret = respondents.new_answer_key()
+        db.execute(
+            "UPDATE respondents SET answer_key = ? WHERE id = ?",
+            [respondents.answer_key_hash(secret), others[1].id],
+        )
+        late = draft_transfers.offer_code(db, others[1].id, secret)
+        db.execute("UPDATE draft_transfers SET expires_at = '2000-01-01T00:00:00+00:00'")
+        with pytest.raises(draft_transfers.Unusable):
+            draft_transfers.redeem_code(db, others[1].id, late)
+        fresh = draft_transfers.offer_code(db, others[1].id, secret)
+        wide = "".join(chr(ord(c) + 0xFEE0) if c != "-" else "－" for c in fresh)
+        assert draft_transfers.redeem_code(db, others[1].id, wide) == secret  # full-width
+        assert draft_transfers.live_offers(db, others[1].id) == 0

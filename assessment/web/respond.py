@@ -7,7 +7,8 @@ SHA-256 with the respondent, in the same transaction as the answers (so a save c
 a crash binds nothing, and a browser whose save went through but whose answer was lost
 still holds the key it saved with). Saved answers are shown, and can be changed, only
 where that key is presented (or to the respondent logged in with their own account). Any
-other browser gets an empty form and a notice; after a new link is issued (audited) the
+other browser gets an empty form, a notice and the ways forward (a code from the other
+device, or starting again: ``draft_transfer``); after a new link is issued (audited) the
 next browser to save replaces the answers without ever seeing them. A logged-in lead or
 admin opening someone else's link sees nothing saved, and may not send answers through it,
 in any round: such an attempt is refused and recorded in the audit log.

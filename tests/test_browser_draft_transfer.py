@@ -228,3 +228,31 @@ def test_an_invalid_answer_survives_autosave_and_a_reload(
     page.locator(SCOPE_CHANGES).fill("5")
     _wait_state(page, SAVED[lang])
     assert page.locator("#q_unplanned-scope-changes-error").count() == 0
+
+
+def test_autosave_says_why_when_it_cannot_save(app, live_server, open_page, make_round):
+    """Submitted from another tab, or the link replaced, while the form is open: autosave
+    says what happened and what to do, never "the connection failed"."""
+    _created, people = make_round(respondents=2)
+    link = f"{live_server}/r/{people[0].token}"
+    first = open_page("en-US", DESKTOP)
+    first.goto(link)
+    _answer_radios(first, offset=0, only=slice(0, 2))
+    _wait_state(first, SAVED["en"])
+    second = first.context.new_page()
+    second.goto(link)
+    with second.expect_navigation():
+        second.locator("button[name=submit_answers]").click()
+    with second.expect_navigation():
+        second.locator("button[value=anyway]").click()
+    _comment(first).fill("Typed in the first tab.")
+    _wait_state(first, "submitted meanwhile")
+
+    other = open_page("en-US", DESKTOP)
+    other.goto(f"{live_server}/r/{people[1].token}")
+    _answer_radios(other, offset=0, only=slice(0, 1))
+    _wait_state(other, SAVED["en"])
+    with app.app_context():
+        respondents.reissue_token(get_db(), people[1].id)
+    _comment(other).fill("Typed after a new link was issued.")
+    _wait_state(other, "no longer works")

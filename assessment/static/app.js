@@ -146,8 +146,10 @@ document.addEventListener("DOMContentLoaded", () => {
         // The session had ended (cookies cleared): send again with a fresh token.
         form.querySelector("input[name='csrf_token']").value = answer.csrf_token;
         await send(true);
-      } else if (answer.reason === "refused" || answer.reason === "closed") {
+      } else if (["refused", "closed", "submitted"].includes(answer.reason)) {
         say(answer.reason);
+      } else if (response.status === 404) {
+        say("gone");
       } else {
         say(response.status === 422 ? "failed" : "offline");
       }

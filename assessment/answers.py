@@ -400,6 +400,9 @@ class Draft:
     answers: dict[str, Value] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     submitted_at: str | None = None
+    #: Form fields kept as typed because they are not a valid answer yet (a draft only):
+    #: field name → the text typed; shown again with the field's message beside it.
+    invalid: dict[str, str] = field(default_factory=dict)
 
 
 def asked_by_sign(questionnaire: Questionnaire, kind: str) -> dict[str, frozenset[str]]:

@@ -493,6 +493,40 @@ def _client_display(database: Database) -> None:
     database.execute("UPDATE rounds SET client_floor = anonymity_floor")
 
 
+@migrations(name="0013_draft_transfer")
+def _draft_transfer(database: Database) -> None:
+    """Carrying a draft to another device (``store/draft_transfers.py``) and drafts that
+    keep an invalid answer as typed.
+
+    ``draft_transfers``: one row per offer to continue on another device, by a code shown
+    on the screen or a link mailed to the respondent. Nothing readable is kept: the
+    code's or link's hash (``secret_hash``), the answer key sealed under the code or link
+    (``sealed_key``, readable only with them), and for a mailed link the link's secret
+    sealed under the server's secret key until the message is written (``mail_secret``).
+    A row is deleted once used, after too many wrong codes, or when it expires.
+
+    ``responses.invalid``: a JSON object of the form fields whose typed text was kept as
+    typed because it is not a valid answer yet (a draft only; a submission has none)."""
+    database.execute(
+        """
+        CREATE TABLE draft_transfers (
+            id INTEGER PRIMARY KEY,
+            respondent_id INTEGER NOT NULL REFERENCES respondents(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('code', 'link')),
+            salt TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            sealed_key TEXT NOT NULL,
+            mail_secret TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            expires_at TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX draft_transfers_respondent ON draft_transfers(respondent_id)")
+    database.execute("ALTER TABLE responses ADD COLUMN invalid TEXT")
+
+
 @migrations(name="0018_alerts")
 def _alerts(database: Database) -> None:
     """Alerts in the firm's chat (``store/alerts.py``): the channels an admin set up (for the

@@ -9,6 +9,11 @@ PUBLIC_ENDPOINTS = {
     "i18n.switch_language",
     "respond.answer",
     "respond.autosave",
+    # Carrying a draft to another device, through the personal link (issue 25).
+    "draft_transfer.offer",
+    "draft_transfer.enter_code",
+    "draft_transfer.mailed",
+    "draft_transfer.start_again",
     "team.from_link",
     "results.shared_pdf",
 }

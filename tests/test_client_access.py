@@ -30,6 +30,10 @@ from assessment.web.access import client_link_reason
 CLIENT_ALLOWED = {
     "respond.answer": "their own answer page (the mirror's items only)",
     "respond.autosave": "their own page's drafts (the mirror's items only)",
+    "draft_transfer.offer": "carrying their own draft to another device (no answers shown)",
+    "draft_transfer.enter_code": "the code that carries their own draft's key here",
+    "draft_transfer.mailed": "the mailed link that carries their own draft's key here",
+    "draft_transfer.start_again": "starting their own draft again (the mirror's items only)",
 }
 #: Public pages that take no personal link: open to anyone, and showing nothing of a round.
 OPEN_TO_ANYONE = {

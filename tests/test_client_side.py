@@ -194,8 +194,11 @@ def test_a_client_link_reaches_its_own_form_and_nothing_else(app, make_round, qu
         "fmt": "csv",
         "lang": "en",
     }
-    # A team member's own link (and its autosave) is that person's credential, not the app.
-    allowed = {"/login", f"/r/{people[0].token}", f"/r/{people[0].token}/autosave"}
+    # A team member's own link (its autosave, and carrying its draft to another device,
+    # web/draft_transfer.py) is that person's credential, not the app.
+    own = f"/r/{people[0].token}"
+    allowed = {"/login", own, f"{own}/autosave", f"{own}/device", f"{own}/code"}
+    allowed |= {f"{own}/start-again", f"{own}/continue/1/x"}
     checked = 0
     for rule in _routes(app):
         url = rule.rule
@@ -490,7 +493,7 @@ def test_a_client_contact_autosaves_their_own_questionnaire(app, mirrored, clien
     data = {"q_c-paid-within-terms": "4", "csrf_token": csrf_token(client, f"/r/{token}")}
     saved = client.post(f"/r/{token}/autosave", data=data)
     assert saved.status_code == 200, saved.get_data(as_text=True)
-    assert saved.get_json() == {"saved": True, "status": "draft", "answered": 1}
+    assert saved.get_json() == {"saved": True, "status": "draft", "answered": 1, "invalid": []}
     with app.app_context():
         assert responses.load_draft(get_db(), contacts[0].id).answers == {"c-paid-within-terms": 4}
     other = app.test_client()  # another browser holding the link: the key is not theirs

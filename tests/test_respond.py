@@ -120,25 +120,32 @@ def test_empty_submission_is_refused(app, client, setup):
     ],
 )
 def test_bad_values_are_refused_beside_the_field_keeping_the_rest(app, client, setup, field, value):
+    """Submit refuses a bad value beside its field; the draft keeps the rest, and the bad
+    value as typed (issue 25: saving never waits for every answer to be valid)."""
     _created, people, _q, likert, number = setup
     target = likert[1] if field == "likert" else number
     other = likert[0]
-    response = _post(client, people[0].token, {f"q_{other.id}": "3", f"q_{target.id}": value})
+    data = {f"q_{other.id}": "3", f"q_{target.id}": value}
+    response = _post(client, people[0].token, data, action="submit_answers")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert f'id="q_{target.id}-error"' in page or f'id="q_{target.id}"' in page
     assert "invalid-feedback" in page
     assert re.search(rf'name="q_{other.id}"[^>]*value="3"\s*checked', page), "typed answer kept"
-    assert _stored(app, people[0].id).status == "invited", "nothing stored"
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft", "not submitted, but nothing typed lost"
+    assert stored.answers == {other.id: 3}
+    assert stored.invalid == {f"q_{target.id}": value}
 
 
 def test_text_over_5000_characters_is_refused(app, client, setup):
     _created, people, q, likert, _number = setup
-    response = _post(
-        client, people[0].token, {f"q_{likert[0].id}": "3", f"c_{q.signs[0].id}": "x" * 5001}
-    )
+    data = {f"q_{likert[0].id}": "3", f"c_{q.signs[0].id}": "x" * 5001}
+    response = _post(client, people[0].token, data, action="submit_answers")
     assert response.status_code == 400
-    assert _stored(app, people[0].id).status == "invited"
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft" and not stored.comments, "not submitted"
+    assert stored.invalid == {f"c_{q.signs[0].id}": "x" * 5001}, "kept as typed"
 
 
 def test_unknown_field_is_refused_and_nothing_stored(app, client, setup):
@@ -282,15 +289,18 @@ def test_a_number_with_not_applicable_ticked_is_refused_with_a_message(app, clie
     _created, people, _q, likert, number = setup
     token = people[0].token
     sent = {f"q_{likert[0].id}": "3", f"q_{number.id}": "12", f"na_{number.id}": "y"}
-    response = _post(client, token, sent)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
+    response = _post(client, token, sent)  # Save draft: saved, the item kept as typed
+    assert response.status_code == 302
+    page = client.get(f"/r/{token}").get_data(as_text=True)
     assert "Enter a number or tick “Not applicable / don&#39;t know”, not both." in page
     assert re.search(rf'name="q_{number.id}"[^>]*value="12"', page), "the number is kept"
-    assert _stored(app, people[0].id).status == "invited"
+    assert re.search(rf'name="na_{number.id}"[^>]*checked', page), "and the tick"
+    stored = _stored(app, people[0].id)
+    assert stored.answers == {likert[0].id: 3}
+    assert stored.invalid == {f"q_{number.id}": "12", f"na_{number.id}": "y"}
     submitting = _post(client, token, sent, action="submit_answers")
     assert submitting.status_code == 400
-    assert _stored(app, people[0].id).status == "invited"
+    assert _stored(app, people[0].id).status == "draft"
     alone = _post(client, token, {**sent, f"q_{number.id}": " "})  # N/A alone is fine
     assert alone.status_code == 302
     assert _stored(app, people[0].id).answers[number.id] is responses.NA
@@ -368,7 +378,7 @@ def test_a_text_item_takes_as_many_characters_as_its_file_allows(app, client, lo
     assert re.search(rf'name="q_{text_id}"[^>]*maxlength="8000"', page, re.S)
     assert _post(client, person.token, {f"q_{text_id}": "x" * 8000}).status_code == 302
     assert _stored(app, person.id).answers == {text_id: "x" * 8000}
-    too_long = _post(client, person.token, {f"q_{text_id}": "x" * 8001})
+    too_long = _post(client, person.token, {f"q_{text_id}": "x" * 8001}, action="submit_answers")
     assert too_long.status_code == 400
     assert "At most 8000 characters, please (this has 8001)." in too_long.get_data(as_text=True)
 
@@ -389,11 +399,13 @@ def test_a_text_too_long_is_refused_in_the_users_language(app, client, setup):
     token = people[0].token
     client.get(f"/r/{token}", headers={"Accept-Language": "zh-CN"})
     _switch(client, token, {})
-    response = _post(client, token, {f"q_{item.id}": "字" * (item.max_length + 1)})
+    typed = "字" * (item.max_length + 1)
+    response = _post(client, token, {f"q_{item.id}": typed}, action="submit_answers")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert f"最多 {item.max_length} 个字符" in page
-    assert _stored(app, people[0].id).status == "invited"
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft" and stored.invalid == {f"q_{item.id}": typed}
 
 
 # --- personal links in anonymous rounds (docs/anonymity.md, "Personal links") ---------------
@@ -644,7 +656,7 @@ def test_autosave_keeps_a_draft_and_answers_in_json(app, client, setup):
     token = people[0].token
     saved = _autosave(client, token, {f"q_{likert[0].id}": "4", f"c_{q.signs[0].id}": "so far"})
     assert saved.status_code == 200
-    assert saved.get_json() == {"saved": True, "status": "draft", "answered": 1}
+    assert saved.get_json() == {"saved": True, "status": "draft", "answered": 1, "invalid": []}
     stored = _stored(app, people[0].id)
     assert stored.status == "draft" and stored.answers == {likert[0].id: 4}
     assert stored.comments == {q.signs[0].id: "so far"}
@@ -652,15 +664,25 @@ def test_autosave_keeps_a_draft_and_answers_in_json(app, client, setup):
     assert _checked(page, likert[0], "4"), "the same browser finds it again"
 
 
-def test_autosave_refuses_what_save_draft_refuses(app, client, setup):
+def test_autosave_keeps_what_save_draft_keeps(app, client, setup):
+    """An invalid answer does not stop autosave: the rest is saved, the invalid one kept as
+    typed and its message sent back for the page to show beside it (issue 25)."""
     _created, people, _q, likert, number = setup
     token = people[0].token
-    bad = _autosave(client, token, {f"q_{likert[0].id}": "4", f"q_{number.id}": "100000"})
-    assert bad.status_code == 422
-    assert bad.get_json()["fields"] == [f"q_{number.id}"]
-    assert _autosave(client, token, {f"q_{likert[0].id}": "4"}, csrf=False).status_code == 400
+    expired = _autosave(client, token, {f"q_{likert[0].id}": "4"}, csrf=False)
+    assert expired.status_code == 400 and expired.get_json()["reason"] == "expired"
+    assert expired.get_json()["csrf_token"], "a fresh token to send again with"
     assert _autosave(client, token, {"q_nonsense": "1"}).status_code == 400
     assert _stored(app, people[0].id).status == "invited", "nothing stored"
+    bad = _autosave(client, token, {f"q_{likert[0].id}": "4", f"q_{number.id}": "100000"})
+    assert bad.status_code == 200
+    answer = bad.get_json()
+    assert answer["saved"] is True
+    assert [entry["field"] for entry in answer["invalid"]] == [f"q_{number.id}"]
+    assert "between" in answer["invalid"][0]["message"]
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft" and stored.answers == {likert[0].id: 4}
+    assert stored.invalid == {f"q_{number.id}": "100000"}
 
 
 def test_autosave_never_touches_a_submission_or_a_closed_round(app, client, setup):

@@ -34,6 +34,7 @@ from sqlite_utils import Database
 
 from ..clock import stamp, utc_now
 from ..mail import compose, kinds, uses_smtp
+from ..mail import draft_transfer as _draft_transfer  # noqa: F401 (registers its kind)
 from ..mail.transport import UNWRITABLE, Outgoing, Refused, Unavailable, transport_for
 from ..sqlite import transaction
 from ..store import outbox

@@ -99,7 +99,33 @@ document.addEventListener("DOMContentLoaded", () => {
     form.querySelector("#progress-text .answered-count").textContent = total;
     form.querySelector(".progress-summary progress").value = total;
   };
-  const send = async () => {
+  // An answer autosave kept as typed but not valid yet gets its message beside it; one
+  // valid again loses it (the server's answer lists the invalid fields, assessment/web/respond.py).
+  const mark = (invalid) => {
+    const messages = new Map(invalid.map((entry) => [entry.field, entry.message]));
+    const seen = new Set();
+    for (const field of form.querySelectorAll("[name^='q_'], [name^='c_']")) {
+      if (seen.has(field.name)) continue;
+      seen.add(field.name);
+      const box = field.closest(".item") || field.parentElement;
+      const message = messages.get(field.name);
+      box.querySelectorAll(`[name="${field.name}"]`).forEach((input) =>
+        input.classList.toggle("is-invalid", Boolean(message)));
+      let note = box.querySelector(".invalid-feedback");
+      if (!message) {
+        if (note) note.remove();
+        continue;
+      }
+      if (!note) {
+        note = document.createElement("div");
+        note.className = "invalid-feedback d-block";
+        note.id = `${field.id || field.name}-error`;
+        box.appendChild(note);
+      }
+      note.textContent = message;
+    }
+  };
+  const send = async (again = false) => {
     const now = snapshot();
     if (now === saved) return;
     sent = now;
@@ -109,9 +135,21 @@ document.addEventListener("DOMContentLoaded", () => {
         method: "POST", body: new FormData(form), credentials: "same-origin",
         headers: { Accept: "application/json" },
       });
+      let answer = {};
+      try { answer = await response.json(); } catch { answer = {}; }
       if (response.ok) {
         saved = now;
-        if (!dirty()) say("saved");
+        const invalid = answer.invalid || [];
+        mark(invalid);
+        if (!dirty()) say(invalid.length ? "kept" : "saved");
+      } else if (answer.reason === "expired" && answer.csrf_token && !again) {
+        // The session had ended (cookies cleared): send again with a fresh token.
+        form.querySelector("input[name='csrf_token']").value = answer.csrf_token;
+        await send(true);
+      } else if (["refused", "closed", "submitted"].includes(answer.reason)) {
+        say(answer.reason);
+      } else if (response.status === 404) {
+        say("gone");
       } else {
         // 422: answers to fix; 400: a form refused whole (web/client_access.py). Either
         // way "Save draft" then shows the page with what to do.
@@ -121,7 +159,7 @@ document.addEventListener("DOMContentLoaded", () => {
       say("offline");
     }
   };
-  const save = () => { clearTimeout(timer); queue = queue.then(send); };
+  const save = () => { clearTimeout(timer); queue = queue.then(() => send()); };
   const changed = () => {
     count();
     if (!url || snapshot() === sent) return;

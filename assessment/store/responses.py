@@ -44,6 +44,7 @@ def save_response(
     submit: bool,
     language: str | None = None,
     answer_key: str | None = None,
+    invalid: Mapping[str, str] | None = None,
 ) -> None:
     """Replace the respondent's answers in one transaction; refuse if the round is closed.
 
@@ -52,6 +53,9 @@ def save_response(
     saving browser's key, see docs/anonymity.md) must be the respondent's, or the
     respondent must have none yet, when it becomes theirs in the same transaction;
     ``AnswerKeyTaken`` otherwise.
+
+    ``invalid`` (a draft only) maps form fields to what was typed in them that is not a
+    valid answer yet: kept as typed, beside the valid answers, until the next save.
     """
     from .rounds import get_round
 
@@ -81,12 +85,15 @@ def save_response(
         ).fetchone()
         if existing is not None and existing[1] == "submitted":
             answer_values.check_submission(current.questionnaire, answers)
+        if invalid and (submit or (existing is not None and existing[1] == "submitted")):
+            raise InvalidAnswers({"": "a submission cannot keep invalid answers"})
+        kept = json.dumps(dict(invalid), ensure_ascii=False) if invalid else None
         if existing is None:
             status = answer_values.status_after(None, submit=submit)
             cursor = db.execute(
                 "INSERT INTO responses (respondent_id, status, language, submitted_at,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [respondent_id, status, language, now if submit else None, now, now],
+                " created_at, updated_at, invalid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [respondent_id, status, language, now if submit else None, now, now, kept],
             )
             response_id = cursor.lastrowid
         else:
@@ -94,8 +101,8 @@ def save_response(
             status = answer_values.status_after(old_status, submit=submit)
             db.execute(
                 "UPDATE responses SET status = ?, language = ?, submitted_at = ?,"
-                " updated_at = ? WHERE id = ?",
-                [status, language, now if submit else submitted_at, now, response_id],
+                " updated_at = ?, invalid = ? WHERE id = ?",
+                [status, language, now if submit else submitted_at, now, kept, response_id],
             )
         db.execute("DELETE FROM answers WHERE response_id = ?", [response_id])
         db.conn.executemany(
@@ -120,7 +127,7 @@ def save_response(
 
 def load_draft(db: Database, respondent_id: int) -> Draft:
     response = db.execute(
-        "SELECT id, status, language, submitted_at FROM responses WHERE respondent_id = ?",
+        "SELECT id, status, language, submitted_at, invalid FROM responses WHERE respondent_id = ?",
         [respondent_id],
     ).fetchone()
     if response is None:
@@ -143,7 +150,21 @@ def load_draft(db: Database, respondent_id: int) -> Draft:
         answers=answers,
         comments=comments,
         submitted_at=response[3],
+        invalid=_invalid(response[4]),
     )
+
+
+def _invalid(stored: str | None) -> dict[str, str]:
+    """The fields a draft keeps as typed (``save_response``'s ``invalid``)."""
+    if not stored:
+        return {}
+    try:
+        found = json.loads(stored)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
 
 
 def submitted_responses(db: Database, round_id: int, side: str = "team") -> list[Response]:

@@ -19,6 +19,7 @@ from . import (
     branding,
     client_access,
     clients,
+    draft_transfer,
     errors,
     i18n,
     labels,
@@ -68,6 +69,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(scheduled.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(draft_transfer.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(account.bp)

@@ -28,11 +28,13 @@ __all__ = [
     "answers_from_form",
     "build_form",
     "comment_field",
+    "draft_parts",
     "form_data_from_draft",
     "item_field",
     "na_field",
     "number_text",
     "one_newline",
+    "restored_form",
     "unknown_fields",
 ]
 
@@ -246,11 +248,16 @@ def build_form(questionnaire: Questionnaire, kind: str, lang: str) -> type[Answe
     return Form
 
 
-def answers_from_form(form: AnswerForm) -> tuple[dict[str, Value], dict[str, str]]:
-    """The form's answers (unanswered items left out) and non-empty comments."""
+def answers_from_form(
+    form: AnswerForm, skip: frozenset[str] | set[str] = frozenset()
+) -> tuple[dict[str, Value], dict[str, str]]:
+    """The form's answers (unanswered items left out) and non-empty comments; the items
+    and comments of the fields named in ``skip`` (invalid ones) are left out too."""
     answers: dict[str, Value] = {}
     for item in form.questionnaire.items():
         if not item.applies(form.kind):
+            continue
+        if item_field(item.id) in skip or na_field(item.id) in skip:
             continue
         na = form._fields.get(na_field(item.id))
         value = answer_values.from_form(
@@ -260,10 +267,59 @@ def answers_from_form(form: AnswerForm) -> tuple[dict[str, Value], dict[str, str
             answers[item.id] = value
     comments = {}
     for sign in form.questionnaire.signs:
+        if comment_field(sign.id) in skip:
+            continue
         text = form[comment_field(sign.id)].data
         if text and text.strip():
             comments[sign.id] = text
     return answers, comments
+
+
+def draft_parts(form: AnswerForm) -> tuple[dict[str, Value], dict[str, str], dict[str, str]]:
+    """What a draft keeps of a form that was validated: every valid answer and comment,
+    and, as typed, each field that failed its checks (with the "not applicable" box of
+    its item, ticked or not, so the item comes back as it was): (answers, comments,
+    invalid). Saving never waits for every answer to be valid; submitting does."""
+    invalid: dict[str, str] = {}
+    for field in form:
+        if not field.errors or field.name == "csrf_token":
+            continue
+        invalid[field.name] = _typed(field)
+        if field.name.startswith("q_"):
+            na = form._fields.get(na_field(field.name[2:]))
+            if na is not None and na.data:
+                invalid[na.name] = "y"
+    answers, comments = answers_from_form(form, skip=set(invalid))
+    return answers, comments, invalid
+
+
+def _typed(field) -> str:
+    """What was sent in a field, as typed (a checkbox: "y" when ticked)."""
+    if field.raw_data:
+        return str(field.raw_data[0])
+    return "" if field.data is None else str(field.data)
+
+
+def restored_form(form_class: type[AnswerForm], draft: Draft) -> AnswerForm:
+    """A form showing a saved draft that keeps invalid answers as typed (``draft.invalid``):
+    the valid answers filled in, the invalid ones as typed, each with its message, as the
+    respondent saw them when they saved."""
+    from werkzeug.datastructures import MultiDict
+
+    data = MultiDict()
+    saved = form_data_from_draft(form_class.questionnaire, form_class.kind, draft)
+    for name, value in saved.items():
+        if value is True:
+            data[name] = "y"
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            data[name] = number_text(value)
+        elif value is not None:
+            data[name] = str(value)
+    for name, typed in draft.invalid.items():
+        data[name] = typed
+    form = form_class(formdata=data, meta={"csrf": False})
+    form.validate()
+    return form
 
 
 def form_data_from_draft(questionnaire: Questionnaire, kind: str, draft: Draft) -> dict:

@@ -37,6 +37,9 @@ ACTION_NAMES = {
     "personal_link.revoked": _l("revoked a personal link"),
     "personal_link.refused": _l("was refused answering through someone else's link"),
     "personal_link.replaced": _l("answers replaced through a new personal link"),
+    "personal_link.draft_discarded": _l(
+        "a draft whose browser was lost discarded through the personal link (started again)"
+    ),
     "answers.exported": _l("exported a round's answers"),
     "results.exported": _l("exported every round's results"),
     "results.viewed": _l("opened a round's results"),

@@ -7,7 +7,8 @@ SHA-256 with the respondent, in the same transaction as the answers (so a save c
 a crash binds nothing, and a browser whose save went through but whose answer was lost
 still holds the key it saved with). Saved answers are shown, and can be changed, only
 where that key is presented (or to the respondent logged in with their own account). Any
-other browser gets an empty form and a notice; after a new link is issued (audited) the
+other browser gets an empty form, a notice and the ways forward (a code from the other
+device, or starting again: ``draft_transfer``); after a new link is issued (audited) the
 next browser to save replaces the answers without ever seeing them. A logged-in lead or
 admin opening someone else's link sees nothing saved, and may not send answers through it,
 in any round: such an attempt is refused and recorded in the audit log.
@@ -41,7 +42,12 @@ from ..db import get_db
 from ..sqlite import transaction
 from ..store import audit, respondents, responses, rounds, team_views
 from .access import client_link, public
-from .answer_form import answers_from_form, form_data_from_draft
+from .answer_form import (
+    answers_from_form,
+    draft_parts,
+    form_data_from_draft,
+    restored_form,
+)
 from .client_access import refused_fields, refused_page
 from .fastpath import unchanged
 from .fastpath.answer_page import render_compiled, render_live
@@ -161,17 +167,25 @@ def _other_browser_notice(respondent: respondents.Respondent) -> str:
             " not shown here; answering again replaces them."
         )
     return _(
-        "Answers have already been saved through this link from another browser. To keep them"
-        " private, only that browser can see or change them. If that was you on another"
-        " device, open the link there, or ask the account lead for a new link: with it you"
-        " can answer again here, and your new answers replace the old ones unseen."
+        "Answers have already been saved through this link from another browser (or from"
+        " this one, before its cookies were cleared). To keep them private, only that"
+        " browser can see or change them. Below: how to go on from here."
     )
 
 
-def _refused(respondent, current, lang, notice: str):
+def _refused(respondent, current, lang, notice: str, *, keep_typed: bool = False, status=None):
+    """The form, locked, with ``notice``. A browser without the answer key (``keep_typed``)
+    gets back everything it sent, and the ways forward (``web.draft_transfer``)."""
     Form = form_class(current.snapshot, current.kind, lang)
+    form = Form(meta={"csrf": False}) if keep_typed else Form(formdata=None)
     page = render_live(
-        Form(formdata=None), respondent, current, responses.Draft(), notice=notice, locked=True
+        form,
+        respondent,
+        current,
+        responses.Draft(status=status or "invited"),
+        notice=notice,
+        locked=True,
+        way_forward=keep_typed and current.anonymous,
     )
     return page, 403
 
@@ -219,6 +233,9 @@ def answer(token: str):
     elif not may_see and saved:
         notice, shown = _other_browser_notice(respondent), responses.Draft(status=draft.status)
     locked = not may_save
+    # A browser without the key to answers saved elsewhere: shown how to go on (a code
+    # from the other device, or starting again; web/draft_transfer.py).
+    way_forward = notice is not None and visitor == "other" and respondent.answer_key is not None
 
     if not current.is_open:
         return (
@@ -242,14 +259,24 @@ def answer(token: str):
                 _("Language changed. Your answers are kept on this page but not yet saved."),
                 "info",
             )
-        page = render_live(form, respondent, current, shown, notice=notice, locked=locked)
+        page = render_live(
+            form, respondent, current, shown, notice=notice, locked=locked, way_forward=way_forward
+        )
         return _with_answer_key(page, respondent, current, visitor)
 
     if request.method == "GET":
         if notice is not None:
             page = render_live(
-                Form(formdata=None), respondent, current, shown, notice=notice, locked=locked
+                Form(formdata=None),
+                respondent,
+                current,
+                shown,
+                notice=notice,
+                locked=locked,
+                way_forward=way_forward,
             )
+        elif draft.invalid:  # answers kept as typed: shown with their messages
+            page = render_live(restored_form(Form, draft), respondent, current, draft)
         elif not logged_in():
             page = render_compiled(Form, respondent, current, draft, lang)
         else:
@@ -261,7 +288,15 @@ def answer(token: str):
         _log_refusal(respondent, current)
         return _refused(respondent, current, lang, _lead_notice(respondent))
     if not may_save:
-        return _refused(respondent, current, lang, _other_browser_notice(respondent))
+        page = _refused(
+            respondent,
+            current,
+            lang,
+            _other_browser_notice(respondent),
+            keep_typed=True,
+            status=draft.status,
+        )
+        return _with_answer_key(make_response(*page), respondent, current, visitor)
     form = Form()
     if refused_fields(form, current, request.form):
         return refused_page(Form, respondent, current, shown)
@@ -269,6 +304,10 @@ def answer(token: str):
     # a "Save draft" from a page left open before must not empty or un-submit it.
     submitting = bool(form.submit_answers.data) or draft.status == "submitted"
     valid = form.validate()
+    if not valid and draft.status != "submitted":
+        # Saving never waits for every answer to be valid: the draft keeps the valid
+        # ones and the others as typed (a submission still waits until they are fixed).
+        return _keep_invalid(form, respondent, current, visitor, lang, saved, submitting)
     if valid and submitting:
         valid = form.check_required()
     if not valid:
@@ -300,19 +339,70 @@ def answer(token: str):
     return _keep_key(response, respondent, secret) if new_key else response
 
 
-def _save(form, respondent, current, visitor: str, lang: str, *, submit: bool, saved: bool):
-    """Store what a valid ``form`` holds, binding this browser's answer key in an
-    anonymous round. Returns (the key's secret, whether it is new to this browser);
+def _keep_invalid(form, respondent, current, visitor, lang, saved: bool, submitting: bool):
+    """Save draft (or a first Submit) with invalid answers: the draft is saved with them
+    kept as typed. Save draft goes back to the form, which shows each beside its message;
+    Submit shows the form again at once, refused, with the same messages."""
+    try:
+        secret, new_key = _save(
+            form, respondent, current, visitor, lang, submit=False, saved=saved, keep_invalid=True
+        )
+    except responses.AnswerKeyTaken:
+        taken = replace(respondent, answer_key=respondents.LOCKED_KEY)
+        return _refused(respondent, current, lang, _other_browser_notice(taken))
+    if submitting:
+        response = make_response(
+            render_live(
+                form, respondent, current, responses.Draft(status="draft"), kept_invalid=True
+            ),
+            400,
+        )
+    else:
+        flash(
+            _(
+                "Draft saved. Some answers are kept as you typed them but are not valid yet:"
+                " each says why beside it. Fix them before you submit."
+            ),
+            "warning",
+        )
+        response = redirect(url_for("respond.answer", token=respondent.token))
+    return _keep_key(response, respondent, secret) if new_key else response
+
+
+def _save(
+    form,
+    respondent,
+    current,
+    visitor: str,
+    lang: str,
+    *,
+    submit: bool,
+    saved: bool,
+    keep_invalid: bool = False,
+):
+    """Store what a ``form`` holds, binding this browser's answer key in an anonymous
+    round: a valid form whole, or (``keep_invalid``, a draft) its valid answers and the
+    invalid ones as typed. Returns (the key's secret, whether it is new to this browser);
     raises ``responses.AnswerKeyTaken`` when another browser saved through the link first."""
     db = get_db()
-    answers, comments = answers_from_form(form)
+    if keep_invalid:
+        answers, comments, invalid = draft_parts(form)
+    else:
+        (answers, comments), invalid = answers_from_form(form), None
     secret, new_key = _answer_key(respondent) if current.anonymous else (None, False)
     key = None
     if secret is not None and not (visitor == "respondent" and respondent.answer_key):
         key = respondents.answer_key_hash(secret)
     try:
         responses.save_response(
-            db, respondent.id, answers, comments, submit=submit, language=lang, answer_key=key
+            db,
+            respondent.id,
+            answers,
+            comments,
+            submit=submit,
+            language=lang,
+            answer_key=key,
+            invalid=invalid,
         )
     except rounds.RoundClosed:
         abort(403)
@@ -355,16 +445,28 @@ def autosave(token: str):
     form = Form()
     if refused_fields(form, current, request.form):
         return jsonify(saved=False, reason="refused_fields"), 400
-    if not form.validate():
-        fields = [field.name for field, _label in form.invalid_fields()]
-        return jsonify(saved=False, reason="invalid", fields=fields), 422
+    valid = form.validate()
     try:
         secret, new_key = _save(
-            form, respondent, current, visitor, lang, submit=False, saved=draft.status != "invited"
+            form,
+            respondent,
+            current,
+            visitor,
+            lang,
+            submit=False,
+            saved=draft.status != "invited",
+            keep_invalid=not valid,
         )
     except responses.AnswerKeyTaken:
         return jsonify(saved=False, reason="refused"), 403
-    response = jsonify(saved=True, status="draft", answered=len(form.answered_ids()))
+    # Every valid answer is saved; an invalid one is kept as typed, and said beside it.
+    invalid = [
+        {"field": field.name, "message": str(field.errors[0])}
+        for field, _label in form.invalid_fields()
+    ]
+    response = jsonify(
+        saved=True, status="draft", answered=len(form.answered_ids()), invalid=invalid
+    )
     return _keep_key(response, respondent, secret) if new_key else response
 
 

@@ -39,7 +39,7 @@ from .standin import stand_in
 TEMPLATE = "respond/form.html"
 CACHE_SIZE = 64  # pages per worker; one is about 70 KB
 #: The respondent's fields the page shows: each only through the slot of this key.
-RESPONDENT_SLOTS = {"name": "name"}
+RESPONDENT_SLOTS = {"name": "name", "token": "token"}
 
 
 def render_live(
@@ -51,12 +51,16 @@ def render_live(
     notice: str | None = None,
     locked: bool = False,
     review: list | None = None,
+    **extra,
 ) -> str:
     """The page rendered for one request. ``notice`` is a warning shown above the form
     (before any flashed message); ``locked`` disables the buttons (a form that would be
     refused); ``review`` lists the unanswered items of a submission that waits for the
-    respondent's confirmation. Pages with any of them never come from the compiled cache."""
-    context: dict = {"review": review}
+    respondent's confirmation. Pages with any of them never come from the compiled cache.
+    ``extra`` goes to the template as it is (``way_forward``: a browser without the answer
+    key is shown how to go on, ``web.draft_transfer``; ``kept_invalid``: the draft keeps
+    invalid answers as typed)."""
+    context: dict = {"review": review, **extra}
     if notice is not None:
         alert = Markup(render_template("_flashes.html", messages=[("warning", notice)]))
         context["flash_messages"] = lambda: alert + flash_messages()

@@ -20,6 +20,7 @@ import datetime
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -158,9 +159,8 @@ class WorkbookError(ValueError):
 def describe(problem: CellProblem, gettext: Translate | None = None) -> str:
     """One problem as a line, in English or, given a ``gettext``, in its language."""
     where, message = problem
-    if gettext is not None:
-        message = vocab.localized(message, gettext)
-    return f"{where}: {message}" if where else str(message)
+    line = N_("%(where)s: %(message)s", where=where, message=message) if where else message
+    return vocab.localized(line, gettext) if gettext is not None else str(line)
 
 
 def _show(value: Any) -> str:
@@ -380,7 +380,7 @@ def _open(data: bytes, max_bytes: int, max_rows: int) -> Any:
                 )
             if archive.testzip() is not None or "xl/workbook.xml" not in archive.namelist():
                 raise WorkbookError([("", corrupt)])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError) as exc:
         if isinstance(exc, WorkbookError):
             raise
         raise WorkbookError([("", corrupt)]) from None

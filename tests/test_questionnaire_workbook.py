@@ -289,13 +289,17 @@ def test_a_damaged_workbook_is_refused(edge_workbook):
 
 
 def test_an_encrypted_workbook_is_refused():
-    """Excel, WPS and LibreOffice save a password-protected .xlsx inside an OLE compound
-    file (as an old .xls is): the first 8 bytes tell it, and that is what the reader looks
-    at. (No tool here makes a real encrypted workbook without an office suite; these bytes
-    are the header every such file starts with.)"""
-    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"EncryptionInfo" + bytes(1000)
-    (problem,) = _problems(ole)
-    assert problem.startswith("this is an encrypted (password-protected) workbook or an old .xls")
+    """Made once with msoffcrypto-tool (tests/data/workbooks/README.md): a password-protected
+    workbook is an OLE compound file, as Excel, WPS Office and LibreOffice save one."""
+    encrypted = (DATA / "workbooks" / "minimal.encrypted.xlsx").read_bytes()
+    expected = (
+        "this is an encrypted (password-protected) workbook or an old .xls file: save it as an"
+        " .xlsx workbook without a password"
+    )
+    assert _problems(encrypted) == [expected]
+    assert _problems_zh(encrypted) == [
+        "这是加密（设了密码）的工作簿或旧版 .xls 文件：请另存为不设密码的 .xlsx 工作簿"
+    ]
 
 
 def test_a_file_over_the_size_limit_is_refused_unread():
@@ -419,3 +423,27 @@ def test_the_limits_must_be_whole_numbers_from_one(tmp_path, value):
             load_config_file(path)
     path.write_text("QUESTIONNAIRE_MAX_ROWS = 500\n", encoding="utf-8")
     assert load_config_file(path)["QUESTIONNAIRE_MAX_ROWS"] == 500
+
+
+def test_the_worked_example_in_the_docs_is_what_export_writes(tmp_path):
+    """docs/questionnaire-format.md shows the complete example's workbook: its choices and
+    items rows are the export's."""
+    doc = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")
+    example = doc.split("## A complete example", 1)[1].split("```toml\n", 1)[1].split("```")[0]
+    path = tmp_path / "example.toml"
+    path.write_text(example, encoding="utf-8")
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(load_questionnaire(path))))
+    worked = doc.split("### A worked example", 1)[1].split("### Bad input", 1)[0]
+
+    def shown(value) -> str:
+        return (
+            "" if value is None else str(value).upper() if isinstance(value, bool) else str(value)
+        )
+
+    for sheet in ("items", "choices"):
+        table = worked.split(f"`{sheet}`\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        columns = [c.strip() for c in table[0].strip("|").split("|")]
+        header = [cell.value for cell in book[sheet][1]]
+        for line, row in zip(table[2:], book[sheet].iter_rows(min_row=2), strict=True):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            assert cells == [shown(row[header.index(c)].value) for c in columns], sheet

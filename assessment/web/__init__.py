@@ -19,6 +19,7 @@ from . import (
     errors,
     i18n,
     labels,
+    library,
     limits,
     main,
     outbox,
@@ -67,6 +68,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(respond.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(library.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)

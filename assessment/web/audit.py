@@ -48,6 +48,8 @@ ACTION_NAMES = {
     "mail.invitation_queued": _l("sent an invitation again"),
     "mail.reminders_queued": _l("sent reminders"),
     "mail.retried": _l("sent a failed message again"),
+    "questionnaire.uploaded": _l("uploaded a questionnaire version"),
+    "questionnaire.published": _l("published a questionnaire version for new rounds"),
 }
 
 

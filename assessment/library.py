@@ -325,17 +325,42 @@ def publish(
     user_id: int | None,
 ) -> rows.Upload:
     """Offer an uploaded version for new rounds, unless it would leave a questionnaire
-    without a matching mirror (UploadRefused, naming the problems)."""
+    without a matching mirror (UploadRefused, naming the problems). When the version only
+    matches an unpublished upload of its partner (a team questionnaire and its mirror
+    changed together), both are published."""
     entry = rows.get(db, upload_id)
     questionnaire = load_questionnaire(folder(instance_path) / entry.file)
     before = available(db, questions_dir, instance_path)
-    after = available(db, questions_dir, instance_path, extra=(questionnaire,))
     known = {str(error) for error in before.errors}
-    new = [error for error in after.errors if str(error) not in known]
-    if new:
+
+    def new_errors(extra: tuple[Questionnaire, ...]) -> list[QuestionnaireError]:
+        after = available(db, questions_dir, instance_path, extra=extra)
+        return [error for error in after.errors if str(error) not in known]
+
+    together: list[tuple[rows.Upload, Questionnaire]] = []
+    problems = new_errors((questionnaire,))
+    if problems:
+        # A team questionnaire and its mirror that change their signs or bands together
+        # are published together: the partner's highest unpublished upload goes along.
+        partners = {questionnaire.mirror} | {
+            q.id for q in before.questionnaires.values() if q.mirror == questionnaire.id
+        }
+        drafts = {}
+        for other in rows.list_uploads(db):
+            if other.questionnaire_id in partners and not other.published:
+                drafts.setdefault(other.questionnaire_id, other)
+        together = [
+            (other, load_questionnaire(folder(instance_path) / other.file))
+            for other in drafts.values()
+        ]
+        if together and not new_errors((questionnaire, *(q for _, q in together))):
+            problems = []
+    if problems:
         raise UploadRefused(
-            [(error.file, str(problem.message)) for error in new for problem in error.problems]
+            [(error.file, str(problem.message)) for error in problems for problem in error.problems]
         )
     with transaction(db, write=True):
         rows.publish(db, upload_id, user_id)
+        for other, _ in together:
+            rows.publish(db, other.id, user_id)
     return rows.get(db, upload_id)

@@ -210,3 +210,40 @@ def test_the_diff_tells_rewording_from_rescoring():
 def test_the_navigation_links_to_the_library(client, auth, role):
     auth.login(role)
     assert 'href="/questionnaires/"' in client.get("/").get_data(as_text=True)
+
+
+def _publish(client, digest: str, upload_id: int, questionnaire_id: str):
+    token = csrf_token(client, f"/questionnaires/{questionnaire_id}/{digest}")
+    return client.post(f"/questionnaires/uploads/{upload_id}/publish", data={"csrf_token": token})
+
+
+def test_a_team_questionnaire_and_its_mirror_are_published_together(app, client, auth):
+    """New bands in the team's file alone would leave it without a matching mirror:
+    refused. Once the mirror's new version is uploaded too, publishing one publishes both."""
+    auth.login("admin")
+    team = SIX.read_text("utf-8").replace("version = 1", "version = 2", 1)
+    team = team.replace("min = 75", "min = 80", 1)
+    mirror_path = ROOT / "questions" / "six-signs-client.toml"
+    mirror = mirror_path.read_text("utf-8").replace("version = 1", "version = 2", 1)
+    mirror = mirror.replace("min = 75", "min = 80", 1)
+    assert _upload(client, team.encode(), "six-signs.toml").status_code == 302
+    with app.app_context():
+        db = get_db()
+        team_id, team_digest = db.execute(
+            "SELECT id, digest FROM questionnaire_versions WHERE questionnaire_id = 'six-signs'"
+        ).fetchone()
+    refused = _publish(client, team_digest, team_id, "six-signs")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "This version cannot be published:" in page and "must have the same bands" in page
+    assert "The bands changed (their ids or thresholds)" in page
+    assert _upload(client, mirror.encode(), "six-signs-client.toml").status_code == 302
+    assert _publish(client, team_digest, team_id, "six-signs").status_code == 302
+    with app.app_context():
+        db = get_db()
+        published = db.execute(
+            "SELECT questionnaire_id FROM questionnaire_versions WHERE published_at IS NOT NULL"
+        ).fetchall()
+        offered = library.available(db, app.config["QUESTIONS_DIR"], app.instance_path)
+    assert sorted(row[0] for row in published) == ["six-signs", "six-signs-client"]
+    assert offered.questionnaires["six-signs"].version == 2 and not offered.errors
+    assert offered.questionnaires["six-signs-client"].bands[0].min == 80

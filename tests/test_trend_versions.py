@@ -104,3 +104,26 @@ def test_the_report_says_the_sign_is_not_comparable(app, client, auth):
     assert pdf.status_code == 200
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Not comparable: the questionnaire changed" in " ".join(text.split())
+
+
+def test_the_trend_chart_draws_no_line_across_the_change(app, client, auth):
+    v1 = load_questionnaire(PULSE)
+    v2, _ = _pulse_v2()
+    with app.app_context():
+        db = get_db()
+        acme = clients.create_client(db, name="Chart Co", industry="Retail")
+        _closed_round(db, acme.id, v1, "2026-Q2", 2)
+        _, made = _closed_round(db, acme.id, v2, "2026-Q3", 5)
+        same = clients.create_client(db, name="Same Co", industry="Retail")
+        _closed_round(db, same.id, v1, "2026-Q2", 2)
+        _, kept = _closed_round(db, same.id, v1, "2026-Q3", 5)
+    auth.login("lead")
+
+    def lines(round_id: int) -> list[str]:
+        svg = client.get(f"/rounds/{round_id}/charts/trend.svg").get_data(as_text=True)
+        return re.findall(r'<path d="(M[^"]*)" fill="none"', svg)
+
+    # Two rounds each. With the questionnaire changed, neither the index nor the changed
+    # sign has a line joining its two points; every other line is drawn as before.
+    drawn = [d for d in lines(kept.id) if "L" in d]
+    assert len([d for d in lines(made.id) if "L" in d]) == len(drawn) - 2

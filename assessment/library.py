@@ -275,11 +275,16 @@ def upload(
     problem otherwise, and then nothing is stored."""
     home = folder(instance_path)
     questionnaire, text = _parse(data, filename, home, max_bytes, max_rows)
-    try:
-        tomllib.loads(text.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):  # pragma: no cover - checked above
-        raise UploadRefused([("", N_("the file cannot be read as a questionnaire"))]) from None
     digest = snapshot_digest(questionnaire)[1]
+    # What is kept must load as what was checked (a workbook's TOML is written here).
+    try:
+        kept = Questionnaire.model_validate(
+            tomllib.loads(text.decode("utf-8-sig")), context={"file": True}
+        )
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError):
+        kept = None
+    if kept is None or snapshot_digest(kept)[1] != digest:
+        raise UploadRefused([("", N_("the file cannot be read as a questionnaire"))])
     versions = catalogue(db, questions_dir, instance_path).get(questionnaire.id, [])
     highest = max((v.number for v in versions), default=0)
     if versions and questionnaire.version <= highest:

@@ -247,3 +247,16 @@ def test_a_team_questionnaire_and_its_mirror_are_published_together(app, client,
     assert sorted(row[0] for row in published) == ["six-signs", "six-signs-client"]
     assert offered.questionnaires["six-signs"].version == 2 and not offered.errors
     assert offered.questionnaires["six-signs-client"].bands[0].min == 80
+
+
+def test_files_that_are_no_workbook_or_too_big_are_refused(app, client, auth):
+    auth.login("admin")
+    page = _upload(client, b"sign,id,type\nx,y,likert\n", "pulse.xlsx").get_data(as_text=True)
+    assert "this is not an .xlsx workbook (a CSV or another file renamed?)" in page
+    app.config["QUESTIONNAIRE_UPLOAD_MAX_BYTES"] = 10_000
+    page = _upload(client, PULSE.read_bytes(), "pulse.toml").get_data(as_text=True)
+    assert "at most 10,000 are allowed" in page
+    # beyond the app's request limit (2 MB), the request itself is refused
+    assert _upload(client, b"PK\x03\x04" + bytes(3_000_000), "big.xlsx").status_code == 413
+    with app.app_context():
+        assert get_db()["questionnaire_versions"].count == 0

@@ -447,3 +447,10 @@ def test_the_worked_example_in_the_docs_is_what_export_writes(tmp_path):
         for line, row in zip(table[2:], book[sheet].iter_rows(min_row=2), strict=True):
             cells = [c.strip() for c in line.strip("|").split("|")]
             assert cells == [shown(row[header.index(c)].value) for c in columns], sheet
+
+
+def test_a_source_name_cannot_add_lines_to_the_file(edge_workbook):
+    document, _ = read_workbook(edge_workbook)
+    text = toml_text(document, source='x.xlsx\nversion = 99\n# "')
+    assert "\nversion = 99" not in text
+    assert _reload(text).version == 3

@@ -898,7 +898,12 @@ def _located(error: QuestionnaireError, reader: _Reader) -> list[CellProblem]:
 
 
 def toml_text(document: dict[str, Any], source: str | None = None) -> str:
-    """A questionnaire file holding ``document`` (as ``read_workbook`` returns it)."""
+    """A questionnaire file holding ``document`` (as ``read_workbook`` returns it).
+    ``source`` (a file name, perhaps an uploader's) is named in a comment, on one line and
+    without control characters, so that it cannot add anything to the file."""
+    if source is not None:
+        source = "".join(ch if ch.isprintable() else " " for ch in source)
+        source = " ".join(source.split())[:200] or None
     head = [
         "# A questionnaire (format: docs/questionnaire-format.md), written by"
         " `assessment questions import`" + (f"\n# from {source}" if source else "") + ".",

@@ -225,6 +225,11 @@ def test_the_models_rules_are_reported_at_the_cells(edge_workbook):
         "signs!D3: signs[1].title.zh-CN: missing translation: every text needs en and zh-CN",
     ]
 
+    chinese = _problems_zh(_edit(edge_workbook, edit))
+    assert (
+        "signs!D3：signs[1].title.zh-CN：缺少翻译：每段文字都需要 en 和 zh-CN 两种语言" in chinese
+    )
+
     def duplicate(book):
         _cell(book, "items", 6, "id").value = "polite"
 

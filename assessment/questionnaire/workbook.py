@@ -875,6 +875,23 @@ def _next_steps(
             sign[when] = step
 
 
+#: The model's most common problems, in the reader's language too (the rest are English,
+#: like the file format's own messages).
+_MODEL_MESSAGES = {
+    str(message): message
+    for message in (
+        N_("required field is missing"),
+        N_("missing translation: every text needs en and zh-CN"),
+        N_("translation must not be empty"),
+        N_("the last (worst) band must start at 0"),
+        N_("a sign needs at least one scored item (likert, number, choice)"),
+        N_("missing persisting recommendation"),
+        N_("a round kind is listed twice"),
+        N_("a client questionnaire gives no recommendations (the team's file does)"),
+    )
+}
+
+
 def _located(error: QuestionnaireError, reader: _Reader) -> list[CellProblem]:
     """The model's problems, each at the cell its field came from."""
     cells = {_format_path(loc): where for loc, where in reader.where.items()}
@@ -890,7 +907,10 @@ def _located(error: QuestionnaireError, reader: _Reader) -> list[CellProblem]:
             probe = re.sub(r"(\.[^.\[\]]+|\[[^\]]*\])$", "", probe)
         if where is None:
             where = path or "settings"
-        found.append((where, f"{path}: {problem.message}" if path else problem.message))
+        message = _MODEL_MESSAGES.get(problem.message, problem.message)
+        found.append(
+            (where, N_("%(where)s: %(message)s", where=path, message=message) if path else message)
+        )
     return found
 
 

@@ -13,6 +13,8 @@ with. Takes a Database and paths: no Flask, no request.
 from __future__ import annotations
 
 import os
+import secrets
+import sqlite3
 import tempfile
 import tomllib
 from collections.abc import Sequence
@@ -302,7 +304,8 @@ def upload(
                 )
             ]
         )
-    name = f"{questionnaire.id}-v{questionnaire.version}-{digest[:12]}.toml"
+    # A name of its own, so that a failed upload removes only its own file.
+    name = f"{questionnaire.id}-v{questionnaire.version}-{digest[:12]}-{secrets.token_hex(4)}.toml"
     _write(home / name, text)
     try:
         with transaction(db, write=True):
@@ -315,6 +318,9 @@ def upload(
                 source_name=Path(filename).name[:200],
                 user_id=user_id,
             )
+    except sqlite3.IntegrityError:  # the same version uploaded a moment ago by someone else
+        (home / name).unlink(missing_ok=True)
+        raise UploadRefused([("version", N_("this version was uploaded a moment ago"))]) from None
     except Exception:
         (home / name).unlink(missing_ok=True)
         raise

@@ -260,3 +260,25 @@ def test_files_that_are_no_workbook_or_too_big_are_refused(app, client, auth):
     assert _upload(client, b"PK\x03\x04" + bytes(3_000_000), "big.xlsx").status_code == 413
     with app.app_context():
         assert get_db()["questionnaire_versions"].count == 0
+
+
+def test_two_uploads_of_one_version_at_once_keep_one(app, monkeypatch):
+    """The second of two simultaneous uploads of version 2 finds the row taken: it is told
+    so, and only its own file goes (the first's stays)."""
+    v2 = _pulse_v2()
+    with app.app_context():
+        db = get_db()
+        args = {
+            "questions_dir": app.config["QUESTIONS_DIR"],
+            "instance_path": app.instance_path,
+            "user_id": None,
+            "max_bytes": 1_000_000,
+            "max_rows": 2_000,
+        }
+        first = library.upload(db, data=v2, filename="a.toml", **args)
+        # the second upload checked the versions before the first one was stored
+        monkeypatch.setattr(library, "catalogue", lambda *_a: {})
+        with pytest.raises(library.UploadRefused, match="uploaded a moment ago"):
+            library.upload(db, data=v2, filename="b.toml", **args)
+    kept = list((Path(app.instance_path) / "questionnaires").glob("pulse-v2-*.toml"))
+    assert [path.name for path in kept] == [first.file]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from conftest import PASSWORD, screenshot
 
 from assessment.questionnaire import load_questionnaire
@@ -45,6 +46,17 @@ TEXTS = {
 }
 
 
+def _blocking(page) -> list[tuple[str, str]]:
+    """axe-core's serious and critical findings on the page (id, first element)."""
+    page.evaluate(AXE_SCRIPT)
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+    return [
+        (v["id"], v["nodes"][0]["html"][:120])
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def _files(tmp_path: Path) -> tuple[Path, Path]:
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(load_questionnaire(PULSE))))
     book["items"]["E3"] = "high"
@@ -79,6 +91,7 @@ def test_an_admin_uploads_compares_previews_and_publishes(live_server, browser, 
     problems = page.get_by_test_id("upload-problems").inner_text()
     assert texts["refused"] in problems and texts["cell"] in problems
     screenshot(page, f"library-refused-{locale}")
+    assert _blocking(page) == []
 
     page.locator("#file").set_input_files(str(good))
     page.locator("#submit").click()
@@ -86,12 +99,14 @@ def test_an_admin_uploads_compares_previews_and_publishes(live_server, browser, 
     main = page.locator("main").inner_text()
     assert texts["uploaded"] in main and texts["incomparable"] in main
     screenshot(page, f"library-diff-{locale}")
+    assert _blocking(page) == []
     version_url = page.url
 
     page.get_by_role("link", name=texts["preview"]).click()
     assert texts["preview_text"] in page.get_by_test_id("preview").inner_text()
     assert page.locator("fieldset[disabled]").count() == 1
     screenshot(page, f"library-preview-{locale}")
+    assert _blocking(page) == []
 
     page.goto(version_url)
     page.get_by_role("button", name=texts["publish"]).click()

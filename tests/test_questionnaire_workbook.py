@@ -459,3 +459,9 @@ def test_a_source_name_cannot_add_lines_to_the_file(edge_workbook):
     text = toml_text(document, source='x.xlsx\nversion = 99\n# "')
     assert "\nversion = 99" not in text
     assert _reload(text).version == 3
+
+
+def test_import_reads_standard_input_and_writes_standard_output(runner, edge_workbook):
+    result = runner.invoke(args=["questions", "import", "-", "-o", "-"], input=edge_workbook)
+    assert result.exit_code == 0, result.output
+    assert _reload(result.stdout).snapshot() == load_questionnaire(EDGE).snapshot()

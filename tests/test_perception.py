@@ -207,3 +207,22 @@ def test_the_steps_read_natively_in_chinese(pair):
     assert gap.note.get("zh-CN") == "团队给这一项打 19 分，客户打 69 分：相差 +50 分。"
     assert "共同" in joint.text.get("zh-CN")
     assert GAP_TEXT.get("zh-CN") != GAP_TEXT.msgid
+
+
+def test_no_gap_trend_for_a_sign_the_questionnaire_changed(pair):
+    """Issue 27: a sign scored differently than in the previous round (a new questionnaire
+    version, ``RoundResult.incomparable``) on either side has no gap trend."""
+    from dataclasses import replace
+
+    team_q, client_q = pair
+    team, client = _results(team_q, client_q)
+    earlier = perception_gap(team_q, team, client)
+    for changed_team, changed_client in ((("payment",), ()), ((), ("payment",))):
+        now = perception_gap(
+            team_q,
+            replace(team, incomparable=changed_team),
+            replace(client, incomparable=changed_client),
+            previous=earlier,
+        )
+        assert now.get("payment").trend is None and now.get("payment").previous_gap is None
+        assert now.get("expectations").trend == "steady"

@@ -796,7 +796,7 @@ def _scale(rows: list[_Row], reader: _Reader) -> dict[str, Any]:
         labels[point] = _fields(row, loc, reader, skip=("point",)).get("label", {})
         reader.where[loc] = row.cell("label::en")
     missing = [point for point in (*points, NA_POINT) if point not in labels]
-    if missing and rows is not None:
+    if missing:
         reader.add("scale", N_("the points %(points)s have no label", points=", ".join(missing)))
     return {
         "likert": [labels.get(point, {}) for point in points],

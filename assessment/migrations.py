@@ -527,6 +527,33 @@ def _draft_transfer(database: Database) -> None:
     database.execute("ALTER TABLE responses ADD COLUMN invalid TEXT")
 
 
+@migrations(name="0016_questionnaire_library")
+def _questionnaire_library(database: Database) -> None:
+    """The questionnaire library (``library.py``): versions of questionnaires uploaded in
+    the app. The file itself (TOML, whatever was uploaded) lives in the instance folder,
+    under ``questionnaires/`` (``file``, relative to it); ``digest`` names its snapshot as
+    ``questionnaire_snapshots`` does. A version is offered for new rounds once published;
+    a questionnaire id has each version number once."""
+    database.execute(
+        """
+        CREATE TABLE questionnaire_versions (
+            id INTEGER PRIMARY KEY,
+            questionnaire_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            file TEXT NOT NULL,
+            source_name TEXT NOT NULL DEFAULT '',
+            uploaded_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            published_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            published_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (questionnaire_id, version)
+        )
+        """
+    )
+
+
 @migrations(name="0018_alerts")
 def _alerts(database: Database) -> None:
     """Alerts in the firm's chat (``store/alerts.py``): the channels an admin set up (for the

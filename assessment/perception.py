@@ -204,7 +204,10 @@ def perception_gap(
             and q.band_index(q.band_for(mine.exact_score).id) >= concern_from
             and q.band_index(q.band_for(theirs.exact_score).id) >= concern_from
         )
-        before = previous.get(mine.sign_id) if previous is not None else None
+        # A sign scored differently than last time (a new questionnaire version) on either
+        # side has no gap trend: the two gaps do not measure the same thing.
+        changed = mine.sign_id in team.incomparable or mine.sign_id in client.incomparable
+        before = previous.get(mine.sign_id) if previous is not None and not changed else None
         previous_gap = before.gap if before is not None else None
         trend: GapTrend | None = None
         if previous_gap is not None:

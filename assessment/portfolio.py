@@ -67,6 +67,9 @@ class ClientRow:
     gap: float | None = None
     gap_signs: tuple[str, ...] = ()
     client_side: str | None = None
+    #: The latest round's questionnaire version scores these signs differently from the
+    #: round before (``questionnaire.diff``): no trend, and the page says why.
+    incomparable: tuple[str, ...] = ()
 
     @property
     def questionnaire_key(self) -> str | None:
@@ -133,6 +136,7 @@ def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
     not_asked: frozenset[str] = frozenset()
     withheld = False
     withheld_signs: frozenset[str] = frozenset()
+    incomparable: tuple[str, ...] = ()
     sign_bands: dict[str, tuple[str | None, float | None]] = {}
     gap, gap_signs, client_side = None, (), None
     if row["result_summary"]:
@@ -141,6 +145,7 @@ def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
         index, band_id, escalations = summary["index"], summary["band"], summary["escalations"]
         withheld = summary.get("withheld", False)
         withheld_signs = frozenset(summary.get("withheld_signs", ()))
+        incomparable = tuple(summary.get("incomparable", ()))
         gap, client_side = summary.get("gap"), summary.get("client_side")
         gap_signs = tuple(summary.get("gap_signs", ()))
         if index is not None and summary["trend"] is not None:
@@ -190,6 +195,7 @@ def _row(db: Database, row: dict, seen: dict, today: date) -> ClientRow:
         not_asked=not_asked,
         withheld=withheld,
         withheld_signs=withheld_signs,
+        incomparable=incomparable,
         gap=gap,
         gap_signs=gap_signs,
         client_side=client_side,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from sqlite_utils import Database
@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from .anonymity import Policy, withheld_result
 from .perception import Perception, perception_gap
 from .playbook import ActionRecord, NextStep, gap_steps, recommend
+from .questionnaire.diff import incomparable_signs
 from .scoring import RoundResult, person_scores, score_round
 from .sqlite import transaction
 from .store import responses, rounds
@@ -160,6 +161,9 @@ def client_score(db: Database, current: rounds.Round) -> RoundResult | None:
         kind=current.kind,
         previous=previous,
         floor=client_floor(current),
+        incomparable=incomparable_signs(previous_round.mirror, mirror)
+        if previous is not None and previous_round.mirror is not None
+        else (),
     )
 
 
@@ -216,6 +220,9 @@ def compute(db: Database, current: rounds.Round) -> RoundResult:
         kind=current.kind,
         previous=previous,
         floor=floor_of(current),
+        incomparable=incomparable_signs(previous_round.questionnaire, current.questionnaire)
+        if previous_round is not None
+        else (),
     )
 
 
@@ -239,6 +246,10 @@ def outcome(db: Database, current: rounds.Round) -> RoundOutcome:
     result = score(db, current)
     previous_round = rounds.previous_closed_round(db, current)
     previous = score(db, previous_round) if previous_round else None
+    if previous is not None and result.incomparable:
+        # A sign scored differently before has no "not improved since" to tell.
+        kept = tuple(s for s in previous.signs if s.sign_id not in result.incomparable)
+        previous = replace(previous, signs=kept)
     steps = recommend(
         current.questionnaire,
         result,
@@ -273,6 +284,9 @@ def summary(outcome: RoundOutcome) -> dict:
         "withheld": result.index is None and any(s.status == "withheld" for s in result.signs),
         # Signs withheld for anonymity: the heat map says so instead of "no score".
         "withheld_signs": [s.sign_id for s in result.signs if s.status == "withheld"],
+        # The questionnaire changed since the previous round: no trend, and the portfolio
+        # says why instead of showing none.
+        "incomparable": list(result.incomparable),
         **_gap_summary(outcome.perception),
     }
 

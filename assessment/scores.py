@@ -216,6 +216,10 @@ class RoundResult:
     trend: Trend | None
     respondents: int
     exact_index: Fraction | None = None
+    #: Signs whose score is computed differently from the previous round's (the round's
+    #: questionnaire version changed their items, weights or scale, or the bands): they
+    #: have no trend, and neither has the index (``questionnaire.diff``).
+    incomparable: tuple[str, ...] = ()
 
     def __post_init__(self):
         _pair(self, "index", "exact_index")
@@ -248,6 +252,8 @@ class RoundResult:
             "respondents": self.respondents,
             "signs": [sign.to_dict() for sign in self.signs],
             "exact_index": _exact_text(self.exact_index),
+            # Only when there are such signs: results stored before keep their form.
+            **({"incomparable": list(self.incomparable)} if self.incomparable else {}),
         }
 
     @classmethod
@@ -268,6 +274,7 @@ class RoundResult:
                 trend=None if data["trend"] is None else Trend.from_dict(data["trend"]),
                 respondents=int(data["respondents"]),
                 exact_index=_exact_from_text(data.get("exact_index")),
+                incomparable=tuple(data.get("incomparable", ())),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"stored round result is incomplete: {exc!r}") from None

@@ -40,7 +40,7 @@ carry each score twice: a float for display and export (`score`, `index`) and th
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -577,8 +577,13 @@ def score_round(
     kind: str,
     previous: RoundResult | None = None,
     floor: int | None = None,
+    incomparable: Collection[str] = (),
 ) -> RoundResult:
     """Score one round: every sign, the overall index, its (capped) band and the trends.
+
+    `incomparable`: ids of the signs whose score the previous round computed differently
+    (its questionnaire version differs: ``questionnaire.diff.incomparable_signs``). They get
+    no trend, nor does the index; the result lists them (``RoundResult.incomparable``).
 
     Only items that apply to `kind` count; a sign with none is "not_asked". `floor` is an
     anonymous round's anonymity floor (step 8 above); None for a named round. `previous` is
@@ -597,7 +602,11 @@ def score_round(
             f"previous result is for questionnaire {previous.questionnaire_id!r}, not {q.id!r}"
         )
     respondents = _read_responses(q, responses, kind)
-    signs = tuple(_score_sign(q, sign, kind, respondents, previous, floor) for sign in q.signs)
+    changed = tuple(s.id for s in q.signs if s.id in incomparable) if previous else ()
+    signs = tuple(
+        _score_sign(q, sign, kind, respondents, None if sign.id in changed else previous, floor)
+        for sign in q.signs
+    )
 
     weights = {sign.id: sign.exact_weight for sign in q.signs}
     index = _weighted_mean(
@@ -610,7 +619,7 @@ def score_round(
         index_band_id = q.band_for(index).id
         band_id = capped_band(q, index_band_id, (s.band_id for s in signs if s.band_id))
         capped = band_id != index_band_id
-        if previous is not None and previous.exact_index is not None:
+        if previous is not None and previous.exact_index is not None and not changed:
             trend = trend_between(index, previous.exact_index, q.settings.exact_trend_threshold)
     return RoundResult(
         questionnaire_id=q.id,
@@ -624,4 +633,5 @@ def score_round(
         capped=capped,
         trend=trend,
         respondents=len(respondents),
+        incomparable=changed,
     )

@@ -70,6 +70,10 @@ def defaults(instance_path: str) -> dict:
         "FIRM_NAME": "",
         "FIRM_NAME_ZH": "",
         "FIRM_LOGO": "",
+        # Questionnaire workbooks (and TOML files) read by `assessment questions import`
+        # and the questionnaire library: the largest file, and the most rows of a sheet.
+        "QUESTIONNAIRE_UPLOAD_MAX_BYTES": 1_000_000,
+        "QUESTIONNAIRE_MAX_ROWS": 2_000,
     }
 
 
@@ -99,6 +103,10 @@ def load_config_file(path: Path) -> dict:
             f"{path}: LEADERSHIP_ADDRESSES must be a list of email addresses,"
             ' such as ["ceo@example.com"]'
         )
+    for key in ("QUESTIONNAIRE_UPLOAD_MAX_BYTES", "QUESTIONNAIRE_MAX_ROWS"):
+        value = data.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{path}: {key} must be a whole number, 1 or more")
     cache_mb = data.get("REPORT_CACHE_MB", 0)
     if isinstance(cache_mb, bool) or not isinstance(cache_mb, int | float) or cache_mb < 0:
         raise ConfigError(f"{path}: REPORT_CACHE_MB must be a number of megabytes, 0 or more")

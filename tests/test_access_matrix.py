@@ -7,10 +7,12 @@ else); member; lead; admin. A route added without an entry here fails the
 completeness test, so nobody can forget to decide who may use it.
 """
 
+from pathlib import Path
+
 import pytest
 from conftest import PASSWORD, csrf_token
 
-from assessment import pack_jobs
+from assessment import library, pack_jobs
 from assessment.db import get_db
 from assessment.jobs.mail import deliver_due
 from assessment.mail.kinds import invitation_key
@@ -57,6 +59,13 @@ MATRIX = [
     ("GET", "/outbox/{message}", ADMINS_ONLY),
     ("GET", "/outbox/{message}/html", ADMINS_ONLY),
     ("GET", "/alerts/", ADMINS_ONLY),
+    ("GET", "/questionnaires/", LEADS_ONLY),
+    ("GET", "/questionnaires/six-signs/{digest}", LEADS_ONLY),
+    ("GET", "/questionnaires/six-signs/{digest}/preview", LEADS_ONLY),
+    ("GET", "/questionnaires/six-signs/{digest}.toml", LEADS_ONLY),
+    ("GET", "/questionnaires/six-signs/{digest}.xlsx", LEADS_ONLY),
+    ("POST", "/questionnaires/upload", {**ADMINS_ONLY, "admin": 303}),  # no file: told so
+    ("POST", "/questionnaires/uploads/{upload}/publish", {**ADMINS_ONLY, "admin": 302}),
     ("GET", "/account/password", LOGGED_IN),
     ("GET", "/r/{token}", PUBLIC),
     ("GET", "/s/{share}", PUBLIC),
@@ -152,7 +161,20 @@ def world(app, make_round):
         )
         pack = packs.create_job(db, period="2026-Q3", language="en")
         packs.finish(db, pack.id, pack_jobs._store_file(app, pack.id, b"%PDF-1.7 test"))
+        pulse = (Path(app.config["QUESTIONS_DIR"]) / "pulse.toml").read_text(encoding="utf-8")
+        upload = library.upload(
+            db,
+            data=pulse.replace("version = 1", "version = 2", 1).encode(),
+            filename="pulse.toml",
+            questions_dir=app.config["QUESTIONS_DIR"],
+            instance_path=app.instance_path,
+            user_id=None,
+            max_bytes=1_000_000,
+            max_rows=2_000,
+        )
     return {
+        "digest": current.questionnaire_digest,
+        "upload": upload.id,
         "pack": pack.id,
         "client": current.client_id,
         "round": current.id,

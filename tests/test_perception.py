@@ -374,3 +374,20 @@ def test_person_scores_give_each_contacts_own_view():
         "1": {"scope": 25, "voice": 50, "pay": None, "dark": None},
         "2": {"scope": None, "voice": None, "pay": 100, "dark": None},
     }
+def test_no_gap_trend_for_a_sign_the_questionnaire_changed(pair):
+    """Issue 27: a sign scored differently than in the previous round (a new questionnaire
+    version, ``RoundResult.incomparable``) on either side has no gap trend."""
+    from dataclasses import replace
+
+    team_q, client_q = pair
+    team, client = _results(team_q, client_q)
+    earlier = perception_gap(team_q, team, client)
+    for changed_team, changed_client in ((("payment",), ()), ((), ("payment",))):
+        now = perception_gap(
+            team_q,
+            replace(team, incomparable=changed_team),
+            replace(client, incomparable=changed_client),
+            previous=earlier,
+        )
+        assert now.get("payment").trend is None and now.get("payment").previous_gap is None
+        assert now.get("expectations").trend == "steady"

@@ -1,6 +1,9 @@
-"""`assessment questions`: check questionnaire files and print the format's JSON Schema."""
+"""`assessment questions`: check questionnaire files, print the format's JSON Schema, and
+turn a questionnaire into a workbook and back (``questionnaire.workbook``)."""
 
 import json
+import sys
+import tomllib
 from pathlib import Path
 
 import click
@@ -18,11 +21,29 @@ from ..questionnaire import (
     scan_directory,
     summarize,
 )
+from ..questionnaire.loading import _validate
+from ..questionnaire.workbook import (
+    WorkbookError,
+    describe,
+    read_workbook,
+    toml_text,
+    workbook_bytes,
+)
+from ..vocab import LANGUAGES, normalize_lang, translations
+from .options import Output, output_options
 
 
 @click.group("questions")
 def questions() -> None:
-    """Check the questionnaire files and describe their format."""
+    """Check questionnaire files, describe their format, and edit them as workbooks.
+
+    \b
+    A questionnaire file (TOML) is the canonical format. To let someone edit it in Excel,
+    WPS Office or LibreOffice, export it as a workbook and import the edited workbook:
+      assessment questions export questions/six-signs.toml -o six-signs.xlsx
+      assessment questions import six-signs.xlsx -o six-signs-v2.toml
+    The workbook's sheets are described in docs/questionnaire-format.md.
+    """
 
 
 @questions.command("check")
@@ -99,4 +120,99 @@ def _describe(file: Path, summary: dict) -> str:
             f"  signs: {len(summary['signs'])} ({signs})",
             f"  items: {summary['items']} ({types})",
         ]
+    )
+
+
+@questions.command("export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@output_options()
+def export_command(file: Path, output: str, force: bool) -> None:
+    """Write the questionnaire FILE (TOML) as an .xlsx workbook.
+
+    \b
+    One sheet each for settings, scale, bands, signs, items, choices, breakpoints and
+    next_steps; one row per entry, one column per language (text::en, text::zh-CN).
+    Importing the workbook unchanged gives back the same questionnaire. Example:
+      assessment questions export questions/six-signs.toml -o six-signs.xlsx
+    """
+    out = Output(output, force)
+    out.check()
+    try:
+        questionnaire = load_questionnaire(file)
+    except QuestionnaireError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    written = out.write(workbook_bytes(questionnaire))
+    click.echo(
+        f"Wrote {written}: {questionnaire.id}, version {questionnaire.version},"
+        f" {len(questionnaire.items())} items.",
+        err=out.is_stdout,
+    )
+
+
+def _language(_ctx, _param, value: str) -> str:
+    try:
+        return normalize_lang(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: choose {' or '.join(LANGUAGES)}") from None
+
+
+@questions.command("import")
+@click.argument("workbook", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@output_options()
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="[" + "|".join(LANGUAGES) + "]",
+    callback=_language,
+    help="Language of the problems reported.",
+)
+@with_appcontext
+def import_command(workbook: Path, output: str, force: bool, lang: str) -> None:
+    """Read an edited WORKBOOK (.xlsx) and write it as a questionnaire file (TOML).
+
+    \b
+    The workbook is checked as a whole first: every problem is reported at once, at its
+    sheet and cell (items!F14), and nothing is written while there is any. Formulas are
+    refused; the largest file and the most rows a sheet may have are the settings
+    QUESTIONNAIRE_UPLOAD_MAX_BYTES and QUESTIONNAIRE_MAX_ROWS. '-' reads standard input.
+    Example:
+      assessment questions import six-signs.xlsx -o six-signs-v2.toml
+    """
+    out = Output(output, force)
+    out.check()
+    max_bytes = current_app.config["QUESTIONNAIRE_UPLOAD_MAX_BYTES"]
+    try:
+        if str(workbook) == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with workbook.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise click.ClickException(f"could not read {workbook}: {exc.strerror or exc}") from None
+    try:
+        document, questionnaire = read_workbook(
+            data,
+            max_bytes=max_bytes,
+            max_rows=current_app.config["QUESTIONNAIRE_MAX_ROWS"],
+            name=str(workbook),
+        )
+    except WorkbookError as exc:
+        gettext = translations(lang).gettext
+        for problem in exc.problems:
+            click.echo(f"{workbook}: {describe(problem, gettext)}", err=True)
+        count = len(exc.problems)
+        click.echo(f"{count} problem(s); nothing written.", err=True)
+        raise SystemExit(1) from None
+    text = toml_text(document, source=Path(str(workbook)).name)
+    # The file must load as the questionnaire the workbook held: check before writing.
+    again = _validate(tomllib.loads(text), str(out.path), text, context={"file": True})
+    if again.snapshot() != questionnaire.snapshot():
+        raise click.ClickException("the file written would not match the workbook (a bug)")
+    written = out.write(text.encode("utf-8"))
+    click.echo(
+        f"Wrote {written}: {questionnaire.id}, version {questionnaire.version},"
+        f" {len(questionnaire.items())} items.",
+        err=out.is_stdout,
     )

@@ -15,8 +15,8 @@ from flask import Flask
 from sqlite_utils import Database
 
 from .. import clock
+from ..library import available
 from ..mail import kinds
-from ..questionnaire import scan_directory
 from ..review_rounds import ACTOR, open_due_reviews
 from ..store import respondents, rounds
 
@@ -30,7 +30,7 @@ def open_due(app: Flask, db: Database, *, now: datetime | None = None) -> list[r
 
     return open_due_reviews(
         db,
-        scan_directory(config["QUESTIONS_DIR"]).questionnaires,
+        available(db, config["QUESTIONS_DIR"], app.instance_path).questionnaires,
         today=clock.local_today(config, now),
         floor=config["ANONYMITY_FLOOR"],
         text_floor=config["ANONYMITY_TEXT_FLOOR"],

@@ -13,10 +13,12 @@ The package, along its seams (each imports only those above it):
 - `errors`: `Problem` and `QuestionnaireError`;
 - `items`: one class per item type; `model`: bands, settings, signs, the questionnaire;
 - `lines`: line numbers of a TOML document; `messages`: pydantic errors reworded;
-- `loading`: files, folders and snapshots into questionnaires.
+- `loading`: files, folders and snapshots into questionnaires;
+- `workbook`: a questionnaire as an .xlsx workbook and back (openpyxl; imported as
+  `assessment.questionnaire.workbook`); `diff`: what changed between two versions.
 
-Everything is importable from `assessment.questionnaire` itself. Part of the pure core:
-standard library and pydantic only.
+Everything else is importable from `assessment.questionnaire` itself. Part of the pure
+core: standard library and pydantic (and openpyxl for workbooks) only.
 """
 
 from .base import (

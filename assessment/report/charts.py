@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -302,13 +302,22 @@ def _marker(kind: str, x: float, y: float, colour: str, size: float = 4.0) -> st
     return _markers(kind, [(x, y)], colour, size)
 
 
-def _path(points: Sequence[tuple[float, float] | None], style: Series, *, close=False) -> str:
-    """A line through the points, broken where a value is missing."""
+def _path(
+    points: Sequence[tuple[float, float] | None],
+    style: Series,
+    *,
+    close=False,
+    breaks: Collection[int] = (),
+) -> str:
+    """A line through the points, broken where a value is missing, and before each point
+    whose index is in ``breaks`` (a score not comparable with the one before)."""
     parts, pen_down = [], False
-    for point in points:
+    for i, point in enumerate(points):
         if point is None:
             pen_down = False
             continue
+        if i in breaks:
+            pen_down = False
         parts.append(f"{'L' if pen_down else 'M'}{_n(point[0])} {_n(point[1])}")
         pen_down = True
     if not parts:
@@ -725,12 +734,16 @@ def trend_chart(
         for n, sign in enumerate(q.signs):
             style = SERIES[n % len(SERIES)]
             pts = points([_score(res, sign.id) for _, res in history])
-            shapes.append(_path(pts, style))
+            changed = {i for i, (_, res) in enumerate(history) if sign.id in res.incomparable}
+            shapes.append(_path(pts, style, breaks=changed))
             shapes.append(_markers(style.marker, [p for p in pts if p], style.colour, 3.4))
             legend.append(LegendItem(sign.title.get(lang), style))
 
     pts = points([res.index for _, res in history])
-    shapes.append(_path(pts, INDEX))
+    # No line through a change of questionnaire that makes the scores not comparable.
+    shapes.append(
+        _path(pts, INDEX, breaks={i for i, (_, r) in enumerate(history) if r.incomparable})
+    )
     shapes.append(_markers("circle", [p for p in pts if p], CURRENT, 4.6))
     for point, (_, res) in zip(pts, history, strict=True):
         if point is None or res.index is None:

@@ -45,10 +45,15 @@ def _read_snapshot(db: Database, digest: str) -> str:
     return row[0]
 
 
+def snapshot_digest(questionnaire: Questionnaire) -> tuple[str, str]:
+    """(the snapshot's text, its SHA-256): what names a questionnaire's content."""
+    text = json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
 def store_snapshot(db: Database, questionnaire: Questionnaire) -> str:
     """Store the questionnaire's snapshot unless it is there already; its digest."""
-    text = json.dumps(questionnaire.snapshot(), ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    text, digest = snapshot_digest(questionnaire)
     now = utcnow()
     db.execute(
         "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"

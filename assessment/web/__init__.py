@@ -23,6 +23,7 @@ from . import (
     errors,
     i18n,
     labels,
+    library,
     limits,
     main,
     outbox,
@@ -72,6 +73,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(draft_transfer.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(library.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(alerts.bp)

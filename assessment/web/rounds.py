@@ -32,12 +32,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from .. import answers, closing, exports, respondent_import, results
+from .. import answers, closing, exports, library, respondent_import, results
 from ..anonymity import MIN_CLIENT_FLOOR
 from ..db import get_db
 from ..jobs.tasks import after_close_soon, deliver_soon
 from ..mail import kinds
-from ..questionnaire import DirectoryScan, scan_directory
+from ..questionnaire import DirectoryScan
 from ..sqlite import transaction
 from ..store import clients, respondents, rounds, team_views
 from ..vocab import LEAD_ROLES, N_
@@ -113,8 +113,11 @@ class ClientContactForm(FlaskForm):
 
 
 def _questionnaires() -> DirectoryScan:
-    """The usable questionnaires of ``QUESTIONS_DIR``, and the files that are not."""
-    return scan_directory(current_app.config["QUESTIONS_DIR"])
+    """The usable questionnaires of ``QUESTIONS_DIR`` and the library's published ones
+    (the highest version of each id), and the files that are not usable."""
+    return library.available(
+        get_db(), current_app.config["QUESTIONS_DIR"], current_app.instance_path
+    )
 
 
 def _notices(scan: DirectoryScan) -> list[str]:

@@ -374,6 +374,8 @@ def test_person_scores_give_each_contacts_own_view():
         "1": {"scope": 25, "voice": 50, "pay": None, "dark": None},
         "2": {"scope": None, "voice": None, "pay": 100, "dark": None},
     }
+
+
 def test_no_gap_trend_for_a_sign_the_questionnaire_changed(pair):
     """Issue 27: a sign scored differently than in the previous round (a new questionnaire
     version, ``RoundResult.incomparable``) on either side has no gap trend."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..sqlite import query_rows, transaction, utcnow
-from ..vocab import CLIENT_ROLES, ROLES, SIDES
+from ..vocab import CLIENT_ROLES, LANGUAGES, ROLES, SIDES, email_key
 from .clients import NotFound
 from .rounds import Round, RoundClosed, get_round
 
@@ -67,6 +67,32 @@ class NoClientSide(ValueError):
     """The round's questionnaire has no mirror: no client contact can answer it."""
 
 
+class AlreadyInRound(ValueError):
+    """Someone with the same email (as compared: ``vocab.email_key``) is in the round
+    already, on the team's side or the client's; ``existing`` is who."""
+
+    def __init__(self, existing: Respondent):
+        super().__init__(
+            f"{existing.name} <{existing.email}> is already in round {existing.round_id}"
+        )
+        self.existing = existing
+
+
+def find_by_email(db: Database, round_id: int, email: str | None) -> Respondent | None:
+    """The round's respondent (either side) with this email as compared, if any."""
+    key = email_key(email)
+    if key is None:
+        return None
+    rows = list(
+        query_rows(
+            db,
+            _RESPONDENT_SELECT + " WHERE respondents.round_id = ? AND respondents.email_key = ?",
+            [round_id, key],
+        )
+    )
+    return _respondent(rows[0]) if rows else None
+
+
 def add_respondent(
     db: Database,
     round_id: int,
@@ -83,7 +109,12 @@ def add_respondent(
 
     A client contact (``side="client"``, with a ``client_role``) answers the round's
     mirror (``NoClientSide`` when it has none) and is never linked to a user account: the
-    personal link is their only way in, and it reaches their own form alone."""
+    personal link is their only way in, and it reaches their own form alone.
+
+    One person, one link: someone whose email (as compared: ``vocab.email_key``) is in the
+    round already, on either side, is refused (``AlreadyInRound``, naming them); a unique
+    index on ``email_key`` holds the rule under concurrent adds too. ``language`` is the
+    person's (``en``, ``zh-CN``) or None when unknown (their mail is then in both)."""
     if side not in SIDES:
         raise ValueError(f"side must be one of {', '.join(SIDES)}")
     if side == "client":
@@ -94,6 +125,8 @@ def add_respondent(
         raise ValueError("only a client contact has a client role")
     if role not in RESPONDENT_ROLES:
         raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or unknown")
     email = (email or "").strip() or None
     with transaction(db, write=True):
         status = db.execute(
@@ -105,6 +138,9 @@ def add_respondent(
             raise RoundClosed(round_id)
         if side == "client" and status[1] is None:
             raise NoClientSide(round_id)
+        existing = find_by_email(db, round_id, email)
+        if existing is not None:
+            raise AlreadyInRound(existing)
         user_id = None
         if email and side == "team":
             user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
@@ -112,8 +148,8 @@ def add_respondent(
         now = utcnow()
         cursor = db.execute(
             "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
-            " token_issued_at, created_at, updated_at, side, client_role)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " token_issued_at, created_at, updated_at, side, client_role, email_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 round_id,
                 user_id,
@@ -127,6 +163,7 @@ def add_respondent(
                 now,
                 side,
                 client_role,
+                email_key(email),
             ],
         )
         return get_respondent(db, cursor.lastrowid)

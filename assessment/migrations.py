@@ -486,7 +486,8 @@ def _people(database: Database) -> None:
     one person twice: nobody is deleted (either may have answered), the earliest keeps
     the key and the later ones none, so the upgrade never fails and the duplicates are
     refused from now on. ``password_resets`` keeps the SHA-256 of each one-time reset
-    link (``store/password_resets.py``); ``form_stashes`` the fields of a lead's form
+    link and the salt its secret is made from with the instance's key
+    (``store/password_resets.py``); ``form_stashes`` the fields of a lead's form
     posted after their login or its CSRF token expired, until they log in again and
     confirm it (``web/resume.py``).
     """
@@ -513,6 +514,7 @@ def _people(database: Database) -> None:
             id INTEGER PRIMARY KEY,
             user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
             token_hash TEXT NOT NULL UNIQUE,
+            salt TEXT NOT NULL,
             delivery TEXT NOT NULL CHECK (delivery IN ('mail', 'shown')),
             created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
             expires_at TEXT NOT NULL,

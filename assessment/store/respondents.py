@@ -259,3 +259,56 @@ def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]
         (get_round(db, respondent.round_id), respondent)
         for respondent in (_respondent(row) for row in rows)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """What ``release_account`` did: invitations no longer reached through the account,
+    drafts discarded, submitted answers locked."""
+
+    invitations: int
+    drafts: int
+    locked: int
+
+
+def release_account(db: Database, user_id: int) -> Released:
+    """Put the account's answers in open anonymous rounds out of its reach, before anyone
+    but its owner may hold its password (an admin shown a reset link: docs/anonymity.md,
+    "Admins"). Its team invitations there are no longer linked to the account (it no
+    longer opens them as their respondent, nor lists them on its home page); drafts are
+    discarded (no one could ever read them again, and the person starts afresh through
+    their personal link); submitted answers stay and count, locked like answers from
+    before answer keys (``LOCKED_KEY``): no browser, no account sees them again, and only
+    a new link lets them be replaced. Named and closed rounds are left as they are."""
+    with transaction(db, write=True):
+        ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT respondents.id FROM respondents JOIN rounds"
+                " ON rounds.id = respondents.round_id WHERE respondents.user_id = ?"
+                " AND rounds.status = 'open' AND rounds.anonymous = 1",
+                [user_id],
+            ).fetchall()
+        ]
+        if not ids:
+            return Released(0, 0, 0)
+        marks = ", ".join("?" * len(ids))
+        now = utcnow()
+        drafts = db.execute(
+            f"DELETE FROM responses WHERE status = 'draft' AND respondent_id IN ({marks})", ids
+        ).rowcount
+        locked = db.execute(
+            f"UPDATE respondents SET answer_key = ?, updated_at = ? WHERE id IN ({marks})"
+            " AND id IN (SELECT respondent_id FROM responses)",
+            [LOCKED_KEY, now, *ids],
+        ).rowcount
+        db.execute(
+            f"UPDATE respondents SET answer_key = NULL, updated_at = ? WHERE id IN ({marks})"
+            " AND id NOT IN (SELECT respondent_id FROM responses)",
+            [now, *ids],
+        )
+        db.execute(
+            f"UPDATE respondents SET user_id = NULL, updated_at = ? WHERE id IN ({marks})",
+            [now, *ids],
+        )
+    return Released(len(ids), drafts, locked)

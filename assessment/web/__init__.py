@@ -23,6 +23,7 @@ from . import (
     main,
     outbox,
     packs,
+    password_reset,
     portfolio,
     respond,
     results,
@@ -68,6 +69,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(team.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(password_reset.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)

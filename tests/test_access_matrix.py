@@ -92,6 +92,8 @@ MATRIX = [
     ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
     ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
     ("GET", "/users/{user}/reset-link", ADMINS_ONLY),
+    # A form kept across an expired login: nothing kept here, so logged-in people go home.
+    ("GET", "/resume", dict.fromkeys(ROLES, 302)),
     # No mail server here: the admin is shown the link (after the member's anonymous
     # answers were put out of the account's reach, tests/test_password_resets.py).
     ("POST", "/users/{user}/reset-link", {**ADMINS_ONLY, "admin": 200}),

@@ -27,6 +27,7 @@ from . import (
     portfolio,
     respond,
     results,
+    resume,
     rounds,
     scheduled,
     security,
@@ -70,6 +71,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(users.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(password_reset.bp)
+    app.register_blueprint(resume.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)
@@ -91,5 +93,5 @@ def _require_login():
     if is_public(view):
         return None
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        return resume.before_login() or login_manager.unauthorized()
     return None

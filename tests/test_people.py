@@ -255,6 +255,9 @@ def test_each_person_gets_mail_in_their_own_language(mail, smtp):
         data={"csrf_token": token, "file": (__import__("io").BytesIO(csv.encode()), "p.csv")},
     )
     assert response.status_code == 302
+    page = web.get(f"/rounds/{current.id}").text  # the lead sees each person's language
+    assert page.count('data-testid="person-language">简体中文') == 3
+    assert page.count('data-testid="person-language">English') == 3
     with mail.app_context():
         db = get_db()
         people = respondents.list_respondents(db, current.id)

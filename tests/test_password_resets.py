@@ -232,3 +232,27 @@ def test_the_operators_set_password_puts_anonymous_answers_out_of_reach(
             "SELECT actor FROM audit_log WHERE action = 'user.password_set_by_operator'"
         ).fetchone()[0]
     assert actor.startswith("command line")
+
+
+def test_a_new_user_chooses_their_own_password_through_the_mailed_link(
+    tmp_path, template_database, smtp
+):
+    """Creating a user sets no password the admin knows: the new user gets a welcome with
+    a one-time link, in their language or both, and the admin's page shows no link."""
+    app = mail_app(tmp_path, template_database, **smtp.config())
+    admin = app.test_client()
+    assert _login(admin, "admin@example.com") == 302
+    data = {"email": "neu@example.com", "name": "Neu", "role": "member"}
+    data["csrf_token"] = csrf_token(admin, "/users/")
+    created = admin.post("/users/", data=data)
+    assert created.status_code == 302 and created.headers["Location"] == "/users/"
+    assert "/password-reset/" not in admin.get("/users/").text
+    (mail,) = smtp.recorder.to("neu@example.com")
+    english, chinese = mail.subject.split(" / ")
+    assert english == "Your Partnership Check account: choose your password"
+    assert "created an account for you" in mail.text() and "账户" in chinese
+    link = re.search(r"https://check\.example\.com(/password-reset/[\w.-]+)", mail.text()).group(1)
+    user = app.test_client()
+    data = {"new": NEW, "confirm": NEW, "csrf_token": csrf_token(user, link)}
+    assert user.post(link, data=data).status_code == 302
+    assert _login(user, "neu@example.com", NEW) == 302

@@ -320,9 +320,12 @@ def render_round_closed(app, db, message, keep_link):
 # --- password reset links (store/password_resets.py) --------------------------------------
 
 
-def queue_password_reset(db: Database, user, reset_id: int, *, by: str) -> list[int]:
+def queue_password_reset(
+    db: Database, user, reset_id: int, *, by: str, new_account: bool = False
+) -> list[int]:
     """The reset link ``reset_id`` to the user's own address (written by the worker, which
-    makes the link from the instance's key: the outbox never holds it)."""
+    makes the link from the instance's key: the outbox never holds it); for a
+    ``new_account``, worded as the welcome to it."""
     message = outbox.NewMessage(
         key=f"password-reset:{reset_id}",
         kind="password_reset",
@@ -330,7 +333,7 @@ def queue_password_reset(db: Database, user, reset_id: int, *, by: str) -> list[
         to_name=compose.one_line(user.name),
         user_id=user.id,
         language=user.language,
-        details={"reset": reset_id},
+        details={"reset": reset_id, "new_account": new_account},
     )
     return outbox.queue(db, [message], queued_by=by)
 
@@ -341,7 +344,11 @@ def render_password_reset(app, db, message, keep_link):
     if secret is None:
         return compose.Cancel(N_("the reset link was used, replaced or has expired"))
 
+    new_account = bool(message.details.get("new_account"))
+
     def subject() -> str:
+        if new_account:
+            return gettext("Your Partnership Check account: choose your password")
         return gettext("Set your password for Partnership Check")
 
     link = compose.public_url(app, "password_reset.reset", secret=secret) if keep_link else None
@@ -350,5 +357,11 @@ def render_password_reset(app, db, message, keep_link):
         "password_reset",
         message.language,
         subject,
-        {"name": message.to_name, "link": link, "hours": password_resets.RESET_HOURS},
+        {
+            "name": message.to_name,
+            "email": message.to_address,
+            "link": link,
+            "hours": password_resets.RESET_HOURS,
+            "new_account": new_account,
+        },
     )

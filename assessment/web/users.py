@@ -9,6 +9,8 @@ changes under *Change password*, like everyone.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import passwords
@@ -69,19 +71,12 @@ def check_password(password: str, email: str | None, name: str | None) -> None:
 
 
 class NewUserForm(FlaskForm):
+    """A new account; its owner chooses the password through a one-time link."""
+
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=select_choices(ROLE_NAMES.items()), default="member")
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(max=passwords.MAX_LENGTH)],
-        description=PASSWORD_ADVICE,
-        render_kw={"autocomplete": "new-password"},  # not the admin's own, filled in
-    )
     submit = SubmitField(_l("Create user"))
-
-    def validate_password(self, field: PasswordField) -> None:
-        check_password(field.data, self.email.data, self.name.data)
 
 
 class EditUserForm(FlaskForm):
@@ -102,10 +97,11 @@ def index():
         try:
             # Not inside a write transaction: create_user hashes the password (slow by
             # design) before it takes the lock, which an outer transaction would hold.
+            # A password nobody knows: the user chooses theirs through a reset link.
             user = users.create_user(
                 db,
                 email=form.email.data,
-                password=form.password.data,
+                password=secrets.token_urlsafe(32),
                 role=form.role.data,
                 name=form.name.data or "",
             )
@@ -115,7 +111,7 @@ def index():
             form.email.errors.append(str(exc))
         else:
             flash(_("User %(email)s created.", email=user.email), "success")
-            return redirect(url_for("users.index"))
+            return _issue_link(db, user, new_account=True)
     status = 400 if form.is_submitted() else 200
     return render_template("users/index.html", users=users.list_users(db), form=form), status
 
@@ -183,13 +179,23 @@ def reset_link(user_id: int):
             "users/reset_link.html", user=user, form=form, by_mail=by_mail, link=None
         )
         return page, status
+    return _issue_link(db, user, new_account=False)
+
+
+def _issue_link(db, user: users.User, *, new_account: bool):
+    """Mail the user a one-time link to choose their password, or, with no mail server,
+    show it to the admin once, after the account's answers in open anonymous rounds are
+    out of its reach (none for a new account: nothing is linked to it yet)."""
+    by_mail = uses_smtp(current_app.config)
     secret_key = current_app.secret_key
     with transaction(db, write=True):  # the release, the link and its record, or none
         if by_mail:
             reset, _secret = password_resets.issue(
                 db, user.id, secret_key=secret_key, delivery="mail", by=current_user.id
             )
-            kinds.queue_password_reset(db, user, reset.id, by=current_user.email)
+            kinds.queue_password_reset(
+                db, user, reset.id, by=current_user.email, new_account=new_account
+            )
             log("user.reset_link_sent", "user", user.id, email=user.email)
         else:
             released = respondents.release_account(db, user.id)
@@ -205,6 +211,18 @@ def reset_link(user_id: int):
                 drafts_discarded=released.drafts,
                 answers_locked=released.locked,
             )
+    if by_mail and new_account:
+        deliver_soon()
+        flash(
+            _(
+                "A link to choose their password is on its way to %(email)s. It works once,"
+                " for %(hours)s hours.",
+                email=user.email,
+                hours=password_resets.RESET_HOURS,
+            ),
+            "success",
+        )
+        return redirect(url_for("users.index"))
     if by_mail:
         deliver_soon()
         flash(
@@ -222,9 +240,10 @@ def reset_link(user_id: int):
         render_template(
             "users/reset_link.html",
             user=user,
-            form=form,
+            form=None,
             by_mail=False,
             link=link,
+            new_account=new_account,
             released=released,
             hours=password_resets.RESET_HOURS,
         )

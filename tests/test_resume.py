@@ -207,3 +207,23 @@ def test_forged_or_foreign_posts_are_refused_as_before(app, client, make_round):
         "/login", data={"email": "lead@example.com", "password": PASSWORD, "csrf_token": "x"}
     )
     assert _stashes(app) == 0
+
+
+def test_a_stale_login_or_logout_page_is_shown_again_not_refused(app, client):
+    """Logging in from a page whose token went stale: the login page again, with a word,
+    never a bare 400; logging out likewise asks for one more click."""
+    token = csrf_token(client)
+    client.delete_cookie("session")
+    data = {"email": "lead@example.com", "password": PASSWORD, "csrf_token": token}
+    response = client.post("/login?next=/clients/", data=data)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?next=/clients/"
+    assert "open too long" in client.get(response.headers["Location"]).text
+    assert _stashes(app) == 0
+    _login(client)
+    stale = csrf_token(client, "/")
+    client.post("/logout", data={"csrf_token": stale})
+    _login(client)
+    response = client.post("/logout", data={"csrf_token": stale})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200  # still logged in: nothing done unasked

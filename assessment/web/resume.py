@@ -119,9 +119,18 @@ def _keep() -> bool:
 
 def after_stale_token(reason: str):
     """For a CSRF refusal: keep the form and send the person on, or None (refuse)."""
-    if not _keepable() or not any(word in reason.lower() for word in STALE_TOKEN):
+    if not any(word in reason.lower() for word in STALE_TOKEN):
         return None
     if "missing" in reason.lower() and "session" not in reason.lower():
+        return None
+    if request.method == "POST" and request.endpoint in ("auth.login", "auth.logout"):
+        # Nothing worth keeping (a password is never kept): the page again, fresh.
+        flash(_("The page had been open too long. Please try again."), "warning")
+        target = url_for("auth.login", next=request.args.get("next") or None)
+        if request.endpoint == "auth.logout" and current_user.is_authenticated:
+            target = url_for("main.index")
+        return redirect(target, 303)
+    if not _keepable():
         return None
     if not _keep():
         return None

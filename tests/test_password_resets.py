@@ -153,8 +153,8 @@ def test_without_a_mail_server_the_admin_holds_the_link_but_not_the_answers(
     shown = client.post(f"/users/{member_id}/reset-link", data={"csrf_token": token})
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
     link = re.search(r'value="http://localhost(/password-reset/[\w.-]+)"', shown.text).group(1)
-    assert "2 invitations are no longer opened through the account" in shown.text
-    assert "1 drafts were discarded, 1 submitted answers are locked" in shown.text
+    assert "Invitations no longer opened through the account: 2." in shown.text
+    assert "Drafts discarded: 1. Submitted answers locked (they still count): 1." in shown.text
     with app.app_context():
         db = get_db()
         after = {p.id: respondents.get_respondent(db, p.id) for p in (draft, submitted, named)}

@@ -527,6 +527,73 @@ def _draft_transfer(database: Database) -> None:
     database.execute("ALTER TABLE responses ADD COLUMN invalid TEXT")
 
 
+@migrations(name="0014_people")
+def _people(database: Database) -> None:
+    """One person, one link; a reset link instead of a password set by an admin; forms
+    kept across an expired login (issue 25).
+
+    ``respondents.email_key`` is the respondent's email as it is compared (trimmed,
+    NFKC, case-folded: ``EMMA@`` and full-width ``ｅｍｍａ@`` are ``emma@``), unique per
+    round (team and client side together). Rounds from before this migration may hold
+    one person twice: nobody is deleted (either may have answered), the earliest keeps
+    the key and the later ones none, so the upgrade never fails and the duplicates are
+    refused from now on. ``password_resets`` keeps the SHA-256 of each one-time reset
+    link and the salt its secret is made from with the instance's key
+    (``store/password_resets.py``); ``form_stashes`` the fields of a lead's form
+    posted after their login or its CSRF token expired, until they log in again and
+    confirm it (``web/resume.py``).
+    """
+    import unicodedata
+
+    database.execute("ALTER TABLE respondents ADD COLUMN email_key TEXT")
+    seen: set[tuple[int, str]] = set()
+    rows = database.execute(
+        "SELECT id, round_id, email FROM respondents WHERE email IS NOT NULL ORDER BY id"
+    ).fetchall()
+    for respondent_id, round_id, email in rows:
+        key = unicodedata.normalize("NFKC", email.strip()).casefold() or None
+        if key is None or (round_id, key) in seen:
+            continue
+        seen.add((round_id, key))
+        database.execute("UPDATE respondents SET email_key = ? WHERE id = ?", [key, respondent_id])
+    database.execute(
+        "CREATE UNIQUE INDEX respondents_round_email ON respondents(round_id, email_key)"
+        " WHERE email_key IS NOT NULL"
+    )
+    database.execute(
+        """
+        CREATE TABLE password_resets (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            salt TEXT NOT NULL,
+            delivery TEXT NOT NULL CHECK (delivery IN ('mail', 'shown')),
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX password_resets_user ON password_resets(user_id)")
+    database.execute(
+        """
+        CREATE TABLE form_stashes (
+            id INTEGER PRIMARY KEY,
+            key_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            endpoint TEXT NOT NULL,
+            path TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 @migrations(name="0016_questionnaire_library")
 def _questionnaire_library(database: Database) -> None:
     """The questionnaire library (``library.py``): versions of questionnaires uploaded in

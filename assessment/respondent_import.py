@@ -22,7 +22,17 @@ from .sqlite import transaction
 from .store import respondents, rounds
 from .store.respondents import RESPONDENT_ROLES, Respondent
 from .store.rounds import RoundClosed
-from .vocab import N_, ROLE_LABELS, Joined, Message, Translate, fold, role_names
+from .vocab import (
+    LANGUAGE_SPELLINGS,
+    N_,
+    ROLE_LABELS,
+    Joined,
+    Message,
+    Translate,
+    email_key,
+    fold,
+    role_names,
+)
 
 __all__ = [
     "IMPORT_COLUMNS",
@@ -33,7 +43,7 @@ __all__ = [
     "parse_respondents",
 ]
 
-IMPORT_COLUMNS = ("name", "email", "role")
+IMPORT_COLUMNS = ("name", "email", "role", "language")
 #: Column names a Chinese spreadsheet may use instead, folded (see ``vocab.fold``).
 COLUMN_ALIASES = {
     "姓名": "name",
@@ -42,7 +52,10 @@ COLUMN_ALIASES = {
     "电子邮件": "email",
     "电子邮箱": "email",
     "角色": "role",
+    "语言": "language",
 }
+#: A language cell that says the language is not known (mail in both languages).
+UNKNOWN_LANGUAGE = frozenset({"unknown", "both", "未知", "双语", "中英文", "-"})
 MAX_IMPORT_ROWS = 1000
 MAX_IMPORT_BYTES = 512 * 1024
 MAX_NAME = 200  # as the round page's form
@@ -88,6 +101,7 @@ class NewRespondent:
     name: str
     email: str | None
     role: str
+    language: str | None = None  # en, zh-CN, or None: not known (mail in both)
 
 
 def _has_control(text: str) -> bool:
@@ -238,7 +252,7 @@ def parse_respondents(data: str | bytes) -> list[NewRespondent]:
                     message = N_("not an email address: %(reason)s", reason=str(exc))
                     problems.append((row_number, "email", message))
                 else:
-                    folded = email.casefold()
+                    folded = email_key(email)
                     if folded in emails:
                         message = N_("the same email as row %(row)s", row=emails[folded])
                         problems.append((row_number, "email", message))
@@ -252,6 +266,17 @@ def parse_respondents(data: str | bytes) -> list[NewRespondent]:
                 roles=_ROLES,
             )
             problems.append((row_number, "role", message))
+        language_text = cells.get("language", "")
+        language = None
+        if language_text and fold(language_text) not in UNKNOWN_LANGUAGE:
+            language = LANGUAGE_SPELLINGS.get(fold(language_text))
+            if language is None:
+                message = N_(
+                    "unknown language '%(language)s'; write en or zh-CN, or leave it empty"
+                    " when it is not known (their mail is then in both languages)",
+                    language=language_text,
+                )
+                problems.append((row_number, "language", message))
         if name and email is None:
             folded = name.casefold()
             if folded in names:
@@ -262,7 +287,7 @@ def parse_respondents(data: str | bytes) -> list[NewRespondent]:
                 problems.append((row_number, "name", message))
             names.setdefault(folded, row_number)
         if len(problems) == before:
-            found.append(NewRespondent(row_number, name, email, role))
+            found.append(NewRespondent(row_number, name, email, role, language))
     if not problems and not found:
         problems.append((2, "", N_("the file has a header but no respondents")))
     if problems:
@@ -272,6 +297,21 @@ def parse_respondents(data: str | bytes) -> list[NewRespondent]:
 
 _COLUMNS = Joined(IMPORT_COLUMNS)
 _ROLES = Joined(ROLE_LABELS[role] for role in RESPONDENT_ROLES)
+
+
+def already_in_round(existing: Respondent) -> Message:
+    """Why someone cannot be added to a round: who of it has their email already."""
+    if existing.side == "client":
+        return N_(
+            "already invited to this round: %(name)s <%(email)s>, a client contact",
+            name=existing.name,
+            email=existing.email,
+        )
+    return N_(
+        "already invited to this round: %(name)s <%(email)s>, on the team",
+        name=existing.name,
+        email=existing.email,
+    )
 
 
 def import_respondents(db: Database, round_id: int, data: str | bytes) -> list[Respondent]:
@@ -289,12 +329,14 @@ def import_respondents(db: Database, round_id: int, data: str | bytes) -> list[R
         if not current.is_open:
             raise RoundClosed(round_id)
         existing = respondents.list_respondents(db, round_id)
-        emails = {r.email.casefold() for r in existing if r.email}
+        emails = {email_key(r.email): r for r in existing if r.email}
         names = {r.name.casefold() for r in existing if not r.email}
         problems: list[Problem] = []
         for person in wanted:
-            if person.email and person.email.casefold() in emails:
-                problems.append((person.row, "email", N_("already invited to this round")))
+            if person.email and email_key(person.email) in emails:
+                problems.append(
+                    (person.row, "email", already_in_round(emails[email_key(person.email)]))
+                )
             elif not person.email and person.name.casefold() in names:
                 message = N_(
                     "already invited to this round (give an email to invite a second"
@@ -305,7 +347,12 @@ def import_respondents(db: Database, round_id: int, data: str | bytes) -> list[R
             raise ImportRefused(problems)
         return [
             respondents.add_respondent(
-                db, round_id, name=person.name, email=person.email, role=person.role
+                db,
+                round_id,
+                name=person.name,
+                email=person.email,
+                role=person.role,
+                language=person.language,
             )
             for person in wanted
         ]

@@ -30,6 +30,7 @@ from .questionnaire import Questionnaire
 from .review_calendar import REVIEW_KIND, REVIEW_KINDS, Review, next_review, quarter_of_round
 from .sqlite import query_rows, transaction
 from .store import audit, clients, respondents, rounds
+from .vocab import LANGUAGES
 
 __all__ = [
     "ACTOR",
@@ -145,16 +146,19 @@ def open_due_reviews(
                 for person in respondents.list_respondents(db, previous.id):
                     if person.side == "client" and mirror is None:
                         continue  # no client questionnaire to answer this time
-                    added = respondents.add_respondent(
-                        db,
-                        created.id,
-                        name=person.name,
-                        email=person.email,
-                        role=person.role,
-                        language=person.language,
-                        side=person.side,
-                        client_role=person.client_role,
-                    )
+                    try:
+                        added = respondents.add_respondent(
+                            db,
+                            created.id,
+                            name=person.name,
+                            email=person.email,
+                            role=person.role,
+                            language=person.language if person.language in LANGUAGES else None,
+                            side=person.side,
+                            client_role=person.client_role,
+                        )
+                    except respondents.AlreadyInRound:
+                        continue  # one person twice in a round from before 0014_people
                     _record(
                         db,
                         "personal_link.issued",

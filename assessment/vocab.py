@@ -32,6 +32,7 @@ __all__ = [
     "KIND_LABELS",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "LANGUAGE_SPELLINGS",
     "LEAD_ROLES",
     "NOT_ASKED_LABELS",
     "N_",
@@ -45,6 +46,7 @@ __all__ = [
     "USER_ROLE_LABELS",
     "Joined",
     "Message",
+    "email_key",
     "fold",
     "language_of",
     "localized",
@@ -244,6 +246,32 @@ def fold(text: str) -> str:
     """A name as it is compared: compatibility forms folded (full-width letters), case
     and surrounding or repeated spaces ignored."""
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def email_key(email: str | None) -> str | None:
+    """An email as it is compared: trimmed, compatibility forms folded (full-width
+    letters) and case ignored, so ``EMMA@x`` and ``ｅｍｍａ@x`` are ``emma@x``; None for
+    no email."""
+    key = unicodedata.normalize("NFKC", (email or "").strip()).casefold()
+    return key or None
+
+
+#: A respondent's language, as a lead or a respondents file gives it: every way it may be
+#: written (folded) to its tag; unknown (both languages) is None.
+LANGUAGE_SPELLINGS = {
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+    "zh-cn": "zh-CN",
+    "zh": "zh-CN",
+    "zh_cn": "zh-CN",
+    "zh-hans": "zh-CN",
+    "chinese": "zh-CN",
+    "中文": "zh-CN",
+    "简体中文": "zh-CN",
+    "汉语": "zh-CN",
+}
 
 
 @lru_cache(maxsize=1)

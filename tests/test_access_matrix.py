@@ -73,8 +73,9 @@ MATRIX = [
     ("POST", "/rounds/{round}/close", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/reopen", {**LEADS_ONLY, "lead": 302, "admin": 302}),
     ("POST", "/rounds/{round}/invitations/confirm", {**LEADS_ONLY, "lead": 302, "admin": 302}),
-    ("POST", "/rounds/{round}/respondents", {**LEADS_ONLY, "lead": 303, "admin": 303}),
-    ("POST", "/rounds/{round}/client-contacts", {**LEADS_ONLY, "lead": 303, "admin": 303}),
+    # An empty form: the round page again, with what is missing beside each field.
+    ("POST", "/rounds/{round}/respondents", {**LEADS_ONLY, "lead": 400, "admin": 400}),
+    ("POST", "/rounds/{round}/client-contacts", {**LEADS_ONLY, "lead": 400, "admin": 400}),
     ("POST", "/rounds/{round}/respondents/import", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     (
         "POST",
@@ -107,6 +108,15 @@ MATRIX = [
     ("POST", "/alerts/{channel}/enabled", {**ADMINS_ONLY, "admin": 303}),
     ("POST", "/alerts/{channel}/delete", {**ADMINS_ONLY, "admin": 303}),
     ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
+    ("GET", "/users/{user}/reset-link", ADMINS_ONLY),
+    # A form kept across an expired login: nothing kept here, so logged-in people go home.
+    ("GET", "/resume", dict.fromkeys(ROLES, 302)),
+    # No mail server here: the admin is shown the link (after the member's anonymous
+    # answers were put out of the account's reach, tests/test_password_resets.py).
+    ("POST", "/users/{user}/reset-link", {**ADMINS_ONLY, "admin": 200}),
+    # Public: whoever holds a reset link; an unknown one is no page at all.
+    ("GET", "/password-reset/1.unknown", dict.fromkeys(ROLES, 404)),
+    ("POST", "/password-reset/1.unknown", dict.fromkeys(ROLES, 404)),
     (
         "POST",
         "/logout",

@@ -298,8 +298,9 @@ def test_the_csrf_secret_is_renewed_at_login_and_at_logout(client, auth):
         secret_after = stored["csrf_token"]
     assert secret_after != secret_before and after_login != before_login
     # a token from before the login (planted, or read off the login page) is refused
+    # (not carried out: the page again, asking for one more click; issue 25, no bare 400)
     refused = client.post("/logout", data={"csrf_token": before_login})
-    assert refused.status_code == 400 and client.get("/").status_code == 200
+    assert refused.status_code == 303 and client.get("/").status_code == 200
     assert client.post("/logout", data={"csrf_token": after_login}).status_code == 302
     with client.session_transaction() as stored:
         assert stored.get("csrf_token") != secret_after
@@ -308,4 +309,6 @@ def test_the_csrf_secret_is_renewed_at_login_and_at_logout(client, auth):
         "/login",
         data={"email": "lead@example.com", "password": PASSWORD, "csrf_token": after_login},
     )
-    assert response.status_code == 400 and b"The form has expired" in response.data
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert "open too long" in client.get("/login").text
+    assert client.get("/").status_code == 302  # nobody logged in

@@ -341,10 +341,11 @@ def test_collect_answers_close_and_summary(live_server, open_page):
     assert sign_rows.first.get_by_role("rowheader").inner_text() == "Respect for boundaries"
     screenshot(lead, "collect-round-summary-en")
 
-    # --- a personal link of a closed round, in both languages ---
-    for locale, lang in (("en-US", "en"), ("zh-CN", "zh-CN")):
+    # --- a personal link of a closed round, in both languages: each in the language its
+    # person answered in, whatever the browser's (issue 25: a language per person) ---
+    for locale, name, lang in (("zh-CN", "Bo", "en"), ("en-US", "Ana", "zh-CN")):
         person = open_page(locale)
-        person.goto(links["Bo"])
+        person.goto(links[name])
         assert person.locator("html").get_attribute("lang") == lang
         assert person.locator("form.answer-form").count() == 0
         assert person.locator("textarea, input[type=radio]").count() == 0

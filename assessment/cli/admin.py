@@ -10,7 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_db
-from ..store import users
+from ..sqlite import transaction
+from ..store import audit, respondents, users
 
 
 @click.command("init-db")
@@ -56,16 +57,42 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
 @click.password_option(help="The new password (asked for when not given).")
 @with_appcontext
 def set_password_command(email: str, password: str) -> None:
-    """Give the user with EMAIL a new password; every login of theirs ends."""
+    """Give the user with EMAIL a new password; every login of theirs ends.
+
+    For operators (a locked-out administrator). Whoever runs it will know the password,
+    so first the account's answers in open anonymous rounds are put out of its reach, as
+    when an admin is shown a reset link (docs/anonymity.md, "Admins"): its invitations
+    there are no longer opened through it, drafts are discarded, submitted answers are
+    locked. In the web app an admin sends the user a reset link instead."""
     db = get_db()
     user = users.find_by_email(db, email)
     if user is None:
         raise click.ClickException(f"there is no user with the email {email.strip()}")
     try:
-        users.set_password(db, user.id, password)
+        users.check_password_policy(password, user.email, user.name)
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from exc
+    released = respondents.release_account(db, user.id)
+    users.set_password(db, user.id, password)
+    with transaction(db, write=True):
+        audit.record_command(
+            db,
+            "user.password_set_by_operator",
+            "user",
+            user.id,
+            email=user.email,
+            invitations_released=released.invitations,
+            drafts_discarded=released.drafts,
+            answers_locked=released.locked,
+        )
     click.echo(f"Changed the password of {user.email}; they are logged out everywhere.")
+    if released.invitations:
+        click.echo(
+            f"Their answers in open anonymous rounds are out of the account's reach:"
+            f" {released.invitations} invitation(s) no longer opened through it,"
+            f" {released.drafts} draft(s) discarded, {released.locked} submitted answer(s)"
+            " locked."
+        )
 
 
 @click.command("demo")

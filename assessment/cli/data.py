@@ -119,7 +119,8 @@ def import_respondents_command(
     """Invite the people listed in a CSV FILE (- for standard input) to a round.
 
     Columns: name (required), email and role (an id such as finance, or the name the app
-    shows, in English or Chinese; default other). UTF-8 (with or without a byte order
+    shows, in English or Chinese; default other) and language (en or zh-CN; empty: not
+    known, mail in both). UTF-8 (with or without a byte order
     mark), UTF-16 or Chinese Excel's GBK. Every row is checked first; if any is wrong,
     each problem is listed by row and column and nobody is added.
     """

@@ -27,7 +27,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from sqlite_utils import Database
 
 from .. import branding
-from ..store import outbox, respondents, rounds
+from ..store import outbox, password_resets, respondents, rounds
 from ..store.clients import NotFound
 from ..vocab import KIND_LABELS, N_, Message
 from . import compose
@@ -454,5 +454,55 @@ def render_round_closed(app, db, message, keep_link):
             "paragraphs": closing_paragraphs,
             "due": _due_text,
             "link": compose.public_url(app, "rounds.show", round_id=current.id),
+        },
+    )
+
+
+# --- password reset links (store/password_resets.py) --------------------------------------
+
+
+def queue_password_reset(
+    db: Database, user, reset_id: int, *, by: str, new_account: bool = False
+) -> list[int]:
+    """The reset link ``reset_id`` to the user's own address (written by the worker, which
+    makes the link from the instance's key: the outbox never holds it); for a
+    ``new_account``, worded as the welcome to it."""
+    message = outbox.NewMessage(
+        key=f"password-reset:{reset_id}",
+        kind="password_reset",
+        to_address=user.email,
+        to_name=compose.one_line(user.name),
+        user_id=user.id,
+        language=user.language,
+        details={"reset": reset_id, "new_account": new_account},
+    )
+    return outbox.queue(db, [message], queued_by=by)
+
+
+@register("password_reset", N_("Password reset link"))
+def render_password_reset(app, db, message, keep_link):
+    secret = password_resets.secret_for(db, message.details.get("reset", 0), app.secret_key)
+    if secret is None:
+        return compose.Cancel(N_("the reset link was used, replaced or has expired"))
+
+    new_account = bool(message.details.get("new_account"))
+
+    def subject() -> str:
+        if new_account:
+            return gettext("Your Partnership Check account: choose your password")
+        return gettext("Set your password for Partnership Check")
+
+    link = compose.public_url(app, "password_reset.reset", secret=secret) if keep_link else None
+    return compose.render(
+        app,
+        "password_reset",
+        message.language,
+        subject,
+        {
+            "name": message.to_name,
+            "email": message.to_address,
+            "link": link,
+            "hours": password_resets.RESET_HOURS,
+            "new_account": new_account,
         },
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..sqlite import query_rows, transaction, utcnow
-from ..vocab import CLIENT_ROLES, ROLES, SIDES
+from ..vocab import CLIENT_ROLES, LANGUAGES, ROLES, SIDES, email_key
 from .clients import NotFound
 from .rounds import Round, RoundClosed, get_round
 
@@ -67,6 +67,32 @@ class NoClientSide(ValueError):
     """The round's questionnaire has no mirror: no client contact can answer it."""
 
 
+class AlreadyInRound(ValueError):
+    """Someone with the same email (as compared: ``vocab.email_key``) is in the round
+    already, on the team's side or the client's; ``existing`` is who."""
+
+    def __init__(self, existing: Respondent):
+        super().__init__(
+            f"{existing.name} <{existing.email}> is already in round {existing.round_id}"
+        )
+        self.existing = existing
+
+
+def find_by_email(db: Database, round_id: int, email: str | None) -> Respondent | None:
+    """The round's respondent (either side) with this email as compared, if any."""
+    key = email_key(email)
+    if key is None:
+        return None
+    rows = list(
+        query_rows(
+            db,
+            _RESPONDENT_SELECT + " WHERE respondents.round_id = ? AND respondents.email_key = ?",
+            [round_id, key],
+        )
+    )
+    return _respondent(rows[0]) if rows else None
+
+
 def add_respondent(
     db: Database,
     round_id: int,
@@ -83,7 +109,12 @@ def add_respondent(
 
     A client contact (``side="client"``, with a ``client_role``) answers the round's
     mirror (``NoClientSide`` when it has none) and is never linked to a user account: the
-    personal link is their only way in, and it reaches their own form alone."""
+    personal link is their only way in, and it reaches their own form alone.
+
+    One person, one link: someone whose email (as compared: ``vocab.email_key``) is in the
+    round already, on either side, is refused (``AlreadyInRound``, naming them); a unique
+    index on ``email_key`` holds the rule under concurrent adds too. ``language`` is the
+    person's (``en``, ``zh-CN``) or None when unknown (their mail is then in both)."""
     if side not in SIDES:
         raise ValueError(f"side must be one of {', '.join(SIDES)}")
     if side == "client":
@@ -94,6 +125,8 @@ def add_respondent(
         raise ValueError("only a client contact has a client role")
     if role not in RESPONDENT_ROLES:
         raise ValueError(f"role must be one of {', '.join(RESPONDENT_ROLES)}")
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or unknown")
     email = (email or "").strip() or None
     with transaction(db, write=True):
         status = db.execute(
@@ -105,6 +138,9 @@ def add_respondent(
             raise RoundClosed(round_id)
         if side == "client" and status[1] is None:
             raise NoClientSide(round_id)
+        existing = find_by_email(db, round_id, email)
+        if existing is not None:
+            raise AlreadyInRound(existing)
         user_id = None
         if email and side == "team":
             user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
@@ -112,8 +148,8 @@ def add_respondent(
         now = utcnow()
         cursor = db.execute(
             "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
-            " token_issued_at, created_at, updated_at, side, client_role)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " token_issued_at, created_at, updated_at, side, client_role, email_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 round_id,
                 user_id,
@@ -127,6 +163,7 @@ def add_respondent(
                 now,
                 side,
                 client_role,
+                email_key(email),
             ],
         )
         return get_respondent(db, cursor.lastrowid)
@@ -222,3 +259,56 @@ def rounds_for_user(db: Database, user_id: int) -> list[tuple[Round, Respondent]
         (get_round(db, respondent.round_id), respondent)
         for respondent in (_respondent(row) for row in rows)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """What ``release_account`` did: invitations no longer reached through the account,
+    drafts discarded, submitted answers locked."""
+
+    invitations: int
+    drafts: int
+    locked: int
+
+
+def release_account(db: Database, user_id: int) -> Released:
+    """Put the account's answers in open anonymous rounds out of its reach, before anyone
+    but its owner may hold its password (an admin shown a reset link: docs/anonymity.md,
+    "Admins"). Its team invitations there are no longer linked to the account (it no
+    longer opens them as their respondent, nor lists them on its home page); drafts are
+    discarded (no one could ever read them again, and the person starts afresh through
+    their personal link); submitted answers stay and count, locked like answers from
+    before answer keys (``LOCKED_KEY``): no browser, no account sees them again, and only
+    a new link lets them be replaced. Named and closed rounds are left as they are."""
+    with transaction(db, write=True):
+        ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT respondents.id FROM respondents JOIN rounds"
+                " ON rounds.id = respondents.round_id WHERE respondents.user_id = ?"
+                " AND rounds.status = 'open' AND rounds.anonymous = 1",
+                [user_id],
+            ).fetchall()
+        ]
+        if not ids:
+            return Released(0, 0, 0)
+        marks = ", ".join("?" * len(ids))
+        now = utcnow()
+        drafts = db.execute(
+            f"DELETE FROM responses WHERE status = 'draft' AND respondent_id IN ({marks})", ids
+        ).rowcount
+        locked = db.execute(
+            f"UPDATE respondents SET answer_key = ?, updated_at = ? WHERE id IN ({marks})"
+            " AND id IN (SELECT respondent_id FROM responses)",
+            [LOCKED_KEY, now, *ids],
+        ).rowcount
+        db.execute(
+            f"UPDATE respondents SET answer_key = NULL, updated_at = ? WHERE id IN ({marks})"
+            " AND id NOT IN (SELECT respondent_id FROM responses)",
+            [now, *ids],
+        )
+        db.execute(
+            f"UPDATE respondents SET user_id = NULL, updated_at = ? WHERE id IN ({marks})",
+            [now, *ids],
+        )
+    return Released(len(ids), drafts, locked)

@@ -77,6 +77,11 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
         return get_user(db, cursor.lastrowid)
 
 
+def check_password_policy(password: str, email: str, name: str) -> None:
+    """``UserError`` for a password the policy refuses (``passwords.weakness``)."""
+    _check_password(password, email, name)
+
+
 def _check_password(password: str, email: str, name: str) -> None:
     reason = passwords.weakness(password, passwords.context_words(email, name))
     if reason is not None:

@@ -28,9 +28,11 @@ from . import (
     main,
     outbox,
     packs,
+    password_reset,
     portfolio,
     respond,
     results,
+    resume,
     rounds,
     scheduled,
     security,
@@ -75,6 +77,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(users.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(password_reset.bp)
+    app.register_blueprint(resume.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(errors.bp)
@@ -100,5 +104,5 @@ def _require_login():
     if is_public(view):
         return None
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        return resume.before_login() or login_manager.unauthorized()
     return None

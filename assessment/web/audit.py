@@ -32,6 +32,14 @@ ACTION_NAMES = {
     "user.created": _l("created a user"),
     "user.changed": _l("changed a user"),
     "user.password_changed": _l("changed their own password"),
+    "user.reset_link_sent": _l("sent a user a password reset link"),
+    "user.reset_link_shown": _l(
+        "was shown a user's password reset link (their anonymous answers put out of reach)"
+    ),
+    "user.password_reset": _l("set their password through a reset link"),
+    "user.password_set_by_operator": _l(
+        "set a user's password on the command line (their anonymous answers put out of reach)"
+    ),
     "personal_link.issued": _l("issued a personal link"),
     "personal_link.reissued": _l("issued a new personal link (the old one stopped working)"),
     "personal_link.revoked": _l("revoked a personal link"),

@@ -34,6 +34,11 @@ def render_error(status: int, detail: str | None = None):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError):
+    from .resume import after_stale_token  # a lead's expired form is kept, not refused
+
+    kept = after_stale_token(str(error.description))
+    if kept is not None:
+        return kept
     return render_error(
         400, str(_l("The form has expired or was not sent by this site. Please try again."))
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
@@ -24,11 +24,14 @@ bp = Blueprint("i18n", __name__)
 
 
 def current_language() -> str:
-    """The language of this request: the session's choice, else the browser's."""
+    """The language of this request: the session's choice, else (on a personal link) the
+    respondent's, else the account's, else the browser's."""
     supported = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in supported:
         return chosen
+    if g.get("person_language") in supported:
+        return g.person_language
     if logged_in() and current_user.language in supported:
         return current_user.language
     best = browser_language(request.headers.get("Accept-Language", ""), tuple(supported))

@@ -24,6 +24,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -93,6 +94,9 @@ def _link_or_404(token: str) -> Link:
     found = unchanged.read(db, ("respond.link", token), lambda: _read_link(db, token))
     if found is None:
         abort(404)
+    # The person's language (the one they saved in, else the one they were invited
+    # with) opens their form, unless this browser chose one (web.i18n.current_language).
+    g.person_language = found[2].language or found[0].language
     return found
 
 

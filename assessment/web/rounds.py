@@ -40,7 +40,7 @@ from ..mail import kinds
 from ..questionnaire import DirectoryScan
 from ..sqlite import transaction
 from ..store import clients, respondents, rounds, team_views
-from ..vocab import LEAD_ROLES, N_
+from ..vocab import LANGUAGE_NAMES, LEAD_ROLES, N_
 from . import round_mail
 from .access import role_required
 from .audit import log
@@ -94,10 +94,26 @@ class RoundForm(FlaskForm):
     submit = SubmitField(_l("Create round"))
 
 
+#: A respondent's language: their mail and form in it, or in both when it is not known.
+PERSON_LANGUAGES = [
+    ("", _l("Not known: both languages")),
+    *((lang, name) for lang, name in LANGUAGE_NAMES.items()),
+]
+
+
+def _language_field():
+    return SelectField(
+        _l("Language"),
+        choices=select_choices(PERSON_LANGUAGES),
+        default="",
+    )
+
+
 class RespondentForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=select_choices(RESPONDENT_ROLE_NAMES.items()))
+    language = _language_field()
     submit = SubmitField(_l("Add respondent"))
 
 
@@ -109,6 +125,7 @@ class ClientContactForm(FlaskForm):
     client_role = SelectField(
         _l("Role at the client"), choices=select_choices(CLIENT_ROLE_NAMES.items())
     )
+    language = _language_field()
     submit = SubmitField(_l("Add client contact"))
 
 
@@ -208,8 +225,13 @@ def create(client_id: int):
 @bp.get("/rounds/<int:round_id>")
 @role_required(*LEADS)
 def show(round_id: int):
+    return _show(round_or_404(round_id))
+
+
+def _show(current: rounds.Round, *, respondent_form=None, client_form=None, status: int = 200):
+    """The round page; after a refused add, with the form as it was typed and why."""
     db = get_db()
-    current = round_or_404(round_id)
+    round_id = current.id
     people = respondents.list_respondents(db, round_id, side="team")
     progress = dict.fromkeys(answers.STATUSES, 0)
     for respondent in people:
@@ -234,14 +256,33 @@ def show(round_id: int):
         policy=policy,
         outcome=outcome,
         team_view=team_views.get(db, round_id),
-        respondent_form=RespondentForm(),
+        respondent_form=respondent_form or RespondentForm(formdata=None),
         contacts=contacts,
         client_progress=client_progress,
         can_reopen=results.can_reopen(db, current),
-        client_form=ClientContactForm(formdata=None),
+        client_form=client_form or ClientContactForm(formdata=None),
         import_form=ImportForm(formdata=None),
         post_form=PostForm(),
-    )
+    ), status
+
+
+def _already_in_round(form, existing: respondents.Respondent) -> None:
+    """One person, one link: the email field says who of the round has it already."""
+    if existing.side == "client":
+        message = _(
+            "%(name)s (%(email)s) is already in this round as a client contact; nobody gets"
+            " a second link.",
+            name=existing.name,
+            email=existing.email,
+        )
+    else:
+        message = _(
+            "%(name)s (%(email)s) is already in this round, on the team; nobody gets"
+            " a second link.",
+            name=existing.name,
+            email=existing.email,
+        )
+    form.email.errors = [*form.email.errors, message]
 
 
 @bp.post("/rounds/<int:round_id>/respondents")
@@ -251,19 +292,26 @@ def add_respondent(round_id: int):
     if not current.is_open:
         abort(403)
     form = RespondentForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for("rounds.show", round_id=round_id)), 303
+    if not form.validate_on_submit():  # shown again as typed, each error beside its field
+        return _show(current, respondent_form=form, status=400)
     db = get_db()
     try:
         with transaction(db, write=True):  # the invitation and its audit entry, or neither
             respondent = respondents.add_respondent(
-                db, current.id, name=form.name.data, email=form.email.data, role=form.role.data
+                db,
+                current.id,
+                name=form.name.data,
+                email=form.email.data,
+                role=form.role.data,
+                language=form.language.data or None,
             )
             _log_link("personal_link.issued", current, respondent)
             invited = kinds.queue_invitations(db, current, [respondent], by=current_user.email)
     except rounds.RoundClosed:  # closed since the page was loaded
         abort(403)
+    except respondents.AlreadyInRound as taken:
+        _already_in_round(form, taken.existing)
+        return _show(current, respondent_form=form, status=409)
     _added(current, respondent, invited)
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -293,9 +341,8 @@ def add_client_contact(round_id: int):
     if not current.is_open or current.mirror_digest is None:
         abort(403)
     form = ClientContactForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for("rounds.show", round_id=round_id, _anchor="client-side")), 303
+    if not form.validate_on_submit():  # shown again as typed, each error beside its field
+        return _show(current, client_form=form, status=400)
     db = get_db()
     try:
         with transaction(db, write=True):  # the invitation and its audit entry, or neither
@@ -306,11 +353,15 @@ def add_client_contact(round_id: int):
                 email=form.email.data,
                 side="client",
                 client_role=form.client_role.data,
+                language=form.language.data or None,
             )
             _log_link("personal_link.issued", current, respondent)
             invited = kinds.queue_invitations(db, current, [respondent], by=current_user.email)
     except rounds.RoundClosed:  # closed since the page was loaded
         abort(403)
+    except respondents.AlreadyInRound as taken:
+        _already_in_round(form, taken.existing)
+        return _show(current, client_form=form, status=409)
     _added(current, respondent, invited)
     return redirect(url_for("rounds.show", round_id=round_id, _anchor="client-side"))
 
@@ -480,7 +531,7 @@ def reopen(round_id: int):
 
 class ImportForm(FlaskForm):
     file = FileField(
-        _l("CSV file with the columns name, email, role"),
+        _l("CSV file with the columns name, email, role, language"),
         validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("A .csv file, please."))],
     )
     submit = SubmitField(_l("Import respondents"))

@@ -26,7 +26,6 @@ from assessment.evidence import (
 )
 from assessment.questionnaire import QuestionnaireError, load_questionnaire
 
-
 START, END = date(2026, 1, 1), date(2026, 3, 31)
 DAY0 = date(2025, 10, 1)
 
@@ -219,7 +218,6 @@ def test_dso_is_never_negative_and_at_most_the_period_when_all_is_unpaid(found):
     period_days = (END - START).days + 1
     for currency, value in result.items():
         assert value is None or value >= 0
-        sold = [i for i in found if i.currency == currency and START <= i.issued <= END]
         older = [i for i in found if i.currency == currency and i.issued < START]
         if value is not None and not older:
             assert value <= period_days  # outstanding from the period cannot exceed its sales

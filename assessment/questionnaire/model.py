@@ -7,6 +7,12 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from ..evidence import (
+    DEFAULT_EVIDENCE_INCIDENTS,
+    DEFAULT_EVIDENCE_LATE_SHARE,
+    DEFAULT_EVIDENCE_MIN_INVOICES,
+    DEFAULT_LATE_GRACE_DAYS,
+)
 from .base import (
     COLOUR,
     LIKERT_POINTS,
@@ -18,12 +24,6 @@ from .base import (
     Weight,
     _Frozen,
     exact,
-)
-from ..evidence import (
-    DEFAULT_EVIDENCE_INCIDENTS,
-    DEFAULT_EVIDENCE_LATE_SHARE,
-    DEFAULT_EVIDENCE_MIN_INVOICES,
-    DEFAULT_LATE_GRACE_DAYS,
 )
 from .errors import Found, _duplicates, _rules
 from .items import Item

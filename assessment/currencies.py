@@ -6,8 +6,7 @@ from __future__ import annotations
 __all__ = ["CURRENCY_ALIASES", "ISO_4217", "currency_code"]
 
 #: Active ISO 4217 codes (list one, as published by the maintenance agency, SIX).
-ISO_4217 = frozenset(
-    """
+_CODES = """
     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
     BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP
     DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR
@@ -17,8 +16,8 @@ ISO_4217 = frozenset(
     SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS
     VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA
     XXX YER ZAR ZMW ZWG ZWL
-    """.split()
-)
+"""
+ISO_4217 = frozenset(_CODES.split())
 
 #: Other names for a currency, as exports write them (compared in upper case).
 CURRENCY_ALIASES = {

@@ -389,7 +389,7 @@ def parse_invoices(
     records = [(line, cells) for line, cells in records if any(_text(c) for c in cells)]
     if not records:
         raise InvoiceImportRefused([(1, N_("the file is empty: it needs a header row"))])
-    header_line, header_cells = records[0]
+    header_cells = records[0][1]
     headers = [_text(c) for c in header_cells]
     if len(records) - 1 > MAX_ROWS:
         message = N_("more than %(limit)s invoices in one file", limit=MAX_ROWS)

@@ -53,6 +53,7 @@ __all__ = [
     "invoice_facts",
     "is_late",
     "overdue_amounts",
+    "texts_visible",
 ]
 
 #: An invoice paid up to this many days after its due date is not late (``late_grace_days``).
@@ -225,6 +226,13 @@ def incidents_by_month(incidents: Iterable[Incident]) -> dict[tuple[str, str], i
     """Incidents per (sign, month as ``YYYY-MM``), in order."""
     counts = Counter((i.sign, f"{i.happened:%Y-%m}") for i in incidents)
     return dict(sorted(counts.items()))
+
+
+def texts_visible(authors: int, text_floor: int) -> bool:
+    """Whether the texts of unsigned incidents may be shown (without names): only once at
+    least ``text_floor`` different people logged them, the floor of comments in an
+    anonymous round (docs/anonymity.md)."""
+    return authors >= text_floor
 
 
 # --- perception against evidence ----------------------------------------------------------------

@@ -88,6 +88,14 @@ MATRIX = [
     ("POST", "/rounds/{round}/schedule", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/rounds/{round}/mail/{message}/retry", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/outbox/{message}/retry", {**ADMINS_ONLY, "admin": 303}),
+    # Evidence between rounds (issue 28; more visitors in test_evidence_web): the member
+    # here is on no client's team, so may open the form but has nothing to log.
+    ("GET", "/incidents/new", LOGGED_IN),
+    ("POST", "/incidents/new", {**LOGGED_IN, "lead": 400, "admin": 400}),
+    ("GET", "/incidents/0/edit", {**LOGGED_IN, "member": 404, "lead": 404, "admin": 404}),
+    ("GET", "/clients/{client}/evidence", LEADS_ONLY),
+    ("GET", "/clients/{client}/incidents.csv", LEADS_ONLY),
+    ("POST", "/clients/{client}/invoices", {**LEADS_ONLY, "lead": 400, "admin": 400}),
     ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
     ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
     (

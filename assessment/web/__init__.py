@@ -17,6 +17,7 @@ from . import (
     auth,
     clients,
     errors,
+    evidence,
     i18n,
     labels,
     limits,
@@ -70,6 +71,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(errors.bp)
+    app.register_blueprint(evidence.bp)  # incidents and invoices (issue 28)
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)

@@ -196,3 +196,35 @@ def test_counts_since_the_last_round(app, make_round):
             "payment": 3,
             "power": 1,
         }
+
+
+def test_the_next_quarterly_form_shows_counts_to_the_team_never_to_the_client(
+    app, client, make_round
+):
+    """Before a sign's questions: the count since the last round, for the team's people
+    (compiled page and live page alike); the client's people see none; never a text."""
+    first, _p = make_round(period="2026-Q1", respondents=1)
+    with app.app_context():
+        db = get_db()
+        db.execute("UPDATE rounds SET created_at = '2001-01-01T00:00:00+00:00'")
+    _second, people = make_round(period="2026-Q2", respondents=1, contacts=1)
+    team_link, client_link = f"/r/{people[0].token}", f"/r/{people[1].token}"
+    page = client.get(team_link).get_data(as_text=True)
+    assert "incidents-since" not in page  # none logged yet
+    with app.app_context():
+        for _n in range(2):
+            store.create_incident(
+                get_db(),
+                client_id=first.client_id,
+                author_id=None,
+                sign="payment",
+                happened=date(2026, 4, 5),
+                text=SECRET,
+            )
+    page = client.get(team_link).get_data(as_text=True)  # the compiled page, anew
+    assert "Since the last review the team logged 2 incidents for this sign." in page
+    assert 'data-sign="payment"' in page and SECRET not in page
+    zh = client.get(team_link, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "上次评估以来，团队为这个信号记录了 2 个事件。" in zh
+    other = app.test_client().get(client_link).get_data(as_text=True)
+    assert "incidents-since" not in other and SECRET not in other

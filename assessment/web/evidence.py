@@ -45,6 +45,7 @@ from .. import clock, evidence, exports, invoice_import
 from ..db import get_db
 from ..questionnaire import Questionnaire
 from ..review_calendar import Quarter
+from ..round_evidence import incidents_since_last_round
 from ..sqlite import transaction
 from ..store import clients, rounds
 from ..store import evidence as store
@@ -225,7 +226,16 @@ def edit_incident(incident_id: int):
 @bp.app_context_processor
 def _home_helpers() -> dict:
     """``incident_home()`` for the home page's incidents block (evidence/_home.html)."""
-    return {"incident_home": _incident_home}
+    return {"incident_home": _incident_home, "incidents_before": incidents_before}
+
+
+def incidents_before(current: rounds.Round) -> dict[str, int]:
+    """Per sign, the incidents logged for the client since its last round: what a
+    quarterly round's form shows the team before each sign's questions (a count only;
+    never to the client's people, never texts or names)."""
+    if current.kind != "quarterly" or current.audience == "client":
+        return {}
+    return incidents_since_last_round(get_db(), current)
 
 
 def _incident_home() -> dict:

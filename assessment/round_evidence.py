@@ -64,9 +64,11 @@ def period_of(current: Round) -> tuple[date, date]:
 
 
 def round_evidence(
-    db: Database, current: Round, result: RoundResult | None, today: date
+    db: Database, current: Round, result: RoundResult | Mapping[str, str | None] | None, today: date
 ) -> RoundEvidence:
-    """The evidence of ``current``'s period as of ``today`` (or the period's end)."""
+    """The evidence of ``current``'s period as of ``today`` (or the period's end);
+    ``result`` gives each sign's band (a result, or sign id → band id as the portfolio's
+    stored summaries have them)."""
     q: Questionnaire = current.questionnaire
     start, end = period_of(current)
     as_of = max(min(end, today), start)
@@ -88,12 +90,8 @@ def round_evidence(
     for sign in q.signs:
         found = counts.get(sign.id, evidence.SignIncidents())
         sign_facts = facts if sign.id == settings.invoice_sign else None
-        scored = result.get(sign.id) if result is not None else None
-        band = (
-            q.band_index(scored.band_id)
-            if scored is not None and scored.band_id in [b.id for b in q.bands]
-            else None
-        )
+        band_id = _band_of(result, sign.id)
+        band = q.band_index(band_id) if band_id in [b.id for b in q.bands] else None
         disagreement = None
         persisted: tuple[date, ...] = ()
         if band is not None:
@@ -119,6 +117,15 @@ def round_evidence(
         invoices=facts,
         has_invoices=bool(invoices),
     )
+
+
+def _band_of(result, sign_id: str) -> str | None:
+    if result is None:
+        return None
+    if isinstance(result, RoundResult):
+        scored = result.get(sign_id)
+        return scored.band_id if scored is not None else None
+    return result.get(sign_id)
 
 
 def incidents_since_last_round(db: Database, current: Round) -> dict[str, int]:

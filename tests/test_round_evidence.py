@@ -228,3 +228,13 @@ def test_the_next_quarterly_form_shows_counts_to_the_team_never_to_the_client(
     assert "上次评估以来，团队为这个信号记录了 2 个事件。" in zh
     other = app.test_client().get(client_link).get_data(as_text=True)
     assert "incidents-since" not in other and SECRET not in other
+
+
+def test_the_portfolio_shows_the_disagreement(app, client, auth, healthy_payer_who_pays_late):
+    auth.login("lead")
+    page = client.get("/portfolio/").get_data(as_text=True)
+    section = re.sub(r"\s+", " ", page.split('data-testid="portfolio-evidence"')[1])
+    assert NOTE_EN in section.split("</section>")[0]
+    assert SECRET not in page
+    zh = client.get("/portfolio/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "发票：8 张中 6 张逾期付款，平均 31 天。" in zh

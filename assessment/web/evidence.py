@@ -45,7 +45,7 @@ from .. import clock, evidence, exports, invoice_import
 from ..db import get_db
 from ..questionnaire import Questionnaire
 from ..review_calendar import Quarter
-from ..round_evidence import incidents_since_last_round
+from ..round_evidence import incidents_since_last_round, round_evidence
 from ..sqlite import transaction
 from ..store import clients, rounds
 from ..store import evidence as store
@@ -226,7 +226,31 @@ def edit_incident(incident_id: int):
 @bp.app_context_processor
 def _home_helpers() -> dict:
     """``incident_home()`` for the home page's incidents block (evidence/_home.html)."""
-    return {"incident_home": _incident_home, "incidents_before": incidents_before}
+    return {
+        "incident_home": _incident_home,
+        "incidents_before": incidents_before,
+        "portfolio_evidence": portfolio_evidence,
+    }
+
+
+def portfolio_evidence(rows) -> list[tuple]:
+    """For the portfolio (leads): each client's latest reviewed round's disagreements and
+    speak-ups on persisting signs, as (row, sign evidence, band id, score) riskiest client
+    first. Counts and figures only."""
+    db = get_db()
+    today = clock.local_today(current_app.config)
+    found = []
+    for row in rows:
+        if not row.round_id or row.questionnaire is None:
+            continue
+        current = rounds.get_round(db, row.round_id)
+        bands = {sign: cell[0] for sign, cell in row.sign_bands.items()}
+        shown = round_evidence(db, current, bands, today)
+        for sign in shown.signs.values():
+            if sign.disagreement is not None or sign.persisted_after:
+                cell = row.sign_bands.get(sign.sign_id)
+                found.append((row, current.questionnaire, sign, cell[0], cell[1]))
+    return found
 
 
 def incidents_before(current: rounds.Round) -> dict[str, int]:

@@ -44,6 +44,13 @@ class RoundEvidence:
     invoice_sign: str | None = None
     invoices: evidence.InvoiceFacts | None = None
     has_invoices: bool = False
+    #: The lead includes the invoice facts (never the incidents) in the client summary.
+    client_summary_invoices: bool = False
+
+    @property
+    def client_invoice_facts(self) -> evidence.InvoiceFacts | None:
+        """The invoice facts the client summary may show, or None."""
+        return self.invoices if self.client_summary_invoices else None
 
     @property
     def any(self) -> bool:
@@ -116,6 +123,20 @@ def round_evidence(
         invoice_sign=settings.invoice_sign,
         invoices=facts,
         has_invoices=bool(invoices),
+        client_summary_invoices=client_summary_includes_invoices(db, current.id),
+    )
+
+
+def client_summary_includes_invoices(db: Database, round_id: int) -> bool:
+    row = db.execute(
+        "SELECT client_summary_invoices FROM rounds WHERE id = ?", [round_id]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def set_client_summary_invoices(db: Database, round_id: int, include: bool) -> None:
+    db.execute(
+        "UPDATE rounds SET client_summary_invoices = ? WHERE id = ?", [int(include), round_id]
     )
 
 

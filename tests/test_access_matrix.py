@@ -96,6 +96,11 @@ MATRIX = [
     ("GET", "/clients/{client}/evidence", LEADS_ONLY),
     ("GET", "/clients/{client}/incidents.csv", LEADS_ONLY),
     ("POST", "/clients/{client}/invoices", {**LEADS_ONLY, "lead": 400, "admin": 400}),
+    (
+        "POST",
+        "/rounds/{round}/client-summary/invoices",
+        {**LEADS_ONLY, "lead": 400, "admin": 400},
+    ),
     ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
     ("POST", "/users/{user}", {**ADMINS_ONLY, "admin": 302}),
     (

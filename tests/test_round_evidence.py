@@ -238,3 +238,61 @@ def test_the_portfolio_shows_the_disagreement(app, client, auth, healthy_payer_w
     assert SECRET not in page
     zh = client.get("/portfolio/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "发票：8 张中 6 张逾期付款，平均 31 天。" in zh
+
+
+def test_the_lead_may_include_invoice_facts_never_incidents_in_the_client_summary(
+    app, client, auth, make_round
+):
+    from conftest import csrf_token
+    from test_client_side import CLIENT_PAYMENT, TEAM_PAYMENT, _answer_all, _pdf_text
+
+    current, people = make_round(period="2026-Q1", respondents=3, anonymous=False, contacts=3)
+    _answer_all(app, people[:3], TEAM_PAYMENT)
+    _answer_all(app, people[3:], CLIENT_PAYMENT)
+    with app.app_context():
+        db = get_db()
+        for n, paid in enumerate(["2026-03-20", "2026-03-25", None]):
+            db.execute(
+                "INSERT INTO invoices (client_id, number, issued, due, paid, amount, currency,"
+                " created_at, updated_at) VALUES (?, ?, '2026-01-02', '2026-02-01', ?,"
+                " '100.00', 'EUR', 'x', 'x')",
+                [current.client_id, f"N{n}", paid],
+            )
+        store.create_incident(
+            db,
+            client_id=current.client_id,
+            author_id=None,
+            sign="payment",
+            happened=date(2026, 2, 3),
+            text=SECRET,
+            signed=True,
+        )
+        results.close_round(db, rounds.get_round(db, current.id))
+    auth.login()
+    page = f"/rounds/{current.id}/results"
+    client.post(
+        f"/rounds/{current.id}/client-summary",
+        data={"csrf_token": csrf_token(client, page), "shared": "on"},
+    )
+    pdf_url = f"/rounds/{current.id}/client-summary.pdf"
+    before = _pdf_text(client.get(f"{pdf_url}?lang=en").data)
+    assert "Invoice facts" not in before and "paid late" not in before
+    assert "Include the invoice facts" in client.get(page).get_data(as_text=True)
+    response = client.post(
+        f"/rounds/{current.id}/client-summary/invoices",
+        data={"csrf_token": csrf_token(client, page), "include": "on"},
+    )
+    assert response.status_code == 302
+    texts = {lang: _pdf_text(client.get(f"{pdf_url}?lang={lang}").data) for lang in ("en", "zh-CN")}
+    assert "Invoice facts" in texts["en"] and "3 of 3 paid late" in re.sub(r"\s+", " ", texts["en"])
+    assert "发票数据" in texts["zh-CN"]
+    for text in texts.values():
+        assert SECRET not in text and "incident" not in text.lower() and "事件" not in text
+    with app.app_context():
+        actions = [r[0] for r in get_db().execute("SELECT action FROM audit_log")]
+    assert "client_summary.invoices_included" in actions
+    client.post(
+        f"/rounds/{current.id}/client-summary/invoices",
+        data={"csrf_token": csrf_token(client, page), "include": "off"},
+    )
+    assert "Invoice facts" not in _pdf_text(client.get(f"{pdf_url}?lang=en").data)

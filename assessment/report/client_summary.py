@@ -89,6 +89,8 @@ def _context(report: RoundReport, lang: str) -> dict:
         "client_answers": both.client_respondents,
         "chart": paired_chart(mirror, both, lang, for_client=True).html(CHART_WIDTH_MM),
         "proposals": proposals(report, lang),
+        # the invoice facts, when the lead includes them (never the incidents: issue 28)
+        "evidence": report.evidence,
     }
 
 

@@ -47,6 +47,8 @@ ACTION_NAMES = {
     "incident.logged": _l("logged an incident"),
     "incident.changed": _l("changed an incident"),
     "incidents.exported": _l("exported a client's incidents"),
+    "client_summary.invoices_included": _l("included the invoice facts in a client summary"),
+    "client_summary.invoices_left_out": _l("left the invoice facts out of a client summary"),
     "round.due_date_changed": _l("changed a round's due date or reminders"),
     "mail.invitations_queued": _l("sent invitations"),
     "mail.invitation_queued": _l("sent an invitation again"),

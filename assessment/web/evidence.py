@@ -32,6 +32,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -45,7 +46,11 @@ from .. import clock, evidence, exports, invoice_import
 from ..db import get_db
 from ..questionnaire import Questionnaire
 from ..review_calendar import Quarter
-from ..round_evidence import incidents_since_last_round, round_evidence
+from ..round_evidence import (
+    incidents_since_last_round,
+    round_evidence,
+    set_client_summary_invoices,
+)
 from ..sqlite import transaction
 from ..store import clients, rounds
 from ..store import evidence as store
@@ -55,7 +60,7 @@ from .audit import log
 from .downloads import download, file_name
 from .i18n import requested_language
 from .labels import select_choices
-from .lookups import client_or_404
+from .lookups import client_or_404, round_or_404
 
 bp = Blueprint("evidence", __name__)
 
@@ -421,6 +426,39 @@ def _evidence_again(client, form, headers):
             current_app.config["ANONYMITY_TEXT_FLOOR"],
         ),
     ), 400
+
+
+class ClientInvoicesForm(FlaskForm):
+    include = HiddenField(validators=[DataRequired()])
+
+
+@bp.post("/rounds/<int:round_id>/client-summary/invoices")
+@role_required(*LEAD_ROLES)
+def client_summary_invoices(round_id: int):
+    """The lead's switch: does the round's client summary include the invoice facts? (The
+    incidents never go to the client.)"""
+    current = round_or_404(round_id)
+    form = ClientInvoicesForm()
+    if not form.validate_on_submit() or form.include.data not in ("on", "off"):
+        abort(400)
+    if current.mirror_digest is None:
+        abort(403)  # no client side, no client summary
+    include = form.include.data == "on"
+    db = get_db()
+    with transaction(db, write=True):
+        set_client_summary_invoices(db, round_id, include)
+        log(
+            "client_summary.invoices_included" if include else "client_summary.invoices_left_out",
+            "round",
+            round_id,
+        )
+    flash(
+        _("The client summary now includes the invoice facts.")
+        if include
+        else _("The client summary no longer includes the invoice facts."),
+        "success",
+    )
+    return redirect(url_for("results.show", round_id=round_id) + "#evidence")
 
 
 INCIDENT_COLUMNS = ("sign", "month", "moves", "text", "response", "author")

@@ -80,6 +80,7 @@ PAGES = [
     ("GET", "/clients/{client}/incidents.csv", {"member": 403, "lead": 200, "admin": 200}),
     ("POST", "/clients/{client}/invoices", {"member": 403, "lead": 400, "admin": 400}),
     ("POST", "/incidents/new", {"member": 400, "lead": 400, "admin": 400}),
+    ("POST", "/rounds/{round}/client-summary/invoices", {"member": 403, "lead": 400, "admin": 400}),
 ]
 
 

@@ -23,6 +23,8 @@ __all__ = [
     "incidents_since",
     "invoice_count",
     "is_team_member",
+    "my_incidents",
+    "speak_up_days",
     "team_clients",
     "update_incident",
 ]
@@ -201,6 +203,18 @@ def incidents_since(db: Database, client_id: int, since: str | None) -> list[Inc
         Incident(row[0], date.fromisoformat(row[1]), frozenset(m for m in row[2].split(",") if m))
         for row in db.execute(sql, params)
     ]
+
+
+def speak_up_days(db: Database, client_id: int) -> dict[str, list[date]]:
+    """Per sign, the days the team spoke up about it (incidents with a move), in order."""
+    found: dict[str, list[date]] = {}
+    for sign, happened in db.execute(
+        "SELECT sign, happened FROM incidents WHERE client_id = ? AND moves != ''"
+        " ORDER BY happened",
+        [client_id],
+    ):
+        found.setdefault(sign, []).append(date.fromisoformat(happened))
+    return found
 
 
 def my_incidents(db: Database, user_id: int) -> list[IncidentRow]:

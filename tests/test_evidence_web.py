@@ -317,3 +317,24 @@ def test_the_evidence_page_and_form_in_chinese(app, world):
     form = login(app, "member")
     text = form.get("/incidents/new", headers=zh).get_data(as_text=True)
     assert "记录事件" in text and "明确了边界" in text
+
+
+def test_user_text_is_inert_on_every_page(app, world):
+    """An incident's text and a client's response are shown as text, never as markup."""
+    hostile = '<img src=x onerror="alert(1)">'
+    _incidents_by(app, world, 4)
+    with app.app_context():
+        store.create_incident(
+            get_db(),
+            client_id=world["client"],
+            author_id=world["member"],
+            sign="payment",
+            happened=date(2026, 1, 3),
+            text=hostile,
+            response=hostile,
+            signed=True,
+        )
+    member = login(app, "member").get("/").get_data(as_text=True)
+    lead = login(app, "lead").get(f"/clients/{world['client']}/evidence").get_data(as_text=True)
+    for page in (member, lead):
+        assert hostile not in page and "&lt;img src=x" in page

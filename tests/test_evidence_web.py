@@ -338,3 +338,16 @@ def test_user_text_is_inert_on_every_page(app, world):
     lead = login(app, "lead").get(f"/clients/{world['client']}/evidence").get_data(as_text=True)
     for page in (member, lead):
         assert hostile not in page and "&lt;img src=x" in page
+
+
+def test_someone_on_several_teams_chooses_the_client_first(app, world, make_round):
+    other, _people = make_round(client="Other Co", period="2026-Q1", respondents=0)
+    with app.app_context():
+        add_respondent(get_db(), other.id, name="Member", email="member@example.com")
+    client = login(app, "member")
+    page = client.get("/incidents/new").get_data(as_text=True)
+    assert '<option selected value="0">Choose…</option>' in page or 'value="0" selected' in page
+    response = log_incident(client, client_id=0)
+    assert response.status_code == 400
+    assert "Choose the client." in response.get_data(as_text=True)
+    assert log_incident(client, client_id=other.client_id).status_code == 302

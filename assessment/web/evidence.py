@@ -97,7 +97,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class IncidentForm(FlaskForm):
-    client_id = SelectField(_l("Client"), coerce=int, validators=[DataRequired()])
+    client_id = SelectField(
+        _l("Client"), coerce=int, validators=[DataRequired(_l("Choose the client."))]
+    )
     sign = SelectField(_l("Warning sign"), validators=[DataRequired(_l("Choose the sign."))])
     text = TextAreaField(
         _l("What happened"),
@@ -129,7 +131,10 @@ def _sign_choices(db, client_ids) -> list[tuple[str, str]]:
 
 
 def _prepare(form: IncidentForm, db, choices: list[tuple[int, str]]) -> None:
-    form.client_id.choices = select_choices(choices)
+    """The form's choices: the clients (a person on several teams chooses one first: no
+    client is picked for them) and the signs of their questionnaires."""
+    shown = choices if len(choices) == 1 else [(0, _("Choose…")), *choices]
+    form.client_id.choices = select_choices(shown)
     form.sign.choices = _sign_choices(db, [cid for cid, _name in choices])
 
 

@@ -481,7 +481,8 @@ def _evidence(database: Database) -> None:
     (one row per client and invoice number, so a re-import updates; the amount as the
     exact decimal text the file gave), the column mapping remembered per client, the
     team's incident log (the moves with which the team spoke up, a comma list of
-    ``boundary``, ``process``, ``term``; ``signed``: the author chose to show their name),
+    ``boundary``, ``process``, ``term``; ``signed``: the author chose to show their name,
+    ``signed_name`` as it was then: a person logging through a personal link has no account),
     and whether a round's client summary includes the invoice facts."""
     database.execute(
         """
@@ -521,6 +522,7 @@ def _evidence(database: Database) -> None:
             moves TEXT NOT NULL DEFAULT '',
             response TEXT NOT NULL DEFAULT '',
             signed INTEGER NOT NULL DEFAULT 0,
+            signed_name TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )

@@ -11,6 +11,7 @@ PUBLIC_ENDPOINTS = {
     "respond.autosave",
     "team.from_link",
     "results.shared_pdf",
+    "evidence.incident_from_link",  # issue 28: the team logs incidents through its links
 }
 
 

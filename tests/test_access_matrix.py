@@ -93,6 +93,9 @@ MATRIX = [
     ("GET", "/incidents/new", LOGGED_IN),
     ("POST", "/incidents/new", {**LOGGED_IN, "lead": 400, "admin": 400}),
     ("GET", "/incidents/0/edit", {**LOGGED_IN, "member": 404, "lead": 404, "admin": 404}),
+    ("GET", "/r/{token}/incident", PUBLIC),  # a team member's link
+    ("POST", "/r/{token}/incident", dict.fromkeys(ROLES, 400)),  # an empty form
+    ("GET", "/r/{client_token}/incident", dict.fromkeys(ROLES, 404)),  # never the client's
     ("GET", "/clients/{client}/evidence", LEADS_ONLY),
     ("GET", "/clients/{client}/incidents.csv", LEADS_ONLY),
     ("POST", "/clients/{client}/invoices", {**LEADS_ONLY, "lead": 400, "admin": 400}),

@@ -351,3 +351,53 @@ def test_someone_on_several_teams_chooses_the_client_first(app, world, make_roun
     assert response.status_code == 400
     assert "Choose the client." in response.get_data(as_text=True)
     assert log_incident(client, client_id=other.client_id).status_code == 302
+
+
+def test_a_team_member_logs_through_their_personal_link_without_an_account(app, world):
+    """Create only: the page lists nothing and changes nothing; a client contact's link and
+    an unknown one have no such page; the closed round's page leads to it."""
+    client = app.test_client()
+    url = f"/r/{world['team_token']}/incident"
+    page = client.get(url).get_data(as_text=True)
+    assert "Acme" in page and "PO number" not in page
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "client_id": world["client"],
+        "sign": "power",
+        "text": "Told to skip the change request",
+        "happened": date.today().isoformat(),
+        "moves": ["process"],
+        "signed": "y",
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    after = client.get(url).get_data(as_text=True)
+    assert "Incident logged. Thank you." in after and "skip the change" not in after
+    with app.app_context():
+        db = get_db()
+        (logged,) = [i for i in store.client_incidents(db, world["client"]) if i.sign == "power"]
+        entry = db.execute(
+            "SELECT actor, user_id FROM audit_log WHERE action = 'incident.logged'"
+        ).fetchone()
+    assert logged.author_id is None and logged.signed and logged.shown_name == "Person 0"
+    assert tuple(entry) == ("personal link", None)
+    assert client.get(f"/r/{world['client_token']}/incident").status_code == 404
+    assert client.get("/r/not-a-token/incident").status_code == 404
+    tomorrow = {**data, "happened": (date.today() + timedelta(days=1)).isoformat()}
+    tomorrow["csrf_token"] = csrf_token(client, url)
+    assert client.post(url, data=tomorrow).status_code == 400
+    lead = login(app, "lead").get(f"/clients/{world['client']}/evidence").get_data(as_text=True)
+    assert "Told to skip the change request" in lead and "Person 0" in lead  # signed
+
+
+def test_the_closed_rounds_page_leads_team_links_to_the_log_not_client_links(app, world):
+    from assessment import results
+    from assessment.store import rounds
+
+    with app.app_context():
+        db = get_db()
+        results.close_round(db, rounds.get_round(db, world["round"]))
+    team = app.test_client().get(f"/r/{world['team_token']}").get_data(as_text=True)
+    assert f"/r/{world['team_token']}/incident" in team
+    contact = app.test_client().get(f"/r/{world['client_token']}").get_data(as_text=True)
+    assert "/incident" not in contact

@@ -70,6 +70,13 @@ class IncidentRow:
     response: str
     signed: bool
     created_at: str
+    signed_name: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        """The name a signed incident shows: its author's account, else the name it was
+        signed with (through a personal link)."""
+        return self.author_name or self.signed_name
 
     @property
     def incident(self) -> Incident:
@@ -103,6 +110,7 @@ def _incident(row: dict) -> IncidentRow:
         response=row["response"],
         signed=bool(row["signed"]),
         created_at=row["created_at"],
+        signed_name=row["signed_name"],
     )
 
 
@@ -124,11 +132,12 @@ def create_incident(
     moves=(),
     response: str = "",
     signed: bool = False,
+    signed_name: str = "",
 ) -> IncidentRow:
     now = utcnow()
     cursor = db.execute(
         "INSERT INTO incidents (client_id, author_id, sign, happened, text, moves, response,"
-        " signed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " signed, signed_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             client_id,
             author_id,
@@ -138,6 +147,7 @@ def create_incident(
             _moves(moves),
             response,
             int(signed),
+            signed_name if signed else "",
             now,
             now,
         ],

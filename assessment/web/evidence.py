@@ -52,10 +52,10 @@ from ..round_evidence import (
     set_client_summary_invoices,
 )
 from ..sqlite import transaction
-from ..store import clients, rounds
+from ..store import audit, clients, respondents, rounds
 from ..store import evidence as store
 from ..vocab import LEAD_ROLES
-from .access import role_required
+from .access import public, role_required
 from .audit import log
 from .downloads import download, file_name
 from .i18n import requested_language
@@ -175,7 +175,11 @@ def new_incident():
     if form.validate_on_submit() and _sign_of_client(db, form):
         with transaction(db, write=True):
             incident = store.create_incident(
-                db, client_id=form.client_id.data, author_id=current_user.id, **_fields(form)
+                db,
+                client_id=form.client_id.data,
+                author_id=current_user.id,
+                signed_name=current_user.name or current_user.email,
+                **_fields(form),
             )
             _audit("incident.logged", incident)
         flash(_("Incident logged. You can change it for a week."), "success")
@@ -231,6 +235,50 @@ def edit_incident(incident_id: int):
         return redirect(url_for("main.index"))
     status = 400 if form.is_submitted() else 200
     return render_template("evidence/incident_form.html", form=form, incident=incident), status
+
+
+@bp.route("/r/<token>/incident", methods=["GET", "POST"])
+@public
+def incident_from_link(token: str):
+    """Log an incident through one's personal link, without an account: for the team of
+    the link's client only (a client contact's link has none). Create only: the page
+    lists nothing and nothing can be changed through it, so that whoever else holds the
+    link learns nothing of what was logged."""
+    db = get_db()
+    respondent = respondents.find_by_token(db, token)
+    if respondent is None or respondent.side != "team":
+        abort(404)
+    current = rounds.get_round(db, respondent.round_id)
+    choices = [(current.client_id, current.client_name)]
+    form = IncidentForm(
+        data={"happened": clock.local_today(current_app.config), "client_id": current.client_id}
+    )
+    _prepare(form, db, choices)
+    if form.validate_on_submit() and _sign_of_client(db, form):
+        fields = _fields(form)
+        with transaction(db, write=True):
+            incident = store.create_incident(
+                db,
+                client_id=current.client_id,
+                author_id=respondent.user_id,
+                signed_name=respondent.name,
+                **fields,
+            )
+            audit.record(
+                db,
+                user_id=None,
+                actor="personal link",
+                action="incident.logged",
+                object_type="client",
+                object_id=current.client_id,
+                details={"signed": incident.signed, "through": "personal link"},
+            )
+        flash(_("Incident logged. Thank you."), "success")
+        return redirect(url_for("evidence.incident_from_link", token=token))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "evidence/incident_form.html", form=form, incident=None, link=True
+    ), status
 
 
 @bp.app_context_processor
@@ -297,7 +345,8 @@ class InvoiceForm(FlaskForm):
 
 
 def texts_shown(incidents: list[store.IncidentRow], text_floor: int) -> bool:
-    """Whether the texts of the unsigned incidents may be shown (without names)."""
+    """Whether the texts of the unsigned incidents may be shown (without names). Those
+    logged through a personal link without an account (no author) count as one person."""
     authors = {i.author_id for i in incidents if not i.signed}
     return evidence.texts_visible(len(authors), text_floor)
 
@@ -485,7 +534,7 @@ def export_incidents(client_id: int):
             "moves": " ".join(sorted(i.moves)),
             "text": i.text,
             "response": i.response,
-            "author": i.author_name or "",
+            "author": i.shown_name,
         }
         for i in incidents
         if i.signed

@@ -13,15 +13,18 @@ import random
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from . import clock, results
+from .invoice_import import FIELDS, import_invoices
 from .mail import kinds
 from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
 from .settings import PROJECT_ROOT
 from .store import actions, clients, respondents, responses, rounds, users
+from .store import evidence as evidence_store
 
 DEMO_PASSWORD = "partnership-demo"
 DEMO_FILE = PROJECT_ROOT / "demo" / "demo.toml"
@@ -186,17 +189,49 @@ def _load_client(
                 rounds.set_timestamps(
                     db, current.id, created_at=round_spec["opened"], closed_at=round_spec["closed"]
                 )
-        for spec in round_spec.get("actions", []):
+        for action_spec in round_spec.get("actions", []):
             action = actions.create_action(
                 db,
                 current.id,
-                sign_id=spec["sign"],
-                title=spec["title"],
-                owner_name=spec["owner"],
-                due_date=spec.get("due"),
+                sign_id=action_spec["sign"],
+                title=action_spec["title"],
+                owner_name=action_spec["owner"],
+                due_date=action_spec.get("due"),
             )
-            if "done" in spec:
-                actions.set_done(db, action.id, True, when=spec["done"])
+            if "done" in action_spec:
+                actions.set_done(db, action.id, True, when=action_spec["done"])
+    _load_evidence(db, client.id, spec)
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _load_evidence(db: Database, client_id: int, spec: dict) -> None:
+    """The client's invoices (through the import, as a CSV file) and the team's incidents,
+    each dated the day it happened."""
+    invoices = spec.get("invoices", [])
+    if invoices:
+        lines = [",".join(FIELDS)]
+        lines += [",".join(_csv_cell(str(row.get(f, ""))) for f in FIELDS) for row in invoices]
+        import_invoices(db, client_id, ("\n".join(lines) + "\n").encode(), "demo.csv")
+    for incident in spec.get("incidents", []):
+        author = users.find_by_email(db, incident.get("by", ""))
+        created = evidence_store.create_incident(
+            db,
+            client_id=client_id,
+            author_id=author.id if author else None,
+            sign=incident["sign"],
+            happened=date.fromisoformat(incident["happened"]),
+            text=incident["text"],
+            moves=incident.get("moves", ()),
+            response=incident.get("response", ""),
+            signed=incident.get("signed", False),
+        )
+        db.execute(
+            "UPDATE incidents SET created_at = ?, updated_at = ? WHERE id = ?",
+            [f"{incident['happened']}T12:00:00+00:00"] * 2 + [created.id],
+        )
 
 
 def load_demo(

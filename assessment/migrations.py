@@ -621,6 +621,66 @@ def _questionnaire_library(database: Database) -> None:
     )
 
 
+@migrations(name="0017_evidence")
+def _evidence(database: Database) -> None:
+    """Evidence between rounds (assessment/evidence.py, issue 28): the client's invoices
+    (one row per client and invoice number, so a re-import updates; the amount as the
+    exact decimal text the file gave), the column mapping remembered per client, the
+    team's incident log (the moves with which the team spoke up, a comma list of
+    ``boundary``, ``process``, ``term``; ``signed``: the author chose to show their name,
+    ``signed_name`` as it was then: a person logging through a personal link has no account),
+    and whether a round's client summary includes the invoice facts."""
+    database.execute(
+        """
+        CREATE TABLE invoices (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            number TEXT NOT NULL,
+            issued TEXT NOT NULL,
+            due TEXT NOT NULL,
+            paid TEXT,
+            amount TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (client_id, number)
+        )
+        """
+    )
+    database.execute(
+        """
+        CREATE TABLE invoice_columns (
+            client_id INTEGER PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+            mapping TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute(
+        """
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            sign TEXT NOT NULL,
+            happened TEXT NOT NULL,
+            text TEXT NOT NULL,
+            moves TEXT NOT NULL DEFAULT '',
+            response TEXT NOT NULL DEFAULT '',
+            signed INTEGER NOT NULL DEFAULT 0,
+            signed_name TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX incidents_client ON incidents(client_id, happened)")
+    database.execute("CREATE INDEX incidents_author ON incidents(author_id)")
+    database.execute(
+        "ALTER TABLE rounds ADD COLUMN client_summary_invoices INTEGER NOT NULL DEFAULT 0"
+    )
+
+
 @migrations(name="0018_alerts")
 def _alerts(database: Database) -> None:
     """Alerts in the firm's chat (``store/alerts.py``): the channels an admin set up (for the

@@ -15,7 +15,7 @@ questionnaire's order and a change of exactly the threshold is an improvement.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, get_args
@@ -24,7 +24,7 @@ from .figures import change_text, gap_text, score_text
 from .perception import Perception
 from .questionnaire import Questionnaire, Text
 from .scoring import RoundResult, SignResult
-from .vocab import N_, Message
+from .vocab import N_, Joined, Message
 
 __all__ = [
     "ActionRecord",
@@ -32,6 +32,7 @@ __all__ = [
     "format_change",
     "gap_steps",
     "recommend",
+    "spoke_up_note",
     "stalled_note",
 ]
 
@@ -46,6 +47,15 @@ def stalled_note(change: str) -> Message:
     )
 
 
+def spoke_up_note(days: Sequence[date]) -> Message:
+    """The note on a step whose sign did not improve after the team spoke up about it
+    (logged incidents, issue 28): the days it did, as ISO dates."""
+    return N_(
+        "The sign persisted after the team spoke up on %(days)s.",
+        days=Joined(day.isoformat() for day in days),
+    )
+
+
 def format_change(change: float, threshold: float | None = None, direction: str = "") -> str:
     """A change in points for display: one decimal, always signed ("+2.5", "−3.0", "0.0"),
     with more decimals where one would contradict `direction` against `threshold`
@@ -55,6 +65,16 @@ def format_change(change: float, threshold: float | None = None, direction: str 
 
 Moment = datetime | date
 ActionStatus = Literal["open", "done"]
+
+
+def _day_of(value: Moment | str | None) -> date | None:
+    """The calendar day of a moment (UTC for an aware one), or None."""
+    moment = _moment(value)
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+    return moment
 
 
 def _moment(value: Moment | str | None) -> Moment | None:
@@ -127,6 +147,9 @@ class NextStep:
     change: float | None = None
     stalled_actions: tuple[ActionRecord, ...] = ()
     note: Message | None = None
+    #: Days the team spoke up about the sign (logged incidents) since the previous round,
+    #: when it did not improve by the trend threshold: counted like completed actions.
+    speak_ups: tuple[date, ...] = ()
     #: "sign": from the team's scores; "gap": the two sides see the sign very differently;
     #: "joint": both sides see a problem (``gap_steps``).
     basis: Literal["sign", "gap", "joint"] = "sign"
@@ -150,6 +173,7 @@ def recommend(
     previous: RoundResult | None = None,
     actions: Sequence[ActionRecord] = (),
     previous_closed_at: Moment | str | None = None,
+    speak_ups: Mapping[str, Sequence[date]] | None = None,
 ) -> tuple[NextStep, ...]:
     """The next steps for one round, worst band first, then lowest score, then file order.
 
@@ -157,6 +181,9 @@ def recommend(
     version; signs are matched by id) and `previous_closed_at` when it closed; an action
     counts as completed since the previous round when it was completed after that moment (or
     at all, when the moment is unknown). A kickoff `result` ignores `previous` and `actions`.
+    `speak_ups` gives per sign the days the team spoke up (logged incidents); those after
+    the previous round closed count like completed actions: a step whose sign did not
+    improve carries them, and a note naming them when no completed action did.
     """
     q = questionnaire
     if result.questionnaire_id != q.id:
@@ -207,6 +234,12 @@ def recommend(
                 for action in actions
                 if action.sign_id == sign.id and action.completed_since(previous_closed_at)
             )
+        spoke: tuple[date, ...] = ()
+        if change is not None and change < settings.exact_trend_threshold and speak_ups:
+            since = _day_of(previous_closed_at)
+            spoke = tuple(
+                sorted(d for d in speak_ups.get(sign.id, ()) if since is None or d > since)
+            )
         step = NextStep(
             sign_id=sign.id,
             band_id=current.band_id,
@@ -218,7 +251,10 @@ def recommend(
             stalled_actions=stalled,
             note=stalled_note(format_change(change, settings.exact_trend_threshold, "below"))
             if stalled
+            else spoke_up_note(spoke)
+            if spoke
             else None,
+            speak_ups=spoke,
         )
         ranked.append(((-band, current.exact_score, position), step))
     ranked.sort(key=lambda pair: pair[0])

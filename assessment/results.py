@@ -24,7 +24,7 @@ from .playbook import ActionRecord, NextStep, gap_steps, recommend
 from .questionnaire.diff import incomparable_signs
 from .scoring import RoundResult, person_scores, score_round
 from .sqlite import transaction
-from .store import responses, rounds
+from .store import evidence, responses, rounds
 
 #: Key in a stored result (beside ``RoundResult.to_dict()``): the floor it was scored with.
 FLOOR_KEY = "anonymity_floor"
@@ -256,6 +256,7 @@ def outcome(db: Database, current: rounds.Round) -> RoundOutcome:
         previous=previous if current.kind != "kickoff" else None,
         actions=_actions(db, current.client_id),
         previous_closed_at=previous_round.closed_at if previous_round else None,
+        speak_ups=evidence.speak_up_days(db, current.client_id),  # issue 28
     )
     both = perception(db, current, result)
     return RoundOutcome(

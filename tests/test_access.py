@@ -16,6 +16,7 @@ PUBLIC_ENDPOINTS = {
     "draft_transfer.start_again",
     "team.from_link",
     "results.shared_pdf",
+    "evidence.incident_from_link",  # issue 28: the team logs incidents through its links
 }
 
 

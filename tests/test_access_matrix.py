@@ -102,6 +102,22 @@ MATRIX = [
     ("POST", "/rounds/{round}/schedule", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/rounds/{round}/mail/{message}/retry", {**LEADS_ONLY, "lead": 303, "admin": 303}),
     ("POST", "/outbox/{message}/retry", {**ADMINS_ONLY, "admin": 303}),
+    # Evidence between rounds (issue 28; more visitors in test_evidence_web): the member
+    # here is on no client's team, so may open the form but has nothing to log.
+    ("GET", "/incidents/new", LOGGED_IN),
+    ("POST", "/incidents/new", {**LOGGED_IN, "lead": 400, "admin": 400}),
+    ("GET", "/incidents/0/edit", {**LOGGED_IN, "member": 404, "lead": 404, "admin": 404}),
+    ("GET", "/r/{token}/incident", PUBLIC),  # a team member's link
+    ("POST", "/r/{token}/incident", dict.fromkeys(ROLES, 400)),  # an empty form
+    ("GET", "/r/{client_token}/incident", dict.fromkeys(ROLES, 404)),  # never the client's
+    ("GET", "/clients/{client}/evidence", LEADS_ONLY),
+    ("GET", "/clients/{client}/incidents.csv", LEADS_ONLY),
+    ("POST", "/clients/{client}/invoices", {**LEADS_ONLY, "lead": 400, "admin": 400}),
+    (
+        "POST",
+        "/rounds/{round}/client-summary/invoices",
+        {**LEADS_ONLY, "lead": 400, "admin": 400},
+    ),
     ("POST", "/users/", {**ADMINS_ONLY, "admin": 400}),
     ("POST", "/alerts/", {**ADMINS_ONLY, "admin": 200}),  # nothing filled in: the form again
     ("POST", "/alerts/{channel}/test", {**ADMINS_ONLY, "admin": 303}),

@@ -132,3 +132,36 @@ def test_the_open_round_mails_its_team_in_their_languages(demo):
     assert {status for *_rest, status in queued} == {"queued"}  # the worker sends them
     languages = {p.name: p.language for p in people.values()}
     assert languages["周敏 (Zhou Min)"] == "zh-CN" and languages["Diego Alvarez"] is None
+
+
+def test_evidence_for_each_story_in_both_languages(demo):
+    """The late payer's invoices confirm the team (most paid late, some still overdue,
+    two currencies kept apart) and its payment sign persisted after the team spoke up;
+    the healthy partner pays on time but kept the team in the dark three times, which
+    its healthy score does not show; every client has incidents, in both languages."""
+    from datetime import date
+    from decimal import Decimal
+
+    from assessment.round_evidence import round_evidence
+    from assessment.store import evidence as store
+
+    found, scored = _results(demo, "Apex Retail Group")
+    apex = clients.find_by_name(demo, "Apex Retail Group")
+    shown = round_evidence(demo, found[2], scored[2], date(2026, 12, 31))
+    payment = shown.sign("payment")
+    assert payment.invoices.late > payment.invoices.due // 2
+    assert set(payment.invoices.overdue) == {"CNY", "EUR"}
+    assert payment.invoices.overdue["EUR"] == Decimal("84000.00")
+    assert payment.persisted_after == (date(2026, 10, 5), date(2026, 11, 10))
+    found, scored = _results(demo, "Harbor & Pine Foods")
+    harbor = round_evidence(demo, found[2], scored[2], date(2026, 12, 31))
+    assert harbor.sign("kept-in-the-dark").disagreement.direction == "evidence_worse"
+    assert harbor.sign("payment").invoices.late == 0
+    texts = []
+    for client in clients.list_clients(demo):
+        incidents = store.client_incidents(demo, client.id)
+        assert incidents, client.name
+        texts += [i.text for i in incidents]
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in texts)
+    assert any(t.isascii() for t in texts)
+    assert store.invoice_count(demo, apex.id) == 9

@@ -367,3 +367,42 @@ def test_results_of_another_questionnaire_are_refused():
         recommend(Q, _result({"voice": 10.0}, qid="other"))
     with pytest.raises(ValueError, match="previous result is for questionnaire 'other'"):
         recommend(Q, _result({"voice": 10.0}), previous=_result({"voice": 10.0}, qid="other"))
+
+
+def test_speak_ups_count_like_completed_actions_when_the_sign_did_not_improve():
+    """Issue 28: the days the team spoke up after the previous round, on a sign that did
+    not improve, ride on its step with a note naming them; earlier ones do not count; a
+    sign that improved carries none; a completed action's note comes first."""
+    from assessment.playbook import spoke_up_note
+    from assessment.vocab import translations
+
+    before = _result({"scope": 40.0, "voice": 40.0, "payment": 20.0})
+    now = _result({"scope": 60.0, "voice": 41.0, "payment": 20.0})
+    days = {
+        "payment": [date(2024, 1, 5), date(2024, 4, 3), date(2024, 5, 2)],
+        "scope": [date(2024, 4, 9)],
+    }
+    steps = {
+        s.sign_id: s
+        for s in recommend(Q, now, previous=before, previous_closed_at=CLOSED, speak_ups=days)
+    }
+    payment = steps["payment"]
+    assert payment.speak_ups == (date(2024, 4, 3), date(2024, 5, 2))
+    assert str(payment.note) == (
+        "The sign persisted after the team spoke up on 2024-04-03, 2024-05-02."
+    )
+    assert payment.note.localize(translations("zh-CN").gettext) == (
+        "团队已于 2024-04-03、2024-05-02 表明立场，但该信号的问题依然存在。"
+    )
+    assert steps["scope"].speak_ups == () and steps["scope"].note is None  # it improved
+    assert steps["voice"].speak_ups == ()
+    done = ActionRecord("payment", "done", datetime(2024, 4, 20))
+    with_action = {
+        s.sign_id: s
+        for s in recommend(
+            Q, now, previous=before, previous_closed_at=CLOSED, actions=[done], speak_ups=days
+        )
+    }["payment"]
+    assert with_action.stalled and with_action.speak_ups
+    assert str(with_action.note).startswith("A completed action")
+    assert spoke_up_note([date(2024, 4, 3)]).msgid.startswith("The sign persisted")

@@ -21,6 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "assessment"
 #: the vocabularies. Neither they nor any module of the package they import may use these.
 PURE_CORE = ("assessment.questionnaire", "assessment.answers", "assessment.scoring")
 PURE_CORE += ("assessment.playbook", "assessment.vocab", "assessment.perception")
+PURE_CORE += ("assessment.evidence",)
 FORBIDDEN = ("flask", "flask_babel", "flask_login", "flask_wtf", "wtforms", "werkzeug")
 FORBIDDEN += ("sqlite3", "sqlite_utils", "weasyprint", "click")
 

@@ -19,6 +19,7 @@ from .admin import (
     set_password_command,
 )
 from .data import backup_command, export_group, import_respondents_command, restore_command
+from .evidence import invoices_group
 from .questions import questions
 from .report import pack_command, report_command
 from .worker import worker_command
@@ -37,6 +38,7 @@ COMMANDS = (
     pack_command,
     export_group,
     import_respondents_command,
+    invoices_group,
     backup_command,
     restore_command,
     worker_command,

@@ -7,6 +7,12 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from ..evidence import (
+    DEFAULT_EVIDENCE_INCIDENTS,
+    DEFAULT_EVIDENCE_LATE_SHARE,
+    DEFAULT_EVIDENCE_MIN_INVOICES,
+    DEFAULT_LATE_GRACE_DAYS,
+)
 from .base import (
     COLOUR,
     LIKERT_POINTS,
@@ -73,7 +79,43 @@ class Settings(_Frozen):
         " flagged as a perception gap (default: a third of the scale, 33 1/3)",
     )
 
+    # Evidence between rounds (assessment/evidence.py, docs/scoring.md "Evidence").
+    late_grace_days: int = Field(
+        default=DEFAULT_LATE_GRACE_DAYS,
+        strict=True,
+        ge=0,
+        le=365,
+        description="Days after its due date an invoice may be paid without counting as late",
+    )
+    evidence_late_share: Fraction = Field(
+        default=float(DEFAULT_EVIDENCE_LATE_SHARE),
+        description="Share of a period's invoices paid late from which the invoices contradict"
+        " a healthy score of the invoice sign (0-1)",
+    )
+    evidence_min_invoices: int = Field(
+        default=DEFAULT_EVIDENCE_MIN_INVOICES,
+        strict=True,
+        ge=1,
+        description="Fewest invoices due in a period for the invoices to count as evidence",
+    )
+    evidence_incidents: int = Field(
+        default=DEFAULT_EVIDENCE_INCIDENTS,
+        strict=True,
+        ge=1,
+        description="Incidents of a sign in a period from which the log contradicts a healthy"
+        " score",
+    )
+    invoice_sign: Id | None = Field(
+        default=None,
+        description="Id of the sign the client's invoices speak to (default: none; the"
+        " invoice facts are then shown on their own)",
+    )
+
     # The thresholds as the file wrote them (see `exact`): scoring compares with these.
+
+    @cached_property
+    def exact_evidence_late_share(self) -> fractions.Fraction:
+        return exact(self.evidence_late_share)
 
     @cached_property
     def exact_min_coverage(self) -> fractions.Fraction:
@@ -246,6 +288,15 @@ class Questionnaire(_Frozen):
                         f" is not below {better.min:g} of band {better.id!r}",
                     )
                 )
+        invoice_sign = self.settings.invoice_sign
+        if invoice_sign is not None and invoice_sign not in [sign.id for sign in self.signs]:
+            problems.append(
+                (
+                    ("settings", "invoice_sign"),
+                    f"unknown sign {invoice_sign!r}; allowed:"
+                    f" {', '.join(sign.id for sign in self.signs)}",
+                )
+            )
         if self.bands[-1].min != 0:
             problems.append(
                 (("bands", len(self.bands) - 1, "min"), "the last (worst) band must start at 0")

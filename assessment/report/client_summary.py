@@ -92,6 +92,8 @@ def _context(report: RoundReport, lang: str) -> dict:
         "attributed": report.round.client_attributed,
         "chart": paired_chart(mirror, both, lang, for_client=True).html(CHART_WIDTH_MM),
         "proposals": proposals(report, lang),
+        # the invoice facts, when the lead includes them (never the incidents: issue 28)
+        "evidence": report.evidence,
     }
 
 

@@ -23,6 +23,7 @@ from ..anonymity import FreeText, Policy, Spread, answer_spread, withheld_result
 from ..anonymity import visible_free_text as _visible_free_text
 from ..answers import in_own_words
 from ..questionnaire import Questionnaire, TextItem
+from ..round_evidence import RoundEvidence, round_evidence
 from ..scoring import RoundResult
 from ..store import actions, clients, respondents, responses, rounds
 
@@ -66,6 +67,9 @@ class RoundReport:
     #: Both sides round by round, oldest first, this round last: (period, perception) of
     #: each of the client's rounds whose two views could be compared.
     sides_history: tuple = ()
+    #: The period's incidents and invoice facts beside the scores (issue 28; counts and
+    #: figures only, never a text or an author): None while the results are withheld.
+    evidence: RoundEvidence | None = None
 
     @property
     def result(self) -> RoundResult:
@@ -245,4 +249,7 @@ def round_report(db: Database, current: rounds.Round, *, now: datetime | None = 
         spread=spread,
         client_policy=results.client_policy(db, current),
         sides_history=sides_history(db, current, outcome) if policy.results_visible else (),
+        evidence=round_evidence(db, current, outcome.result, (now or datetime.now(UTC)).date())
+        if policy.results_visible
+        else None,
     )

@@ -21,6 +21,7 @@ from . import (
     clients,
     draft_transfer,
     errors,
+    evidence,
     i18n,
     labels,
     library,
@@ -83,6 +84,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(branding.bp)
+    app.register_blueprint(evidence.bp)  # incidents and invoices (issue 28)
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)

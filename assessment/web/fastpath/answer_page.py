@@ -31,6 +31,7 @@ from ...questionnaire import Item, Questionnaire
 from ...store.respondents import Respondent
 from ...store.rounds import Round
 from ..answer_form import AnswerForm, form_data_from_draft, number_text
+from ..evidence import incidents_before
 from ..i18n import language_next
 from .csrf_tokens import csrf_token
 from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages, slot_key
@@ -212,4 +213,7 @@ def _compiled_page(
             current.kind,
         )
 
-    return cache.get((current, lang, status), make)
+    # The incident counts the form shows before each sign (issue 28) change between
+    # requests: part of the key, so that a page never shows stale counts.
+    counts = tuple(sorted(incidents_before(current).items()))
+    return cache.get((current, lang, status, counts), make)

@@ -19,8 +19,8 @@ from sqlite_utils import Database
 
 from . import clock, results
 from .mail import kinds
+from .paths import PROJECT_ROOT
 from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
-from .settings import PROJECT_ROOT
 from .store import actions, clients, respondents, responses, rounds, users
 
 DEMO_PASSWORD = "partnership-demo"

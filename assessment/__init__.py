@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .paths import TEMPLATE_FOLDER
 from .settings import (
     CONFIG_FILENAME,
-    TEMPLATE_FOLDER,
     ConfigError,
     check_anonymity,
     check_jobs,

@@ -25,6 +25,14 @@ from typing import Any, Generic, Literal, TypeVar
 
 from .questionnaire import Questionnaire, exact
 from .scoring import Response, RoundResult, ScoringInputError, SignResult, exact_item_health
+from .vocab import (  # the floors' defaults: named in vocab, where the store reads them
+    CLIENT_DISPLAYS,
+    DEFAULT_CLIENT_FLOOR,
+    DEFAULT_FLOOR,
+    DEFAULT_TEXT_FLOOR,
+    MIN_CLIENT_FLOOR,
+    MIN_FLOOR,
+)
 
 __all__ = [
     "AGREEMENT_LEVELS",
@@ -46,27 +54,6 @@ __all__ = [
     "visible_free_text",
     "withheld_result",
 ]
-
-#: The fewest submitted answers an anonymous round shows results for (``ANONYMITY_FLOOR``).
-DEFAULT_FLOOR = 3
-#: The fewest for comments and text answers (``ANONYMITY_TEXT_FLOOR``): words can be
-#: recognised where numbers cannot, so text asks for a larger group.
-DEFAULT_TEXT_FLOOR = 5
-#: No floor may be lower: with two people, each can work out the other's answers.
-MIN_FLOOR = 3
-
-#: How a round shows its client contacts' answers (chosen when it is created): "combined",
-#: anonymous within the client group from the round's client floor; "attributed", each
-#: contact's view shown to the team by name (docs/anonymity.md, "The client's side").
-CLIENT_DISPLAYS = ("combined", "attributed")
-#: The fewest client answers a combined client view is shown from (``CLIENT_FLOOR``). Two,
-#: not the team's three: a client usually names two contacts (sponsor and project owner),
-#: and a floor of three would withhold their view for good. With two, each contact can work
-#: out the other's answers from the combined view if it is shared back with them: the lead
-#: is told so before sharing, and the contacts are told on their form.
-DEFAULT_CLIENT_FLOOR = 2
-#: No client floor may be lower: a "combined" view of one person is that person's answers.
-MIN_CLIENT_FLOOR = 2
 
 State = Literal["live", "open", "withheld", "shown"]
 

@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .questionnaire import LIKERT_POINTS, NA_OPTION, Questionnaire
+from .scores import FrozenMap
 
 __all__ = [
     "MAX_COMMENT",
@@ -41,9 +42,11 @@ __all__ = [
     "NA_CHOICE",
     "STATUSES",
     "TYPES",
+    "Answer",
     "AnswerType",
     "Draft",
     "InvalidAnswers",
+    "Response",
     "Value",
     "blank",
     "check",
@@ -434,3 +437,24 @@ def answered_by_sign(
 def status_after(previous: str | None, *, submit: bool) -> str:
     """A response's status after a save: a submission stays a submission."""
     return "submitted" if submit or previous == "submitted" else "draft"
+
+
+#: One answer as the scoring engine takes it: a likert int, a number, an option id, or None
+#: (N/A, or not answered).
+Answer = int | float | str | None
+
+
+@dataclass(frozen=True)
+class Response:
+    """One respondent's answers in one round: item id → likert int, number, option id or None.
+
+    `None` (N/A) and a missing key are the same to the engine: the item is left out.
+    """
+
+    respondent_id: str
+    role: str | None = None
+    answers: Mapping[str, Answer] = field(default_factory=FrozenMap)
+
+    def __post_init__(self):
+        if not isinstance(self.answers, FrozenMap):
+            object.__setattr__(self, "answers", FrozenMap(self.answers))

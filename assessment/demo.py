@@ -21,8 +21,8 @@ from sqlite_utils import Database
 from . import clock, results
 from .invoice_import import FIELDS, import_invoices
 from .mail import kinds
+from .paths import PROJECT_ROOT
 from .questionnaire import ChoiceItem, LikertItem, NumberItem, Questionnaire
-from .settings import PROJECT_ROOT
 from .store import actions, clients, respondents, responses, rounds, users
 from .store import evidence as evidence_store
 

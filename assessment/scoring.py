@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .answers import InvalidAnswers, check_type, choices
+from .answers import Answer, InvalidAnswers, Response, check_type, choices
 from .lru import LRUCache
 from .questionnaire import LIKERT_POINTS, ROUND_KINDS, Questionnaire, Sign, exact
 from .scores import FORMAT, STATUSES, Direction, FrozenMap, RoundResult, SignResult, Trend
@@ -73,8 +73,6 @@ __all__ = [
 ]
 
 
-Answer = int | float | str | None
-
 #: The `by_role` key of the role groups pooled in an anonymous round ("other roles").
 POOLED_ROLES = "pooled"
 
@@ -94,22 +92,6 @@ class ScoringInputError(ValueError):
 
 # --------------------------------------------------------------------------------------
 # Input
-
-
-@dataclass(frozen=True)
-class Response:
-    """One respondent's answers in one round: item id → likert int, number, option id or None.
-
-    `None` (N/A) and a missing key are the same to the engine: the item is left out.
-    """
-
-    respondent_id: str
-    role: str | None = None
-    answers: Mapping[str, Answer] = field(default_factory=FrozenMap)
-
-    def __post_init__(self):
-        if not isinstance(self.answers, FrozenMap):
-            object.__setattr__(self, "answers", FrozenMap(self.answers))
 
 
 # --------------------------------------------------------------------------------------

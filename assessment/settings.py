@@ -21,12 +21,11 @@ from .anonymity import (
     check_floors,
 )
 from .jobs import settings as jobs_settings
+from .paths import QUESTIONS_FOLDER
 from .vocab import LANGUAGES
 
 CONFIG_FILENAME = "config.toml"
 SECRET_KEY_FILENAME = "secret_key"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_FOLDER = PROJECT_ROOT / "templates"  # beside the package: see README
 
 
 class ConfigError(RuntimeError):
@@ -37,7 +36,7 @@ def defaults(instance_path: str) -> dict:
     """The settings every app starts from, before the instance config file."""
     return {
         "DATABASE": os.path.join(instance_path, "assessment.sqlite3"),
-        "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
+        "QUESTIONS_DIR": str(QUESTIONS_FOLDER),
         "LANGUAGES": LANGUAGES,
         "DEFAULT_LANGUAGE": "en",
         "BOOTSTRAP_SERVE_LOCAL": True,

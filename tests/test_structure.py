@@ -201,3 +201,127 @@ def test_the_background_rule_covers_the_modules_it_names():
     names = _background_modules()
     assert "assessment.jobs.queue" in names and "assessment.mail.kinds" in names
     assert "assessment.web.rounds" in reached("assessment.web.rounds")  # the walk's own start
+
+
+# --- the layers, as a table -----------------------------------------------------------------
+
+#: Every module of the package belongs to one layer, by its first name under ``assessment``
+#: (a new module fails ``test_every_module_has_a_layer`` until it is placed here).
+LAYERS: dict[str, tuple[str, ...]] = {
+    # pure: the questionnaire model, answers, the engine, vocabularies, leaves
+    "core": (
+        "questionnaire",
+        "answers",
+        "scores",
+        "scoring",
+        "perception",
+        "playbook",
+        "anonymity",
+        "vocab",
+        "figures",
+        "colours",
+        "review_calendar",
+        "alert_formats",
+        "branding",
+        "lru",
+        "clock",
+        "paths",
+        "passwords",
+    ),
+    # rows: one module per kind of record; nothing of the engine
+    "store": ("sqlite", "migrations", "store"),
+    # store → engine: what a round, the portfolio, an export or an upgrade show
+    "results": (
+        "results",
+        "portfolio",
+        "closing",
+        "library",
+        "review_rounds",
+        "exports",
+        "respondent_import",
+        "backup",
+        "upgrade",
+        "schema",
+    ),
+    "report": ("report",),
+    "mail": ("mail",),
+    # work that writes reports or mail: alerts, the leadership pack, the demo
+    "workflows": ("alerts", "pack_jobs", "demo"),
+    "db": ("db",),  # the connection of an app context
+    "jobs": ("jobs",),
+    "web": ("web",),
+    "cli": ("cli",),
+    "factory": ("__init__", "__main__", "server", "settings"),
+}
+
+#: Who may import whom (besides its own layer).
+MAY_IMPORT: dict[str, frozenset[str]] = {
+    "core": frozenset(),
+    "store": frozenset({"core"}),
+    "results": frozenset({"core", "store"}),
+    "report": frozenset({"core", "store", "results"}),
+    "mail": frozenset({"core", "store", "results"}),
+    "workflows": frozenset({"core", "store", "results", "report", "mail"}),
+    "db": frozenset({"core", "store"}),
+    "jobs": frozenset({"core", "store", "results", "report", "mail", "workflows", "db"}),
+    "web": frozenset({"core", "store", "results", "report", "mail", "workflows", "db", "jobs"}),
+    "cli": frozenset(
+        {"core", "store", "results", "report", "mail", "workflows", "db", "jobs", "factory"}
+    ),
+    "factory": frozenset(LAYERS) - {"factory"},
+}
+
+#: Within the store layer, nothing of the engine: the store reads and writes rows (its
+#: records and the floors' defaults come from ``answers`` and ``vocab``).
+STORE_MAY_USE_OF_CORE = frozenset(
+    {"answers", "questionnaire", "scores", "vocab", "review_calendar", "clock", "lru", "passwords"}
+)
+
+
+def layer_of(name: str) -> str:
+    first = "__init__" if name == "assessment" else name.split(".")[1]
+    for layer, heads in LAYERS.items():
+        if first in heads:
+            return layer
+    raise LookupError(f"{name} belongs to no layer: add it to LAYERS in {__file__}")
+
+
+def test_every_module_has_a_layer():
+    unplaced = []
+    for name in modules():
+        try:
+            layer_of(name)
+        except LookupError:
+            unplaced.append(name)
+    assert not unplaced, unplaced
+
+
+def test_the_layer_table_is_kept():
+    broken = sorted(
+        f"{name} ({layer_of(name)}) imports {other} ({layer_of(other)})"
+        for name in modules()
+        for other in imports(name)[0]
+        if layer_of(other) != layer_of(name) and layer_of(other) not in MAY_IMPORT[layer_of(name)]
+    )
+    assert not broken, broken
+
+
+def test_the_store_imports_nothing_of_the_engine():
+    broken = sorted(
+        f"{name} imports {other}"
+        for name in modules()
+        if layer_of(name) == "store"
+        for other in imports(name)[0]
+        if layer_of(other) == "core" and other.split(".")[1] not in STORE_MAY_USE_OF_CORE
+    )
+    assert not broken, broken
+
+
+def test_report_and_mail_need_neither_settings_nor_web():
+    """A PDF or a message is made from the command line or the worker: no request, no web
+    app, no settings module (paths come from the ``paths`` leaf)."""
+    for name in modules():
+        if layer_of(name) in ("report", "mail"):
+            reach = reached(name)
+            assert "assessment.settings" not in reach, name
+            assert not any(m.startswith("assessment.web") for m in reach), name

@@ -51,8 +51,8 @@ from pydantic import BaseModel
 
 from .. import branding
 from ..lru import LRUCache, cached
+from ..paths import PROJECT_ROOT, TEMPLATE_FOLDER
 from ..questionnaire import Questionnaire
-from ..settings import PROJECT_ROOT, TEMPLATE_FOLDER
 from . import pdf
 from .data import RoundReport
 from .fetcher import STATIC_DIR

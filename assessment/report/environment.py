@@ -20,7 +20,7 @@ from flask import Flask
 from flask_babel import Babel
 
 from .. import branding
-from ..settings import TEMPLATE_FOLDER
+from ..paths import TEMPLATE_FOLDER
 from .fetcher import BRANDING_URL
 
 __all__ = ["init_rendering", "report_app"]

@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from sqlite_utils import Database
 
 from .. import answers as answer_values
-from ..answers import NA, Draft, InvalidAnswers, Value
-from ..scoring import Response
+from ..answers import NA, Draft, InvalidAnswers, Response, Value
 from ..sqlite import query_rows, transaction, utcnow
 from .rounds import RoundClosed
 

@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
-from ..anonymity import CLIENT_DISPLAYS, DEFAULT_CLIENT_FLOOR, DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
 from ..questionnaire import ROUND_KINDS, Questionnaire
 from ..sqlite import query_rows, transaction, utcnow
+from ..vocab import CLIENT_DISPLAYS, DEFAULT_CLIENT_FLOOR, DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
 from .clients import NotFound
 from .snapshots import questionnaire_of, snapshot_text, store_snapshot
 

@@ -123,6 +123,41 @@ CREATE TABLE form_stashes (
     updated_at TEXT NOT NULL
 );
 
+CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    sign TEXT NOT NULL,
+    happened TEXT NOT NULL,
+    text TEXT NOT NULL,
+    moves TEXT NOT NULL DEFAULT '',
+    response TEXT NOT NULL DEFAULT '',
+    signed INTEGER NOT NULL DEFAULT 0,
+    signed_name TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE invoice_columns (
+    client_id INTEGER PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+    mapping TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE invoices (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    number TEXT NOT NULL,
+    issued TEXT NOT NULL,
+    due TEXT NOT NULL,
+    paid TEXT,
+    amount TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (client_id, number)
+);
+
 CREATE TABLE login_failures (
     id INTEGER PRIMARY KEY,
     email TEXT NOT NULL COLLATE NOCASE,
@@ -276,6 +311,7 @@ CREATE TABLE rounds (
     invitations_held INTEGER NOT NULL DEFAULT 0,
     client_display TEXT NOT NULL DEFAULT 'combined' CHECK (client_display IN ('combined', 'attributed')),
     client_floor INTEGER NOT NULL DEFAULT 2 CHECK (client_floor >= 2),
+    client_summary_invoices INTEGER NOT NULL DEFAULT 0,
     UNIQUE (client_id, period, kind)
 );
 
@@ -334,6 +370,10 @@ CREATE INDEX audit_log_created ON audit_log(created_at);
 CREATE INDEX clients_lead ON clients(lead_id);
 
 CREATE INDEX draft_transfers_respondent ON draft_transfers(respondent_id);
+
+CREATE INDEX incidents_author ON incidents(author_id);
+
+CREATE INDEX incidents_client ON incidents(client_id, happened);
 
 CREATE INDEX login_failures_email ON login_failures(email, created_at);
 

@@ -222,6 +222,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "colours",
         "review_calendar",
         "alert_formats",
+        "evidence",
+        "currencies",
         "branding",
         "lru",
         "clock",
@@ -242,6 +244,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "backup",
         "upgrade",
         "schema",
+        "invoice_import",
+        "round_evidence",
     ),
     "report": ("report",),
     "mail": ("mail",),
@@ -275,7 +279,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 #: records and the floors' defaults come from ``answers`` and ``vocab``).
 STORE_MAY_USE_OF_CORE = frozenset(
     {"answers", "questionnaire", "scores", "vocab", "review_calendar", "clock", "lru", "passwords"}
-)
+) | {"evidence", "currencies"}  # the Invoice and Incident records the evidence store keeps
 
 
 def layer_of(name: str) -> str:

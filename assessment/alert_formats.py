@@ -27,9 +27,9 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-KINDS = ("slack", "teams", "wecom", "dingtalk", "feishu", "webhook")
+CHANNEL_KINDS = ("slack", "teams", "wecom", "dingtalk", "feishu", "webhook")
 #: Kinds whose secret is required (it signs every message).
-SIGNED_KINDS = ("dingtalk", "feishu", "webhook")
+SIGNED_CHANNEL_KINDS = ("dingtalk", "feishu", "webhook")
 
 SCHEMA = "partnership-check.alert"
 VERSION = 1

@@ -1,6 +1,6 @@
 """Dates and times in the instance's time zone (the ``TIMEZONE`` setting).
 
-Timestamps are stored in UTC (``sqlite.utcnow``); due dates are calendar days where the team
+Timestamps are stored in UTC (``sqlite.utc_stamp``); due dates are calendar days where the team
 works. A round due on a day is open until that day ends there, and reminders and the
 "never twice the same day" rule count days there too.
 """
@@ -8,7 +8,7 @@ works. A round due on a day is open until that day ends there, and reminders and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -21,7 +21,7 @@ def utc_now() -> datetime:
 
 
 def stamp(moment: datetime) -> str:
-    """A moment as stored: UTC, ISO 8601, to the second (like ``sqlite.utcnow``)."""
+    """A moment as stored: UTC, ISO 8601, to the second (like ``sqlite.utc_stamp``)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -36,12 +36,6 @@ def local_today(config: Mapping, now: datetime | None = None) -> date:
 def local_day_of(config: Mapping, stored: str) -> date:
     """The local calendar day of a stored UTC timestamp."""
     return datetime.fromisoformat(stored).astimezone(zone(config)).date()
-
-
-def end_of_day(config: Mapping, day: date) -> datetime:
-    """The moment ``day`` ends in the instance's time zone (the next midnight), in UTC."""
-    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone(config))
-    return midnight.astimezone(UTC)
 
 
 def parse_day(text: str | None) -> date | None:

@@ -35,7 +35,7 @@ from . import results
 from .anonymity import agreement_level, visible_free_text, withheld_result
 from .figures import score_text
 from .scoring import ScoringInputError, item_health
-from .sqlite import query_rows, utcnow
+from .sqlite import query_rows, utc_stamp
 from .store import rounds
 
 __all__ = [
@@ -152,7 +152,7 @@ def to_json(rows: Sequence[Mapping], columns: Sequence[str], *, export: str, **m
     document = {
         "export": export,
         "format": FORMAT_VERSION,
-        "exported_at": utcnow(),
+        "exported_at": utc_stamp(),
         **meta,
         "columns": list(columns),
         "rows": [{column: row.get(column) for column in columns} for row in rows],

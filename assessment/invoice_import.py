@@ -30,7 +30,7 @@ from sqlite_utils import Database
 
 from .currencies import currency_code
 from .evidence import Invoice
-from .sqlite import transaction, utcnow
+from .sqlite import transaction, utc_stamp
 from .vocab import N_, Message, Translate, fold
 
 __all__ = [
@@ -519,7 +519,7 @@ def import_invoices(
         data, filename, mapping=mapping, remembered=remembered_columns(db, client_id)
     )
     created = updated = unchanged = 0
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):
         for invoice in parsed.invoices:
             values = [

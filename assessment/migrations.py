@@ -25,7 +25,7 @@ migrations = Migrations("assessment")
 
 
 def _now() -> str:
-    """The current time in UTC as ISO 8601 text (as ``sqlite.utcnow``; kept here so that
+    """The current time in UTC as ISO 8601 text (as ``sqlite.utc_stamp``; kept here so that
     no migration depends on the app's code)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 

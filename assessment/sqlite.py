@@ -20,7 +20,7 @@ from sqlite_utils import Database
 BUSY_TIMEOUT_MS = 10_000
 
 
-def utcnow() -> str:
+def utc_stamp() -> str:
     """The current time in UTC as ISO 8601 text, the form every timestamp is stored in."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -32,7 +32,6 @@ __all__ = [
     "DEFAULT_CLIENT_FLOOR",
     "DEFAULT_FLOOR",
     "DEFAULT_TEXT_FLOOR",
-    "KINDS",
     "KIND_LABELS",
     "LANGUAGES",
     "LANGUAGE_NAMES",
@@ -43,9 +42,10 @@ __all__ = [
     "NOT_ASKED_LABELS",
     "N_",
     "OWNER_ROLES",
-    "ROLES",
+    "RESPONDENT_ROLES",
     "ROLE_ALIASES",
     "ROLE_LABELS",
+    "ROUND_KINDS",
     "SIDES",
     "SIDE_LABELS",
     "USER_ROLES",
@@ -152,7 +152,7 @@ def localized(value: object, gettext: Translate) -> str:
 
 # --- round kinds ----------------------------------------------------------------------------
 
-KINDS = ("kickoff", "quarterly", "adhoc")
+ROUND_KINDS = ("kickoff", "quarterly", "adhoc")
 KIND_LABELS: dict[str, Message] = {
     "kickoff": N_("Kickoff"),
     "quarterly": N_("Quarterly review"),
@@ -179,9 +179,9 @@ AGREEMENT_LABELS: dict[str, Message] = {
 # --- respondent roles -----------------------------------------------------------------------
 
 #: A respondent's role in the team; the first four also own recommendations.
-ROLES = ("account", "delivery", "finance", "leadership", "other")
+RESPONDENT_ROLES = ("account", "delivery", "finance", "leadership", "other")
 #: The roles a questionnaire's recommendations may name as their owner.
-OWNER_ROLES = ROLES[:4]
+OWNER_ROLES = RESPONDENT_ROLES[:4]
 ROLE_LABELS: dict[str, Message] = {
     "account": N_("Account lead"),
     "delivery": N_("Delivery lead"),
@@ -285,7 +285,7 @@ def role_names() -> dict[str, str]:
     """Every way a role may be written (id, name in each language, earlier names),
     folded, to its id."""
     names: dict[str, str] = {}
-    for role in ROLES:
+    for role in RESPONDENT_ROLES:
         spellings = [role, *(role_label(role, lang) for lang in LANGUAGES), *ROLE_ALIASES[role]]
         for spelling in spellings:
             names.setdefault(fold(spelling), role)

@@ -35,7 +35,7 @@ def template_database(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     db = connect(str(path))
     upgrade(db)
-    for role in users.ROLES:
+    for role in users.USER_ROLES:
         users.create_user(
             db, email=f"{role}@example.com", password=PASSWORD, role=role, name=role.title()
         )

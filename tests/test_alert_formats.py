@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assessment.alert_formats import (
-    KINDS,
+    CHANNEL_KINDS,
     SIGNATURE_HEADER,
     TEXT_LIMITS,
     TIMESTAMP_HEADER,
@@ -143,7 +143,7 @@ def test_fit_never_exceeds_the_limit_and_keeps_whole_lines_or_the_link(lines, li
 
 
 def test_every_kind_has_a_limit():
-    assert set(TEXT_LIMITS) == set(KINDS)
+    assert set(TEXT_LIMITS) == set(CHANNEL_KINDS)
 
 
 @pytest.mark.parametrize(

@@ -510,8 +510,8 @@ def test_constants():
     assert LANGUAGES == ("en", "zh-CN")
     assert ROUND_KINDS == ("kickoff", "quarterly", "adhoc")
     assert OWNER_ROLES == ("account", "delivery", "finance", "leadership")
-    assert set(vocab.ROLES) == {*OWNER_ROLES, "other"}  # every owner is a role
-    assert vocab.KINDS == ROUND_KINDS
+    assert set(vocab.RESPONDENT_ROLES) == {*OWNER_ROLES, "other"}  # every owner is a role
+    assert vocab.ROUND_KINDS == ROUND_KINDS
     assert ITEM_TYPES == ("likert", "number", "choice", "text")
 
 

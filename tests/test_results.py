@@ -131,12 +131,12 @@ def test_share_links_expire_and_can_be_revoked(app, make_round):
         db = get_db()
         link = share_links.create_link(db, created.id, language="zh-CN", now=now)
         assert link.expires_at.startswith("2026-12-06")
-        assert share_links.find_usable(db, link.token, now=now).id == link.id
+        assert share_links.find(db, link.token).usable(now)
         later = now + timedelta(days=14, seconds=1)
-        assert share_links.find_usable(db, link.token, now=later) is None
+        assert not share_links.find(db, link.token).usable(later)
         share_links.revoke(db, link.id)
-        assert share_links.find_usable(db, link.token, now=now) is None
-        assert share_links.find_usable(db, "guess") is None
+        assert not share_links.find(db, link.token).usable(now)
+        assert share_links.find(db, "guess") is None
 
 
 def test_lead_creates_and_revokes_a_share_link(app, client, auth, make_round):

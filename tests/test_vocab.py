@@ -20,11 +20,11 @@ PACKAGE = Path(vocab.__file__).resolve().parent
 
 
 def test_ids_are_the_ones_the_rest_of_the_code_uses():
-    assert RESPONDENT_ROLES == vocab.ROLES
-    assert set(OWNER_ROLES) < set(vocab.ROLES)
-    assert vocab.KINDS == ROUND_KINDS
-    assert set(vocab.ROLE_LABELS) == set(vocab.ROLES) == set(vocab.ROLE_ALIASES)
-    assert set(vocab.KIND_LABELS) == set(vocab.KINDS)
+    assert RESPONDENT_ROLES == vocab.RESPONDENT_ROLES
+    assert set(OWNER_ROLES) < set(vocab.RESPONDENT_ROLES)
+    assert vocab.ROUND_KINDS == ROUND_KINDS
+    assert set(vocab.ROLE_LABELS) == set(vocab.RESPONDENT_ROLES) == set(vocab.ROLE_ALIASES)
+    assert set(vocab.KIND_LABELS) == set(vocab.ROUND_KINDS)
     from assessment.anonymity import AGREEMENT_LEVELS
 
     assert set(vocab.AGREEMENT_LABELS) == {level for _, level in AGREEMENT_LEVELS}
@@ -34,11 +34,11 @@ def test_ids_are_the_ones_the_rest_of_the_code_uses():
 def test_pages_pdf_and_import_name_each_role_alike(app, lang):
     with app.test_request_context(), force_locale(BABEL_LOCALES[lang]):
         pdf_label = common_context(lang, [], datetime.now(UTC))["role_label"]
-        for role in vocab.ROLES:
+        for role in vocab.RESPONDENT_ROLES:
             page = str(RESPONDENT_ROLE_NAMES[role])
             assert page == pdf_label(role) == vocab.role_label(role, lang)
             assert vocab.role_names()[vocab.fold(page)] == role
-        for kind in vocab.KINDS:
+        for kind in vocab.ROUND_KINDS:
             assert str(KIND_NAMES[kind]) == vocab.translations(lang).gettext(
                 vocab.KIND_LABELS[kind].msgid
             )
@@ -64,12 +64,12 @@ def test_pages_and_pdf_word_agreement_alike(app, lang):
 
 def test_every_name_is_translated_and_no_two_roles_share_one():
     for lang in vocab.LANGUAGES:
-        names = [vocab.role_label(role, lang) for role in vocab.ROLES]
+        names = [vocab.role_label(role, lang) for role in vocab.RESPONDENT_ROLES]
         assert len(set(names)) == len(names), lang
-    chinese = [vocab.role_label(role, "zh-CN") for role in vocab.ROLES]
+    chinese = [vocab.role_label(role, "zh-CN") for role in vocab.RESPONDENT_ROLES]
     assert all(not name.isascii() for name in chinese), chinese
     spellings: dict[str, str] = {}
-    for role in vocab.ROLES:
+    for role in vocab.RESPONDENT_ROLES:
         for alias in (role, *vocab.ROLE_ALIASES[role]):
             assert spellings.setdefault(vocab.fold(alias), role) == role, alias
     assert vocab.role_label("no-such-role", "en") == "Other"
@@ -155,7 +155,7 @@ def test_every_language_has_a_babel_locale_a_name_and_a_catalog(app):
 def test_not_asked_is_named_once_for_pages(app, lang):
     from assessment.web.labels import NOT_ASKED_NAMES
 
-    assert set(vocab.NOT_ASKED_LABELS) == set(vocab.KINDS) == set(NOT_ASKED_NAMES)
+    assert set(vocab.NOT_ASKED_LABELS) == set(vocab.ROUND_KINDS) == set(NOT_ASKED_NAMES)
     with app.test_request_context(), force_locale(BABEL_LOCALES[lang]):
         for kind, label in vocab.NOT_ASKED_LABELS.items():
             words = str(NOT_ASKED_NAMES[kind])
@@ -164,8 +164,8 @@ def test_not_asked_is_named_once_for_pages(app, lang):
 
 
 def test_owner_roles_are_respondent_roles():
-    assert vocab.OWNER_ROLES == OWNER_ROLES == vocab.ROLES[:4]
-    assert vocab.KINDS is ROUND_KINDS
+    assert vocab.OWNER_ROLES == OWNER_ROLES == vocab.RESPONDENT_ROLES[:4]
+    assert vocab.ROUND_KINDS is ROUND_KINDS
 
 
 @pytest.mark.parametrize("lang", vocab.LANGUAGES)
@@ -173,7 +173,9 @@ def test_user_roles_are_named_once(app, lang):
     from assessment.store import users
     from assessment.web.main import ROLE_NAMES
 
-    assert users.ROLES == vocab.USER_ROLES == tuple(vocab.USER_ROLE_LABELS) == tuple(ROLE_NAMES)
+    assert (
+        users.USER_ROLES == vocab.USER_ROLES == tuple(vocab.USER_ROLE_LABELS) == tuple(ROLE_NAMES)
+    )
     assert set(vocab.LEAD_ROLES) < set(vocab.USER_ROLES)
     leads = {
         r for r in vocab.USER_ROLES if users.User(1, "x@example.com", "X", r, "en", True).is_lead

@@ -35,7 +35,7 @@ def init_db_command() -> None:
 @click.argument("email")
 @click.option(
     "--role",
-    type=click.Choice(users.ROLES),
+    type=click.Choice(users.USER_ROLES),
     default="member",
     show_default=True,
     help="What the user may do: admins manage users, leads manage clients and rounds.",

@@ -42,7 +42,7 @@ class Kind:
     render: Renderer
 
 
-KINDS: dict[str, Kind] = {}
+MAIL_KINDS: dict[str, Kind] = {}
 UNKNOWN_KIND = N_("unknown kind of message")
 
 
@@ -50,14 +50,14 @@ def register(name: str, label: Message) -> Callable[[Renderer], Renderer]:
     """Declare a kind of message and its renderer (other parts add theirs the same way)."""
 
     def decorate(render: Renderer) -> Renderer:
-        KINDS[name] = Kind(name, label, render)
+        MAIL_KINDS[name] = Kind(name, label, render)
         return render
 
     return decorate
 
 
 def render(app: Flask, db: Database, message: outbox.Message, *, keep_link: bool):
-    kind = KINDS.get(message.kind)
+    kind = MAIL_KINDS.get(message.kind)
     if kind is None:
         return compose.Cancel(f"{UNKNOWN_KIND}: {message.kind}")
     return kind.render(app, db, message, keep_link)

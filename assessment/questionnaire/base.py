@@ -13,7 +13,7 @@ from .. import vocab
 
 # Languages, round kinds and owner roles are named once, in ``vocab``.
 LANGUAGES: tuple[str, ...] = vocab.LANGUAGES
-ROUND_KINDS: tuple[str, ...] = vocab.KINDS
+ROUND_KINDS: tuple[str, ...] = vocab.ROUND_KINDS
 OWNER_ROLES: tuple[str, ...] = vocab.OWNER_ROLES
 # Literal of a tuple is Literal of its values: the JSON Schema lists them as an enum.
 RoundKind = Literal[ROUND_KINDS]

@@ -26,10 +26,6 @@ STATIC_ORIGIN = ("https", "report.invalid")
 STATIC_URL = "https://report.invalid/static/"
 #: Where report HTML finds the firm's logo (only with a fetcher given the logo).
 BRANDING_URL = "https://report.invalid/branding/logo"
-STYLESHEET = "report.css"
-TEMPLATE = "report/report.html"
-RADAR_WIDTH_MM = 92.0
-TREND_WIDTH_MM = 176.0
 
 
 class ResourceRefused(ValueError):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, utcnow
+from ..sqlite import query_rows, utc_stamp
 from .clients import NotFound
 
 
@@ -65,7 +65,7 @@ def create_action(
     due_date: str | None = None,
     created_by: int | None = None,
 ) -> Action:
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "INSERT INTO actions (round_id, sign_id, title, owner_id, owner_name, due_date,"
         " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -93,7 +93,7 @@ def get_action(db: Database, action_id: int) -> Action:
 
 def set_done(db: Database, action_id: int, done: bool, *, when: str | None = None) -> Action:
     """Mark an action done (now, or ``when``) or open again."""
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "UPDATE actions SET status = ?, completed_at = ?, updated_at = ? WHERE id = ?",
         ["done" if done else "open", (when or now) if done else None, now, action_id],

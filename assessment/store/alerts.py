@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, transaction, utcnow
+from ..sqlite import query_rows, transaction, utc_stamp
 from .clients import NotFound
 
 STATUSES = ("queued", "sending", "sent", "failed")
@@ -109,7 +109,7 @@ def add_channel(
     client_id: int | None = None,
     created_by: int | None = None,
 ) -> Channel:
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):
         cursor = db.execute(
             "INSERT INTO alert_channels (name, kind, url, secret, language, client_id, events,"
@@ -156,7 +156,7 @@ def set_enabled(db: Database, channel_id: int, enabled: bool) -> None:
     with transaction(db, write=True):
         db.execute(
             "UPDATE alert_channels SET enabled = ?, updated_at = ? WHERE id = ?",
-            [int(enabled), utcnow(), channel_id],
+            [int(enabled), utc_stamp(), channel_id],
         )
 
 
@@ -168,7 +168,7 @@ def delete_channel(db: Database, channel_id: int) -> None:
 def queue(db: Database, channel_id: int, key: str, event: str, alert: dict) -> bool:
     """Queue ``alert`` for the channel unless this ``key`` was queued for it before; True
     if it is new."""
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):
         cursor = db.execute(
             "INSERT INTO alert_deliveries (channel_id, key, event, alert, next_attempt_at,"
@@ -209,7 +209,7 @@ def get_delivery(db: Database, delivery_id: int) -> Delivery:
 
 
 def mark_sent(db: Database, delivery_id: int) -> None:
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):
         db.execute(
             "UPDATE alert_deliveries SET status = 'sent', sent_at = ?, claimed_until = NULL,"
@@ -223,7 +223,7 @@ def mark_retry(db: Database, delivery_id: int, *, error: str, next_attempt_at: s
         db.execute(
             "UPDATE alert_deliveries SET status = 'queued', claimed_until = NULL,"
             " last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            [error[:500], next_attempt_at, utcnow(), delivery_id],
+            [error[:500], next_attempt_at, utc_stamp(), delivery_id],
         )
 
 
@@ -232,7 +232,7 @@ def mark_failed(db: Database, delivery_id: int, *, error: str) -> None:
         db.execute(
             "UPDATE alert_deliveries SET status = 'failed', claimed_until = NULL,"
             " last_error = ?, updated_at = ? WHERE id = ?",
-            [error[:500], utcnow(), delivery_id],
+            [error[:500], utc_stamp(), delivery_id],
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, utcnow
+from ..sqlite import query_rows, utc_stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ def record(
     details: dict | None = None,
 ) -> None:
     """Append an entry; call it inside the transaction of the change it describes."""
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "INSERT INTO audit_log (user_id, actor, action, object_type, object_id, details,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..review_calendar import CADENCES
-from ..sqlite import query_rows, utcnow
+from ..sqlite import query_rows, utc_stamp
 
 
 class NotFound(LookupError):
@@ -61,7 +61,7 @@ def create_client(
     start_date: str | None = None,
     notes: str = "",
 ) -> Client:
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "INSERT INTO clients (name, industry, lead_id, start_date, notes, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -83,7 +83,7 @@ def update_client(
     cursor = db.execute(
         "UPDATE clients SET name = ?, industry = ?, lead_id = ?, start_date = ?, notes = ?,"
         " updated_at = ? WHERE id = ?",
-        [name.strip(), industry.strip(), lead_id, start_date, notes, utcnow(), client_id],
+        [name.strip(), industry.strip(), lead_id, start_date, notes, utc_stamp(), client_id],
     )
     if cursor.rowcount != 1:
         raise NotFound(client_id)
@@ -97,14 +97,14 @@ def set_review_calendar(db: Database, client_id: int, *, cadence: str, auto_send
         raise ValueError(f"review cadence must be one of {', '.join(CADENCES)}")
     cursor = db.execute(
         "UPDATE clients SET review_cadence = ?, review_auto_send = ?, updated_at = ? WHERE id = ?",
-        [cadence, int(auto_send), utcnow(), client_id],
+        [cadence, int(auto_send), utc_stamp(), client_id],
     )
     if cursor.rowcount != 1:
         raise NotFound(client_id)
 
 
 def set_archived(db: Database, client_id: int, archived: bool) -> None:
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "UPDATE clients SET archived_at = ?, updated_at = ? WHERE id = ?",
         [now if archived else None, now, client_id],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from ..sqlite import transaction, utcnow
+from ..sqlite import transaction, utc_stamp
 from .rounds import Round, RoundClosed, get_round
 
 
@@ -17,7 +17,7 @@ def set_schedule(
         cursor = db.execute(
             "UPDATE rounds SET due_date = ?, reminder_days = ?, updated_at = ?"
             " WHERE id = ? AND status = 'open'",
-            [due_date, reminder_days, utcnow(), round_id],
+            [due_date, reminder_days, utc_stamp(), round_id],
         )
         if cursor.rowcount != 1:
             get_round(db, round_id)  # NotFound for a round that does not exist

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..sqlite import transaction, utcnow
+from ..sqlite import transaction, utc_stamp
 from .respondents import answer_key_hash
 
 CODE_MINUTES = 30  # how long a code shown on the screen works
@@ -104,7 +104,7 @@ def _later(**delta) -> str:
 
 
 def _forget_expired(db: Database) -> None:
-    db.execute("DELETE FROM draft_transfers WHERE expires_at <= ?", [utcnow()])
+    db.execute("DELETE FROM draft_transfers WHERE expires_at <= ?", [utc_stamp()])
 
 
 def _insert(db, respondent_id: int, kind: str, secret: str, answer_secret: str, **extra) -> int:
@@ -122,7 +122,7 @@ def _insert(db, respondent_id: int, kind: str, secret: str, answer_secret: str, 
             sealed.hex(),
             extra.get("mail_secret"),
             extra["expires_at"],
-            utcnow(),
+            utc_stamp(),
         ],
     )
     return cursor.lastrowid
@@ -173,7 +173,7 @@ def get_offer(db: Database, offer_id: int) -> Offer | None:
     row = db.execute(
         "SELECT id, respondent_id, kind, expires_at FROM draft_transfers"
         " WHERE id = ? AND expires_at > ?",
-        [offer_id, utcnow()],
+        [offer_id, utc_stamp()],
     ).fetchone()
     return Offer(*row) if row else None
 
@@ -183,7 +183,7 @@ def link_secret(db: Database, offer_id: int, server_key: str | bytes) -> str | N
     link was used or expired."""
     row = db.execute(
         "SELECT mail_secret FROM draft_transfers WHERE id = ? AND kind = 'link' AND expires_at > ?",
-        [offer_id, utcnow()],
+        [offer_id, utc_stamp()],
     ).fetchone()
     if not row or not row[0]:
         return None
@@ -272,7 +272,7 @@ def live_offers(db: Database, respondent_id: int) -> int:
     """How many offers of the respondent still work (tests, and nothing is shown)."""
     return db.execute(
         "SELECT COUNT(*) FROM draft_transfers WHERE respondent_id = ? AND expires_at > ?",
-        [respondent_id, utcnow()],
+        [respondent_id, utc_stamp()],
     ).fetchone()[0]
 
 

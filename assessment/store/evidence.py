@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlite_utils import Database
 
 from ..evidence import MOVES, Incident, Invoice
-from ..sqlite import query_rows, utcnow
+from ..sqlite import query_rows, utc_stamp
 from .clients import NotFound
 
 __all__ = [
@@ -134,7 +134,7 @@ def create_incident(
     signed: bool = False,
     signed_name: str = "",
 ) -> IncidentRow:
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "INSERT INTO incidents (client_id, author_id, sign, happened, text, moves, response,"
         " signed, signed_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -176,7 +176,7 @@ def update_incident(
             _moves(moves),
             response,
             int(signed),
-            utcnow(),
+            utc_stamp(),
             incident_id,
         ],
     )

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..sqlite import transaction, utcnow
+from ..sqlite import transaction, utc_stamp
 
 KEEP_HOURS = 24
 MAX_KEPT = 500
@@ -45,7 +45,7 @@ def put(
     if len(text.encode()) > MAX_BYTES or len(path) > 2000:
         return None
     key = secrets.token_urlsafe(24)
-    now = utcnow()
+    now = utc_stamp()
     expires = (datetime.now(UTC) + timedelta(hours=KEEP_HOURS)).isoformat(timespec="seconds")
     with transaction(db, write=True):
         db.execute("DELETE FROM form_stashes WHERE expires_at <= ?", [now])
@@ -76,7 +76,7 @@ def take(db: Database, key: str | None) -> Stash | None:
         if row is None:
             return None
         db.execute("DELETE FROM form_stashes WHERE id = ?", [row[0]])
-    if row[5] <= utcnow():
+    if row[5] <= utc_stamp():
         return None
     fields = [(str(name), str(value)) for name, value in json.loads(row[4])]
     return Stash(row[1], row[2], row[3], fields)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, utcnow
+from ..sqlite import query_rows, utc_stamp
 from .clients import NotFound
 
 __all__ = ["Upload", "add", "get", "list_uploads", "publish", "rounds_by_digest"]
@@ -65,7 +65,7 @@ def add(
     user_id: int | None,
 ) -> int:
     """Record an uploaded version (in the caller's write transaction); its id."""
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "INSERT INTO questionnaire_versions (questionnaire_id, version, digest, file,"
         " source_name, uploaded_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -75,7 +75,7 @@ def add(
 
 
 def publish(db: Database, upload_id: int, user_id: int | None) -> None:
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "UPDATE questionnaire_versions SET published_at = ?, published_by = ?, updated_at = ?"
         " WHERE id = ? AND published_at IS NULL",

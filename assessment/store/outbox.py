@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, transaction, utcnow
+from ..sqlite import query_rows, transaction, utc_stamp
 from .clients import NotFound
 
 STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
@@ -112,7 +112,7 @@ def queue(db: Database, messages: Iterable[NewMessage], *, queued_by: str) -> li
     message, with ``ON CONFLICT DO NOTHING`` on the slot: no read first, so hundreds
     cost a few milliseconds.
     """
-    now = utcnow()
+    now = utc_stamp()
     written = []
     sql = (
         "INSERT INTO outbox (idempotency_key, kind, round_id, respondent_id, user_id,"
@@ -214,7 +214,7 @@ def mark_sent(
     """Delivered (to the mail server, or kept in the local outbox), with what was sent,
     in which language (None: both) and the headers it carried besides the usual ones
     (``{"from": ..., "reply_to": ...}``, kept in ``details``)."""
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "UPDATE outbox SET status = 'sent', transport = ?, message_id = ?, subject = ?,"
         " body_text = ?, body_html = ?, language = ?, sent_at = ?, last_error = NULL,"
@@ -240,7 +240,7 @@ def mark_retry(db: Database, message_id: int, *, error: str, next_attempt_at: st
     db.execute(
         "UPDATE outbox SET status = 'queued', last_error = ?, next_attempt_at = ?,"
         " claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE id = ?",
-        [error, next_attempt_at, utcnow(), message_id],
+        [error, next_attempt_at, utc_stamp(), message_id],
     )
 
 
@@ -249,7 +249,7 @@ def mark_failed(db: Database, message_id: int, *, error: str, subject: str | Non
     db.execute(
         "UPDATE outbox SET status = 'failed', last_error = ?, subject = COALESCE(?, subject),"
         " claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE id = ?",
-        [error, subject, utcnow(), message_id],
+        [error, subject, utc_stamp(), message_id],
     )
 
 
@@ -258,7 +258,7 @@ def mark_cancelled(db: Database, message_id: int, *, reason: str) -> None:
     db.execute(
         "UPDATE outbox SET status = 'cancelled', last_error = ?, claimed_by = NULL,"
         " claimed_until = NULL, updated_at = ? WHERE id = ?",
-        [reason, utcnow(), message_id],
+        [reason, utc_stamp(), message_id],
     )
 
 
@@ -293,7 +293,7 @@ def defer_due(db: Database, *, now: str, error: str, next_attempt_at) -> list[in
 
 def retry(db: Database, message_id: int) -> bool:
     """Send a failed message again from scratch (an admin's or lead's decision)."""
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?,"
         " last_error = NULL, updated_at = ? WHERE id = ? AND status = 'failed'",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, utcnow
+from ..sqlite import query_rows, utc_stamp
 from .clients import NotFound
 
 STATUSES = ("queued", "running", "done", "failed")
@@ -75,7 +75,7 @@ def create_job(
     recipients: tuple[str, ...] = (),
     requested_by: int | None = None,
 ) -> PackJob:
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "INSERT INTO pack_jobs (period, language, recipients, requested_by, created_at,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -102,7 +102,7 @@ def claim(db: Database, job_id: int) -> bool:
     cursor = db.execute(
         "UPDATE pack_jobs SET status = 'running', updated_at = ?"
         " WHERE id = ? AND status = 'queued'",
-        [utcnow(), job_id],
+        [utc_stamp(), job_id],
     )
     return cursor.rowcount == 1
 
@@ -110,12 +110,12 @@ def claim(db: Database, job_id: int) -> bool:
 def set_progress(db: Database, job_id: int, done: int, total: int) -> None:
     db.execute(
         "UPDATE pack_jobs SET done = ?, total = ?, updated_at = ? WHERE id = ?",
-        [done, total, utcnow(), job_id],
+        [done, total, utc_stamp(), job_id],
     )
 
 
 def finish(db: Database, job_id: int, file: str) -> None:
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "UPDATE pack_jobs SET status = 'done', done = total, file = ?, updated_at = ?,"
         " finished_at = ? WHERE id = ?",
@@ -124,7 +124,7 @@ def finish(db: Database, job_id: int, file: str) -> None:
 
 
 def fail(db: Database, job_id: int, error: str) -> None:
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "UPDATE pack_jobs SET status = 'failed', error = ?, updated_at = ?, finished_at = ?"
         " WHERE id = ?",
@@ -142,4 +142,6 @@ def files_to_drop(db: Database, keep: int) -> list[tuple[int, str]]:
 
 
 def forget_file(db: Database, job_id: int) -> None:
-    db.execute("UPDATE pack_jobs SET file = NULL, updated_at = ? WHERE id = ?", [utcnow(), job_id])
+    db.execute(
+        "UPDATE pack_jobs SET file = NULL, updated_at = ? WHERE id = ?", [utc_stamp(), job_id]
+    )

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..sqlite import transaction, utcnow
+from ..sqlite import transaction, utc_stamp
 
 RESET_HOURS = 24
 DELIVERIES = ("mail", "shown")
@@ -61,7 +61,7 @@ def issue(
     secret. Call inside the transaction that also delivers it."""
     if delivery not in DELIVERIES:
         raise ValueError(f"delivery must be one of {', '.join(DELIVERIES)}")
-    now = utcnow()
+    now = utc_stamp()
     expires = (datetime.now(UTC) + timedelta(hours=RESET_HOURS)).isoformat(timespec="seconds")
     salt = secrets.token_urlsafe(16)
     with transaction(db, write=True):
@@ -90,7 +90,7 @@ def secret_for(db: Database, reset_id: int, secret_key: str | bytes) -> str | No
         "SELECT token_hash, salt, used_at, expires_at FROM password_resets WHERE id = ?",
         [reset_id],
     ).fetchone()
-    if row is None or row[2] is not None or row[3] <= utcnow():
+    if row is None or row[2] is not None or row[3] <= utc_stamp():
         return None
     secret = link_secret(secret_key, reset_id, row[1])
     return secret if hmac.compare_digest(_hash(secret), row[0]) else None
@@ -105,7 +105,7 @@ def find(db: Database, secret: str) -> Reset | None:
         " WHERE token_hash = ?",
         [_hash(secret)],
     ).fetchone()
-    if row is None or row[4] is not None or row[3] <= utcnow():
+    if row is None or row[4] is not None or row[3] <= utc_stamp():
         return None
     return Reset(row[0], row[1], row[2], row[3], row[4])
 
@@ -117,7 +117,7 @@ def use(db: Database, secret: str) -> Reset:
         reset = find(db, secret)
         if reset is None:
             raise ResetRefused(secret[:8])
-        now = utcnow()
+        now = utc_stamp()
         cursor = db.execute(
             "UPDATE password_resets SET used_at = ?, updated_at = ?"
             " WHERE id = ? AND used_at IS NULL",

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, transaction, utcnow
-from ..vocab import CLIENT_ROLES, LANGUAGES, ROLES, SIDES, email_key
+from ..sqlite import query_rows, transaction, utc_stamp
+from ..vocab import CLIENT_ROLES, LANGUAGES, RESPONDENT_ROLES, SIDES, email_key
 from .clients import NotFound
 from .rounds import Round, RoundClosed, get_round
 
-RESPONDENT_ROLES = ROLES  # named in vocab, like every fixed vocabulary
 TOKEN_BYTES = 24  # 192 bits, URL-safe base64: 32 characters
 
 
@@ -145,7 +144,7 @@ def add_respondent(
         if email and side == "team":
             user = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
             user_id = user[0] if user else None
-        now = utcnow()
+        now = utc_stamp()
         cursor = db.execute(
             "INSERT INTO respondents (round_id, user_id, name, email, role, language, token,"
             " token_issued_at, created_at, updated_at, side, client_role, email_key)"
@@ -199,7 +198,7 @@ def reissue_token(db: Database, respondent_id: int) -> Respondent:
     """Revoke the respondent's link and issue a new one; their answers stay, but no
     browser holds their answer key any more (the next to save through the new link
     replaces them, without ever seeing them)."""
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE respondents SET token = ?, token_issued_at = ?, answer_key = NULL,"
@@ -293,7 +292,7 @@ def release_account(db: Database, user_id: int) -> Released:
         if not ids:
             return Released(0, 0, 0)
         marks = ", ".join("?" * len(ids))
-        now = utcnow()
+        now = utc_stamp()
         drafts = db.execute(
             f"DELETE FROM responses WHERE status = 'draft' AND respondent_id IN ({marks})", ids
         ).rowcount

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from .. import answers as answer_values
 from ..answers import NA, Draft, InvalidAnswers, Response, Value
-from ..sqlite import query_rows, transaction, utcnow
+from ..sqlite import query_rows, transaction, utc_stamp
 from .rounds import RoundClosed
 
 __all__ = [
@@ -77,7 +77,7 @@ def save_response(
             )
         current = get_round(db, row[0]).for_side(row[3])  # a client contact: the mirror
         answer_values.check_response(current.questionnaire, current.kind, answers, comments)
-        now = utcnow()
+        now = utc_stamp()
         existing = db.execute(
             "SELECT id, status, submitted_at FROM responses WHERE respondent_id = ?",
             [respondent_id],

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from ..questionnaire import ROUND_KINDS, Questionnaire
-from ..sqlite import query_rows, transaction, utcnow
+from ..sqlite import query_rows, transaction, utc_stamp
 from ..vocab import CLIENT_DISPLAYS, DEFAULT_CLIENT_FLOOR, DEFAULT_FLOOR, DEFAULT_TEXT_FLOOR
 from .clients import NotFound
 from .snapshots import questionnaire_of, snapshot_text, store_snapshot
@@ -222,7 +222,7 @@ def create_round(
     period = clean_period(period)
     if not period:
         raise ValueError("a round needs a period")
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):  # the snapshot and the round that names it, or neither
         existing = find_round(db, client_id, kind, period)
         if existing is not None:
@@ -267,7 +267,7 @@ def release_invitations(db: Database, round_id: int) -> bool:
     may go out. False if they were not held (already released, or never held)."""
     cursor = db.execute(
         "UPDATE rounds SET invitations_held = 0, updated_at = ? WHERE id = ? AND invitations_held",
-        [utcnow(), round_id],
+        [utc_stamp(), round_id],
     )
     return cursor.rowcount == 1
 
@@ -322,7 +322,7 @@ def set_status(
     reopen a round (dropping them)."""
     if status not in ("open", "closed"):
         raise ValueError(status)
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE rounds SET status = ?, closed_at = ?, results = ?, client_results = ?,"
@@ -337,7 +337,7 @@ def set_status(
 
 
 def save_summary(db: Database, round_id: int, summary: str) -> None:
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "INSERT INTO round_summaries (round_id, summary, created_at, updated_at)"
         " VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET summary = excluded.summary,"
@@ -362,7 +362,7 @@ def set_client_summary_shared(db: Database, round_id: int, shared: bool) -> None
     with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE rounds SET client_summary_shared = ?, updated_at = ? WHERE id = ?",
-            [int(shared), utcnow(), round_id],
+            [int(shared), utc_stamp(), round_id],
         )
         if cursor.rowcount != 1:
             raise NotFound(round_id)
@@ -373,7 +373,7 @@ def replace_results(db: Database, round_id: int, results: str, summary: str | No
     with transaction(db, write=True):
         db.execute(
             "UPDATE rounds SET results = ?, updated_at = ? WHERE id = ? AND status = 'closed'",
-            [results, utcnow(), round_id],
+            [results, utc_stamp(), round_id],
         )
         db.execute("DELETE FROM round_summaries WHERE round_id = ?", [round_id])
         if summary is not None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, utcnow
+from ..sqlite import query_rows, utc_stamp
 from .clients import NotFound
 
 DEFAULT_DAYS = 14
@@ -63,7 +63,7 @@ def create_link(
         raise ValueError("a share link lasts at least one day")
     now = now or datetime.now(UTC)
     expires = (now + timedelta(days=days)).isoformat(timespec="seconds")
-    stamp = utcnow()
+    stamp = utc_stamp()
     cursor = db.execute(
         "INSERT INTO share_links (round_id, token, language, created_by, expires_at,"
         " created_at, updated_at, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -99,14 +99,8 @@ def find(db: Database, token: str) -> ShareLink | None:
     return _link(rows[0])
 
 
-def find_usable(db: Database, token: str, now: datetime | None = None) -> ShareLink | None:
-    """The link with this token if it is neither expired nor revoked."""
-    link = find(db, token)
-    return link if link is not None and link.usable(now) else None
-
-
 def revoke(db: Database, link_id: int) -> None:
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?), updated_at = ? WHERE id = ?",
         [now, now, link_id],
@@ -115,7 +109,7 @@ def revoke(db: Database, link_id: int) -> None:
 
 def revoke_round_documents(db: Database, round_id: int, document: str) -> int:
     """Revoke a round's links to one kind of document that still work; how many."""
-    now = utcnow()
+    now = utc_stamp()
     cursor = db.execute(
         "UPDATE share_links SET revoked_at = ?, updated_at = ?"
         " WHERE round_id = ? AND document = ? AND revoked_at IS NULL AND expires_at > ?",

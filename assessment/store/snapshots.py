@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from ..lru import LRUCache, cached
 from ..questionnaire import Questionnaire, questionnaire_from_snapshot
-from ..sqlite import utcnow
+from ..sqlite import utc_stamp
 from .clients import NotFound
 
 
@@ -54,7 +54,7 @@ def snapshot_digest(questionnaire: Questionnaire) -> tuple[str, str]:
 def store_snapshot(db: Database, questionnaire: Questionnaire) -> str:
     """Store the questionnaire's snapshot unless it is there already; its digest."""
     text, digest = snapshot_digest(questionnaire)
-    now = utcnow()
+    now = utc_stamp()
     db.execute(
         "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
         " VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",

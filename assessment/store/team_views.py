@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, transaction, utcnow
+from ..sqlite import query_rows, transaction, utc_stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,6 @@ def save(
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT(round_id) DO UPDATE SET"
             " shared = excluded.shared, steps = excluded.steps,"
             " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            [round_id, int(shared), json.dumps(list(chosen)), user_id, utcnow()],
+            [round_id, int(shared), json.dumps(list(chosen)), user_id, utc_stamp()],
         )
     return TeamView(round_id, shared, chosen)

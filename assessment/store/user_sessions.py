@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from ..sqlite import query_rows, transaction, utcnow
-from .users import User, end_logins, login_token_hash, user_from_row
+from ..sqlite import query_rows, transaction, utc_stamp
+from .users import User, login_token_hash, user_from_row
 
 TOKEN_BYTES = 32
 _hash = login_token_hash
@@ -49,7 +49,7 @@ def user_of(db: Database, token: str) -> User | None:
             "SELECT users.* FROM user_sessions JOIN users ON users.id = user_sessions.user_id"
             " WHERE user_sessions.token_hash = ? AND user_sessions.expires_at > ?"
             " AND users.active = 1",
-            [_hash(token), utcnow()],
+            [_hash(token), utc_stamp()],
         )
     )
     return user_from_row(rows[0]) if rows else None
@@ -58,11 +58,6 @@ def user_of(db: Database, token: str) -> User | None:
 def end(db: Database, token: str) -> None:
     """End one login (logging out)."""
     db.execute("DELETE FROM user_sessions WHERE token_hash = ?", [_hash(token)])
-
-
-def end_all(db: Database, user_id: int, *, keep: str | None = None) -> int:
-    """End every login of a user, except the one named by ``keep``; returns how many."""
-    return end_logins(db, user_id, keep=keep)
 
 
 def count(db: Database, user_id: int) -> int:

@@ -10,11 +10,8 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import passwords
-from ..sqlite import query_rows, transaction, utcnow
+from ..sqlite import query_rows, transaction, utc_stamp
 from ..vocab import LEAD_ROLES, USER_ROLES
-
-ROLES = USER_ROLES
-MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 # A hash of a random password, checked when the email is unknown so that a wrong
 # email costs as much time as a wrong password and the two cannot be told apart.
@@ -59,8 +56,8 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
     email = email.strip()
     if "@" not in email or len(email) > 254:
         raise UserError(f"{email!r} is not an email address")
-    if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if role not in USER_ROLES:
+        raise UserError(f"role must be one of {', '.join(USER_ROLES)}")
     _check_password(password, email, name)
     # Hashing takes a second or more by design: done before the write lock is taken, so
     # nobody's save waits for it.
@@ -68,7 +65,7 @@ def create_user(db: Database, *, email: str, password: str, role: str, name: str
     with transaction(db, write=True):
         if find_by_email(db, email) is not None:
             raise UserError(f"a user with the email {email} already exists")
-        now = utcnow()
+        now = utc_stamp()
         cursor = db.execute(
             "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -98,7 +95,7 @@ def set_password(db: Database, user_id: int, password: str, *, keep: str | None 
     with transaction(db, write=True):
         db.execute(
             "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-            [generate_password_hash(password), utcnow(), user_id],
+            [generate_password_hash(password), utc_stamp(), user_id],
         )
         end_logins(db, user_id, keep=keep)
     return user
@@ -140,7 +137,7 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
     row = rows[0]
     if not check_password_hash(row["password_hash"], password) or not row["active"]:
         return None
-    db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [utcnow(), row["id"]])
+    db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [utc_stamp(), row["id"]])
     return user_from_row(row)
 
 
@@ -172,7 +169,7 @@ def login_locked(db: Database, email: str, ip: str, now: datetime | None = None)
 
 
 def record_login_failure(db: Database, email: str, ip: str) -> None:
-    now = utcnow()
+    now = utc_stamp()
     with transaction(db, write=True):
         db.execute(
             "INSERT INTO login_failures (email, ip, created_at, updated_at) VALUES (?, ?, ?, ?)",
@@ -188,7 +185,7 @@ def clear_login_failures(db: Database, email: str) -> None:
 def set_language(db: Database, user_id: int, language: str | None) -> None:
     db.execute(
         "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
-        [language, utcnow(), user_id],
+        [language, utc_stamp(), user_id],
     )
 
 
@@ -199,12 +196,12 @@ def list_users(db: Database) -> list[User]:
 def update_user(db: Database, user_id: int, *, role: str, active: bool, name: str) -> User:
     """Change a user's role, name or whether they may log in (a user who may not is
     logged out everywhere at once)."""
-    if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if role not in USER_ROLES:
+        raise UserError(f"role must be one of {', '.join(USER_ROLES)}")
     with transaction(db, write=True):
         cursor = db.execute(
             "UPDATE users SET role = ?, active = ?, name = ?, updated_at = ? WHERE id = ?",
-            [role, int(active), name.strip(), utcnow(), user_id],
+            [role, int(active), name.strip(), utc_stamp(), user_id],
         )
         if cursor.rowcount != 1:
             raise UserError(f"no user with id {user_id}")

@@ -34,6 +34,7 @@ from . import (
     respond,
     results,
     resume,
+    round_mail,
     rounds,
     scheduled,
     security,
@@ -47,6 +48,35 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 login_manager = LoginManager()
+
+
+#: Every blueprint of the app, registered in this order by ``init_web`` (and nowhere else).
+BLUEPRINTS = (
+    auth.bp,
+    main.bp,
+    i18n.bp,
+    portfolio.bp,
+    packs.bp,
+    clients.bp,
+    rounds.bp,
+    scheduled.bp,
+    results.bp,
+    respond.bp,
+    draft_transfer.bp,
+    team.bp,
+    users.bp,
+    library.bp,
+    account.bp,
+    password_reset.bp,
+    resume.bp,
+    audit.bp,
+    outbox.bp,
+    round_mail.bp,
+    alerts.bp,
+    errors.bp,
+    branding.bp,
+    evidence.bp,
+)
 
 
 def init_web(app: Flask) -> None:
@@ -63,29 +93,9 @@ def init_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(auth.load_user)
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(i18n.bp)
-    app.register_blueprint(portfolio.bp)
-    app.register_blueprint(packs.bp)
-    app.register_blueprint(clients.bp)
-    app.register_blueprint(rounds.bp)
-    app.register_blueprint(scheduled.bp)
-    app.register_blueprint(results.bp)
-    app.register_blueprint(respond.bp)
-    app.register_blueprint(draft_transfer.bp)
-    app.register_blueprint(team.bp)
-    app.register_blueprint(users.bp)
-    app.register_blueprint(library.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(password_reset.bp)
-    app.register_blueprint(resume.bp)
-    app.register_blueprint(audit.bp)
-    app.register_blueprint(alerts.bp)
-    app.register_blueprint(errors.bp)
-    app.register_blueprint(branding.bp)
-    app.register_blueprint(evidence.bp)  # incidents and invoices (issue 28)
-    outbox.init_app(app)  # the outbox and the round's mail (issue 16)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.context_processor(outbox.template_context)  # the mail names pages show
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)
     app.jinja_env.globals.update(slot=slots.live_slot, flash_messages=slots.flash_messages)

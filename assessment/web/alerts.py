@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import alerts
-from ..alert_formats import KINDS, SIGNED_KINDS
+from ..alert_formats import CHANNEL_KINDS, SIGNED_CHANNEL_KINDS
 from ..db import get_db
 from ..jobs.outbound import Refused, check_url
 from ..jobs.tasks import deliver_alerts_soon
@@ -67,7 +67,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 class ChannelForm(FlaskForm):
     name = StringField(_l("Channel name"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=select_choices((k, KIND_NAMES[k]) for k in KINDS))
+    kind = SelectField(
+        _l("Kind"), choices=select_choices((k, KIND_NAMES[k]) for k in CHANNEL_KINDS)
+    )
     url = StringField(_l("Webhook address"), validators=[DataRequired(), Length(max=2000)])
     secret = PasswordField(
         _l("Secret (DingTalk, Feishu and the generic webhook sign every message with it)"),
@@ -84,7 +86,7 @@ class ChannelForm(FlaskForm):
         if not super().validate_on_submit(extra_validators):
             return False
         ok = True
-        if self.kind.data in SIGNED_KINDS and not self.secret.data:
+        if self.kind.data in SIGNED_CHANNEL_KINDS and not self.secret.data:
             self.secret.errors.append(_("This kind of channel needs its secret."))
             ok = False
         if not self.events.data:

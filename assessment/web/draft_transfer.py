@@ -44,7 +44,7 @@ from ..db import get_db
 from ..jobs.tasks import deliver_soon
 from ..mail import uses_smtp
 from ..mail.draft_transfer import queue_transfer_mail
-from ..sqlite import transaction, utcnow
+from ..sqlite import transaction, utc_stamp
 from ..store import audit, draft_transfers, respondents, responses
 from . import respond
 from .access import client_link, public
@@ -125,7 +125,7 @@ def offer(token: str):
             waiting = db.execute(
                 "SELECT COUNT(*) FROM draft_transfers WHERE respondent_id = ? AND kind = 'link'"
                 " AND expires_at > ?",
-                [respondent.id, utcnow()],
+                [respondent.id, utc_stamp()],
             ).fetchone()[0]
             if waiting >= MAX_LINKS:
                 return _page("too_many_links", respondent, current, 429, **context)

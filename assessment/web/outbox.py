@@ -15,7 +15,6 @@ from datetime import datetime
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -66,7 +65,7 @@ MESSAGE_CSP = (
 
 
 def kind_name(kind: str) -> str:
-    found = kinds.KINDS.get(kind)
+    found = kinds.MAIL_KINDS.get(kind)
     return _(found.label.msgid) if found else kind
 
 
@@ -179,12 +178,3 @@ def template_context() -> dict:
         "local_time": local_time,
         "mail_reason": mail_reason,
     }
-
-
-def init_app(app: Flask) -> None:
-    """The outbox pages and the round's mail actions (``round_mail``)."""
-    from . import round_mail
-
-    app.register_blueprint(bp)
-    app.register_blueprint(round_mail.bp)
-    app.context_processor(template_context)

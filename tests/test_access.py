@@ -17,6 +17,8 @@ PUBLIC_ENDPOINTS = {
     "team.from_link",
     "results.shared_pdf",
     "evidence.incident_from_link",  # issue 28: the team logs incidents through its links
+    "brand.logo",  # the firm's logo: client contacts have no login (issue 24)
+    "password_reset.reset",  # the one-time link a user chooses a password with (issue 25)
 }
 
 

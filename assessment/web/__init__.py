@@ -14,6 +14,7 @@ from . import (
     account,
     alerts,
     answer_form,
+    api,
     audit,
     auth,
     branding,
@@ -83,6 +84,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(branding.bp)
+    app.register_blueprint(api.bp)  # the read-only API: by token, never by cookie
     outbox.init_app(app)  # the outbox and the round's mail (issue 16)
     app.context_processor(i18n.template_context)
     app.context_processor(labels.template_context)

@@ -16,6 +16,17 @@ PUBLIC_ENDPOINTS = {
     "draft_transfer.start_again",
     "team.from_link",
     "results.shared_pdf",
+    # The API: no login cookie, its own gate (a token in the Authorization header, else
+    # 401: web/api.py, tests/test_api.py); its description holds no data.
+    "api.openapi",
+    "api.client_list",
+    "api.client_detail",
+    "api.client_rounds",
+    "api.client_actions",
+    "api.my_rounds",
+    "api.round_detail",
+    "api.round_results",
+    "api.portfolio",
 }
 
 

@@ -398,7 +398,7 @@ def test_etags_answer_304_until_something_changes(app, client, world):
     url = f"/api/v1/clients/{world['client']}/actions"
     first = _get(client, url, secret)
     etag = first.headers["ETag"]
-    assert etag and first.headers["Cache-Control"] == "private, no-cache"
+    assert etag and first.headers["Cache-Control"] == "private, no-store"
     again = _get(client, url, secret, **{"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
     with app.app_context():

@@ -217,8 +217,9 @@ def _json(data) -> Response:
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     response = Response(body, mimetype="application/json")
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
-    # Private data: the caller may keep it, but must ask again (If-None-Match) each time.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Like every page (web/security.py): no browser or proxy keeps a copy of the scores;
+    # a script that keeps the body and its ETag itself asks with If-None-Match.
+    response.headers["Cache-Control"] = "private, no-store"
     response.headers["Vary"] = "Authorization"
     for name, value in _rate_headers().items():
         response.headers[name] = value

@@ -4,8 +4,8 @@ A token is ``pc_`` and 43 characters of ``secrets.token_urlsafe(32)`` (256 rando
 it is shown to its owner once, when it is made, and only its SHA-256 is kept (a copy of
 the database, a backup, gives nobody a working token). Each token has a name, a
 read-only scope, an expiry of at most a year, and is refused from the moment it is
-revoked: by its owner, or with every login of the user (``users.end_logins``: a new
-password, a password reset, deactivation).
+revoked: by its owner, or with every login of the user (``users.end_logins``, which
+revokes them itself: this module imports ``users``, not the other way round).
 """
 
 from __future__ import annotations
@@ -149,14 +149,3 @@ def revoke(db: Database, user_id: int, token_id: int) -> ApiToken | None:
         [now, now, token_id, user_id],
     )
     return get(db, token_id) if cursor.rowcount == 1 else None
-
-
-def revoke_all(db: Database, user_id: int) -> int:
-    """Revoke every token of a user (with the end of all their logins); how many."""
-    now = utcnow()
-    cursor = db.execute(
-        "UPDATE api_tokens SET revoked_at = ?, updated_at = ?"
-        " WHERE user_id = ? AND revoked_at IS NULL",
-        [now, now, user_id],
-    )
-    return cursor.rowcount

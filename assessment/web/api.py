@@ -140,9 +140,7 @@ def _authenticate():
     scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, NO_TOKEN, {"WWW-Authenticate": "Bearer"})
-    db = get_db()
-    with transaction(db, write=True):
-        found = api_tokens.authenticate(db, secret.strip())
+    found = api_tokens.authenticate(get_db(), secret.strip())
     if found is None:
         raise ApiError(401, BAD_TOKEN, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     g.api_caller = Caller(*found)

@@ -9,6 +9,7 @@ while open and below the floor, and never anything of one person.
 """
 
 import hashlib
+import json
 import re
 
 import pytest
@@ -524,3 +525,20 @@ def test_changing_ones_password_ends_ones_tokens(app, client, auth):
     data = {"current": PASSWORD, "new": new, "confirm": new, "csrf_token": token}
     assert client.post("/account/password", data=data).status_code == 302
     _check(_get(app.test_client(), "/api/v1/rounds", secret), "Error", 401)
+
+
+def test_a_members_shared_summary_of_a_round_below_its_floor_is_withheld(app, client, make_round):
+    current, _people = make_round(period="2026-Q1", anonymous=True, respondents=3)
+    with app.app_context():
+        from assessment.store.respondents import add_respondent
+
+        member = add_respondent(get_db(), current.id, name="M", email="member@example.com")
+    _submit(app, [member])  # one answer: under the floor of 3
+    _close(app, current)
+    with app.app_context():
+        team_views.save(get_db(), current.id, shared=True, steps=[], user_id=None)
+    secret = _token(app, "member")
+    body = _check(_get(client, f"/api/v1/rounds/{current.id}/results", secret), "RoundResults")
+    assert body["state"] == "withheld" and body["results"] is None
+    assert body["floor"] == current.anonymity_floor
+    assert "private words" not in json.dumps(body)

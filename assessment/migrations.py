@@ -729,3 +729,29 @@ def _alerts(database: Database) -> None:
     database.execute(
         "CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at)"
     )
+
+
+@migrations(name="0020_api_tokens")
+def _api_tokens(database: Database) -> None:
+    """Personal access tokens for the read-only API (``store/api_tokens.py``): only the
+    SHA-256 of each token is kept, with what its owner named it, when it expires, when it
+    was last used and when it was revoked (by its owner, or by the end of all their
+    logins: a new password, deactivation)."""
+    database.execute(
+        """
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT 'read' CHECK (scope IN ('read')),
+            expires_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    database.execute("CREATE INDEX api_tokens_user ON api_tokens(user_id)")

@@ -46,6 +46,10 @@ def run_gunicorn(
         "workers": workers,
         "worker_class": "sync",
         "accesslog": "-",
+        # gunicorn's usual format without the query string (%(U)s, not %(r)s): whatever
+        # an address carries after "?" (an API token sent there by mistake) is not logged.
+        "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s'
+        ' "%(f)s" "%(a)s"',
         "errorlog": "-",
         "timeout": 60,
     }

@@ -73,6 +73,8 @@ def defaults(instance_path: str) -> dict:
         # and the questionnaire library: the largest file, and the most rows of a sheet.
         "QUESTIONNAIRE_UPLOAD_MAX_BYTES": 1_000_000,
         "QUESTIONNAIRE_MAX_ROWS": 2_000,
+        # Requests a minute each API token may make (web/api.py), per server process.
+        "API_RATE_LIMIT": 60,
     }
 
 
@@ -102,7 +104,7 @@ def load_config_file(path: Path) -> dict:
             f"{path}: LEADERSHIP_ADDRESSES must be a list of email addresses,"
             ' such as ["ceo@example.com"]'
         )
-    for key in ("QUESTIONNAIRE_UPLOAD_MAX_BYTES", "QUESTIONNAIRE_MAX_ROWS"):
+    for key in ("QUESTIONNAIRE_UPLOAD_MAX_BYTES", "QUESTIONNAIRE_MAX_ROWS", "API_RATE_LIMIT"):
         value = data.get(key, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{path}: {key} must be a whole number, 1 or more")

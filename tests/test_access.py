@@ -19,6 +19,17 @@ PUBLIC_ENDPOINTS = {
     "evidence.incident_from_link",  # issue 28: the team logs incidents through its links
     "brand.logo",  # the firm's logo: client contacts have no login (issue 24)
     "password_reset.reset",  # the one-time link a user chooses a password with (issue 25)
+    # The API: no login cookie, its own gate (a token in the Authorization header, else
+    # 401: web/api.py, tests/test_api.py); its description holds no data.
+    "api.openapi",
+    "api.client_list",
+    "api.client_detail",
+    "api.client_rounds",
+    "api.client_actions",
+    "api.my_rounds",
+    "api.round_detail",
+    "api.round_results",
+    "api.portfolio",
 }
 
 

@@ -16,7 +16,7 @@ from assessment import library, pack_jobs
 from assessment.db import get_db
 from assessment.jobs.mail import deliver_due
 from assessment.mail.kinds import invitation_key
-from assessment.store import actions, outbox, packs, rounds, share_links
+from assessment.store import actions, api_tokens, outbox, packs, rounds, share_links
 from assessment.store import alerts as alert_store
 
 ROLES = ("anonymous", "respondent", "client", "member", "lead", "admin")
@@ -26,6 +26,7 @@ LEADS_ONLY = {**_OUT, "member": 403, "lead": 200, "admin": 200}
 ADMINS_ONLY = {**_OUT, "member": 403, "lead": 403, "admin": 200}
 LOGGED_IN = {**_OUT, "member": 200, "lead": 200, "admin": 200}
 PUBLIC = dict.fromkeys(ROLES, 200)
+API = dict.fromkeys(ROLES, 401)
 
 # (method, url template, expected status per visitor). POSTs by allowed roles redirect.
 MATRIX = [
@@ -67,6 +68,26 @@ MATRIX = [
     ("POST", "/questionnaires/upload", {**ADMINS_ONLY, "admin": 303}),  # no file: told so
     ("POST", "/questionnaires/uploads/{upload}/publish", {**ADMINS_ONLY, "admin": 302}),
     ("GET", "/account/password", LOGGED_IN),
+    ("GET", "/account/tokens", LOGGED_IN),
+    # Nothing filled in: the page again, with what is missing (tests/test_api.py).
+    ("POST", "/account/tokens", {**LOGGED_IN, "member": 400, "lead": 400, "admin": 400}),
+    # The lead's token: its owner revokes it; anybody else is told there is no such token.
+    (
+        "POST",
+        "/account/tokens/{api_token}/revoke",
+        {**_OUT, "member": 404, "admin": 404, "lead": 302},
+    ),
+    # The API answers a token in the Authorization header only: no login cookie, link or
+    # answer key opens it (401, as JSON); its description is public (tests/test_api.py).
+    ("GET", "/api/v1/openapi.json", PUBLIC),
+    ("GET", "/api/v1/clients", API),
+    ("GET", "/api/v1/clients/{client}", API),
+    ("GET", "/api/v1/clients/{client}/rounds", API),
+    ("GET", "/api/v1/clients/{client}/actions", API),
+    ("GET", "/api/v1/rounds", API),
+    ("GET", "/api/v1/rounds/{round}", API),
+    ("GET", "/api/v1/rounds/{round}/results", API),
+    ("GET", "/api/v1/portfolio", API),
     ("GET", "/r/{token}", PUBLIC),
     ("GET", "/s/{share}", PUBLIC),
     ("POST", "/clients/{client}/archive", {**LEADS_ONLY, "lead": 302, "admin": 302}),
@@ -187,6 +208,8 @@ def world(app, make_round):
         )
         pack = packs.create_job(db, period="2026-Q3", language="en")
         packs.finish(db, pack.id, pack_jobs._store_file(app, pack.id, b"%PDF-1.7 test"))
+        lead = db.execute("SELECT id FROM users WHERE role = 'lead'").fetchone()[0]
+        api_token, _secret = api_tokens.create(db, lead, name="script", days=30)
         pulse = (Path(app.config["QUESTIONS_DIR"]) / "pulse.toml").read_text(encoding="utf-8")
         upload = library.upload(
             db,
@@ -214,6 +237,7 @@ def world(app, make_round):
         "message": message,
         "client_token": people[2].token,
         "channel": channel.id,
+        "api_token": api_token.id,
     }
 
 

@@ -40,7 +40,11 @@ OPEN_TO_ANYONE = {
     "auth.login": "the login page: asks for an account, shows nothing of any round",
     "i18n.switch_language": "the language switch: changes the session's language only",
     "results.shared_pdf": "a share link is a credential of its own; a personal link is none",
+    "api.openapi": "the API's description: the shape of its answers, no data",
 }
+#: The API answers a token in the Authorization header only (a client contact has no
+#: account, so no token): 401 to a client link's browser, whatever it holds.
+API_ONLY_BY_TOKEN = 401
 SKIPPED = {"static", "bootstrap.static"}  # the app's own CSS, scripts and fonts
 
 TEAM_COMMENT = "Team-only remark 7f3a"
@@ -197,6 +201,9 @@ def test_a_client_link_reaches_its_own_form_and_nothing_else(app, world, questio
                 if rule.endpoint in CLIENT_ALLOWED or rule.endpoint in OPEN_TO_ANYONE:
                     continue
                 status = response.status_code
+                if rule.endpoint.startswith("api."):
+                    assert status == API_ONLY_BY_TOKEN, (state, method, url, status)
+                    continue
                 assert status in (302, 403, 404), (state, method, url, status)
                 if status == 302:
                     assert response.headers["Location"].startswith("/login"), (method, url)

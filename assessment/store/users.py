@@ -107,7 +107,16 @@ def login_token_hash(token: str) -> str:
 
 
 def end_logins(db: Database, user_id: int, *, keep: str | None = None) -> int:
-    """End every login of a user but the one named by ``keep``; returns how many ended."""
+    """End every login of a user but the one named by ``keep``; returns how many ended.
+
+    Every API token of the user is revoked too (``store.api_tokens``): a token is a login
+    for scripts, and a new password, a reset or deactivation ends it with the others."""
+    now = utc_stamp()
+    db.execute(
+        "UPDATE api_tokens SET revoked_at = ?, updated_at = ?"
+        " WHERE user_id = ? AND revoked_at IS NULL",
+        [now, now, user_id],
+    )
     if keep is None:
         cursor = db.execute("DELETE FROM user_sessions WHERE user_id = ?", [user_id])
     else:

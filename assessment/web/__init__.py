@@ -14,6 +14,7 @@ from . import (
     account,
     alerts,
     answer_form,
+    api,
     audit,
     auth,
     branding,
@@ -76,6 +77,7 @@ BLUEPRINTS = (
     errors.bp,
     branding.bp,
     evidence.bp,
+    api.bp,  # the read-only API: by token, never by cookie
 )
 
 

@@ -70,6 +70,8 @@ ACTION_NAMES = {
     "alerts.channel_resumed": _l("resumed an alert channel"),
     "alerts.channel_deleted": _l("deleted an alert channel"),
     "alerts.test_sent": _l("sent a test alert"),
+    "api_token.created": _l("created an API token"),
+    "api_token.revoked": _l("revoked an API token"),
     "questionnaire.uploaded": _l("uploaded a questionnaire version"),
     "questionnaire.published": _l("published a questionnaire version for new rounds"),
 }

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import api
+
 bp = Blueprint("errors", __name__)
 
 MESSAGES = {
@@ -36,6 +38,8 @@ def render_error(status: int, detail: str | None = None):
 def csrf_error(error: CSRFError):
     from .resume import after_stale_token  # a lead's expired form is kept, not refused
 
+    if api.is_api_request():  # the API takes GET only: a POST has no CSRF token
+        return api.json_error(405, api.MESSAGES[405])
     kept = after_stale_token(str(error.description))
     if kept is not None:
         return kept
@@ -46,6 +50,8 @@ def csrf_error(error: CSRFError):
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    if api.is_api_request():  # JSON, whatever the address under /api/v1/
+        return api.error_response(error)
     if error.code in MESSAGES:
         return render_error(error.code)
     return error
@@ -53,4 +59,6 @@ def http_error(error: HTTPException):
 
 @bp.app_errorhandler(500)
 def server_error(_error):
+    if api.is_api_request():
+        return api.json_error(500)
     return render_error(500)

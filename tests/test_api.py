@@ -27,7 +27,6 @@ from assessment.store import (
     rounds,
     share_links,
     team_views,
-    user_sessions,
     users,
 )
 from assessment.web import api_spec
@@ -322,7 +321,7 @@ def test_ending_every_login_revokes_every_token(app, client, world):
     secret = _token(app, "member")
     assert _get(client, url, secret).status_code == 200
     with app.app_context():
-        user_sessions.end_all(get_db(), member)
+        users.end_logins(get_db(), member)
     _check(_get(client, url, secret), "Error", 401)
 
     secret = _token(app, "member")

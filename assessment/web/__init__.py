@@ -36,6 +36,7 @@ from . import (
     rounds,
     scheduled,
     security,
+    sso,
     team,
     users,
 )
@@ -63,6 +64,7 @@ def init_web(app: Flask) -> None:
     login_manager.user_loader(auth.load_user)
 
     app.register_blueprint(auth.bp)
+    sso.init_app(app)  # single sign-on, when configured (issue 29)
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(portfolio.bp)

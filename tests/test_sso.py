@@ -226,7 +226,7 @@ def test_the_refusal_page_reads_in_chinese(app, provider):
     response = _sign_in(client, provider, "mallory")[0]
     page = response.get_data(as_text=True)
     assert response.status_code == 403
-    assert "登录被拒绝" in page and "Keycloak 未确认你的电子邮件地址已经验证" in page
+    assert "登录被拒绝" in page and "Keycloak 未确认您的电子邮箱地址已通过验证" in page
 
 
 def test_an_unknown_domain_is_refused(app, provider):

@@ -40,6 +40,7 @@ from ..db import get_db
 from ..store import user_sessions, users
 from .access import public
 from .i18n import _safe_next
+from .sso_links import ending_login, login_context
 
 bp = Blueprint("auth", __name__)
 
@@ -114,8 +115,6 @@ class LogoutForm(FlaskForm):
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    from .sso import login_context
-
     form = LoginForm()
     sso = login_context()
     if form.validate_on_submit():
@@ -155,8 +154,6 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    from .sso import ending_login
-
     if LogoutForm().validate_on_submit():
         if current_user.is_authenticated:
             user_sessions.end(get_db(), current_user.login_token)

@@ -20,8 +20,6 @@ the provider's session too (RP-initiated logout).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
@@ -36,12 +34,10 @@ from ..store import audit, identities, user_sessions, users
 from .access import public
 from .auth import LoginUser, _login_lifetime, renew_csrf_secret
 from .i18n import _safe_next, current_language
+from .sso_links import _EXTENSION, _SESSION_FLAG, CLIENT
 
 bp = Blueprint("sso", __name__, url_prefix="/login/sso")
 
-CLIENT = "oidc"
-_EXTENSION = "assessment.sso"
-_SESSION_FLAG = "sso_login"
 _NEXT = "sso_next"
 
 #: Why a sign-in is refused → the HTTP status of the page that says so.
@@ -234,36 +230,3 @@ def _refuse(refused: Refused):
         provider=current_app.config["OIDC_PROVIDER_NAME"],
     )
     return page, REFUSALS[refused.reason]
-
-
-def ending_login() -> str | None:
-    """Called at logout: forget that this login came through the provider, and return the
-    provider's logout address to send the browser to (RP-initiated logout), if it has one."""
-    if not session.pop(_SESSION_FLAG, False):
-        return None
-    oauth = current_app.extensions.get(_EXTENSION)
-    if oauth is None:
-        return None
-    try:
-        endpoint = oauth.create_client(CLIENT).load_server_metadata().get("end_session_endpoint")
-    except (requests.RequestException, ValueError):
-        return None
-    if not endpoint:
-        return None
-    query = urlencode(
-        {
-            "client_id": current_app.config["OIDC_CLIENT_ID"],
-            "post_logout_redirect_uri": current_app.config["PUBLIC_URL"].rstrip("/") + "/login",
-        }
-    )
-    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
-
-
-def login_context() -> dict:
-    """What the login page needs to offer single sign-on."""
-    config = current_app.config
-    return {
-        "sso_enabled": sso_settings.enabled(config),
-        "sso_provider": config["OIDC_PROVIDER_NAME"],
-        "password_login": not sso_settings.enabled(config) or config["OIDC_PASSWORD_LOGIN"],
-    }

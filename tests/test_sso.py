@@ -328,7 +328,9 @@ def test_password_login_off_but_for_the_break_glass_admin(make_app, provider):
     data = {"email": "lead@example.com", "password": PASSWORD, "csrf_token": csrf_token(client)}
     response = client.post("/login", data=data)
     assert response.status_code == 403
-    assert "Password login is off. Sign in with Keycloak." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Password login is off. Sign in with Keycloak." in page
+    assert '<details class="mt-4" open>' in page  # the emergency form shown again, open
     assert not _logged_in(client)
     data["email"] = "Admin@Example.com"
     assert client.post("/login", data=data).status_code == 302
@@ -360,3 +362,20 @@ def test_logout_ends_the_login_and_the_providers_session(app, provider):
     other.post("/login", data=data)
     response = other.post("/logout", data={"csrf_token": csrf_token(other, "/")})
     assert response.headers["Location"] == "/login"
+
+
+def test_a_provider_that_cannot_be_reached_gets_a_clear_page(make_app):
+    app = make_app(OIDC_ISSUER=f"http://127.0.0.1:{free_port()}", OIDC_TIMEOUT=2)
+    client = app.test_client()
+    response = client.get("/login/sso/")
+    assert response.status_code == 503
+    assert "Keycloak cannot be reached just now" in response.get_data(as_text=True)
+    assert _audit(app, "sso.refused")[0][1]["reason"] == "unavailable"
+
+
+def test_someone_logged_in_already_is_sent_home(app, provider):
+    client = app.test_client()
+    data = {"email": "member@example.com", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    assert client.post("/login", data=data).status_code == 302
+    response = client.get("/login/sso/")
+    assert response.status_code == 302 and response.headers["Location"] == "/"

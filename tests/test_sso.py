@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -310,6 +311,16 @@ def test_a_code_used_already_is_refused(app, provider):
     response = client.get(callback)
     assert response.status_code == 400
     assert not _logged_in(client)
+    assert _audit(app, "sso.refused")[0][1]["problem"] == "invalid_grant"
+
+
+def test_an_expired_code_is_refused(app, provider):
+    client = app.test_client()
+    callback = provider.sign_in(_start(client), "slow")  # its codes last one second
+    time.sleep(2.5)
+    response = client.get(callback)
+    assert response.status_code == 400
+    assert not _logged_in(client) and _user(app, "slow@firm.example") is None
     assert _audit(app, "sso.refused")[0][1]["problem"] == "invalid_grant"
 
 

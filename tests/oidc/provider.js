@@ -23,6 +23,8 @@ const accounts = {
     email: 'lead@example.com', email_verified: false, name: 'Not the lead', groups: [],
   },
   eve: { email: 'eve@elsewhere.example', email_verified: true, name: 'Eve', groups: [] },
+  // Whose authorisation codes expire after one second (the expired code's test).
+  slow: { email: 'slow@firm.example', email_verified: true, name: 'Slow', groups: [] },
 };
 
 const provider = new Provider(issuer, {
@@ -47,7 +49,14 @@ const provider = new Provider(issuer, {
   },
   scopes: ['openid', 'email', 'profile', 'groups'],
   cookies: { keys: ['only-for-the-tests'] },
-  ttl: { AuthorizationCode: 60, IdToken: 300, AccessToken: 300, Session: 600, Interaction: 300, Grant: 600 },
+  ttl: {
+    AuthorizationCode: (ctx, code) => (code.accountId === 'slow' ? 1 : 60),
+    IdToken: 300,
+    AccessToken: 300,
+    Session: 600,
+    Interaction: 300,
+    Grant: 600,
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(ctx, id) {
     const account = accounts[id];

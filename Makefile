@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PO := $(wildcard assessment/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
+# The OpenID provider the single sign-on tests start (tests/oidc/, npm package oidc-provider).
+OIDC_STAMP := tests/oidc/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -26,7 +28,7 @@ serve: system-deps-run install
 	@$(BIN)/assessment init-db
 	$(BIN)/assessment serve --host $(HOST) --port $(PORT)
 
-test: system-deps-test install
+test: system-deps-test install $(OIDC_STAMP)
 	$(BIN)/python -m pytest
 
 lint: install
@@ -53,6 +55,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,dev,load]"
 	@touch $@
 
+# Installed again when package-lock.json changes; the tests then run offline.
+$(OIDC_STAMP): tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+	@touch $@
+
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
@@ -61,4 +68,4 @@ translations: install
 	$(BIN)/pybabel update -i assessment/translations/messages.pot -d assessment/translations --width 100
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(MO)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(MO) tests/oidc/node_modules

@@ -11,6 +11,7 @@ from .settings import (
     ConfigError,
     check_anonymity,
     check_jobs,
+    check_sso,
     defaults,
     ensure_secret_key,
     load_branding,
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         app.config.from_mapping(test_config)
         check_anonymity(app.config, source=source)
         check_jobs(test_config, source=source)
+        check_sso(app.config, source=source)
     app.config["BRANDING"] = load_branding(app.config, app.instance_path, source=source)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)

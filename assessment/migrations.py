@@ -731,6 +731,29 @@ def _alerts(database: Database) -> None:
     )
 
 
+@migrations(name="0019_sso")
+def _sso(database: Database) -> None:
+    """Single sign-on (``web/sso.py``): which account an OpenID provider's person (its
+    issuer and ``sub``, which never change, unlike an email) signs in to, linked at their
+    first sign-in."""
+    database.execute(
+        """
+        CREATE TABLE user_identities (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            issuer TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            last_login_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (issuer, subject)
+        )
+        """
+    )
+    database.execute("CREATE INDEX user_identities_user ON user_identities(user_id)")
+
+
 @migrations(name="0020_api_tokens")
 def _api_tokens(database: Database) -> None:
     """Personal access tokens for the read-only API (``store/api_tokens.py``): only the

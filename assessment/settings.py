@@ -12,7 +12,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from . import branding
+from . import branding, sso_settings
 from .anonymity import (
     DEFAULT_CLIENT_FLOOR,
     DEFAULT_FLOOR,
@@ -60,6 +60,8 @@ def defaults(instance_path: str) -> dict:
         "CLIENT_FLOOR": DEFAULT_CLIENT_FLOOR,
         # Background work, mail, reminders and due dates (issue 16).
         **jobs_settings.defaults(instance_path),
+        # Single sign-on with OpenID Connect (sso_settings.py, web/sso.py; issue 29).
+        **sso_settings.defaults(),
         # Megabytes of rendered PDFs kept in instance/report-cache/ (report/cache.py); 0: none.
         "REPORT_CACHE_MB": 200,
         # Where the portfolio page offers to mail the leadership pack (web/packs.py).
@@ -117,6 +119,7 @@ def load_config_file(path: Path) -> dict:
     if "CLIENT_FLOOR" in data and (problems := check_client_floor(data["CLIENT_FLOOR"])):
         raise ConfigError(f"{path}: " + "; ".join(problems))
     check_jobs(data, source=str(path))
+    check_sso(data, source=str(path))
     problems = branding.check_names(data)
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
@@ -146,6 +149,14 @@ def check_anonymity(config, *, source: str) -> None:
 def check_jobs(config, *, source: str) -> None:
     """Refuse mail, reminder and time zone settings that cannot work (see jobs.settings)."""
     problems = jobs_settings.check(config, source=source)
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+def check_sso(config, *, source: str) -> None:
+    """Refuse single sign-on settings that cannot work (see sso_settings); a config file
+    is checked with the environment's client secret, as the app will run with it."""
+    problems = sso_settings.check(config, from_file=source.endswith(".toml"))
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -262,6 +273,20 @@ EXAMPLE_CONFIG = """\
 # FIRM_NAME = "Acme Consulting"
 # FIRM_NAME_ZH = "艾克米咨询"
 # FIRM_LOGO = "logo.svg"
+
+# Single sign-on with OpenID Connect (Google, Entra ID, Okta, Keycloak, Authing...). The
+# client secret comes from the environment variable ASSESSMENT_OIDC_CLIENT_SECRET, never
+# from this file. Register <PUBLIC_URL>/login/sso/callback as the redirect URI. See
+# docs/operations.md, "Single sign-on".
+# OIDC_ISSUER = "https://accounts.google.com"
+# OIDC_CLIENT_ID = "1234.apps.googleusercontent.com"
+# OIDC_SCOPES = "openid email profile"
+# OIDC_PROVIDER_NAME = "Google"
+# OIDC_DOMAIN_ROLES = { "example.com" = "member" }
+# OIDC_GROUPS_CLAIM = "groups"
+# OIDC_GROUP_ROLES = { "partnership-leads" = "lead", "partnership-admins" = "admin" }
+# OIDC_PASSWORD_LOGIN = true
+# OIDC_BREAK_GLASS = ["admin@example.com"]
 """
 
 

@@ -62,6 +62,20 @@ CREATE TABLE answers (
     PRIMARY KEY (response_id, item_id)
 );
 
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    scope TEXT NOT NULL DEFAULT 'read' CHECK (scope IN ('read')),
+    expires_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
 CREATE TABLE audit_log (
     id INTEGER PRIMARY KEY,
     user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
@@ -336,6 +350,18 @@ CREATE TABLE team_views (
     updated_at TEXT NOT NULL
 );
 
+CREATE TABLE user_identities (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    email TEXT NOT NULL DEFAULT '',
+    last_login_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (issuer, subject)
+);
+
 CREATE TABLE user_sessions (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -364,6 +390,8 @@ CREATE INDEX actions_round ON actions(round_id);
 CREATE INDEX actions_status ON actions(status, due_date);
 
 CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
+
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
 
 CREATE INDEX audit_log_created ON audit_log(created_at);
 
@@ -396,6 +424,8 @@ CREATE INDEX respondents_user ON respondents(user_id);
 CREATE INDEX rounds_client ON rounds(client_id, created_at);
 
 CREATE INDEX rounds_client_status ON rounds(client_id, status, created_at, id);
+
+CREATE INDEX user_identities_user ON user_identities(user_id);
 
 CREATE INDEX user_sessions_expires ON user_sessions(expires_at);
 

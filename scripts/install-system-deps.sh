@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Partnership Check needs, when they are missing.
 #   scripts/install-system-deps.sh run    WeasyPrint's libraries and the Chinese fonts
-#   scripts/install-system-deps.sh test   the same, plus poppler-utils and Chromium
+#   scripts/install-system-deps.sh test   the same, plus poppler-utils, Chromium and Node.js
 # As root it uses apt-get; otherwise sudo when that works without a prompt; otherwise
 # it stops and prints the exact command to run.
 set -euo pipefail
@@ -18,6 +18,12 @@ if [ "$group" = "test" ]; then
   # pdftoppm, pdfinfo and pdffonts read the PDFs back; Chromium runs the browser tests, driven
   # by Playwright's own Node.js, which needs libatomic1 (absent from a minimal Debian 12).
   packages+=(poppler-utils chromium libatomic1)
+  # Node.js and npm run the OpenID provider of the single sign-on tests (tests/oidc/, the npm
+  # package oidc-provider; version 8 supports Debian 12's Node.js 18). A Node.js installed
+  # otherwise (NodeSource's nodejs package, which brings its own npm) is used as it is.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+  fi
 fi
 python=${PYTHON:-python3}
 if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1; then

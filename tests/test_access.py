@@ -6,6 +6,9 @@ from conftest import PASSWORD, csrf_token
 PUBLIC_ENDPOINTS = {
     "static",
     "auth.login",
+    # Single sign-on's start and the provider's answer (issue 29).
+    "sso.start",
+    "sso.callback",
     "i18n.switch_language",
     "respond.answer",
     "respond.autosave",

@@ -32,6 +32,10 @@ API = dict.fromkeys(ROLES, 401)
 MATRIX = [
     ("GET", "/", LOGGED_IN),
     ("GET", "/login", {**PUBLIC, "member": 302, "lead": 302, "admin": 302}),
+    # Single sign-on (issue 29): not configured here, so nobody finds it; with a provider
+    # configured, tests/test_sso.py covers who gets what.
+    ("GET", "/login/sso/", dict.fromkeys(ROLES, 404)),
+    ("GET", "/login/sso/callback", dict.fromkeys(ROLES, 404)),
     # The firm's logo, public (a client contact has no login): none is set here.
     ("GET", "/brand/logo", dict.fromkeys(ROLES, 404)),
     ("GET", "/portfolio/", LEADS_ONLY),

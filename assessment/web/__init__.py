@@ -39,6 +39,7 @@ from . import (
     rounds,
     scheduled,
     security,
+    sso,
     team,
     users,
 )
@@ -54,6 +55,7 @@ login_manager = LoginManager()
 #: Every blueprint of the app, registered in this order by ``init_web`` (and nowhere else).
 BLUEPRINTS = (
     auth.bp,
+    sso.bp,
     main.bp,
     i18n.bp,
     portfolio.bp,
@@ -95,6 +97,7 @@ def init_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(auth.load_user)
 
+    sso.init_client(app)  # single sign-on's provider, when configured (issue 29)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.context_processor(outbox.template_context)  # the mail names pages show

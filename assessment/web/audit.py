@@ -30,6 +30,12 @@ ACTION_NAMES = {
     "share_link.created": _l("created a share link"),
     "share_link.revoked": _l("revoked a share link"),
     "user.created": _l("created a user"),
+    "sso.login": _l("signed in through single sign-on"),
+    "sso.account_created": _l("signed in through single sign-on for the first time (account made)"),
+    "sso.account_linked": _l(
+        "signed in through single sign-on for the first time (linked to their account by email)"
+    ),
+    "sso.refused": _l("was refused signing in through single sign-on"),
     "user.changed": _l("changed a user"),
     "user.password_changed": _l("changed their own password"),
     "user.reset_link_sent": _l("sent a user a password reset link"),

@@ -35,10 +35,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from .. import sso_settings
 from ..db import get_db
 from ..store import user_sessions, users
 from .access import public
 from .i18n import _safe_next
+from .sso_links import ending_login, login_context
 
 bp = Blueprint("auth", __name__)
 
@@ -114,12 +116,24 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    sso = login_context()
     if form.validate_on_submit():
         db = get_db()
         ip = request.remote_addr or ""
+        if not sso_settings.password_login_allowed(current_app.config, form.email.data):
+            # Single sign-on only (OIDC_PASSWORD_LOGIN = false), but for the break-glass
+            # admins: the password is not even checked.
+            flash(
+                _(
+                    "Password login is off. Sign in with %(provider)s.",
+                    provider=sso["sso_provider"],
+                ),
+                "danger",
+            )
+            return render_template("auth/login.html", form=form, **sso), 403
         if users.login_locked(db, form.email.data, ip):
             flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
-            return render_template("auth/login.html", form=form), 429
+            return render_template("auth/login.html", form=form, **sso), 429
         user = users.authenticate(db, form.email.data, form.password.data)
         if user is not None:
             users.clear_login_failures(db, form.email.data)
@@ -135,7 +149,7 @@ def login():
     status = 200
     if form.is_submitted():
         status = 400 if form.errors else 401
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, **sso), status
 
 
 @bp.post("/logout")
@@ -143,7 +157,10 @@ def logout():
     if LogoutForm().validate_on_submit():
         if current_user.is_authenticated:
             user_sessions.end(get_db(), current_user.login_token)
+        provider_logout = ending_login()  # a login through single sign-on: the provider's
         logout_user()
         renew_csrf_secret()
         flash(_("You have logged out."), "info")
+        if provider_logout:
+            return redirect(provider_logout)
     return redirect(url_for("auth.login"))

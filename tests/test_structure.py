@@ -225,6 +225,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "evidence",
         "currencies",
         "branding",
+        "sso_settings",
         "lru",
         "clock",
         "paths",

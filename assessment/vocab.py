@@ -48,6 +48,8 @@ __all__ = [
     "ROUND_KINDS",
     "SIDES",
     "SIDE_LABELS",
+    "TREND_ARROWS",
+    "TREND_LABELS",
     "USER_ROLES",
     "USER_ROLE_LABELS",
     "Joined",
@@ -164,6 +166,13 @@ NOT_ASKED_LABELS: dict[str, Message] = {
     "quarterly": N_("Not asked in a quarterly review"),
     "adhoc": N_("Not asked in an ad hoc review"),
 }
+
+# --- trends ---------------------------------------------------------------------------------
+
+#: A trend's direction (``scores.Trend.direction``) as the pages and the PDF show it: one
+#: arrow and one word each, the same on the web and on paper.
+TREND_ARROWS = {"up": "▲", "down": "▼", "steady": "▶"}
+TREND_LABELS: dict[str, Message] = {"up": N_("up"), "down": N_("down"), "steady": N_("steady")}
 
 # --- agreement levels -----------------------------------------------------------------------
 

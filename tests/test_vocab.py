@@ -152,15 +152,24 @@ def test_every_language_has_a_babel_locale_a_name_and_a_catalog(app):
 
 
 @pytest.mark.parametrize("lang", vocab.LANGUAGES)
-def test_not_asked_is_named_once_for_pages(app, lang):
-    from assessment.web.labels import NOT_ASKED_NAMES
+def test_not_asked_and_trends_are_named_once_for_pages_and_pdfs(app, lang):
+    """The web app and a report app (the PDF's, report/environment.py) show the same words
+    and arrows, from vocab."""
+    from assessment.report.environment import report_app
 
-    assert set(vocab.NOT_ASKED_LABELS) == set(vocab.ROUND_KINDS) == set(NOT_ASKED_NAMES)
-    with app.test_request_context(), force_locale(BABEL_LOCALES[lang]):
-        for kind, label in vocab.NOT_ASKED_LABELS.items():
-            words = str(NOT_ASKED_NAMES[kind])
-            assert words == label.get(lang)
-            assert lang == "en" or not words.isascii(), words
+    assert set(vocab.NOT_ASKED_LABELS) == set(vocab.ROUND_KINDS)
+    assert set(vocab.TREND_ARROWS) == set(vocab.TREND_LABELS) == {"up", "down", "steady"}
+    for rendering in (app, report_app(app.config)):
+        helpers = rendering.jinja_env.globals
+        with rendering.test_request_context(), force_locale(BABEL_LOCALES[lang]):
+            for kind, label in vocab.NOT_ASKED_LABELS.items():
+                words = helpers["not_asked_text"](kind)
+                assert words == label.get(lang)
+                assert lang == "en" or not words.isascii(), words
+            assert helpers["not_asked_text"](None) == ("Not asked" if lang == "en" else "未询问")
+            for direction, label in vocab.TREND_LABELS.items():
+                assert helpers["trend_word"](direction) == label.get(lang)
+            assert helpers["trend_arrows"] is vocab.TREND_ARROWS
 
 
 def test_owner_roles_are_respondent_roles():

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 
-from .. import branding
+from .. import branding, vocab
 from ..paths import TEMPLATE_FOLDER
 from .fetcher import BRANDING_URL
 
@@ -35,9 +35,23 @@ def init_rendering(app: Flask, babel: Babel, **babel_options) -> None:
     ``gettext`` in the templates). ``babel_options`` go to ``Babel.init_app`` (the web
     app passes its locale selector; reports always name their language)."""
     babel.init_app(app, **babel_options)
+    # Labels the web pages and the PDFs both show, named once (vocab), in the language
+    # being rendered: templates/_labels.html.
+    app.jinja_env.globals.update(
+        trend_arrows=vocab.TREND_ARROWS,
+        trend_word=lambda direction: gettext(vocab.TREND_LABELS[direction].msgid),
+        not_asked_text=_not_asked_text,
+    )
     # The firm's name and logo (settings, checked at start), for pages, mail and PDFs.
     app.jinja_env.globals["branding"] = branding.of(app.config)
     app.jinja_env.globals["branding_logo_url"] = BRANDING_URL
+
+
+def _not_asked_text(kind: str | None) -> str:
+    """What a sign shows when its round's kind asks none of its items ("Not asked in a
+    kickoff"), or "Not asked" when the kind is not known."""
+    label = vocab.NOT_ASKED_LABELS.get(kind or "")
+    return gettext(label.msgid) if label else gettext("Not asked")
 
 
 def report_app(config: Mapping) -> Flask:

@@ -14,7 +14,6 @@ RESPONDENT_ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.ROLE_LAB
 CLIENT_ROLE_NAMES = {role: _l(label.msgid) for role, label in vocab.CLIENT_ROLE_LABELS.items()}
 SIDE_NAMES = {side: _l(label.msgid) for side, label in vocab.SIDE_LABELS.items()}
 #: What a sign that none of a kind of round's items ask about shows instead of a score.
-NOT_ASKED_NAMES = {kind: _l(label.msgid) for kind, label in vocab.NOT_ASKED_LABELS.items()}
 RESPONSE_STATUS_NAMES = {
     "invited": _l("Invited"),
     "draft": _l("Draft"),
@@ -27,7 +26,6 @@ CADENCE_NAMES = {
     "yearly": _l("Once a year"),
     "off": _l("No scheduled reviews"),
 }
-TREND_NAMES = {"up": _l("up"), "down": _l("down"), "steady": _l("steady")}
 #: anonymity.agreement_level → words (named once, in ``vocab``)
 AGREEMENT_NAMES = {level: _l(label.msgid) for level, label in vocab.AGREEMENT_LABELS.items()}
 
@@ -39,12 +37,10 @@ def template_context() -> dict:
     return {
         "role_names": ROLE_NAMES,
         "kind_names": KIND_NAMES,
-        "not_asked_names": NOT_ASKED_NAMES,
         "respondent_role_names": RESPONDENT_ROLE_NAMES,
         "client_role_names": CLIENT_ROLE_NAMES,
         "side_names": SIDE_NAMES,
         "response_status_names": RESPONSE_STATUS_NAMES,
-        "trend_names": TREND_NAMES,
         "cadence_names": CADENCE_NAMES,
         "agreement_names": AGREEMENT_NAMES,
         "agreement_level": agreement_level,

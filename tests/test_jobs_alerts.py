@@ -19,7 +19,13 @@ from assessment.jobs import alerts as delivery
 from assessment.jobs.outbound import Refused, check_url
 from assessment.store import alerts as store
 
-NOW = datetime.now(UTC) + timedelta(minutes=1)  # deliveries are queued at the real now
+
+def _soon() -> datetime:
+    """A minute from now: deliveries are queued at the real time, so "due now" in a test
+    is read just after it (not at import time: a long suite would make that the past)."""
+    return datetime.now(UTC) + timedelta(minutes=1)
+
+
 BOT_OK = {
     "wecom": b'{"errcode":0,"errmsg":"ok"}',
     "dingtalk": b'{"errcode":0,"errmsg":"ok"}',
@@ -66,7 +72,8 @@ def _test_alert(app, channel):
         assert alerts.test_alert(app, get_db(), channel)
 
 
-def _deliver(app, now=NOW):
+def _deliver(app, now=None):
+    now = now or _soon()
     with app.app_context():
         return delivery.deliver_due(app, get_db(), now=now)
 
@@ -110,11 +117,12 @@ def test_a_chat_that_fails_then_recovers_gets_each_alert_once(allowed, receivers
     _test_alert(app, channel)
     assert _deliver(app).retrying == 1
     assert _deliver(app).sent == 0, "not due again yet"
-    assert _deliver(app, NOW + timedelta(minutes=2)).retrying == 1  # the second try fails
+    start = _soon()
+    assert _deliver(app, start + timedelta(minutes=2)).retrying == 1  # the second try fails
     entry = _log(app)[channel.name]
     assert entry.status == "queued" and entry.attempts == 2 and "HTTP 500" in entry.last_error
-    assert _deliver(app, NOW + timedelta(minutes=10)).sent == 1
-    assert _deliver(app, NOW + timedelta(days=1)).sent == 0
+    assert _deliver(app, start + timedelta(minutes=10)).sent == 1
+    assert _deliver(app, start + timedelta(days=1)).sent == 0
     assert receiver.attempts == 3 and len(receiver.received) == 1
     with app.app_context():  # the same alert queued again (a task run twice) is not resent
         assert not store.queue(get_db(), channel.id, _log(app)[channel.name].key, "test", {})
@@ -143,7 +151,7 @@ def test_after_two_days_of_failures_the_delivery_is_failed_with_the_reason(allow
     receiver = receivers(fail=1000)
     channel = _channel(app, "slack", receiver.url)
     _test_alert(app, channel)
-    moment = NOW
+    moment = _soon()
     for _ in range(12):
         _deliver(app, moment)
         moment += timedelta(days=1)

@@ -49,9 +49,9 @@ def renders(monkeypatch):
     calls = []
     real = pdf.html_to_pdf
 
-    def counting(html: str) -> bytes:
+    def counting(html: str, **options) -> bytes:
         calls.append(html)
-        return real(html)
+        return real(html, **options)
 
     monkeypatch.setattr(pdf, "html_to_pdf", counting)
     return calls

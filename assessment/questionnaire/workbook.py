@@ -82,6 +82,11 @@ SHEETS: dict[str, tuple[tuple[str, str], ...]] = {
         ("recommend_from", ID),
         ("escalate_from", ID),
         ("gap_threshold", NUM),
+        ("late_grace_days", INT),
+        ("evidence_late_share", NUM),
+        ("evidence_min_invoices", INT),
+        ("evidence_incidents", INT),
+        ("invoice_sign", ID),
     ),
     "scale": (("point", STR), ("label", TEXT)),
     "bands": (("id", ID), ("min", NUM), ("colour", STR), ("label", TEXT), ("verdict", TEXT)),
@@ -235,6 +240,11 @@ def _rows(q: Questionnaire) -> dict[str, list[list[Any]]]:
             s.recommend_from,
             s.escalate_from,
             s.gap_threshold,
+            s.late_grace_days,
+            s.evidence_late_share,
+            s.evidence_min_invoices,
+            s.evidence_incidents,
+            s.invoice_sign,
         ]
     )
     for point, label in enumerate(q.scale.likert, start=1):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..db import get_db
 from ..store import audit
 from .access import role_required
+from .limits import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
@@ -68,13 +69,12 @@ def log(action: str, object_type: str, object_id: int | None, **details) -> None
 @role_required("admin")
 def index():
     db = get_db()
-    page = max(request.args.get("page", 1, type=int), 1)
-    total = audit.count(db)
+    page, pages = page_number(audit.count(db), PAGE_SIZE)
     found = audit.entries(db, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template(
         "audit/index.html",
         entries=found,
         page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        pages=pages,
         action_names=ACTION_NAMES,
     )

@@ -217,3 +217,18 @@ def test_after_close_the_team_view_shows_no_individual_answer(
     lead.locator("#team-view").screenshot(path=str(ARTIFACTS / f"team-switch-{lang}.png"))
     audits.check(lead, f"team-round-page-{lang}")
     audits.assert_none_blocking()
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en-US", "en"), ("zh-CN", "zh-CN")])
+def test_an_autosave_over_the_size_limit_says_so(live_server, open_page, make_round, locale, lang):
+    """A respondent (on their own link) whose autosave the server refuses with 413 is told
+    it is too large, not that the connection failed or the form expired."""
+    _created, people = make_round(respondents=1)
+    page = open_page(locale)
+    page.route("**/autosave", lambda route: route.fulfill(status=413, body="Too large"))
+    page.goto(f"{live_server}/r/{people[0].token}")
+    page.locator("form.answer-form fieldset.item input[type=radio]").first.check()
+    words = {"en": "too large", "zh-CN": "过大"}[lang]
+    page.locator(".save-state", has_text=words).wait_for(timeout=10_000)
+    text = page.locator(".save-state").inner_text()
+    assert "connection" not in text and "连接" not in text and "expired" not in text

@@ -116,6 +116,7 @@ def targets(app, world):  # noqa: F811
     return [
         ("anonymous", "/login", {"email": "lead@example.com", "password": "x"}),
         ("anonymous", f"/r/{world['token']}", {"save": "y"}),
+        ("anonymous", f"/r/{world['token']}/autosave", {}),
         ("anonymous", "/language", {"language": "zh-CN"}),
         ("lead", f"/rounds/{world['round']}/respondents/import", {}),
         ("lead", f"/rounds/{world['round']}/respondents", {"name": "N", "role": "other"}),

@@ -113,7 +113,9 @@ document.addEventListener("DOMContentLoaded", () => {
         saved = now;
         if (!dirty()) say("saved");
       } else {
-        say(response.status === 422 ? "failed" : "offline");
+        // 413: over the size limit (MAX_CONTENT_LENGTH), which the connection is not to blame for
+        const reasons = { 422: "failed", 413: "toolarge" };
+        say(reasons[response.status] || "offline");
       }
     } catch {
       say("offline");

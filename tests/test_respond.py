@@ -592,7 +592,7 @@ def test_a_submission_with_skipped_items_shows_the_review_first(app, client, set
     sent = {f"q_{likert[0].id}": "2"}
     review = _post(client, token, sent, action="submit_answers", confirmed=False)
     page = review.get_data(as_text=True)
-    asked = [i for i in q.items() if i.applies("quarterly")]
+    asked = [i for i in q.items() if i.applies("quarterly") and not i.optional]
     assert review.status_code == 200 and 'data-testid="review"' in page
     assert f"{len(asked) - 1} questions are not answered yet." in page
     assert f'href="#q_{likert[1].id}"' in page and f'href="#q_{likert[0].id}"' not in page
@@ -696,8 +696,8 @@ def test_the_form_shows_progress_per_section_and_overall(app, client, setup):
     _created, people, q, _likert, _number = setup
     token = people[0].token
     first = q.signs[0]
-    in_first = [i for i in first.items if i.applies("quarterly")]
-    asked = [i for i in q.items() if i.applies("quarterly")]
+    in_first = [i for i in first.items if i.applies("quarterly") and not i.optional]
+    asked = [i for i in q.items() if i.applies("quarterly") and not i.optional]
     _post(client, token, {f"q_{in_first[0].id}": "4", f"q_{in_first[1].id}": "na"})
     page = client.get(f"/r/{token}").get_data(as_text=True)
     nav = page[
@@ -710,6 +710,34 @@ def test_the_form_shows_progress_per_section_and_overall(app, client, setup):
     assert f'<span class="answered-count">2</span> of {len(asked)} answered' in page
     assert f'<progress class="d-block" max="{len(asked)}" value="2"' in page
     assert "data-autosave" in page
+
+
+def test_an_optional_open_question_is_no_gap(app, client, setup):
+    """A respondent who answers everything but the open question marked optional sees
+    every item answered and submits without the review of blanks; with it answered the
+    count does not pass the number asked."""
+    _created, people, q, _likert, _number = setup
+    optional = [i for i in q.items() if i.applies("quarterly") and i.optional]
+    assert optional and all(i.type == "text" for i in optional)
+    asked = [i for i in q.items() if i.applies("quarterly") and not i.optional]
+    sent = _every_answer(q)
+    for item in optional:
+        del sent[f"q_{item.id}"]
+    token = people[0].token
+    _post(client, token, sent)
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert f'<span class="answered-count">{len(asked)}</span> of {len(asked)} answered' in page
+    assert page.count("data-optional") == len(optional)
+    done = _post(client, token, sent, action="submit_answers", confirmed=False)
+    assert done.status_code == 302, "no review: nothing required or counted is blank"
+    assert _stored(app, people[0].id).status == "submitted"
+
+    other = people[1].token
+    with_note = {**sent, f"q_{optional[0].id}": "a note"}
+    saved = _autosave(client, other, with_note)
+    assert saved.get_json()["answered"] == len(asked)
+    page = client.get(f"/r/{other}").get_data(as_text=True)
+    assert f'<span class="answered-count">{len(asked)}</span> of {len(asked)} answered' in page
 
 
 def test_the_page_follows_every_change_another_worker_commits(app, client, setup):

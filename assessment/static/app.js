@@ -90,7 +90,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const count = () => {
     let total = 0;
     for (const section of form.querySelectorAll("section[data-section]")) {
-      const done = [...section.querySelectorAll(".item")].filter(answered).length;
+      // an optional open question (data-optional) is not counted: the server does the same
+      const done = [...section.querySelectorAll(".item:not([data-optional])")]
+        .filter(answered).length;
       total += done;
       const entry = document.querySelector(
         `.section-nav li[data-section="${section.dataset.section}"] .answered-count`);

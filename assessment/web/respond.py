@@ -361,7 +361,8 @@ def autosave(token: str):
         )
     except responses.AnswerKeyTaken:
         return jsonify(saved=False, reason="refused"), 403
-    response = jsonify(saved=True, status="draft", answered=len(form.answered_ids()))
+    answered = sum(done for done, _asked in form.progress().values())
+    response = jsonify(saved=True, status="draft", answered=answered)
     return _keep_key(response, respondent, secret) if new_key else response
 
 

@@ -250,3 +250,61 @@ def test_typing_in_an_optional_open_question_leaves_the_progress_as_it_was(
     assert _progress(page) == before
     page.reload()
     assert _progress(page) == before
+
+
+def test_back_after_submitting_asks_to_resend_nothing(live_server, open_page, make_round):
+    """The respondent on their own link: Submit (with a blank, so the review comes first),
+    Submit anyway, then Back twice: every page comes back without a resubmission prompt
+    (each POST answered by a redirect)."""
+    _created, people = make_round(respondents=1)
+    page = open_page("en-US", PHONE)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{live_server}/r/{people[0].token}")
+    _answer_radios(page, offset=1, only=slice(0, 1))
+    with page.expect_navigation():
+        page.locator("button[name=submit_answers]").click()
+    assert page.get_by_test_id("review").is_visible()
+    assert page.url.endswith("?review=1")
+    with page.expect_navigation():
+        page.get_by_test_id("review").locator("button[value=anyway]").click()
+    assert page.locator(".badge.text-bg-success").is_visible()  # submitted
+    for _ in range(2):
+        response = page.go_back()
+        assert response is not None and response.request.method == "GET"
+        assert response.status == 200
+        assert page.locator("form#answer-form").is_visible()
+    assert len([u for u in posts if "/autosave" not in u]) == 2
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en-US", "en"), ("zh-CN", "zh-CN")])
+def test_after_a_language_switch_the_save_status_agrees_with_itself(
+    live_server, open_page, make_round, locale, lang
+):
+    """The respondent switches language with an answer typed: the page says it is saved
+    and nothing on it says otherwise; with an answer still to fix it says "not saved"
+    everywhere and never "All changes saved"."""
+    _created, people = make_round(respondents=1)
+    page = open_page(locale)
+    page.goto(f"{live_server}/r/{people[0].token}")
+    _answer_radios(page, offset=2, only=slice(0, 2))
+    other = {"en": "简体中文", "zh-CN": "English"}[lang]
+    with page.expect_navigation():
+        page.get_by_role("button", name=other).click()
+    page.wait_for_timeout(1500)  # past the autosave delay: nothing left to save
+    alert = page.locator(".alert").first.inner_text()
+    assert {"zh-CN": "Your answers are saved.", "en": "您的答案已保存。"}[lang] in alert  # switched
+    state = page.locator(".save-state").inner_text()
+    assert "not saved" not in state.lower() and "未保存" not in state
+    assert page.locator("form#answer-form").get_attribute("data-dirty") is None
+
+    page.locator("form input[type=number]").first.fill("-5")  # out of range: not saveable
+    back = {"en": "English", "zh-CN": "简体中文"}[lang]
+    with page.expect_navigation():
+        page.get_by_role("button", name=back).click()
+    alert = page.locator(".alert").first.inner_text()
+    assert "not yet saved" in alert or "尚未保存" in alert
+    page.locator(".save-state", has_text={"en": "Not saved", "zh-CN": "未保存"}[lang]).wait_for(
+        timeout=10_000
+    )
+    assert SAVED[lang] not in page.locator(".save-state").inner_text()

@@ -242,6 +242,36 @@ def test_switching_language_keeps_unsaved_answers(app, client, setup):
     assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', back)
 
 
+def test_switching_language_saves_a_valid_draft_and_redirects(app, client, setup):
+    """The respondent on their own link: a switch with answers that can be saved saves
+    them and comes back by a redirect (Back and reload ask nothing), saying they are
+    saved; the page then says nothing else about saving (no "not yet saved")."""
+    _created, people, q, likert, _number = setup
+    token = people[0].token
+    typed = {f"q_{likert[0].id}": "4", f"c_{q.signs[0].id}": "A comment"}
+    response = _switch(client, token, typed)
+    assert response.status_code == 302 and response.headers["Location"] == f"/r/{token}"
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft" and stored.answers == {likert[0].id: 4}
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "语言已切换。您的答案已保存。" in page
+    assert "但尚未保存" not in page and "data-dirty" not in page
+    assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', page)
+
+    unchanged = _switch(client, token, typed, language="en")  # nothing new: nothing saved
+    assert unchanged.status_code == 302
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Language changed." in page and "saved" not in page.split("Language changed.")[1][:20]
+    assert _stored(app, people[0].id) == stored
+
+
+def test_switching_language_with_nothing_typed_saves_nothing(app, client, setup):
+    _created, people, _q, _likert, _number = setup
+    response = _switch(client, people[0].token, {})
+    assert response.status_code == 302
+    assert _stored(app, people[0].id).status == "invited", "no empty draft: nobody started"
+
+
 def test_switching_language_after_a_submission_changes_nothing_stored(app, client, setup):
     _created, people, _q, likert, _number = setup
     token = people[0].token
@@ -590,7 +620,10 @@ def test_a_submission_with_skipped_items_shows_the_review_first(app, client, set
     _created, people, q, likert, _number = setup
     token = people[0].token
     sent = {f"q_{likert[0].id}": "2"}
-    review = _post(client, token, sent, action="submit_answers", confirmed=False)
+    posted = _post(client, token, sent, action="submit_answers", confirmed=False)
+    assert posted.status_code == 302, "redirect after post: Back and reload ask nothing"
+    assert posted.headers["Location"] == f"/r/{token}?review=1"
+    review = client.get(posted.headers["Location"])
     page = review.get_data(as_text=True)
     asked = [i for i in q.items() if i.applies("quarterly") and not i.optional]
     assert review.status_code == 200 and 'data-testid="review"' in page
@@ -598,7 +631,9 @@ def test_a_submission_with_skipped_items_shows_the_review_first(app, client, set
     assert f'href="#q_{likert[1].id}"' in page and f'href="#q_{likert[0].id}"' not in page
     assert _checked(page, likert[0], "2"), "what was sent stays on the page"
     assert 'value="anyway"' in page
-    assert _stored(app, people[0].id).status == "invited", "nothing submitted or saved yet"
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft", "nothing submitted; what was sent is kept as a draft"
+    assert stored.answers == {likert[0].id: 2}
 
     assert _post(client, token, sent, action="submit_answers").status_code == 302  # anyway
     stored = _stored(app, people[0].id)
@@ -620,6 +655,7 @@ def test_the_review_speaks_chinese_with_plurals(app, client, setup):
     del one_left[f"q_{likert[0].id}"]
     client.get("/", headers={"Accept-Language": "en"})
     page = _post(client, people[0].token, one_left, action="submit_answers", confirmed=False)
+    page = client.get(page.headers["Location"])
     assert "1 question is not answered yet." in page.get_data(as_text=True)
     zh = app.test_client()
     zh_page = zh.get(f"/r/{people[1].token}", headers={"Accept-Language": "zh-CN"})
@@ -629,7 +665,12 @@ def test_the_review_speaks_chinese_with_plurals(app, client, setup):
         "csrf_token": csrf_token(zh, f"/r/{people[1].token}"),
         "submit_answers": "y",
     }
-    text = zh.post(f"/r/{people[1].token}", data=data, headers={"Accept-Language": "zh-CN"})
+    text = zh.post(
+        f"/r/{people[1].token}",
+        data=data,
+        headers={"Accept-Language": "zh-CN"},
+        follow_redirects=True,
+    )
     assert "还有 1 个问题未回答。" in text.get_data(as_text=True)
 
 

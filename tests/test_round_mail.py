@@ -102,6 +102,9 @@ def test_adding_a_client_contact_with_an_email_sends_the_clients_invitation(
     assert "Kevin Moore added. Their invitation is on its way." in page
     (contact,) = people_of(app, current)
     assert contact.side == "client" and contact.token not in page  # always anonymous
+    # ... within the client group; the round itself is named, and the page says so
+    assert "as the round is anonymous" not in page
+    assert "as client contacts always answer anonymously within the client group" in page
     (mail,) = smtp.wait_for(1)
     assert mail.rcpt_tos == ["kevin@example.com"]
     assert mail.subject.startswith("2026-Q4: how is our work together going?")

@@ -521,3 +521,74 @@ def test_chinese_dates_never_break_inside(rendered):
     started = [line for line in lines if re.search(r"20\d\d年\d{1,2}月\d{0,2}$", line)]
     assert not started, started
     assert any(re.search(r"20\d\d年\d{1,2}月\d{1,2}日", line) for line in lines)
+
+
+@pytest.fixture(scope="module")
+def stepped(demo_app):
+    """A named round with an action made from a next step (its key stored, its English
+    words as title), due and done on dates, rendered in both languages."""
+    with demo_app.app_context():
+        db = get_db()
+        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
+        client = clients.create_client(db, name="Step & Co", industry="x")
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=q,
+            anonymous=False,
+        )
+        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
+        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        for n in range(3):
+            person = respondents.add_respondent(db, current.id, name=f"R{n}", role="delivery")
+            responses.save_response(db, person.id, answers, {}, submit=True)
+        step = round_report(db, rounds.get_round(db, current.id)).outcome.next_steps[0]
+        made = actions.create_action(
+            db,
+            current.id,
+            sign_id=step.sign_id,
+            title=step.text.get("en"),
+            owner_name="Lin",
+            due_date="2026-12-20",
+            step=step.key,
+        )
+        actions.set_done(db, made.id, True, when="2026-12-21T10:00:00+00:00")
+        report = round_report(db, rounds.get_round(db, current.id))
+        return step, {lang: pdf.render_pdf(report, lang) for lang in ("en", "zh-CN")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_an_action_from_a_step_reads_in_the_reports_language(stepped, lang):
+    step, rendered = stepped
+    text = _dense(" ".join(_text(rendered[lang])))
+    part = text[text.rindex(_dense({"en": "Agreed actions", "zh-CN": "已商定的行动"}[lang])) :]
+    assert _dense(step.text.get(lang))[:12] in part  # the cell's first line
+    if lang == "zh-CN":
+        assert _dense(step.text.get("en"))[:12] not in part
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_date_in_the_actions_table_never_runs_into_the_next_word(stepped, lang):
+    """The due date and the status on one line of the actions table: a clear gap (2 mm)
+    between the date's last character and the next word's first."""
+    _step, rendered = stepped
+    date_text = {"en": "Dec 20, 2026", "zh-CN": "2026年12月20日"}[lang]
+    with pdfplumber.open(io.BytesIO(rendered[lang])) as doc:
+        lines: dict[int, list] = {}
+        for page in doc.pages:
+            for c in page.chars:
+                lines.setdefault((page.page_number, round(c["top"])), []).append(c)
+    found = []
+    for chars in lines.values():
+        chars.sort(key=lambda c: c["x0"])
+        line = "".join(c["text"] for c in chars)
+        if date_text in line and line.index(date_text) + len(date_text) < len(line):
+            found.append((chars, line))
+    assert found, "no line with the due date and a word after it"
+    for chars, line in found:
+        start = line.index(date_text)
+        last, after = chars[start + len(date_text) - 1], chars[start + len(date_text)]
+        gap_mm = (after["x0"] - last["x1"]) * 25.4 / 72
+        assert gap_mm >= 2, (line, round(gap_mm, 2))

@@ -592,3 +592,56 @@ def test_a_date_in_the_actions_table_never_runs_into_the_next_word(stepped, lang
         last, after = chars[start + len(date_text) - 1], chars[start + len(date_text)]
         gap_mm = (after["x0"] - last["x1"]) * 25.4 / 72
         assert gap_mm >= 2, (line, round(gap_mm, 2))
+
+
+LONG_URL = "https://example.com/" + "a" * 300
+LONG_WORD = "W" * 5000
+
+
+@pytest.fixture(scope="module")
+def long_strings(demo_app):
+    """A named round whose user texts are long unbroken strings: a 120-character client
+    name, a URL of 320 characters (comment and action), a 5,000-character word (comment),
+    a 1,990-character one (text answer) and a 90-character owner name."""
+    with demo_app.app_context():
+        db = get_db()
+        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
+        client = clients.create_client(db, name="Long" + "L" * 116, industry="x")
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=q,
+            anonymous=False,
+        )
+        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
+        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        for n in range(3):
+            person = respondents.add_respondent(db, current.id, name=f"R{n}", role="delivery")
+            comments = {"payment": LONG_URL, "power": LONG_WORD} if n == 0 else {}
+            texts = {"mood-example": "X" * 1990} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
+        actions.create_action(
+            db, current.id, sign_id="payment", title=LONG_URL, owner_name="O" * 90
+        )
+        report = round_report(db, rounds.get_round(db, current.id))
+        return {lang: pdf.render_pdf(report, lang) for lang in ("en", "zh-CN")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_long_unbroken_strings_wrap_inside_the_page(long_strings, lang):
+    """Every character of the PDF lies within the page's margins (17 mm each side, a
+    little slack for glyph edges), and the long strings are there whole: wrapped, not
+    cut off."""
+    with pdfplumber.open(io.BytesIO(long_strings[lang])) as doc:
+        text = ""
+        for page in doc.pages:
+            right = page.width - 17 * 72 / 25.4 + 2
+            outside = [c["text"] for c in page.chars if c["x1"] > right or c["x0"] < 40]
+            assert not outside, (page.page_number, "".join(outside)[:80])
+            text += page.extract_text() or ""
+    dense = _dense(text)
+    assert dense.count("W") >= 5000 and dense.count("X") >= 1990
+    assert LONG_URL in dense  # whole (wrapped), in the comment
+    assert "Long" + "L" * 116 in dense

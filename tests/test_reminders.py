@@ -216,6 +216,9 @@ def test_reminders_only_reach_those_who_have_not_submitted_with_the_right_words(
     assert (done.sent, done.cancelled) == (1, 1)
     (mail,) = smtp.received
     assert mail.rcpt_tos == ["bob@example.com"]
-    assert mail.subject == "Acme · 2030-Q1: you have a draft, please submit it"
+    assert (
+        mail.subject.strip()
+        == "Acme · 2030-Q1 · Quarterly review: you have a draft, please submit it"
+    )
     assert "You have a draft for the review round of Acme" in mail.text()
     assert "Answers are due by Sunday, March 10, 2030" in mail.text()

@@ -81,7 +81,9 @@ def test_report_default_file_name(run, demo_app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("report", "--client", "Meridian Tech", "--period", "2026-Q3", "--lang", "zh")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "meridian-tech-2026-q3-zh-CN.pdf").read_bytes().startswith(b"%PDF-")
+    assert (
+        (tmp_path / "meridian-tech-2026-q3-quarterly-zh-CN.pdf").read_bytes().startswith(b"%PDF-")
+    )
 
 
 @pytest.mark.parametrize(

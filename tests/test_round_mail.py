@@ -107,7 +107,7 @@ def test_adding_a_client_contact_with_an_email_sends_the_clients_invitation(
     assert "as client contacts always answer anonymously within the client group" in page
     (mail,) = smtp.wait_for(1)
     assert mail.rcpt_tos == ["kevin@example.com"]
-    assert mail.subject.startswith("2026-Q4: how is our work together going?")
+    assert mail.subject.startswith("2026-Q4 · Quarterly review: how is our work together going?")
     assert f"https://check.example.com/r/{contact.token}" in mail.text()
 
 

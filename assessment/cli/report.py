@@ -56,7 +56,7 @@ def _pages(data: bytes) -> int:
 @click.command("report")
 @round_options
 @click.option("--lang", help="Language of the report.", **LANGUAGE_OPTION)
-@output_options(default="CLIENT-PERIOD-LANG.pdf in the current folder")
+@output_options(default="CLIENT-PERIOD-KIND-LANG.pdf in the current folder")
 @with_appcontext
 def report_command(
     round_id: int | None,
@@ -82,7 +82,7 @@ def report_command(
     db = get_db()
     chosen = find_round(db, round_id, client, period)
     name = chosen.client_name
-    out = Output(output or f"{_slug(name)}-{_slug(chosen.period)}-{lang}.pdf", force)
+    out = Output(output or f"{_slug(name)}-{_slug(chosen.period)}-{chosen.kind}-{lang}.pdf", force)
     out.check()
     started = time.perf_counter()
     report = round_report(db, chosen)

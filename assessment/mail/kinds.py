@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from ..store import outbox, respondents, rounds
 from ..store.clients import NotFound
-from ..vocab import KIND_LABELS, N_, Message
+from ..vocab import KIND_LABELS, N_, Message, round_name
 from . import compose
 
 Renderer = Callable[[Flask, Database, outbox.Message, bool], "compose.Rendered | compose.Cancel"]
@@ -211,6 +211,11 @@ def _respondent_values(current: rounds.Round, person: respondents.Respondent, li
     }
 
 
+def _round_name(current: rounds.Round) -> str:
+    """The round in a subject: its period and kind (``vocab.round_name``)."""
+    return round_name(current.period, current.kind).localize(gettext)
+
+
 def _kind_name(current: rounds.Round) -> str:
     return gettext(KIND_LABELS[current.kind].msgid)
 
@@ -227,11 +232,13 @@ def render_invitation(app, db, message, keep_link):
 
     def subject() -> str:
         if client_side:
-            return gettext("%(period)s: how is our work together going?", period=current.period)
+            return gettext(
+                "%(period)s: how is our work together going?", period=_round_name(current)
+            )
         return gettext(
             "%(client)s · %(period)s: your view, please",
             client=current.client_name,
-            period=current.period,
+            period=_round_name(current),
         )
 
     return compose.render(
@@ -253,18 +260,19 @@ def render_reminder(app, db, message, keep_link):
     def subject() -> str:
         if person.side == "client":
             return gettext(
-                "%(period)s: a reminder, your view of our work together", period=current.period
+                "%(period)s: a reminder, your view of our work together",
+                period=_round_name(current),
             )
         if person.status == "draft":
             return gettext(
                 "%(client)s · %(period)s: you have a draft, please submit it",
                 client=current.client_name,
-                period=current.period,
+                period=_round_name(current),
             )
         return gettext(
             "%(client)s · %(period)s: a reminder to answer",
             client=current.client_name,
-            period=current.period,
+            period=_round_name(current),
         )
 
     return compose.render(
@@ -295,7 +303,7 @@ def render_round_closed(app, db, message, keep_link):
         return gettext(
             "%(client)s · %(period)s closed on its due date",
             client=current.client_name,
-            period=current.period,
+            period=_round_name(current),
         )
 
     return compose.render(

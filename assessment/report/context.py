@@ -21,7 +21,7 @@ from ..figures import rwg_text, template_helpers
 from ..playbook import NextStep, format_change, step_text
 from ..questionnaire import Band, Questionnaire, Sign, TextItem
 from ..scoring import POOLED_ROLES, SignResult
-from ..vocab import AGREEMENT_LABELS, ROLE_LABELS
+from ..vocab import AGREEMENT_LABELS, ROLE_LABELS, round_name
 from . import charts
 from .data import FreeTextEntry, RoundReport
 from .paired import paired_chart
@@ -196,6 +196,7 @@ def common_context(lang: str, questionnaires, generated_at: datetime) -> dict:
         "band_css": band_css(questionnaires),
         "change": format_change,
         "css": None,
+        "round_name": lambda r: round_name(r.period, r.kind).localize(gettext),
         **template_helpers(),
         **punctuation(lang),
     }

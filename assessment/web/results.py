@@ -207,7 +207,9 @@ def _pdf_response(current: rounds.Round, lang: str, record) -> Response:
     with transaction(db, write=True):
         record()
     pdf = cached_pdf(report, lang)
-    name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
+    name = file_name(
+        current.client_name, current.period, current.kind, "partnership-check", lang, ext="pdf"
+    )
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("inline", name)
     response.headers["Cache-Control"] = "private, no-store"
@@ -371,7 +373,7 @@ def _client_summary_response(current: rounds.Round, lang: str, record) -> Respon
     with transaction(db, write=True):
         record()
     pdf = client_summary.render_client_summary_pdf(report, lang)
-    name = file_name(current.client_name, current.period, "summary", lang, ext="pdf")
+    name = file_name(current.client_name, current.period, current.kind, "summary", lang, ext="pdf")
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("inline", name)
     response.headers["Cache-Control"] = "private, no-store"

@@ -483,6 +483,10 @@ def _action_steps(database: Database) -> None:
     rather than the words of the language it was made in. Existing actions whose title is
     a step's words (in either language) in their round's questionnaire get that step."""
     database.execute("ALTER TABLE actions ADD COLUMN step TEXT")
+    # And, with it, a leadership pack asked to include open rounds (``report.pack``): by
+    # default a pack takes each client's latest closed round of the period, as the
+    # portfolio does.
+    database.execute("ALTER TABLE pack_jobs ADD COLUMN include_open INTEGER NOT NULL DEFAULT 0")
     rows = database.execute(
         "SELECT actions.id, actions.sign_id, actions.title, questionnaire_snapshots.snapshot"
         " FROM actions JOIN rounds ON rounds.id = actions.round_id"

@@ -141,6 +141,8 @@ def test_an_action_made_from_a_step_reads_in_each_language(app, client, auth, ma
     page = client.get(url).get_data(as_text=True)
     actions_part = page[page.index('id="actions"') :]
     assert advice.text.get("zh-CN") in actions_part and "Our own words" in actions_part
+    client_page = client.get(f"/clients/{created.client_id}").get_data(as_text=True)
+    assert advice.text.get("zh-CN") in client_page and "Our own words" in client_page
 
 
 def test_action_for_an_unknown_sign_is_refused(app, client, auth, make_round):

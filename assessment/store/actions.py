@@ -29,6 +29,7 @@ class Action:
     completed_at: str | None
     created_at: str
     step: str | None = None
+    round_kind: str = "quarterly"
 
     @property
     def done(self) -> bool:
@@ -36,7 +37,7 @@ class Action:
 
 
 _SELECT = """
-    SELECT actions.*, rounds.period AS round_period,
+    SELECT actions.*, rounds.period AS round_period, rounds.kind AS round_kind,
            COALESCE(NULLIF(actions.owner_name, ''), NULLIF(users.name, ''), users.email, '')
                AS owner_display
     FROM actions JOIN rounds ON rounds.id = actions.round_id
@@ -58,6 +59,7 @@ def _action(row: dict) -> Action:
         completed_at=row["completed_at"],
         created_at=row["created_at"],
         step=row["step"],
+        round_kind=row["round_kind"],
     )
 
 

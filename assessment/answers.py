@@ -409,9 +409,12 @@ class Draft:
 
 
 def asked_by_sign(questionnaire: Questionnaire, kind: str) -> dict[str, frozenset[str]]:
-    """Per sign id, the ids of its items asked in a round of ``kind``."""
+    """Per sign id, the ids of its items asked in a round of ``kind`` that count in the
+    form's progress (every one but the optional open questions, ``Item.optional``)."""
     return {
-        sign.id: frozenset(item.id for item in sign.items if item.applies(kind))
+        sign.id: frozenset(
+            item.id for item in sign.items if item.applies(kind) and not item.optional
+        )
         for sign in questionnaire.signs
     }
 

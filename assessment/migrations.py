@@ -16,6 +16,7 @@ imports here). See docs/operations.md for when to use that and what it leaves to
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
@@ -592,6 +593,51 @@ def _people(database: Database) -> None:
         )
         """
     )
+
+
+@migrations(name="0015_action_steps")
+def _action_steps(database: Database) -> None:
+    """An action keeps the identity of the next step it was made from (``actions.step``,
+    ``playbook.NextStep.key``), so every page and PDF shows the step in its own language
+    rather than the words of the language it was made in. Existing actions whose title is
+    a step's words (in either language) in their round's questionnaire get that step."""
+    database.execute("ALTER TABLE actions ADD COLUMN step TEXT")
+    # And, with it, a leadership pack asked to include open rounds (``report.pack``): by
+    # default a pack takes each client's latest closed round of the period, as the
+    # portfolio does.
+    database.execute("ALTER TABLE pack_jobs ADD COLUMN include_open INTEGER NOT NULL DEFAULT 0")
+    rows = database.execute(
+        "SELECT actions.id, actions.sign_id, actions.title, questionnaire_snapshots.snapshot"
+        " FROM actions JOIN rounds ON rounds.id = actions.round_id"
+        " JOIN questionnaire_snapshots ON questionnaire_snapshots.digest"
+        " = rounds.questionnaire_digest"
+    ).fetchall()
+    for action_id, sign_id, title, snapshot in rows:
+        step = _step_of_title(json.loads(snapshot), sign_id, title)
+        if step is not None:
+            database.execute("UPDATE actions SET step = ? WHERE id = ?", [step, action_id])
+
+
+def _step_of_title(snapshot: dict, sign_id: str, title: str) -> str | None:
+    """The key of the step of ``sign_id`` whose words (English or Chinese) are ``title``,
+    read from a stored snapshot as it is (no model: a migration outlives the code)."""
+    sign = next((s for s in snapshot.get("signs", []) if s.get("id") == sign_id), None)
+    if sign is None:
+        return None
+    wanted = " ".join(title.split())
+
+    def same(advice) -> bool:
+        texts = (advice or {}).get("text") or {}
+        return any(" ".join(str(t).split()) == wanted for t in texts.values())
+
+    for band_id, advice in (sign.get("recommendations") or {}).items():
+        if same(advice):
+            return f"band:{sign_id}:{band_id}"
+    if same(sign.get("persisting")):
+        return f"persisting:{sign_id}"
+    if same(sign.get("gap")):
+        return f"gap:{sign_id}"
+    return None
 
 
 @migrations(name="0016_questionnaire_library")

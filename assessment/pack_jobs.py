@@ -59,7 +59,9 @@ def make_pack(
             return packs.get_job(db, job_id)
     job = packs.get_job(db, job_id)
     try:
-        reports = period_reports(db, job.period, now=datetime.now(UTC))
+        reports = period_reports(
+            db, job.period, now=datetime.now(UTC), include_open=job.include_open
+        )
         if not reports:
             raise PackError(job.period)
         total = len(reports)

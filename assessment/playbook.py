@@ -158,6 +158,17 @@ class NextStep:
     def stalled(self) -> bool:
         return bool(self.stalled_actions)
 
+    @property
+    def key(self) -> str:
+        """The step's identity, stored with an action made from it (``step_text`` gives
+        its words again, in any language): ``band:<sign>:<band>`` for a sign's
+        recommendation, ``persisting:<sign>``, ``gap:<sign>`` or ``joint:<sign>``."""
+        if self.basis != "sign":
+            return f"{self.basis}:{self.sign_id}"
+        if self.escalation:
+            return f"persisting:{self.sign_id}"
+        return f"band:{self.sign_id}:{self.band_id}"
+
 
 def _band_index_of(q: Questionnaire, result: SignResult) -> int:
     """The band of an earlier result in today's bands: by id, else by its score."""
@@ -274,6 +285,28 @@ JOINT_TEXT = N_(
 )
 #: The owner of a general gap step and of a joint plan: the relationship's owner.
 GAP_OWNER = "account"
+
+
+def step_text(questionnaire: Questionnaire, key: str | None) -> Text | Message | None:
+    """The words of the next step ``key`` (``NextStep.key``) in ``questionnaire``: an
+    action made from a step shows them in the reader's language. None when the key names
+    nothing in this questionnaire (then the action's own title stands)."""
+    kind, _, rest = (key or "").partition(":")
+    sign_id, _, band_id = rest.partition(":")
+    try:
+        sign = questionnaire.sign(sign_id)
+    except KeyError:
+        return None
+    if kind == "band":
+        found = sign.recommendations.get(band_id)
+        return found.text if found is not None else None
+    if kind == "persisting":
+        return sign.persisting.text if sign.persisting is not None else None
+    if kind == "gap":
+        return sign.gap.text if sign.gap is not None else GAP_TEXT
+    if kind == "joint":
+        return JOINT_TEXT
+    return None
 
 
 def gap_note(questionnaire: Questionnaire, sign_gap) -> Message:

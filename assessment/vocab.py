@@ -61,6 +61,7 @@ __all__ = [
     "normalize_lang",
     "role_label",
     "role_names",
+    "round_name",
     "translations",
 ]
 
@@ -160,6 +161,15 @@ KIND_LABELS: dict[str, Message] = {
     "quarterly": N_("Quarterly review"),
     "adhoc": N_("Ad hoc"),
 }
+
+
+def round_name(period: str, kind: str) -> Message:
+    """A round as titles, mail subjects, file names and chart axes name it: its period
+    and its kind ("2026-Q1 · Kickoff"), as a kickoff and a quarterly review of one period
+    are two rounds of a client."""
+    return N_("%(period)s · %(kind)s", period=period, kind=KIND_LABELS.get(kind, kind))
+
+
 #: What a sign shows instead of a score when none of its items is asked in a kind of round.
 NOT_ASKED_LABELS: dict[str, Message] = {
     "kickoff": N_("Not asked in a kickoff"),

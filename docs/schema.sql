@@ -14,7 +14,8 @@ CREATE TABLE actions (
     completed_at TEXT,
     created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    step TEXT
 );
 
 CREATE TABLE alert_channels (
@@ -223,7 +224,8 @@ CREATE TABLE pack_jobs (
     requested_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    finished_at TEXT
+    finished_at TEXT,
+    include_open INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE password_resets (

@@ -7,6 +7,7 @@ import math
 import pickle
 from pathlib import Path
 
+import factories
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -262,13 +263,38 @@ def test_progress_counts_the_items_asked_in_the_kind_of_round(kind):
     asked = answers.asked_by_sign(Q, kind)
     assert list(asked) == [sign.id for sign in Q.signs]
     for sign in Q.signs:
-        assert asked[sign.id] == {item.id for item in sign.items if item.applies(kind)}
+        assert asked[sign.id] == {
+            item.id for item in sign.items if item.applies(kind) and not item.optional
+        }
     every_item = [item.id for item in ITEMS]
     progress = answers.answered_by_sign(Q, kind, every_item)
     assert progress == {sign_id: (len(ids), len(ids)) for sign_id, ids in asked.items()}
     assert answers.answered_by_sign(Q, kind, []) == {
         sign_id: (0, len(ids)) for sign_id, ids in asked.items()
     }
+
+
+def test_an_optional_open_question_is_not_counted_in_the_progress():
+    """A text item not marked required is optional: answered or not, the progress leaves
+    it out; a required one counts like any other item."""
+    f = factories
+    q = f.questionnaire(
+        [
+            f.sign(
+                "a",
+                [
+                    f.likert("one"),
+                    {"id": "note", "type": "text", "text": f.text("Optional: a note")},
+                    {"id": "must", "type": "text", "text": f.text("Why?"), "required": True},
+                ],
+            )
+        ]
+    )
+    note = next(item for item in q.items() if item.id == "note")
+    assert note.optional and not next(i for i in q.items() if i.id == "must").optional
+    assert answers.asked_by_sign(q, "quarterly") == {"a": frozenset({"one", "must"})}
+    assert answers.answered_by_sign(q, "quarterly", ["note"]) == {"a": (0, 2)}
+    assert answers.answered_by_sign(q, "quarterly", ["one", "note", "must"]) == {"a": (2, 2)}
 
 
 def test_progress_counts_an_item_asked_in_another_kind_of_round_nowhere():

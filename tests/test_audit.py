@@ -133,3 +133,59 @@ def test_every_recorded_action_has_a_name_on_the_audit_page():
     recorded = _recorded_actions()
     assert {"round.closed", "user.password_changed", "results.viewed"} <= recorded
     assert recorded - set(ACTION_NAMES) == set()
+
+
+def test_the_audit_page_speaks_local_time_names_and_filters(app, client, auth, make_round):
+    """Admins only (leads, members, links and nobody get 403 or the login, see
+    test_only_admins_read_the_log): times in the instance's zone, names rather than ids
+    and lists, filters by client, person, action and date."""
+    import re
+
+    app.config["TIMEZONE"] = "Asia/Shanghai"
+    acme, _ = make_round(anonymous=False, client="Acme")
+    other, _ = make_round(anonymous=False, client="Globex")
+    auth.login("lead")
+    for current in (acme, other):
+        url = f"/rounds/{current.id}/results"
+        sign = current.questionnaire.signs[0].id
+        data = {"sign_id": sign, "title": f"Act on {current.id}", "owner": "Lin"}
+        data["csrf_token"] = csrf_token(client, url)
+        client.post(f"/rounds/{current.id}/actions", data=data)
+    with app.app_context():
+        db = get_db()
+        audit.record(
+            db,
+            user_id=None,
+            actor="worker",
+            action="round.closed",
+            object_type="round",
+            object_id=acme.id,
+            details={"steps": ["power", "payment"], "client": acme.client_id},
+        )
+        db.execute("UPDATE audit_log SET created_at = '2026-03-01T17:30:00+00:00'")
+        db.conn.commit()
+        lead_id = db.execute("SELECT id FROM users WHERE email = 'lead@example.com'").fetchone()[0]
+        acme_client = acme.client_id
+    auth.logout()
+    auth.login("admin")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "When (Asia/Shanghai)" in page and "2026-03-02 01:30" in page  # 17:30 UTC
+    assert f"Act on {acme.id}" in page and "Acme · 2026-Q4 · Quarterly review" in page
+    assert "power, payment" in page and "[&#39;power&#39;" not in page
+    assert not re.search(r"round: \d", page) and not re.search(r"action: \d", page)
+
+    def listed(**args) -> str:
+        response = client.get("/audit/", query_string=args)
+        assert response.status_code == 200, args
+        return response.get_data(as_text=True)
+
+    only_acme = listed(client=acme_client)
+    assert f"Act on {acme.id}" in only_acme and f"Act on {other.id}" not in only_acme
+    by_lead = listed(person=lead_id)
+    assert f"Act on {other.id}" in by_lead and "worker" not in by_lead
+    closed = listed(action="round.closed")
+    assert "worker" in closed and "added an action" not in closed.split("</form>")[1]
+    assert "worker" in listed(**{"from": "2026-03-02", "to": "2026-03-02"})  # local day
+    assert "No entry matches" in listed(**{"from": "2026-03-01", "to": "2026-03-01"})
+    assert client.get("/audit/?from=not-a-date").status_code == 404
+    assert client.get("/audit/?action=nonsense").status_code == 404

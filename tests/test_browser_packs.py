@@ -65,6 +65,7 @@ def test_pack_progress_survives_a_reload_and_ends_in_a_download(
 
     page.goto(f"{live_server}/portfolio/#pack")
     page.locator("#period").select_option("2026-Q4")
+    page.locator("#include_open").check()  # Meridian's open round too: three reports
     page.get_by_role("button", name=button).click()
     page.wait_for_url("**/portfolio/#pack")
     job = page.locator(".pack-job").first

@@ -84,7 +84,8 @@ def test_submitting_with_skipped_items_shows_the_review(
     review = page.get_by_test_id("review")
     assert review.is_visible()
     assert page.evaluate("document.activeElement.id") == "error-summary"
-    assert review.locator("li").count() == page.locator("form .item").count() - 1
+    counted = page.locator("form .item:not([data-optional])").count()  # optional: no gap
+    assert review.locator("li").count() == counted - 1
     screenshot(page, f"respond-review-phone-{lang}")
     audits.check(page, f"respond-review-phone-{lang}")
     review.locator("li a").first.click()  # back to the first skipped question
@@ -217,3 +218,93 @@ def test_after_close_the_team_view_shows_no_individual_answer(
     lead.locator("#team-view").screenshot(path=str(ARTIFACTS / f"team-switch-{lang}.png"))
     audits.check(lead, f"team-round-page-{lang}")
     audits.assert_none_blocking()
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en-US", "en"), ("zh-CN", "zh-CN")])
+def test_an_autosave_over_the_size_limit_says_so(live_server, open_page, make_round, locale, lang):
+    """A respondent (on their own link) whose autosave the server refuses with 413 is told
+    it is too large, not that the connection failed or the form expired."""
+    _created, people = make_round(respondents=1)
+    page = open_page(locale)
+    page.route("**/autosave", lambda route: route.fulfill(status=413, body="Too large"))
+    page.goto(f"{live_server}/r/{people[0].token}")
+    page.locator("form.answer-form fieldset.item input[type=radio]").first.check()
+    words = {"en": "too large", "zh-CN": "过大"}[lang]
+    page.locator(".save-state", has_text=words).wait_for(timeout=10_000)
+    text = page.locator(".save-state").inner_text()
+    assert "connection" not in text and "连接" not in text and "expired" not in text
+
+
+def test_typing_in_an_optional_open_question_leaves_the_progress_as_it_was(
+    live_server, open_page, make_round
+):
+    """The respondent's own link: the count kept by app.js leaves the optional open
+    question out, as the server does."""
+    _created, people = make_round(respondents=1)
+    page = open_page("en-US", PHONE)
+    page.goto(f"{live_server}/r/{people[0].token}")
+    before = _progress(page)
+    optional = page.locator(".item[data-optional] textarea").first
+    optional.fill("A note nobody has to write.")
+    _wait_saved(page)
+    assert _progress(page) == before
+    page.reload()
+    assert _progress(page) == before
+
+
+def test_back_after_submitting_asks_to_resend_nothing(live_server, open_page, make_round):
+    """The respondent on their own link: Submit (with a blank, so the review comes first),
+    Submit anyway, then Back twice: every page comes back without a resubmission prompt
+    (each POST answered by a redirect)."""
+    _created, people = make_round(respondents=1)
+    page = open_page("en-US", PHONE)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{live_server}/r/{people[0].token}")
+    _answer_radios(page, offset=1, only=slice(0, 1))
+    with page.expect_navigation():
+        page.locator("button[name=submit_answers]").click()
+    assert page.get_by_test_id("review").is_visible()
+    assert page.url.endswith("?review=1")
+    with page.expect_navigation():
+        page.get_by_test_id("review").locator("button[value=anyway]").click()
+    assert page.locator(".badge.text-bg-success").is_visible()  # submitted
+    for _ in range(2):
+        response = page.go_back()
+        assert response is not None and response.request.method == "GET"
+        assert response.status == 200
+        assert page.locator("form#answer-form").is_visible()
+    assert len([u for u in posts if "/autosave" not in u]) == 2
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en-US", "en"), ("zh-CN", "zh-CN")])
+def test_after_a_language_switch_the_save_status_agrees_with_itself(
+    live_server, open_page, make_round, locale, lang
+):
+    """The respondent switches language with an answer typed: the page says it is saved
+    and nothing on it says otherwise; with an answer still to fix it says "not saved"
+    everywhere and never "All changes saved"."""
+    _created, people = make_round(respondents=1)
+    page = open_page(locale)
+    page.goto(f"{live_server}/r/{people[0].token}")
+    _answer_radios(page, offset=2, only=slice(0, 2))
+    other = {"en": "简体中文", "zh-CN": "English"}[lang]
+    with page.expect_navigation():
+        page.get_by_role("button", name=other).click()
+    page.wait_for_timeout(1500)  # past the autosave delay: nothing left to save
+    alert = page.locator(".alert").first.inner_text()
+    assert {"zh-CN": "Your answers are saved.", "en": "您的答案已保存。"}[lang] in alert  # switched
+    state = page.locator(".save-state").inner_text()
+    assert "not saved" not in state.lower() and "未保存" not in state
+    assert page.locator("form#answer-form").get_attribute("data-dirty") is None
+
+    page.locator("form input[type=number]").first.fill("-5")  # out of range: not saveable
+    back = {"en": "English", "zh-CN": "简体中文"}[lang]
+    with page.expect_navigation():
+        page.get_by_role("button", name=back).click()
+    alert = page.locator(".alert").first.inner_text()
+    assert "not yet saved" in alert or "尚未保存" in alert
+    page.locator(".save-state", has_text={"en": "Not saved", "zh-CN": "未保存"}[lang]).wait_for(
+        timeout=10_000
+    )
+    assert SAVED[lang] not in page.locator(".save-state").inner_text()

@@ -119,7 +119,10 @@ def test_the_lead_is_told_by_mail_and_on_the_home_page(app, smtp):
         assert deliver_due(app, get_db()).sent == 1
     (mail,) = smtp.received
     assert mail.rcpt_tos == ["lead@example.com"]
-    assert mail.subject.split(" / ")[0] == "Acme · 2030-Q1 closed on its due date"
+    assert (
+        mail.subject.split(" / ")[0].strip()
+        == "Acme · 2030-Q1 · Quarterly review closed on its due date"
+    )
     text = mail.text()
     assert "closed itself at the end of that day." in text
     assert "3 of 4 team members submitted their answers." in text  # no client contacts

@@ -103,8 +103,9 @@ def test_a_chinese_period_works_end_to_end(app, client, auth, chinese_round):
         response = client.get(f"/rounds/{round_id}/answers.{fmt}")
         assert response.status_code == 200, fmt
         shown, fallback = _filename(response.headers["Content-Disposition"])
-        assert shown == f"{CLIENT}_{PERIOD}_answers.{fmt}"
-        assert fallback == f"partnership-check_2026_answers.{fmt}"
+        kind = current.kind  # a kickoff and a quarterly review of one period differ
+        assert shown == f"{CLIENT}_{PERIOD}_{kind}_answers.{fmt}"
+        assert fallback == f"partnership-check_2026_{kind}_answers.{fmt}"
         assert str(round_id) not in shown  # named after the client and period, not an id
         text = response.data.decode("utf-8-sig")
         if fmt == "json":
@@ -117,7 +118,7 @@ def test_a_chinese_period_works_end_to_end(app, client, auth, chinese_round):
         assert response.status_code == 200, lang
         assert response.headers["Content-Disposition"].startswith("inline;")
         shown, _fallback = _filename(response.headers["Content-Disposition"])
-        assert shown == f"{CLIENT}_{PERIOD}_partnership-check_{lang}.pdf"
+        assert shown == f"{CLIENT}_{PERIOD}_{current.kind}_partnership-check_{lang}.pdf"
         pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
         assert PERIOD in pdf_text.replace("\n", "")
 
@@ -136,5 +137,5 @@ def test_a_chinese_period_works_end_to_end(app, client, auth, chinese_round):
     shared = client.get(f"/s/{token}")
     assert shared.status_code == 200
     shown, _fallback = _filename(shared.headers["Content-Disposition"])
-    assert shown == f"{CLIENT}_{PERIOD}_partnership-check_zh-CN.pdf"
+    assert shown == f"{CLIENT}_{PERIOD}_{current.kind}_partnership-check_zh-CN.pdf"
     assert unquote(shared.headers["Content-Disposition"]).count(PERIOD) == 1

@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 import pytest
 from conftest import csrf_token
 from test_access_matrix import MATRIX, _visitor, world  # noqa: F401 (world is a fixture)
+from werkzeug.routing import IntegerConverter
 from werkzeug.test import EnvironBuilder
 
 from assessment.db import get_db
 from assessment.store import respondents, responses, rounds
 from assessment.web.answer_form import comment_field
-from assessment.web.limits import SQLITE_MAX_INTEGER
+from assessment.web.limits import SQLITE_MAX_INTEGER, SQLiteIntConverter
 
 ID_PLACEHOLDERS = ("client", "round", "respondent", "action", "share_id", "user")
 TOO_LARGE = [str(SQLITE_MAX_INTEGER + 1), "99999999999999999999", "9" * 5000]
@@ -115,6 +116,7 @@ def targets(app, world):  # noqa: F811
     return [
         ("anonymous", "/login", {"email": "lead@example.com", "password": "x"}),
         ("anonymous", f"/r/{world['token']}", {"save": "y"}),
+        ("anonymous", f"/r/{world['token']}/autosave", {}),
         ("anonymous", "/language", {"language": "zh-CN"}),
         ("lead", f"/rounds/{world['round']}/respondents/import", {}),
         ("lead", f"/rounds/{world['round']}/respondents", {"name": "N", "role": "other"}),
@@ -170,3 +172,62 @@ def test_a_chunked_body_within_the_limit_is_read_whole(app, world):  # noqa: F81
     with app.app_context():
         draft = responses.load_draft(get_db(), respondent.id)
     assert draft.comments == {sign: comment.strip()}
+
+
+def test_every_int_route_converter_is_limited_to_sqlite_integers(app):
+    """Every ``<int:...>`` of every route (outbox, packs and the rest) goes through the
+    converter that answers 404 for an id SQLite cannot hold."""
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        for converter in rule._converters.values():
+            if isinstance(converter, IntegerConverter):
+                assert isinstance(converter, SQLiteIntConverter), rule.rule
+                seen += 1
+    assert seen > 30
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/audit/?page={n}",
+        "/outbox/?page={n}",
+        "/outbox/?status=failed&page={n}",
+        "/outbox/{n}",
+        "/outbox/{n}/html",
+        "/portfolio/?lead={n}",
+        "/portfolio/packs/{n}.json",
+        "/portfolio/packs/{n}.pdf",
+    ],
+)
+def test_a_number_in_the_query_or_path_too_large_for_sqlite_is_no_page(app, world, url):  # noqa: F811
+    """Admin's pagers and filters (admin may see them all): a too large page number, lead
+    or id is a 404, not a 500; so is a page that is not a number or past the last page."""
+    client = _visitor(app, "admin", world)
+    before = _counts(app)
+    values = [*TOO_LARGE, "-1"]
+    if "page=" in url:  # one page of entries in this world: page 2 is none
+        values += [str(SQLITE_MAX_INTEGER), "0", "abc", "2"]
+    for value in values:
+        response = client.get(url.format(n=value))
+        assert response.status_code == 404, (url, value[:30], response.status_code)
+        assert "Page not found" in response.get_data(as_text=True)
+    assert _counts(app) == before
+
+
+def test_the_pagers_still_show_their_pages(app, world):  # noqa: F811
+    client = _visitor(app, "admin", world)
+    for url in ["/audit/", "/audit/?page=1", "/outbox/?page=1", "/outbox/?status=sent"]:
+        assert client.get(url).status_code == 200, url
+    with app.app_context():
+        db = get_db()
+        with db.conn:
+            for _n in range(60):
+                db.execute(
+                    "INSERT INTO audit_log"
+                    " (created_at, updated_at, actor, action, object_type, details)"
+                    " VALUES (?, ?, 'a@example.com', 'client.created', 'client', '{}')",
+                    ["2026-01-01T00:00:00+00:00"] * 2,
+                )
+    page = client.get("/audit/?page=2")
+    assert page.status_code == 200
+    assert client.get("/audit/?page=3").status_code == 404

@@ -250,3 +250,54 @@ def test_client_display_migration_keeps_what_old_rounds_promised(tmp_path):
         db.execute("UPDATE rounds SET client_display = 'named'")
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("UPDATE rounds SET client_floor = 1")
+
+
+def test_action_steps_migration_finds_the_step_of_an_unchanged_title(tmp_path):
+    """0015: an action whose title is a step's words (English or Chinese, spacing aside)
+    gets that step; one with words of its own keeps none."""
+    import json
+
+    db = connect(str(tmp_path / "old.sqlite3"))
+    migrations.apply(db, stop_before="0015_action_steps")
+    advice = {"owner": "account", "text": {"en": "Talk  to them.", "zh-CN": "和他们谈谈。"}}
+    snapshot = {
+        "signs": [
+            {
+                "id": "power",
+                "recommendations": {"watch": advice},
+                "persisting": {
+                    "owner": "leadership",
+                    "text": {"en": "Escalate.", "zh-CN": "升级。"},
+                },
+            }
+        ]
+    }
+    db.execute(
+        "INSERT INTO questionnaire_snapshots (digest, snapshot, created_at, updated_at)"
+        " VALUES ('d1', ?, 'now', 'now')",
+        [json.dumps(snapshot)],
+    )
+    db.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('A', 'now', 'now')")
+    columns = db.table("rounds").columns_dict
+    values = {
+        "client_id": 1,
+        "kind": "quarterly",
+        "period": "2026-Q1",
+        "questionnaire_digest": "d1",
+        "created_at": "now",
+        "updated_at": "now",
+    }
+    if "questionnaire_id" in columns:
+        values["questionnaire_id"] = "six-signs"
+    if "questionnaire_version" in columns:
+        values["questionnaire_version"] = 1
+    db.table("rounds").insert(values)
+    for title in ("Talk to them.", "和他们谈谈。", "Escalate.", "Our own words"):
+        db.execute(
+            "INSERT INTO actions (round_id, sign_id, title, owner_name, created_at, updated_at)"
+            " VALUES (1, 'power', ?, '', 'now', 'now')",
+            [title],
+        )
+    migrations.apply(db)
+    steps = [row[0] for row in db.execute("SELECT step FROM actions ORDER BY id")]
+    assert steps == ["band:power:watch", "band:power:watch", "persisting:power", None]

@@ -66,7 +66,7 @@ def test_admins_read_each_message_as_its_recipient_sees_it(tmp_path, template_da
     page = client.get("/outbox/").get_data(as_text=True)
     assert "no mail server is configured" in page
     assert "王0" in page and "wang@example.com" in page
-    assert "Acme &amp; &lt;Sons&gt; · 2026-Q4: your view, please" in page
+    assert "Acme &amp; &lt;Sons&gt; · 2026-Q4 · Kickoff: your view, please" in page
     assert "Not seen yet" in page or "Tasks run inside the web server" in page
     with app.app_context():
         (message,) = outbox.for_round(get_db(), current.id)

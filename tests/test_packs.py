@@ -25,7 +25,9 @@ def test_a_pack_is_made_once_with_its_progress_and_audit(app, demo, monkeypatch)
     with app.app_context():
         db = get_db()
         lead = db.execute("SELECT id FROM users WHERE email = 'lead@demo.example'").fetchone()[0]
-        job = packs.create_job(db, period="2026-Q4", language="zh-CN", requested_by=lead)
+        job = packs.create_job(
+            db, period="2026-Q4", language="zh-CN", requested_by=lead, include_open=True
+        )
         original = packs.set_progress
 
         def spy(db_, job_id, done, total):
@@ -67,6 +69,7 @@ def test_lead_asks_for_a_pack_and_downloads_it(app, client, auth, demo):
         data={
             "period": "2026-Q4",
             "language": "en",
+            "include_open": "y",
             "csrf_token": csrf_token(client, "/portfolio/"),
         },
     )
@@ -227,7 +230,7 @@ def test_pack_workers_are_replaced_without_hanging(app, demo):
 
     def run() -> None:
         with app.app_context():
-            reports = pack.period_reports(get_db(), "2026-Q4") * 3  # nine reports
+            reports = pack.period_reports(get_db(), "2026-Q4", include_open=True) * 3
             found["pdf"] = pack.render_pack(
                 reports, "en", period="2026-Q4", jobs=2, max_tasks_per_child=2, use_cache=False
             )
@@ -254,3 +257,36 @@ def test_a_chinese_pack_is_mailed_in_chinese(mailing, smtp):
     assert "Leadership pack" not in mail.text()
     [attachment] = list(mail.message.iter_attachments())
     assert attachment.get_filename() == "leadership-pack_2026-Q4_zh-CN.pdf"
+
+
+def test_the_pack_chooses_each_clients_round_as_the_portfolio_does(app, demo):
+    """Each client's latest closed round of the period, as the portfolio; an open round
+    only when asked for, then marked provisional; the portfolio page says which rule."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from assessment import portfolio
+    from assessment.report import pack
+    from assessment.store import rounds
+
+    with app.app_context():
+        db = get_db()
+        closed = pack.period_rounds(db, "2026-Q4")
+        both = pack.period_rounds(db, "2026-Q4", include_open=True)
+        assert closed and all(not r.is_open for r in closed)
+        assert any(r.is_open for r in both) and len(both) > len(closed)
+        latest = {
+            row.client_id: row.round_id for row in portfolio.portfolio(db).rows if row.round_id
+        }
+        for current in closed:  # the same round as the portfolio, where that is of 2026-Q4
+            if rounds.get_round(db, latest[current.client_id]).period == "2026-Q4":
+                assert latest[current.client_id] == current.id
+        texts = {}
+        for include_open in (False, True):
+            reports = pack.period_reports(db, "2026-Q4", include_open=include_open)
+            data = pack.render_pack(reports, "en", period="2026-Q4", jobs=1, use_cache=False)
+            texts[include_open] = " ".join(PdfReader(BytesIO(data)).pages[0].extract_text().split())
+    assert "Each client's latest closed round of 2026-Q4, as on the portfolio." in texts[False]
+    assert "provisional" not in texts[False]
+    assert "a round still open where asked for, marked provisional" in texts[True]

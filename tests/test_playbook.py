@@ -19,11 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessment.playbook import (
+    GAP_TEXT,
+    JOINT_TEXT,
     ActionRecord,
     NextStep,
     format_change,
     recommend,
     stalled_note,
+    step_text,
 )
 from assessment.questionnaire import LANGUAGES, load_questionnaire
 from assessment.scoring import Response, RoundResult, SignResult, score_round
@@ -112,6 +115,25 @@ def test_worked_example_second_review_escalates_and_flags_a_stalled_action():
     assert scope.note.get("zh-CN") == (
         "该信号下已有行动完成，但得分尚未随之改善（较上次评估 +1.9 分）。"
     )
+
+
+def test_a_step_key_gives_its_words_back_in_every_language():
+    """An action stores the step's key, not its words: the key finds the same text again
+    (a sign's band, its persisting step, a gap or a joint plan); an unknown one nothing."""
+    previous = _result({"scope": 57.5, "voice": 40.0, "payment": 80.0})
+    result = score_round(Q, WORKED, kind="quarterly", previous=previous)
+    voice, scope = recommend(Q, result, previous=previous, previous_closed_at=CLOSED)
+    assert (voice.key, scope.key) == ("persisting:voice", "band:scope:watch")
+    for step in (voice, scope):
+        for lang in LANGUAGES:
+            assert step_text(Q, step.key).get(lang) == step.text.get(lang)
+    gap = dataclasses.replace(scope, basis="gap", text=GAP_TEXT)
+    joint = dataclasses.replace(scope, basis="joint", text=JOINT_TEXT)
+    assert (gap.key, joint.key) == ("gap:scope", "joint:scope")
+    expected_gap = Q.sign("scope").gap.text if Q.sign("scope").gap else GAP_TEXT
+    assert step_text(Q, gap.key) == expected_gap and step_text(Q, joint.key) == JOINT_TEXT
+    for unknown in (None, "", "band:scope:nope", "band:nope:watch", "other:scope", "x"):
+        assert step_text(Q, unknown) is None
 
 
 # --------------------------------------------------------------------------------------

@@ -121,6 +121,36 @@ def test_a_worker_that_was_down_catches_up_later_in_the_window(app, team):
     assert {day for _name, day in reminded(app, current)} == {"2030-03-09"}
 
 
+def test_someone_with_a_draft_is_reminded_again_on_the_due_date(app, team):
+    """The last day before the round closes: Bob (a draft) is reminded once more, even
+    though reminded in the window; Cy (nothing saved) is not reminded twice."""
+    current, _people = team
+    assert run(app, at("2030-03-07T09:00")) == 2
+    assert run(app, at("2030-03-10T08:00")) == 0  # before the reminder hour
+    assert run(app, at("2030-03-10T09:30")) == 1
+    assert run(app, at("2030-03-10T20:00")) == 0  # never twice a day
+    assert reminded(app, current) == [
+        ("Bob", "2030-03-07"),
+        ("Bob", "2030-03-10"),
+        ("Cy", "2030-03-07"),
+    ]
+
+
+def test_a_reminder_whose_day_has_passed_is_shown_and_sent_today(app, team):
+    """Due 2030-03-10, three days before: seen on the 9th, the reminder is that day,
+    never the 7th; after the due date there is none to come."""
+    current, _people = team
+    with app.app_context():
+        assert reminders.next_reminder_day(current, app.config, at("2030-03-01T10:00")) == (
+            datetime(2030, 3, 7).date()
+        )
+        shown = reminders.next_reminder_day(current, app.config, at("2030-03-09T10:00"))
+        assert shown == datetime(2030, 3, 9).date()
+        assert reminders.next_reminder_day(current, app.config, at("2030-03-11T10:00")) is None
+    assert run(app, at("2030-03-09T10:00")) == 2
+    assert {day for _name, day in reminded(app, current)} == {"2030-03-09"}
+
+
 def test_remind_now_counts_as_the_windows_reminder(app, team):
     current, _people = team
     with app.app_context():
@@ -186,6 +216,9 @@ def test_reminders_only_reach_those_who_have_not_submitted_with_the_right_words(
     assert (done.sent, done.cancelled) == (1, 1)
     (mail,) = smtp.received
     assert mail.rcpt_tos == ["bob@example.com"]
-    assert mail.subject == "Acme · 2030-Q1: you have a draft, please submit it"
+    assert (
+        mail.subject.strip()
+        == "Acme · 2030-Q1 · Quarterly review: you have a draft, please submit it"
+    )
     assert "You have a draft for the review round of Acme" in mail.text()
     assert "Answers are due by Sunday, March 10, 2030" in mail.text()

@@ -81,7 +81,9 @@ def test_report_default_file_name(run, demo_app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("report", "--client", "Meridian Tech", "--period", "2026-Q3", "--lang", "zh")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "meridian-tech-2026-q3-zh-CN.pdf").read_bytes().startswith(b"%PDF-")
+    assert (
+        (tmp_path / "meridian-tech-2026-q3-quarterly-zh-CN.pdf").read_bytes().startswith(b"%PDF-")
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,7 +133,12 @@ def test_report_refuses_a_missing_folder(run, tmp_path):
 
 def test_pack_is_sorted_by_risk(demo_app):
     with demo_app.app_context():
-        reports = period_reports(get_db(), "2026-Q4", now=datetime(2026, 11, 22, tzinfo=UTC))
+        reports = period_reports(
+            get_db(), "2026-Q4", now=datetime(2026, 11, 22, tzinfo=UTC), include_open=True
+        )
+        closed_only = period_reports(get_db(), "2026-Q4")
+    # By default, as on the portfolio, each client's latest closed round: not Meridian's.
+    assert [r.client.name for r in closed_only] == ["Apex Retail Group", "Harbor & Pine Foods"]
     names = [r.client.name for r in reports]
     # Meridian's round is anonymous and still open: withheld, so it has no score and is last.
     assert names == ["Apex Retail Group", "Harbor & Pine Foods", "Meridian Tech"]
@@ -142,7 +149,8 @@ def test_pack_is_sorted_by_risk(demo_app):
 
 def test_pack_in_parallel_processes(run, demo_app, tmp_path):
     out = tmp_path / "pack.pdf"
-    result = run("pack", "--period", "2026-Q4", "--jobs", "2", "--lang", "zh-CN", "-o", str(out))
+    args = ("--period", "2026-Q4", "--jobs", "2", "--lang", "zh-CN", "--include-open")
+    result = run("pack", *args, "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "Rendering 3 reports in 2 processes" in result.stderr
     reader = pypdf.PdfReader(out)
@@ -172,7 +180,7 @@ def test_pack_in_one_process_matches(demo_app):
     from assessment.report.pack import render_pack
 
     with demo_app.app_context():
-        reports = period_reports(get_db(), "2026-Q4")
+        reports = period_reports(get_db(), "2026-Q4", include_open=True)
         data = render_pack(reports[::2], "en", period="2026-Q4", jobs=1)
     reader = pypdf.PdfReader(io.BytesIO(data))
     assert [item.title for item in reader.outline] == [

@@ -521,3 +521,127 @@ def test_chinese_dates_never_break_inside(rendered):
     started = [line for line in lines if re.search(r"20\d\d年\d{1,2}月\d{0,2}$", line)]
     assert not started, started
     assert any(re.search(r"20\d\d年\d{1,2}月\d{1,2}日", line) for line in lines)
+
+
+@pytest.fixture(scope="module")
+def stepped(demo_app):
+    """A named round with an action made from a next step (its key stored, its English
+    words as title), due and done on dates, rendered in both languages."""
+    with demo_app.app_context():
+        db = get_db()
+        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
+        client = clients.create_client(db, name="Step & Co", industry="x")
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=q,
+            anonymous=False,
+        )
+        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
+        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        for n in range(3):
+            person = respondents.add_respondent(db, current.id, name=f"R{n}", role="delivery")
+            responses.save_response(db, person.id, answers, {}, submit=True)
+        step = round_report(db, rounds.get_round(db, current.id)).outcome.next_steps[0]
+        made = actions.create_action(
+            db,
+            current.id,
+            sign_id=step.sign_id,
+            title=step.text.get("en"),
+            owner_name="Lin",
+            due_date="2026-12-20",
+            step=step.key,
+        )
+        actions.set_done(db, made.id, True, when="2026-12-21T10:00:00+00:00")
+        report = round_report(db, rounds.get_round(db, current.id))
+        return step, {lang: pdf.render_pdf(report, lang) for lang in ("en", "zh-CN")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_an_action_from_a_step_reads_in_the_reports_language(stepped, lang):
+    step, rendered = stepped
+    text = _dense(" ".join(_text(rendered[lang])))
+    part = text[text.rindex(_dense({"en": "Agreed actions", "zh-CN": "已商定的行动"}[lang])) :]
+    assert _dense(step.text.get(lang))[:12] in part  # the cell's first line
+    if lang == "zh-CN":
+        assert _dense(step.text.get("en"))[:12] not in part
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_date_in_the_actions_table_never_runs_into_the_next_word(stepped, lang):
+    """The due date and the status on one line of the actions table: a clear gap (2 mm)
+    between the date's last character and the next word's first."""
+    _step, rendered = stepped
+    date_text = {"en": "Dec 20, 2026", "zh-CN": "2026年12月20日"}[lang]
+    with pdfplumber.open(io.BytesIO(rendered[lang])) as doc:
+        lines: dict[int, list] = {}
+        for page in doc.pages:
+            for c in page.chars:
+                lines.setdefault((page.page_number, round(c["top"])), []).append(c)
+    found = []
+    for chars in lines.values():
+        chars.sort(key=lambda c: c["x0"])
+        line = "".join(c["text"] for c in chars)
+        if date_text in line and line.index(date_text) + len(date_text) < len(line):
+            found.append((chars, line))
+    assert found, "no line with the due date and a word after it"
+    for chars, line in found:
+        start = line.index(date_text)
+        last, after = chars[start + len(date_text) - 1], chars[start + len(date_text)]
+        gap_mm = (after["x0"] - last["x1"]) * 25.4 / 72
+        assert gap_mm >= 2, (line, round(gap_mm, 2))
+
+
+LONG_URL = "https://example.com/" + "a" * 300
+LONG_WORD = "W" * 5000
+
+
+@pytest.fixture(scope="module")
+def long_strings(demo_app):
+    """A named round whose user texts are long unbroken strings: a 120-character client
+    name, a URL of 320 characters (comment and action), a 5,000-character word (comment),
+    a 1,990-character one (text answer) and a 90-character owner name."""
+    with demo_app.app_context():
+        db = get_db()
+        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
+        client = clients.create_client(db, name="Long" + "L" * 116, industry="x")
+        current = rounds.create_round(
+            db,
+            client_id=client.id,
+            kind="quarterly",
+            period="2026-Q4",
+            questionnaire=q,
+            anonymous=False,
+        )
+        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
+        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        for n in range(3):
+            person = respondents.add_respondent(db, current.id, name=f"R{n}", role="delivery")
+            comments = {"payment": LONG_URL, "power": LONG_WORD} if n == 0 else {}
+            texts = {"mood-example": "X" * 1990} if n == 0 else {}
+            responses.save_response(db, person.id, answers | texts, comments, submit=True)
+        actions.create_action(
+            db, current.id, sign_id="payment", title=LONG_URL, owner_name="O" * 90
+        )
+        report = round_report(db, rounds.get_round(db, current.id))
+        return {lang: pdf.render_pdf(report, lang) for lang in ("en", "zh-CN")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_long_unbroken_strings_wrap_inside_the_page(long_strings, lang):
+    """Every character of the PDF lies within the page's margins (17 mm each side, a
+    little slack for glyph edges), and the long strings are there whole: wrapped, not
+    cut off."""
+    with pdfplumber.open(io.BytesIO(long_strings[lang])) as doc:
+        text = ""
+        for page in doc.pages:
+            right = page.width - 17 * 72 / 25.4 + 2
+            outside = [c["text"] for c in page.chars if c["x1"] > right or c["x0"] < 40]
+            assert not outside, (page.page_number, "".join(outside)[:80])
+            text += page.extract_text() or ""
+    dense = _dense(text)
+    assert dense.count("W") >= 5000 and dense.count("X") >= 1990
+    assert LONG_URL in dense  # whole (wrapped), in the comment
+    assert "Long" + "L" * 116 in dense

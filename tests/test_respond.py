@@ -249,6 +249,36 @@ def test_switching_language_keeps_unsaved_answers(app, client, setup):
     assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', back)
 
 
+def test_switching_language_saves_a_valid_draft_and_redirects(app, client, setup):
+    """The respondent on their own link: a switch with answers that can be saved saves
+    them and comes back by a redirect (Back and reload ask nothing), saying they are
+    saved; the page then says nothing else about saving (no "not yet saved")."""
+    _created, people, q, likert, _number = setup
+    token = people[0].token
+    typed = {f"q_{likert[0].id}": "4", f"c_{q.signs[0].id}": "A comment"}
+    response = _switch(client, token, typed)
+    assert response.status_code == 302 and response.headers["Location"] == f"/r/{token}"
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft" and stored.answers == {likert[0].id: 4}
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "语言已切换。您的答案已保存。" in page
+    assert "但尚未保存" not in page and "data-dirty" not in page
+    assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', page)
+
+    unchanged = _switch(client, token, typed, language="en")  # nothing new: nothing saved
+    assert unchanged.status_code == 302
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Language changed." in page and "saved" not in page.split("Language changed.")[1][:20]
+    assert _stored(app, people[0].id) == stored
+
+
+def test_switching_language_with_nothing_typed_saves_nothing(app, client, setup):
+    _created, people, _q, _likert, _number = setup
+    response = _switch(client, people[0].token, {})
+    assert response.status_code == 302
+    assert _stored(app, people[0].id).status == "invited", "no empty draft: nobody started"
+
+
 def test_switching_language_after_a_submission_changes_nothing_stored(app, client, setup):
     _created, people, _q, likert, _number = setup
     token = people[0].token
@@ -602,15 +632,20 @@ def test_a_submission_with_skipped_items_shows_the_review_first(app, client, set
     _created, people, q, likert, _number = setup
     token = people[0].token
     sent = {f"q_{likert[0].id}": "2"}
-    review = _post(client, token, sent, action="submit_answers", confirmed=False)
+    posted = _post(client, token, sent, action="submit_answers", confirmed=False)
+    assert posted.status_code == 302, "redirect after post: Back and reload ask nothing"
+    assert posted.headers["Location"] == f"/r/{token}?review=1"
+    review = client.get(posted.headers["Location"])
     page = review.get_data(as_text=True)
-    asked = [i for i in q.items() if i.applies("quarterly")]
+    asked = [i for i in q.items() if i.applies("quarterly") and not i.optional]
     assert review.status_code == 200 and 'data-testid="review"' in page
     assert f"{len(asked) - 1} questions are not answered yet." in page
     assert f'href="#q_{likert[1].id}"' in page and f'href="#q_{likert[0].id}"' not in page
     assert _checked(page, likert[0], "2"), "what was sent stays on the page"
     assert 'value="anyway"' in page
-    assert _stored(app, people[0].id).status == "invited", "nothing submitted or saved yet"
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft", "nothing submitted; what was sent is kept as a draft"
+    assert stored.answers == {likert[0].id: 2}
 
     assert _post(client, token, sent, action="submit_answers").status_code == 302  # anyway
     stored = _stored(app, people[0].id)
@@ -632,6 +667,7 @@ def test_the_review_speaks_chinese_with_plurals(app, client, setup):
     del one_left[f"q_{likert[0].id}"]
     client.get("/", headers={"Accept-Language": "en"})
     page = _post(client, people[0].token, one_left, action="submit_answers", confirmed=False)
+    page = client.get(page.headers["Location"])
     assert "1 question is not answered yet." in page.get_data(as_text=True)
     zh = app.test_client()
     zh_page = zh.get(f"/r/{people[1].token}", headers={"Accept-Language": "zh-CN"})
@@ -641,7 +677,12 @@ def test_the_review_speaks_chinese_with_plurals(app, client, setup):
         "csrf_token": csrf_token(zh, f"/r/{people[1].token}"),
         "submit_answers": "y",
     }
-    text = zh.post(f"/r/{people[1].token}", data=data, headers={"Accept-Language": "zh-CN"})
+    text = zh.post(
+        f"/r/{people[1].token}",
+        data=data,
+        headers={"Accept-Language": "zh-CN"},
+        follow_redirects=True,
+    )
     assert "还有 1 个问题未回答。" in text.get_data(as_text=True)
 
 
@@ -718,8 +759,8 @@ def test_the_form_shows_progress_per_section_and_overall(app, client, setup):
     _created, people, q, _likert, _number = setup
     token = people[0].token
     first = q.signs[0]
-    in_first = [i for i in first.items if i.applies("quarterly")]
-    asked = [i for i in q.items() if i.applies("quarterly")]
+    in_first = [i for i in first.items if i.applies("quarterly") and not i.optional]
+    asked = [i for i in q.items() if i.applies("quarterly") and not i.optional]
     _post(client, token, {f"q_{in_first[0].id}": "4", f"q_{in_first[1].id}": "na"})
     page = client.get(f"/r/{token}").get_data(as_text=True)
     nav = page[
@@ -732,6 +773,34 @@ def test_the_form_shows_progress_per_section_and_overall(app, client, setup):
     assert f'<span class="answered-count">2</span> of {len(asked)} answered' in page
     assert f'<progress class="d-block" max="{len(asked)}" value="2"' in page
     assert "data-autosave" in page
+
+
+def test_an_optional_open_question_is_no_gap(app, client, setup):
+    """A respondent who answers everything but the open question marked optional sees
+    every item answered and submits without the review of blanks; with it answered the
+    count does not pass the number asked."""
+    _created, people, q, _likert, _number = setup
+    optional = [i for i in q.items() if i.applies("quarterly") and i.optional]
+    assert optional and all(i.type == "text" for i in optional)
+    asked = [i for i in q.items() if i.applies("quarterly") and not i.optional]
+    sent = _every_answer(q)
+    for item in optional:
+        del sent[f"q_{item.id}"]
+    token = people[0].token
+    _post(client, token, sent)
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert f'<span class="answered-count">{len(asked)}</span> of {len(asked)} answered' in page
+    assert page.count("data-optional") == len(optional)
+    done = _post(client, token, sent, action="submit_answers", confirmed=False)
+    assert done.status_code == 302, "no review: nothing required or counted is blank"
+    assert _stored(app, people[0].id).status == "submitted"
+
+    other = people[1].token
+    with_note = {**sent, f"q_{optional[0].id}": "a note"}
+    saved = _autosave(client, other, with_note)
+    assert saved.get_json()["answered"] == len(asked)
+    page = client.get(f"/r/{other}").get_data(as_text=True)
+    assert f'<span class="answered-count">{len(asked)}</span> of {len(asked)} answered' in page
 
 
 def test_the_page_follows_every_change_another_worker_commits(app, client, setup):

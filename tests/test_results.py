@@ -113,6 +113,38 @@ def test_lead_adds_an_action_and_marks_it_done(app, client, auth, make_round):
         assert actions.get_action(get_db(), action.id).done
 
 
+def test_an_action_made_from_a_step_reads_in_each_language(app, client, auth, make_round):
+    """A lead turns a next step into an action, its words unchanged: the action keeps the
+    step and shows it in the reader's language; edited words, or a step of another sign
+    sent with it, keep none (the title as typed)."""
+    created, _ = make_round(anonymous=False)
+    q = created.questionnaire
+    sign = q.signs[2]
+    band, advice = next(iter(sign.recommendations.items()))
+    key = f"band:{sign.id}:{band}"
+    auth.login("lead")
+    url = f"/rounds/{created.id}/results"
+    for title, step in (
+        (advice.text.get("en"), key),
+        ("Our own words", key),
+        (advice.text.get("en"), f"band:{q.signs[0].id}:{band}"),
+    ):
+        data = {"sign_id": sign.id, "step": step, "title": title, "owner": "Lin"}
+        data["csrf_token"] = csrf_token(client, url)
+        assert client.post(f"/rounds/{created.id}/actions", data=data).status_code == 302
+    with app.app_context():
+        kept, own, other = sorted(
+            actions.client_actions(get_db(), created.client_id), key=lambda a: a.id
+        )
+    assert (kept.step, own.step, other.step) == (key, None, None)
+    client.post("/language", data={"language": "zh-CN", "csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    actions_part = page[page.index('id="actions"') :]
+    assert advice.text.get("zh-CN") in actions_part and "Our own words" in actions_part
+    client_page = client.get(f"/clients/{created.client_id}").get_data(as_text=True)
+    assert advice.text.get("zh-CN") in client_page and "Our own words" in client_page
+
+
 def test_action_for_an_unknown_sign_is_refused(app, client, auth, make_round):
     created, _ = make_round()
     auth.login("lead")

@@ -102,9 +102,12 @@ def test_adding_a_client_contact_with_an_email_sends_the_clients_invitation(
     assert "Kevin Moore added. Their invitation is on its way." in page
     (contact,) = people_of(app, current)
     assert contact.side == "client" and contact.token not in page  # always anonymous
+    # ... within the client group; the round itself is named, and the page says so
+    assert "as the round is anonymous" not in page
+    assert "as client contacts always answer anonymously within the client group" in page
     (mail,) = smtp.wait_for(1)
     assert mail.rcpt_tos == ["kevin@example.com"]
-    assert mail.subject.startswith("2026-Q4: how is our work together going?")
+    assert mail.subject.startswith("2026-Q4 · Quarterly review: how is our work together going?")
     assert f"https://check.example.com/r/{contact.token}" in mail.text()
 
 
@@ -275,14 +278,55 @@ def test_remind_now_reaches_only_those_who_have_not_submitted_never_twice_a_day(
     (cy_mail,) = smtp.recorder.to("cy@example.com")
     assert "a reminder to answer" in cy_mail.subject
     page = post(client, f"/rounds/{current.id}/remind", current.id).get_data(as_text=True)
-    assert "0 reminders are on their way." in page
+    assert "0 reminders" not in page and "Nobody was reminded, for the reasons below." in page
     assert "2 people were already reminded today (never twice a day)." in page
     assert len(smtp.received) == 2
+    submit(app, bob)  # everyone with an email has submitted or was reminded: said so
+    submit(app, _cy)
+    page = post(client, f"/rounds/{current.id}/remind", current.id).get_data(as_text=True)
+    assert "Nobody was reminded, for the reasons below." in page
+    assert "1 person without an email has not submitted" in page
     log = client.get(f"/rounds/{current.id}").get_data(as_text=True)
     assert log.count('data-kind="reminder" data-status="sent"') == 2
     with app.app_context():
         (entry,) = [e for e in audit.entries(get_db()) if e.action == "mail.reminders_queued"]
     assert entry.actor == "lead@example.com" and entry.details["count"] == 2
+
+
+def test_remind_now_with_everyone_submitted_says_so(app, client, auth):
+    """A lead of the round: Remind now when nobody is left says why nobody was reminded."""
+    auth.login("lead")
+    current = new_round(app)
+    add(client, current, "Ann", "ann@example.com")
+    (ann,) = people_of(app, current)
+    submit(app, ann)
+    page = post(client, f"/rounds/{current.id}/remind", current.id).get_data(as_text=True)
+    assert "Nobody was reminded: everyone has submitted." in page
+
+
+def test_a_refused_address_is_given_as_the_reason_nobody_was_reminded(app, client, auth):
+    auth.login("lead")
+    current = new_round(app)
+    add(client, current, "Eve", "eve@example.com")
+    (eve,) = people_of(app, current)
+    with app.app_context():
+        outbox.set_address_refused(get_db(), eve.id, "550 no such user")
+    page = post(client, f"/rounds/{current.id}/remind", current.id).get_data(as_text=True)
+    assert "Nobody was reminded, for the reasons below." in page
+    assert "1 person was not reminded: the mail server refused their address." in page
+
+
+def test_a_due_date_moved_to_today_shows_no_reminder_in_the_past(app, client, auth):
+    """The round page (a lead's): with the due date today and reminders three days
+    before, the automatic reminder is today, not three days ago; drafts are reminded
+    once more on the due date."""
+    auth.login("lead")
+    current = new_round(app, due="2030-06-30")
+    today = clock.local_today(app.config).isoformat()
+    url = f"/rounds/{current.id}/schedule"
+    page = post(client, url, current.id, due_date=today, reminder_days="3").get_data(as_text=True)
+    assert f"Automatic reminder on {today} to those who have not submitted." in page
+    assert f"On {today}, the last day, those with a draft not submitted" in page
 
 
 def test_the_due_date_can_be_extended_while_open_never_into_the_past(app, client, auth):

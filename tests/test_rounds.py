@@ -549,3 +549,52 @@ def test_close_round_asks_first_and_says_what_closing_does(app, client, auth, ma
     assert "The round can be reopened later to collect more answers" in page
     with app.app_context():
         assert rounds.get_round(get_db(), created.id).is_open, "asking closes nothing"
+
+
+def test_a_kickoff_and_a_quarterly_review_of_one_period_are_told_apart(
+    app, client, auth, make_round
+):
+    """A lead (who may see both rounds): the two rounds of 2026-Q1 differ in their page
+    titles, headings, file names, the trend chart's axis and the home page; and in mail
+    subjects and the report's title."""
+    kickoff, _ = make_round(kind="kickoff", period="2026-Q1", anonymous=False)
+    quarterly, _ = make_round(kind="quarterly", period="2026-Q1", anonymous=False)
+    auth.login("lead")
+    titles, names = set(), set()
+    for current in (kickoff, quarterly):
+        page = client.get(f"/rounds/{current.id}").get_data(as_text=True)
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        titles.add(" ".join(title.split()))
+        results_page = client.get(f"/rounds/{current.id}/results").get_data(as_text=True)
+        assert f"2026-Q1 · {'Kickoff' if current.kind == 'kickoff' else 'Quarterly review'}" in (
+            results_page
+        )
+        response = client.get(f"/rounds/{current.id}/answers.csv")
+        names.add(response.headers["Content-Disposition"])
+    assert len(titles) == 2 and len(names) == 2
+    assert any("kickoff" in n for n in names) and any("quarterly" in n for n in names)
+    home = client.get("/").get_data(as_text=True)
+    assert "2026-Q1 · Kickoff" in home or "2026-Q1 · Quarterly review" in home
+
+    from assessment.report.charts import axis_labels
+    from assessment.scoring import score_round
+
+    q = kickoff.questionnaire
+    history = [
+        ("2026-Q1", score_round(q, [], kind="kickoff")),
+        ("2026-Q1", score_round(q, [], kind="quarterly")),
+        ("2026-Q2", score_round(q, [], kind="quarterly")),
+    ]
+    with app.app_context():
+        assert axis_labels(history, "en") == [
+            "2026-Q1 · Kickoff",
+            "2026-Q1 · Quarterly review",
+            "2026-Q2",
+        ]
+        assert axis_labels(history, "zh-CN")[0] == "2026-Q1 · 启动评估"
+
+    from assessment.vocab import round_name
+
+    assert round_name("2026-Q1", "kickoff").get("en") != round_name("2026-Q1", "quarterly").get(
+        "en"
+    )

@@ -56,7 +56,7 @@ def _pages(data: bytes) -> int:
 @click.command("report")
 @round_options
 @click.option("--lang", help="Language of the report.", **LANGUAGE_OPTION)
-@output_options(default="CLIENT-PERIOD-LANG.pdf in the current folder")
+@output_options(default="CLIENT-PERIOD-KIND-LANG.pdf in the current folder")
 @with_appcontext
 def report_command(
     round_id: int | None,
@@ -82,7 +82,7 @@ def report_command(
     db = get_db()
     chosen = find_round(db, round_id, client, period)
     name = chosen.client_name
-    out = Output(output or f"{_slug(name)}-{_slug(chosen.period)}-{lang}.pdf", force)
+    out = Output(output or f"{_slug(name)}-{_slug(chosen.period)}-{chosen.kind}-{lang}.pdf", force)
     out.check()
     started = time.perf_counter()
     report = round_report(db, chosen)
@@ -115,20 +115,30 @@ def report_command(
     default=None,
     help="Worker processes rendering the reports (default: one per CPU core).",
 )
+@click.option(
+    "--include-open",
+    is_flag=True,
+    help="Take a client's open round of the period too (its results provisional); by default"
+    " each client's latest closed round, as on the portfolio.",
+)
 @with_appcontext
-def pack_command(period: str, lang: str, output: str | None, force: bool, jobs: int | None) -> None:
+def pack_command(
+    period: str, lang: str, output: str | None, force: bool, jobs: int | None, include_open: bool
+) -> None:
     """Write the leadership pack of a period as one PDF.
 
     A portfolio page with every client reviewed in PERIOD, riskiest first (worst band,
-    then lowest fairness index), followed by each client's report. Reports are rendered in
-    parallel worker processes. An anonymous round that is still open, or has fewer answers
-    than its floor, is listed with its results withheld.
+    then lowest fairness index), followed by each client's report: each client's latest
+    closed round of PERIOD (with --include-open, an open one too, marked provisional).
+    Reports are rendered in parallel worker processes. An anonymous round that is still
+    open (with --include-open), or has fewer answers than its floor, is listed with its
+    results withheld.
     """
     from ..report.pack import period_reports, render_pack
     from ..store import audit
 
     db = get_db()
-    reports = period_reports(db, period)
+    reports = period_reports(db, period, include_open=include_open)
     if not reports:
         known = sorted(
             {row[0] for row in db.execute("SELECT DISTINCT period FROM rounds").fetchall()},

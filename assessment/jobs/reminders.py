@@ -4,7 +4,11 @@ The automatic reminder goes out once per due date, ``reminder_days`` days before
 round's own number, else the ``REMINDER_DAYS`` setting; 0 turns them off), from
 ``REMINDER_HOUR`` in the instance's time zone, to everyone with an email who has not
 submitted. Someone who had a reminder since that day (a lead's *Remind now*) or an
-invitation today gets none; a worker that was down catches up later the same window.
+invitation today gets none; a worker that was down catches up later the same window. A
+due date moved so that the reminder's day has passed brings the reminder forward to
+today (``next_reminder_day``, what the round page shows), never to a day gone by. On the
+due date itself, the last day before the round closes, everyone with a draft not
+submitted is reminded once more, even if reminded since.
 A lead's *Remind now* reminds everyone who has not submitted at once. Nobody ever gets
 two reminders on one day: the outbox slot is the person and the day (``mail.kinds``).
 An address the mail server refused gets no more reminders.
@@ -37,6 +41,21 @@ def reminder_day(current: rounds.Round, config: Mapping) -> date | None:
     if due is None or days <= 0:
         return None
     return due - timedelta(days=days)
+
+
+def next_reminder_day(
+    current: rounds.Round, config: Mapping, now: datetime | None = None
+) -> date | None:
+    """The day the automatic reminder goes out as the round page tells it: its day, or
+    today when that day has passed but the due date has not (the worker catches up the
+    same day); None when there is none to come."""
+    start = reminder_day(current, config)
+    if start is None or not current.is_open:
+        return None
+    today = clock.local_today(config, now)
+    if today > clock.parse_day(current.due_date):
+        return None
+    return max(start, today)
 
 
 @dataclass(frozen=True)
@@ -113,8 +132,10 @@ def send_due_reminders(db: Database, config: Mapping, now: datetime | None = Non
 
 def _due_people(db, current, start: date, today: date, config) -> list[respondents.Respondent]:
     """Those still due the automatic reminder: not reminded since ``start``, not invited
-    today."""
+    today; on the due date also everyone with a draft (not reminded today: the outbox
+    slot is the person and the day)."""
     people, _no_email, _refused = _pending(db, current)
+    last_day = today == clock.parse_day(current.due_date)
     done = set()
     for message in outbox.for_round(db, current.id):
         if message.respondent_id is None or message.status == "cancelled":
@@ -127,4 +148,8 @@ def _due_people(db, current, start: date, today: date, config) -> list[responden
             message.kind == "invitation" and clock.local_day_of(config, message.created_at) == today
         ):
             done.add(message.respondent_id)
-    return [person for person in people if person.id not in done]
+    return [
+        person
+        for person in people
+        if person.id not in done or (last_day and person.status == "draft")
+    ]

@@ -29,7 +29,7 @@ from sqlite_utils import Database
 from .. import branding
 from ..store import outbox, password_resets, respondents, rounds
 from ..store.clients import NotFound
-from ..vocab import KIND_LABELS, N_, Message
+from ..vocab import KIND_LABELS, N_, Message, round_name
 from . import compose
 
 Renderer = Callable[[Flask, Database, outbox.Message, bool], "compose.Rendered | compose.Cancel"]
@@ -281,6 +281,11 @@ def _render_for(app, db, kind, person, current, subject, values) -> compose.Rend
     )
 
 
+def _round_name(current: rounds.Round) -> str:
+    """The round in a subject: its period and kind (``vocab.round_name``)."""
+    return round_name(current.period, current.kind).localize(gettext)
+
+
 def _kind_name(current: rounds.Round) -> str:
     return gettext(KIND_LABELS[current.kind].msgid)
 
@@ -304,11 +309,13 @@ def render_invitation(app, db, message, keep_link):
                 period=current.period,
             )
         if client_side:
-            return gettext("%(period)s: how is our work together going?", period=current.period)
+            return gettext(
+                "%(period)s: how is our work together going?", period=_round_name(current)
+            )
         return gettext(
             "%(client)s · %(period)s: your view, please",
             client=current.client_name,
-            period=current.period,
+            period=_round_name(current),
         )
 
     return _render_for(
@@ -333,18 +340,19 @@ def render_reminder(app, db, message, keep_link):
             )
         if person.side == "client":
             return gettext(
-                "%(period)s: a reminder, your view of our work together", period=current.period
+                "%(period)s: a reminder, your view of our work together",
+                period=_round_name(current),
             )
         if person.status == "draft":
             return gettext(
                 "%(client)s · %(period)s: you have a draft, please submit it",
                 client=current.client_name,
-                period=current.period,
+                period=_round_name(current),
             )
         return gettext(
             "%(client)s · %(period)s: a reminder to answer",
             client=current.client_name,
-            period=current.period,
+            period=_round_name(current),
         )
 
     return _render_for(
@@ -436,7 +444,7 @@ def render_round_closed(app, db, message, keep_link):
         return gettext(
             "%(client)s · %(period)s closed on its due date",
             client=current.client_name,
-            period=current.period,
+            period=_round_name(current),
         )
 
     return compose.render(

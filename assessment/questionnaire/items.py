@@ -48,6 +48,12 @@ class _Item(_Frozen):
         """Whether the item is asked in a round of this kind."""
         return kind in self.applies_to
 
+    @property
+    def optional(self) -> bool:
+        """An open question not marked required: left out of the form's progress and of
+        the review of unanswered items (a blank one is no gap)."""
+        return not self.scored and not self.required
+
 
 class _ScoredItem(_Item):
     weight: Weight = Field(default=1.0, description="Weight within its sign (> 0)")

@@ -41,7 +41,7 @@ from markupsafe import Markup
 from ..figures import as_written, score_text
 from ..questionnaire import Questionnaire
 from ..scoring import RoundResult
-from ..vocab import N_, language_of
+from ..vocab import KIND_LABELS, N_, language_of, round_name
 
 __all__ = [
     "FONT_STACKS",
@@ -682,6 +682,18 @@ def radar_svg(
     ).svg()
 
 
+def axis_labels(history: Sequence[tuple[str, RoundResult]], lang: str) -> list[str]:
+    """The x-axis labels of rounds: their periods, with the kind where one period has two
+    rounds (a kickoff and a quarterly review of 2026-Q1 are told apart)."""
+    periods = [period for period, _ in history]
+    return [
+        round_name(period, result.kind).get(lang)
+        if periods.count(period) > 1 and result.kind in KIND_LABELS
+        else period
+        for period, result in history
+    ]
+
+
 def trend_chart(
     questionnaire: Questionnaire,
     history: Sequence[tuple[str, RoundResult]],
@@ -696,7 +708,7 @@ def trend_chart(
     left, right, top, plot_h = 34.0, 78.0, 14.0, 210.0
     plot_w = width - left - right
     height = int(top + plot_h + 26)
-    periods = [period for period, _ in history]
+    periods = axis_labels(history, lang)
     count, pad = len(periods), 36.0
 
     def y_of(value: float) -> float:

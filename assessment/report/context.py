@@ -18,10 +18,10 @@ from markupsafe import Markup
 from ..anonymity import Spread, agreement_level
 from ..colours import text_on
 from ..figures import rwg_text, template_helpers
-from ..playbook import NextStep, format_change
+from ..playbook import NextStep, format_change, step_text
 from ..questionnaire import Band, Questionnaire, Sign, TextItem
 from ..scoring import POOLED_ROLES, SignResult
-from ..vocab import AGREEMENT_LABELS, ROLE_LABELS
+from ..vocab import AGREEMENT_LABELS, ROLE_LABELS, round_name
 from . import charts
 from .data import FreeTextEntry, RoundReport
 from .paired import paired_chart
@@ -108,6 +108,13 @@ def _day(value: str | date | datetime | None) -> date | None:
         return None
 
 
+def action_title(action, questionnaire: Questionnaire, lang: str) -> str:
+    """An action's words in ``lang``: its next step's when it was made from one
+    (``playbook.step_text``), else its title as typed."""
+    text = step_text(questionnaire, action.step)
+    return text.get(lang) if text is not None else action.title
+
+
 def day_html(value: str | date | datetime | None) -> Markup:
     """A date as the report shows it, kept on one line: a narrow column once broke the
     Chinese "2026年12月20日" before its last character."""
@@ -189,6 +196,7 @@ def common_context(lang: str, questionnaires, generated_at: datetime) -> dict:
         "band_css": band_css(questionnaires),
         "change": format_change,
         "css": None,
+        "round_name": lambda r: round_name(r.period, r.kind).localize(gettext),
         **template_helpers(),
         **punctuation(lang),
     }
@@ -274,6 +282,7 @@ def report_context(report: RoundReport, lang: str) -> dict:
         if len(report.history) > 1
         else None,
         "day": day_html,
+        "action_title": lambda action: action_title(action, q, lang),
         "pack_title": None,
         "agreement_detail": lambda sign: agreement_detail(q, sign, report.round.anonymous, lang),
         "withheld_reason": withheld_reason(report),

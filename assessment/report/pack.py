@@ -40,12 +40,15 @@ class PackError(LookupError):
     """Nothing to put in the pack (no client was reviewed in that period)."""
 
 
-def period_rounds(db: Database, period: str) -> list[rounds.Round]:
-    """Each active client's round for `period` (the latest one, should a client have two)."""
+def period_rounds(db: Database, period: str, *, include_open: bool = False) -> list[rounds.Round]:
+    """Each active client's round for `period`, by the portfolio's rule: the latest closed
+    one (a kickoff and a quarterly review of one period: the later); with `include_open`,
+    the latest round, open or closed (an open one's results are provisional, and its page
+    says so)."""
     found: dict[int, rounds.Round] = {}
     for client in clients.list_clients(db):
         for current in rounds.list_rounds(db, client.id):  # newest first
-            if current.period == period.strip():
+            if current.period == period.strip() and (include_open or not current.is_open):
                 found.setdefault(client.id, current)
     return list(found.values())
 
@@ -56,10 +59,14 @@ def risk_key(report: RoundReport) -> tuple:
     return risk_order(report.questionnaire, result.band_id, result.index, report.client.name)
 
 
-def period_reports(db: Database, period: str, *, now: datetime | None = None) -> list[RoundReport]:
-    """The reports of every client reviewed in `period`, riskiest first."""
+def period_reports(
+    db: Database, period: str, *, now: datetime | None = None, include_open: bool = False
+) -> list[RoundReport]:
+    """The reports of every client reviewed in `period` (``period_rounds``), riskiest
+    first."""
     now = now or datetime.now(UTC)
-    reports = [round_report(db, current, now=now) for current in period_rounds(db, period)]
+    chosen = period_rounds(db, period, include_open=include_open)
+    reports = [round_report(db, current, now=now) for current in chosen]
     return sorted(reports, key=risk_key)
 
 

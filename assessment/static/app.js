@@ -90,7 +90,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const count = () => {
     let total = 0;
     for (const section of form.querySelectorAll("section[data-section]")) {
-      const done = [...section.querySelectorAll(".item")].filter(answered).length;
+      // an optional open question (data-optional) is not counted: the server does the same
+      const done = [...section.querySelectorAll(".item:not([data-optional])")]
+        .filter(answered).length;
       total += done;
       const entry = document.querySelector(
         `.section-nav li[data-section="${section.dataset.section}"] .answered-count`);
@@ -151,9 +153,11 @@ document.addEventListener("DOMContentLoaded", () => {
       } else if (response.status === 404) {
         say("gone");
       } else {
-        // 422: answers to fix; 400: a form refused whole (web/client_access.py). Either
-        // way "Save draft" then shows the page with what to do.
-        say(response.status === 422 || response.status === 400 ? "failed" : "offline");
+        // 422: answers to fix; 400: a form refused whole (web/client_access.py): either
+        // way "Save draft" then shows the page with what to do. 413: over the size limit
+        // (MAX_CONTENT_LENGTH), which the connection is not to blame for.
+        const reasons = { 422: "failed", 400: "failed", 413: "toolarge" };
+        say(reasons[response.status] || "offline");
       }
     } catch {
       say("offline");

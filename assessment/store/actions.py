@@ -1,4 +1,9 @@
-"""Actions: what the team agreed to do about a sign, with an owner and a due date."""
+"""Actions: what the team agreed to do about a sign, with an owner and a due date.
+
+An action made from a recommended next step, its words unchanged, keeps the step's
+identity (``step``, ``playbook.NextStep.key``): pages and PDFs then show the step's words
+in their own language (``playbook.step_text``); ``title`` is what was typed, shown when
+there is no step or it names nothing in the questionnaire."""
 
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ class Action:
     status: str  # "open" or "done"
     completed_at: str | None
     created_at: str
+    step: str | None = None
+    round_kind: str = "quarterly"
 
     @property
     def done(self) -> bool:
@@ -30,7 +37,7 @@ class Action:
 
 
 _SELECT = """
-    SELECT actions.*, rounds.period AS round_period,
+    SELECT actions.*, rounds.period AS round_period, rounds.kind AS round_kind,
            COALESCE(NULLIF(actions.owner_name, ''), NULLIF(users.name, ''), users.email, '')
                AS owner_display
     FROM actions JOIN rounds ON rounds.id = actions.round_id
@@ -51,6 +58,8 @@ def _action(row: dict) -> Action:
         status=row["status"],
         completed_at=row["completed_at"],
         created_at=row["created_at"],
+        step=row["step"],
+        round_kind=row["round_kind"],
     )
 
 
@@ -64,11 +73,12 @@ def create_action(
     owner_name: str = "",
     due_date: str | None = None,
     created_by: int | None = None,
+    step: str | None = None,
 ) -> Action:
     now = utc_stamp()
     cursor = db.execute(
         "INSERT INTO actions (round_id, sign_id, title, owner_id, owner_name, due_date,"
-        " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_by, created_at, updated_at, step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             round_id,
             sign_id,
@@ -79,6 +89,7 @@ def create_action(
             created_by,
             now,
             now,
+            step,
         ],
     )
     return get_action(db, cursor.lastrowid)

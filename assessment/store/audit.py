@@ -74,8 +74,52 @@ def record_command(
     )
 
 
-def entries(db: Database, *, limit: int = 100, offset: int = 0) -> list[Entry]:
-    """The newest entries first."""
+@dataclass(frozen=True)
+class Filters:
+    """Which entries the audit page lists: about one client (itself, its rounds and their
+    actions), by one user, of one action, between two moments (UTC ISO text, ``until``
+    excluded). None: any."""
+
+    client_id: int | None = None
+    user_id: int | None = None
+    action: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+def _where(filters: Filters | None) -> tuple[str, list]:
+    if filters is None:
+        return "", []
+    clauses, params = [], []
+    if filters.client_id is not None:
+        clauses.append(
+            "((object_type = 'client' AND object_id = ?)"
+            " OR (object_type = 'round' AND object_id IN"
+            " (SELECT id FROM rounds WHERE client_id = ?))"
+            " OR (object_type = 'action' AND object_id IN (SELECT actions.id FROM actions"
+            " JOIN rounds ON rounds.id = actions.round_id WHERE rounds.client_id = ?)))"
+        )
+        params += [filters.client_id] * 3
+    if filters.user_id is not None:
+        clauses.append("user_id = ?")
+        params.append(filters.user_id)
+    if filters.action is not None:
+        clauses.append("action = ?")
+        params.append(filters.action)
+    if filters.since is not None:
+        clauses.append("created_at >= ?")
+        params.append(filters.since)
+    if filters.until is not None:
+        clauses.append("created_at < ?")
+        params.append(filters.until)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def entries(
+    db: Database, *, limit: int = 100, offset: int = 0, filters: Filters | None = None
+) -> list[Entry]:
+    """The newest entries first (those ``filters`` let through)."""
+    where, params = _where(filters)
     return [
         Entry(
             id=row["id"],
@@ -87,10 +131,13 @@ def entries(db: Database, *, limit: int = 100, offset: int = 0) -> list[Entry]:
             details=json.loads(row["details"]),
         )
         for row in query_rows(
-            db, "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset]
+            db,
+            f"SELECT * FROM audit_log{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
     ]
 
 
-def count(db: Database) -> int:
-    return db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+def count(db: Database, filters: Filters | None = None) -> int:
+    where, params = _where(filters)
+    return db.execute(f"SELECT COUNT(*) FROM audit_log{where}", params).fetchone()[0]

@@ -35,6 +35,7 @@ class PackJob:
     created_at: str
     updated_at: str
     finished_at: str | None
+    include_open: bool = False  # open rounds of the period too (provisional)
 
     @property
     def finished(self) -> bool:
@@ -64,6 +65,7 @@ def _job(row: dict) -> PackJob:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
+        include_open=bool(row["include_open"]),
     )
 
 
@@ -74,12 +76,13 @@ def create_job(
     language: str,
     recipients: tuple[str, ...] = (),
     requested_by: int | None = None,
+    include_open: bool = False,
 ) -> PackJob:
     now = utc_stamp()
     cursor = db.execute(
         "INSERT INTO pack_jobs (period, language, recipients, requested_by, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [period, language, "\n".join(recipients), requested_by, now, now],
+        " updated_at, include_open) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [period, language, "\n".join(recipients), requested_by, now, now, int(include_open)],
     )
     return get_job(db, cursor.lastrowid)
 

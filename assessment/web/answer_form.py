@@ -165,13 +165,14 @@ class AnswerForm(FlaskForm):
 
     def skipped_fields(self) -> list[tuple]:
         """(field, short label) of every item left unanswered, in form order: the review
-        shown before a submission with gaps."""
+        shown before a submission with gaps. An optional open question left blank is no
+        gap (``Item.optional``)."""
         done = self.answered_ids()
         return [
             (field, _short(field.label.text))
             for sign, rows in self.sections()
             for item, field, _na in rows
-            if item.id not in done
+            if item.id not in done and not item.optional
         ]
 
     def validate(self, extra_validators=None) -> bool:

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import results
 from ..db import get_db
 from ..report.charts import trend_svg
+from ..report.context import action_title
 from ..report.data import history
 from ..review_calendar import DEFAULT_CADENCE
 from ..review_rounds import client_next_review
@@ -32,7 +33,7 @@ from ..store import actions, clients, rounds
 from ..vocab import LEAD_ROLES
 from .access import role_required
 from .audit import log
-from .i18n import requested_language
+from .i18n import current_language, requested_language
 from .labels import CADENCE_NAMES, select_choices
 from .lookups import PostForm, client_or_404
 
@@ -124,12 +125,21 @@ def show(client_id: int):
     client = client_or_404(client_id)
     found = rounds.list_rounds(db, client_id)
     scored = {r.id: results.score(db, r) for r in found if not r.is_open}
+    by_id = {r.id: r for r in found}
+    lang = current_language()
+    client_actions = actions.client_actions(db, client_id)
     return render_template(
         "clients/show.html",
         client=client,
         rounds=found,
         scored=scored,
-        client_actions=actions.client_actions(db, client_id),
+        client_actions=client_actions,
+        # an action made from a next step reads as the step does, in the page's language
+        action_titles={
+            a.id: action_title(a, by_id[a.round_id].questionnaire, lang)
+            for a in client_actions
+            if a.round_id in by_id
+        },
         archive_form=PostForm(),
         today=date.today().isoformat(),
         next_review=client_next_review(db, client_id, date.today()),

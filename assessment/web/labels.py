@@ -44,7 +44,15 @@ def template_context() -> dict:
         "cadence_names": CADENCE_NAMES,
         "agreement_names": AGREEMENT_NAMES,
         "agreement_level": agreement_level,
+        "round_name": round_name,
     }
+
+
+def round_name(current) -> str:
+    """A round's period and kind in the page's language (``vocab.round_name``)."""
+    from flask_babel import gettext
+
+    return vocab.round_name(current.period, current.kind).localize(gettext)
 
 
 def select_choices(pairs) -> list[SelectChoice]:

@@ -12,6 +12,9 @@ Both are refused before any view runs, so a refusal stores nothing:
   cut, silently: the CSRF token at the end was lost ("the form has expired") or a form
   arrived shortened. ``refuse_oversized_stream`` reads such a body first, up to one byte
   past the limit, and refuses it whole.
+- A number in the query string (``?page=``, ``?lead=``) goes through ``int_arg``: one
+  that is not a whole number SQLite can hold is no page (404), never an OverflowError
+  (500); ``page_number`` also answers 404 for a page past the last one.
 """
 
 from __future__ import annotations
@@ -47,6 +50,31 @@ class SQLiteIntConverter(IntegerConverter):
         )
         if signed:
             self.regex = r"-?\d{1,19}"
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
+    """The query-string argument ``name`` as an int SQLite can hold; 404 for anything else.
+
+    Missing or empty gives ``default``.
+    """
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        abort(404)
+    value = int(raw)
+    if not minimum <= value <= SQLITE_MAX_INTEGER:
+        abort(404)
+    return value
+
+
+def page_number(total: int, page_size: int) -> tuple[int, int]:
+    """``?page=`` of a listing of ``total`` rows: (page, pages); 404 if there is no such page."""
+    pages = max((total + page_size - 1) // page_size, 1)
+    page = int_arg("page", 1, minimum=1)
+    if page > pages:
+        abort(404)
+    return page, pages
 
 
 def refuse_oversized_stream() -> None:

@@ -37,6 +37,7 @@ from ..store import outbox
 from ..store.clients import NotFound
 from .access import role_required
 from .audit import log
+from .limits import page_number
 from .lookups import PostForm
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
@@ -103,15 +104,18 @@ def index():
     status = request.args.get("status")
     if status not in outbox.STATUSES:
         status = None
-    page = max(request.args.get("page", 1, type=int), 1)
-    found, total = outbox.listing(db, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    counts = outbox.counts(db)
+    page, pages = page_number(counts[status] if status else sum(counts.values()), PAGE_SIZE)
+    found, _total = outbox.listing(
+        db, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
     return render_template(
         "outbox/index.html",
         messages=found,
-        counts=outbox.counts(db),
+        counts=counts,
         status=status,
         page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        pages=pages,
         smtp=uses_smtp(current_app.config),
         destination=transport.describe(current_app.config),
         seen=worker_seen(),

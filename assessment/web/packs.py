@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import pack_jobs
@@ -85,6 +85,12 @@ class PackForm(FlaskForm):
         validators=[Length(max=5000), _valid_addresses],
         description=_l("Optional: email addresses, one per line or separated by commas."),
         render_kw={"rows": 2},
+    )
+    include_open = BooleanField(
+        _l("Include rounds still open (their results provisional)"),
+        description=_l(
+            "Without it, each client's latest closed round of the period, as on the portfolio."
+        ),
     )
     submit = SubmitField(_l("Make the leadership pack"))
 
@@ -154,6 +160,7 @@ def create():
             language=form.language.data,
             recipients=tuple(addresses(form.recipients.data)),
             requested_by=current_user.id,
+            include_open=form.include_open.data,
         )
     dispatch(current_app._get_current_object(), job.id)
     return redirect(url_for("portfolio.index") + "#pack"), 303

@@ -15,6 +15,7 @@ from .access import role_required
 from .audit import log
 from .downloads import download, file_name
 from .i18n import current_language
+from .limits import int_arg
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
@@ -56,7 +57,7 @@ def index():
 def _filters() -> dict:
     """The page's filters from the query string, as ``portfolio.portfolio`` takes them."""
     return {
-        "lead_id": request.args.get("lead", type=int),
+        "lead_id": int_arg("lead"),
         "band_id": request.args.get("band") or None,
         "industry": request.args.get("industry") or None,
         "gap": request.args.get("gap") if request.args.get("gap") in GAP_FILTERS else None,

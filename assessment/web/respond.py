@@ -255,9 +255,14 @@ def answer(token: str):
         )
 
     if switching:
-        # Back in the chosen language with everything typed still in it (saved or not,
-        # valid or not); nothing is saved or checked, so a locked page may switch too.
-        form = Form()
+        # Back in the chosen language with everything typed still in it. A draft that
+        # can be saved is saved, and the page comes back by a redirect (Back and reload
+        # then ask nothing); what cannot be saved yet (a locked page, an answer to fix, a
+        # submitted response whose changes count only with "Save changes") is shown
+        # again as typed, and the page says it is not saved.
+        if not locked and draft.status != "submitted" and (checked := Form()).validate():
+            return _save_and_return(checked, respondent, current, visitor, lang, shown, saved)
+        form = Form()  # shown as typed, not checked yet
         if not locked:  # a locked page cannot be saved: "not yet saved" would mislead
             flash(
                 _("Language changed. Your answers are kept on this page but not yet saved."),
@@ -269,6 +274,15 @@ def answer(token: str):
         return _with_answer_key(page, respondent, current, visitor)
 
     if request.method == "GET":
+        if request.args.get("review") and notice is None and draft.status == "draft":
+            # After "Submit answers" with items left blank (below): the saved draft with
+            # the list of those items and "Submit anyway".
+            form = Form(
+                formdata=None, data=form_data_from_draft(questionnaire, current.kind, draft)
+            )
+            review = form.skipped_fields() or None
+            page = render_live(form, respondent, current, draft, locked=locked, review=review)
+            return _with_answer_key(page, respondent, current, visitor)
         if notice is not None:
             page = render_live(
                 Form(formdata=None),
@@ -317,12 +331,12 @@ def answer(token: str):
     if not valid:
         return render_live(form, respondent, current, shown, notice=notice), 400
     first_submission = submitting and draft.status != "submitted"
-    if first_submission and request.form.get("submit_answers") != CONFIRMED:
-        # Items left blank: the page again, listing them, with "Submit anyway". (Once
-        # submitted, the respondent has seen this; "Save changes" saves at once.)
-        skipped = form.skipped_fields()
-        if skipped:
-            return render_live(form, respondent, current, shown, notice=notice, review=skipped)
+    confirmed = request.form.get("submit_answers") == CONFIRMED
+    if first_submission and not confirmed and form.skipped_fields():
+        # Items left blank: saved as a draft, then (by a redirect, so that Back asks
+        # nothing) the page listing them, with "Submit anyway". (Once submitted, the
+        # respondent has seen this; "Save changes" saves at once.)
+        return _save_and_return(form, respondent, current, visitor, lang, shown, saved, review=True)
     try:
         secret, new_key = _save(
             form, respondent, current, visitor, lang, submit=submitting, saved=saved
@@ -370,6 +384,28 @@ def _keep_invalid(form, respondent, current, visitor, lang, saved: bool, submitt
             "warning",
         )
         response = redirect(url_for("respond.answer", token=respondent.token))
+    return _keep_key(response, respondent, secret) if new_key else response
+
+
+def _save_and_return(form, respondent, current, visitor, lang, shown, saved, *, review=False):
+    """Save a valid form as a draft (unless it holds what is saved already) and redirect
+    to the form: after a language switch, or to the review of unanswered items."""
+    answers, comments = answers_from_form(form)
+    secret, new_key = None, False
+    if (answers, comments) != (shown.answers, shown.comments) or review:
+        try:
+            secret, new_key = _save(
+                form, respondent, current, visitor, lang, submit=False, saved=saved
+            )
+        except responses.AnswerKeyTaken:  # another browser saved first, a moment ago
+            taken = replace(respondent, answer_key=respondents.LOCKED_KEY)
+            return _refused(respondent, current, lang, _other_browser_notice(taken))
+        if not review:
+            flash(_("Language changed. Your answers are saved."), "success")
+    elif not review:
+        flash(_("Language changed."), "info")
+    target = url_for("respond.answer", token=respondent.token, review=1 if review else None)
+    response = redirect(target)
     return _keep_key(response, respondent, secret) if new_key else response
 
 
@@ -469,7 +505,10 @@ def autosave(token: str):
         for field, _label in form.invalid_fields()
     ]
     response = jsonify(
-        saved=True, status="draft", answered=len(form.answered_ids()), invalid=invalid
+        saved=True,
+        status="draft",
+        answered=sum(done for done, _asked in form.progress().values()),
+        invalid=invalid,
     )
     return _keep_key(response, respondent, secret) if new_key else response
 

@@ -22,10 +22,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .. import results, vocab
+from .. import playbook, results, vocab
 from ..db import get_db
 from ..report import client_summary
 from ..report.charts import radar_svg, trend_svg
+from ..report.context import action_title
 from ..report.data import round_report
 from ..report.paired import paired_svg
 from ..sqlite import transaction
@@ -45,6 +46,7 @@ LEADS = LEAD_ROLES
 
 class ActionForm(FlaskForm):
     sign_id = HiddenField(validators=[DataRequired()])
+    step = HiddenField(validators=[Optional(), Length(max=200)])
     title = StringField(_l("Action"), validators=[DataRequired(), Length(max=500)])
     owner = StringField(_l("Owner"), validators=[DataRequired(), Length(max=200)])
     due_date = DateField(_l("Due"), validators=[Optional()])
@@ -79,6 +81,7 @@ def show(round_id: int):
         post_form=PostForm(),
         links=share_links.round_links(db, round_id),
         today=date.today().isoformat(),
+        action_title=lambda action, q: action_title(action, q, current_language()),
     )
 
 
@@ -134,6 +137,7 @@ def add_action(round_id: int):
         created = actions.create_action(
             db,
             round_id,
+            step=_step_kept(current.questionnaire, form),
             sign_id=form.sign_id.data,
             title=form.title.data,
             owner_name=form.owner.data,
@@ -143,6 +147,19 @@ def add_action(round_id: int):
         log("action.created", "action", created.id, title=created.title, owner=created.owner_name)
     flash(_("Action added."), "success")
     return redirect(url_for("results.show", round_id=round_id) + "#actions")
+
+
+def _step_kept(questionnaire, form: ActionForm) -> str | None:
+    """The key of the next step the action was made from, if its words were kept as
+    the step gives them (in any language): the action then reads in every language as
+    the step does. Words of the lead's own: no step, the title as typed."""
+    key = form.step.data or None
+    text = playbook.step_text(questionnaire, key)
+    if text is None or key.split(":")[1:2] != [form.sign_id.data]:
+        return None
+    typed = " ".join(form.title.data.split())
+    languages = vocab.LANGUAGE_NAMES
+    return key if any(" ".join(text.get(lang).split()) == typed for lang in languages) else None
 
 
 @bp.post("/actions/<int:action_id>/toggle")
@@ -190,7 +207,9 @@ def _pdf_response(current: rounds.Round, lang: str, record) -> Response:
     with transaction(db, write=True):
         record()
     pdf = cached_pdf(report, lang)
-    name = file_name(current.client_name, current.period, "partnership-check", lang, ext="pdf")
+    name = file_name(
+        current.client_name, current.period, current.kind, "partnership-check", lang, ext="pdf"
+    )
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("inline", name)
     response.headers["Cache-Control"] = "private, no-store"
@@ -354,7 +373,7 @@ def _client_summary_response(current: rounds.Round, lang: str, record) -> Respon
     with transaction(db, write=True):
         record()
     pdf = client_summary.render_client_summary_pdf(report, lang)
-    name = file_name(current.client_name, current.period, "summary", lang, ext="pdf")
+    name = file_name(current.client_name, current.period, current.kind, "summary", lang, ext="pdf")
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("inline", name)
     response.headers["Cache-Control"] = "private, no-store"

@@ -118,7 +118,7 @@ def panel(db: Database, current: rounds.Round, people: list[respondents.Responde
         uninvited=uninvited if current.is_open else [],
         remindable=remindable if current.is_open else 0,
         reminder_days=reminders.days_before(current, config),
-        reminder_day=reminders.reminder_day(current, config),
+        reminder_day=reminders.next_reminder_day(current, config),
         to_lead=to_lead,
         schedule_form=form,
     )
@@ -229,14 +229,18 @@ def remind(round_id: int):
             )
     if done.queued:
         deliver_soon()
-    flash(
-        ngettext(
-            "%(num)s reminder is on its way.",
-            "%(num)s reminders are on their way.",
-            len(done.queued),
-        ),
-        "success" if done.queued else "info",
-    )
+        flash(
+            ngettext(
+                "%(num)s reminder is on its way.",
+                "%(num)s reminders are on their way.",
+                len(done.queued),
+            ),
+            "success",
+        )
+    elif done.already_today or done.no_email or done.refused:
+        flash(_("Nobody was reminded, for the reasons below."), "info")
+    else:
+        flash(_("Nobody was reminded: everyone has submitted."), "info")
     if done.already_today:
         flash(
             ngettext(
@@ -252,6 +256,17 @@ def remind(round_id: int):
                 "%(num)s person without an email has not submitted: send them their link.",
                 "%(num)s people without an email have not submitted: send them their link.",
                 done.no_email,
+            ),
+            "warning",
+        )
+    if done.refused:
+        flash(
+            ngettext(
+                "%(num)s person was not reminded: the mail server refused their address."
+                " Correct it in the list of people.",
+                "%(num)s people were not reminded: the mail server refused their addresses."
+                " Correct them in the list of people.",
+                done.refused,
             ),
             "warning",
         )

@@ -592,4 +592,6 @@ def export_answers(round_id: int, fmt: str):
             log("answers.exported", "round", current.id, format=fmt, period=current.period)
     except exports.Withheld:  # an anonymous round still open, or closed below its floor
         return refuse_withheld(current, results.policy(db, current))
-    return download(text, fmt, file_name(current.client_name, current.period, "answers", ext=fmt))
+    return download(
+        text, fmt, file_name(current.client_name, current.period, current.kind, "answers", ext=fmt)
+    )

@@ -15,6 +15,7 @@ the link shows once the round is closed); members with an account from their hom
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,7 +24,7 @@ from ..db import get_db
 from ..report.data import history_before, withheld_outcome
 from ..sqlite import transaction
 from ..store import respondents, rounds, team_views
-from ..vocab import LEAD_ROLES
+from ..vocab import LEAD_ROLES, round_name
 from .access import public, role_required
 from .audit import log
 from .lookups import PostForm, round_or_404
@@ -40,7 +41,7 @@ def summary(db, current: rounds.Round) -> dict | None:
     if policy.results_visible:
         outcome = results.outcome(db, current)
         earlier = [
-            (period, result.exact_index)
+            (round_name(period, result.kind).localize(gettext), result.exact_index)
             for period, result in history_before(db, current)
             if result.index is not None
         ]

@@ -14,7 +14,7 @@ OIDC_STAMP := tests/oidc/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint format install system-deps-run system-deps-test translations clean
+.PHONY: run serve test test-fast lint format install system-deps-run system-deps-test translations clean
 
 # The server and the background worker (mail, reminders, due dates) in one command;
 # Ctrl+C stops both. With no mail server configured, mail stays in the local outbox.
@@ -30,6 +30,11 @@ serve: system-deps-run install
 
 test: system-deps-test install $(OIDC_STAMP)
 	$(BIN)/python -m pytest
+
+# The fast tier for daily work: no browser, PDF render, real server or benchmark, on every
+# core (tests/conftest.py marks the rest "slow"; `make test` runs everything).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -n auto -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,7 +1,7 @@
 """The database's schema as the migrations leave it, as text to read (``docs/schema.sql``).
 
 ``docs/schema.sql`` is checked in so that the tables can be read in one place instead of
-being pieced together from ``migrations.py``; ``tests/test_schema.py`` migrates a new
+being pieced together from ``migrations.py``; ``tests/store/test_schema.py`` migrates a new
 database and fails when the file no longer matches. After adding a migration, write it
 again with::
 
@@ -21,7 +21,7 @@ from .upgrade import upgrade
 HEADER = (
     "-- The schema of Partnership Check's database, as the migrations in\n"
     "-- assessment/migrations.py leave it (written by `python -m assessment.schema`;\n"
-    "-- tests/test_schema.py checks it). Do not edit: add a migration.\n"
+    "-- tests/store/test_schema.py checks it). Do not edit: add a migration.\n"
 )
 
 

@@ -1,6 +1,6 @@
 -- The schema of Partnership Check's database, as the migrations in
 -- assessment/migrations.py leave it (written by `python -m assessment.schema`;
--- tests/test_schema.py checks it). Do not edit: add a migration.
+-- tests/store/test_schema.py checks it). Do not edit: add a migration.
 
 CREATE TABLE actions (
     id INTEGER PRIMARY KEY,

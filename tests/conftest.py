@@ -239,3 +239,60 @@ def demo_app(tmp_path_factory):
     with app.app_context():
         load_demo(get_db(), load_directory(app.config["QUESTIONS_DIR"]))
     return app
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd), for the tests of mail: its ``config()``
+    points an app at it, its ``messages`` are what it received (smtp_helpers.py)."""
+    from smtp_helpers import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+# --- the fast tier ----------------------------------------------------------------------------
+
+#: Modules whose tests render PDFs, start servers (gunicorn, the worker, several processes)
+#: or time things: ``make test`` runs them, ``make test-fast`` (``-m "not slow"``) does not.
+SLOW_MODULES = frozenset(
+    {
+        "test_backup",  # copies and checks whole databases in processes
+        "test_branding",  # PDFs with the logo, mail through an SMTP server
+        "test_charts",  # charts rendered into PDFs
+        "test_concurrency",  # gunicorn and concurrent writers
+        "test_curious_lead",  # a real server, every page of every round
+        "test_demo",  # the whole demo, with its reports
+        "test_faults",  # processes killed mid-write
+        "test_jobs",  # a real worker process
+        "test_jobs_mail",  # a real worker and SMTP server
+        "test_jobs_reports",  # renders reports
+        "test_limits",  # gunicorn and oversized bodies
+        "test_live_security",  # a real server
+        "test_packs",  # leadership packs (PDFs)
+        "test_report_cache",
+        "test_report_cli",
+        "test_report_environment",
+        "test_report_fonts",
+        "test_report_pdf",
+        "test_report_tagged",
+        "test_sqlite",  # processes contending for the write lock
+    }
+)
+#: Folders all of whose tests are slow, and fixtures that make a test slow wherever it is.
+SLOW_FOLDERS = frozenset({"browser", "benchmarks"})
+SLOW_FIXTURES = frozenset({"smtp", "live_server", "page", "browser", "live_app"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tier (see ``SLOW_MODULES``): what ``make test-fast`` leaves out."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if (
+            path.parent.name in SLOW_FOLDERS
+            or path.stem in SLOW_MODULES
+            or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or any(item.get_closest_marker(name) for name in ("browser", "benchmark", "server"))
+        ):
+            item.add_marker(pytest.mark.slow)

@@ -4,7 +4,7 @@ One module per kind of work: ``admin`` (set up and run an instance), ``questions
 (questionnaire files), ``report`` (PDFs), ``data`` (exports, the respondents import,
 backups), ``worker`` (the background worker of ``jobs/``). The console script itself is
 ``assessment/__main__.py``. README's "Command line" table lists every command
-(``tests/test_cli.py`` checks it).
+(``tests/cli/test_cli.py`` checks it).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The TOML file stays the canonical format; a workbook is a way to edit it in Exce
 Office or LibreOffice. ``workbook_bytes(questionnaire)`` writes one; ``read_workbook(data)``
 reads one back into the dict a TOML file would hold, validated by the same model, and
 ``toml_text(data)`` writes that dict as a questionnaire file. Export then import gives an
-equal questionnaire (tests/test_questionnaire_workbook.py, over every shipped and test file).
+equal questionnaire (tests/core/test_questionnaire_workbook.py, over every shipped and test file).
 
 A workbook with any problem is refused as a whole (``WorkbookError``): every problem at
 once, each at its sheet and cell (``items!F14``), in English or, through ``describe``, in

@@ -9,7 +9,7 @@ sessions or database, and no migrations, so a worker never takes the database's 
 lock (it reads nothing either: reports are built in the parent and sent whole).
 
 ``init_rendering`` is the one place that sets up what the report templates use; the web
-app calls it too, so both render the same bytes (``tests/test_report_environment.py``).
+app calls it too, so both render the same bytes (``tests/report/test_report_environment.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The read-only API's description in OpenAPI 3.1 (served at ``/api/v1/openapi.json``).
 
-Kept beside ``api.py`` by hand; ``tests/test_api.py`` validates it with
+Kept beside ``api.py`` by hand; ``tests/web/test_api.py`` validates it with
 openapi-spec-validator and checks every endpoint's real answers against its schemas.
 """
 

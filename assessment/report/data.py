@@ -117,9 +117,18 @@ def history(db: Database, current: rounds.Round) -> list[tuple[str, RoundResult]
     return [*history_before(db, current), (current.period, latest)]
 
 
+@dataclass(frozen=True)
+class RoundLabel:
+    """What names a round in a table of rounds: its period and kind (``vocab.round_name``),
+    as a kickoff and a quarterly review of one period are two rounds."""
+
+    period: str
+    kind: str
+
+
 def sides_history(db: Database, current: rounds.Round, outcome: results.RoundOutcome) -> tuple:
     """The two sides of the client's rounds before this one and of this one, where both
-    could be compared (the gap and the agreement across rounds)."""
+    could be compared (the gap and the agreement across rounds): (RoundLabel, Perception)."""
     found = []
     for other in reversed(rounds.list_rounds(db, current.client_id)):
         if other.questionnaire_id != current.questionnaire_id or other.is_open:
@@ -130,9 +139,9 @@ def sides_history(db: Database, current: rounds.Round, outcome: results.RoundOut
             continue
         both = results.perception(db, other, results.score(db, other), with_previous=False)
         if both is not None and both.enough_client_answers:
-            found.append((other.period, both))
+            found.append((RoundLabel(other.period, other.kind), both))
     if outcome.perception is not None and outcome.perception.enough_client_answers:
-        found.append((current.period, outcome.perception))
+        found.append((RoundLabel(current.period, current.kind), outcome.perception))
     return tuple(found)
 
 

@@ -64,7 +64,10 @@ def test_the_late_payer_believes_they_pay_on_time(demo):
     from assessment.report.data import round_report
 
     history = round_report(demo, found[2]).sides_history
-    assert [period for period, _ in history] == ["2026-Q3", "2026-Q4"]
+    assert [(label.period, label.kind) for label, _ in history] == [
+        ("2026-Q3", "quarterly"),
+        ("2026-Q4", "quarterly"),
+    ]
     assert all(both.get("payment").flagged for _, both in history)
     # The healthy partner's two sides roughly agree.
     found, _ = _results(demo, "Harbor & Pine Foods")

@@ -81,3 +81,19 @@ def questionnaire(
             "signs": list(signs),
         }
     )
+
+
+def every_answer(q: Questionnaire, kind: str, n: int) -> dict:
+    """Every scored item asked in rounds of ``kind`` answered, differently for each
+    respondent ``n`` (likert, number and choice items; text items left out)."""
+    answers = {}
+    for item in q.items():
+        if not item.applies(kind):
+            continue
+        if item.type == "likert":
+            answers[item.id] = 1 + (n + len(answers)) % 5
+        elif item.type == "number":
+            answers[item.id] = int(item.min) + n
+        elif item.type == "choice":
+            answers[item.id] = item.options[n % len(item.options)].id
+    return answers

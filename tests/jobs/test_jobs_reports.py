@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import csrf_token
+from factories import every_answer
 
 from assessment.db import get_db
 from assessment.jobs import reports as report_jobs
 from assessment.report import cache, pdf
 from assessment.store import responses, rounds
-
-
-def _answers(q, kind: str, n: int) -> dict:
-    found = {}
-    for item in q.items():
-        if not item.applies(kind):
-            continue
-        if item.type == "likert":
-            found[item.id] = 1 + (n + len(found)) % 5
-        elif item.type == "number":
-            found[item.id] = int(item.min) + n
-        elif item.type == "choice":
-            found[item.id] = item.options[n % len(item.options)].id
-    return found
 
 
 @pytest.fixture
@@ -36,7 +23,11 @@ def submitted(app, make_round):
             db = get_db()
             for i, person in enumerate(people):
                 responses.save_response(
-                    db, person.id, _answers(current.questionnaire, current.kind, i), {}, submit=True
+                    db,
+                    person.id,
+                    every_answer(current.questionnaire, current.kind, i),
+                    {},
+                    submit=True,
                 )
         return current
 
@@ -142,7 +133,7 @@ def test_a_round_closed_on_its_due_date_by_the_worker_is_rendered_too(app, quest
         )
         for n in range(3):
             person = respondents.add_respondent(db, current.id, name=f"P{n}", role="delivery")
-            answers = _answers(current.questionnaire, current.kind, n)
+            answers = every_answer(current.questionnaire, current.kind, n)
             responses.save_response(db, person.id, answers, {}, submit=True)
         tasks.close_rounds_past_due()
         assert not rounds.get_round(db, current.id).is_open

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from factories import every_answer
 
 from assessment import results
 from assessment.db import get_db
@@ -21,21 +22,6 @@ from assessment.store import actions, respondents, responses, rounds, share_link
 from assessment.store import users as users_store
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-
-
-def _answers(q, kind: str, n: int) -> dict:
-    """Every scored item answered, differently for each respondent ``n``."""
-    answers = {}
-    for item in q.items():
-        if not item.applies(kind):
-            continue
-        if item.type == "likert":
-            answers[item.id] = 1 + (n + len(answers)) % 5
-        elif item.type == "number":
-            answers[item.id] = int(item.min) + n
-        elif item.type == "choice":
-            answers[item.id] = item.options[n % len(item.options)].id
-    return answers
 
 
 @pytest.fixture
@@ -57,7 +43,7 @@ def answered(db, make_round):
         for i, person in enumerate(people):
             comments = {sign: comment} if i == 0 and comment else {}
             responses.save_response(
-                db, person.id, _answers(q, current.kind, i), comments, submit=True
+                db, person.id, every_answer(q, current.kind, i), comments, submit=True
             )
         if close:
             results.close_round(db, rounds.get_round(db, current.id))
@@ -96,11 +82,11 @@ def test_a_new_submission_changes_the_key(db, answered):
     invited = _key(db, current.id)
     assert invited != before  # the report counts who was invited
     responses.save_response(
-        db, late.id, _answers(current.questionnaire, current.kind, 7), {}, submit=False
+        db, late.id, every_answer(current.questionnaire, current.kind, 7), {}, submit=False
     )
     assert _key(db, current.id) == invited  # a draft shows nowhere in the report
     responses.save_response(
-        db, late.id, _answers(current.questionnaire, current.kind, 7), {}, submit=True
+        db, late.id, every_answer(current.questionnaire, current.kind, 7), {}, submit=True
     )
     assert _key(db, current.id) != invited
 
@@ -112,7 +98,7 @@ def test_a_changed_comment_changes_the_key(db, answered):
     responses.save_response(
         db,
         people[0].id,
-        _answers(q, current.kind, 0),
+        every_answer(q, current.kind, 0),
         {q.signs[0].id: "Fine, mostly"},
         submit=True,
     )
@@ -174,7 +160,7 @@ def test_anonymous_round_every_gate_is_in_the_key(db, answered):
     results.reopen_round(db, rounds.get_round(db, current.id))
     third = respondents.add_respondent(db, current.id, name="Third", role="delivery")
     responses.save_response(
-        db, third.id, _answers(current.questionnaire, current.kind, 5), {}, submit=True
+        db, third.id, every_answer(current.questionnaire, current.kind, 5), {}, submit=True
     )
     results.close_round(db, rounds.get_round(db, current.id))
     shown = round_report(db, rounds.get_round(db, current.id), now=NOW)

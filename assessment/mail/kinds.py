@@ -306,7 +306,7 @@ def render_invitation(app, db, message, keep_link):
             return gettext(
                 "%(firm)s · %(period)s: how is our work together going?",
                 firm=firm.name(str(get_locale())),
-                period=current.period,
+                period=_round_name(current),
             )
         if client_side:
             return gettext(
@@ -336,7 +336,7 @@ def render_reminder(app, db, message, keep_link):
             return gettext(
                 "%(firm)s · %(period)s: a reminder, your view of our work together",
                 firm=firm.name(str(get_locale())),
-                period=current.period,
+                period=_round_name(current),
             )
         if person.side == "client":
             return gettext(

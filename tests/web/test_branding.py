@@ -406,10 +406,15 @@ def test_a_clients_mail_names_the_firm_and_the_lead_and_replies_go_to_the_lead(m
         assert message["Reply-To"].addresses[0].addr_spec == "lead@example.com"
     assert kevin_invitation.message["From"].addresses[0].display_name == "Acme Consulting"
     assert huang_invitation.message["From"].addresses[0].display_name == "艾克米咨询"
-    assert kevin_invitation.subject == "Acme Consulting · 2026-Q4: how is our work together going?"
-    assert huang_invitation.subject == "艾克米咨询 · 2026-Q4：我们的合作进展如何？"
-    assert kevin_reminder.subject.startswith("Acme Consulting · 2026-Q4: a reminder")
-    assert huang_reminder.subject.startswith("艾克米咨询 · 2026-Q4：")
+    assert (
+        kevin_invitation.subject
+        == "Acme Consulting · 2026-Q4 · Quarterly review: how is our work together going?"
+    )
+    assert huang_invitation.subject == "艾克米咨询 · 2026-Q4 · 季度复盘：我们的合作进展如何？"
+    assert kevin_reminder.subject.startswith(
+        "Acme Consulting · 2026-Q4 · Quarterly review: a reminder"
+    )
+    assert huang_reminder.subject.startswith("艾克米咨询 · 2026-Q4 · 季度复盘：")
     for received in (kevin_invitation, kevin_reminder):
         for part in (received.text(), received.html()):
             assert "This message comes from 李娜, your account lead at Acme Consulting." in part
@@ -457,14 +462,14 @@ def test_a_team_invitation_carries_the_firms_name_and_no_reply_to(mail, smtp):
     assert invitation.message["Reply-To"] is None
     assert "Partnership Check <" in invitation.message["From"]  # the usual sender
     assert ">Acme Consulting · Partnership Check</p>" in invitation.html()
-    assert invitation.subject == "Apex Retail · 2026-Q4: your view, please"
+    assert invitation.subject == "Apex Retail · 2026-Q4 · Quarterly review: your view, please"
 
 
 def test_without_the_settings_a_clients_mail_reads_as_before(tmp_path, template_database, smtp):
     plain = make_app(tmp_path, template_database, **smtp.config())
     _client_round(plain, contacts=[("Kevin Moore", "kevin@example.com", "en")])
     invitation, _reminder = smtp.recorder.to("kevin@example.com")
-    assert invitation.subject == "2026-Q4: how is our work together going?"
+    assert invitation.subject == "2026-Q4 · Quarterly review: how is our work together going?"
     assert invitation.message["From"].addresses[0].display_name == "Partnership Check"
     assert ">Partnership Check</p>" in invitation.html()
     # The account lead still signs, and replies still reach them.

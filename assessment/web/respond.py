@@ -260,8 +260,16 @@ def answer(token: str):
         # then ask nothing); what cannot be saved yet (a locked page, an answer to fix, a
         # submitted response whose changes count only with "Save changes") is shown
         # again as typed, and the page says it is not saved.
-        if not locked and draft.status != "submitted" and (checked := Form()).validate():
-            return _save_and_return(checked, respondent, current, visitor, lang, shown, saved)
+        if not locked and draft.status != "submitted":
+            checked = Form()
+            if checked.validate():
+                return _save_and_return(checked, respondent, current, visitor, lang, shown, saved)
+            if not refused_fields(checked, current, set(request.form) - {LANGUAGE_FIELD}):
+                # Saving never waits for every answer to be valid: the valid ones are
+                # saved, the others kept as typed with their messages (a redirect too).
+                return _keep_invalid(
+                    checked, respondent, current, visitor, lang, saved, submitting=False
+                )
         form = Form()  # shown as typed, not checked yet
         if not locked:  # a locked page cannot be saved: "not yet saved" would mislead
             flash(

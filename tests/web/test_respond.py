@@ -217,7 +217,12 @@ def _switch(client, token, data, language="zh-CN", csrf=None):
     return client.post(f"/r/{token}", data=form)
 
 
-def test_switching_language_keeps_unsaved_answers(app, client, setup):
+def test_switching_language_with_an_answer_to_fix_saves_the_rest_and_keeps_it_as_typed(
+    app, client, setup
+):
+    """Saving never waits for every answer to be valid (issue 25): a switch with an answer
+    still to fix saves the valid ones, keeps that one as typed with its message, and comes
+    back by a redirect, in the new language, with everything typed."""
     _created, people, q, likert, number = setup
     token = people[0].token
     text_item = next(i for i in q.items() if i.type == "text" and i.applies("quarterly"))
@@ -229,22 +234,25 @@ def test_switching_language_keeps_unsaved_answers(app, client, setup):
         f"c_{q.signs[0].id}": "A comment",
     }
     response = _switch(client, token, typed)
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert '<html lang="zh-CN">' in page
+    assert response.status_code == 302 and response.headers["Location"] == f"/r/{token}"
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page, "the choice stays for the session"
     assert likert[0].text.get("zh-CN") in page
     assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', page)
     assert re.search(rf'name="q_{likert[1].id}"[^>]*value="na"\s*checked', page)
     assert re.search(rf'name="q_{number.id}"[^>]*value="12abc"', page)
     assert "第一行\n&lt;b&gt;second&lt;/b&gt;</textarea>" in page
     assert ">A comment</textarea>" in page
-    assert "invalid-feedback" not in page, "nothing is checked yet"
-    assert "尚未保存" in page  # told that nothing is saved yet
-    assert _stored(app, people[0].id).status == "invited", "nothing is saved"
-    again = client.get(f"/r/{token}").get_data(as_text=True)
-    assert '<html lang="zh-CN">' in again, "the choice stays for the session"
+    assert "invalid-feedback" in page, "the answer to fix says why beside it"
+    assert "按您输入的原样保留" in page  # told what was kept, and why
+    stored = _stored(app, people[0].id)
+    assert stored.status == "draft" and stored.answers[likert[0].id] == 4
+    assert stored.comments == {q.signs[0].id: "A comment"}
+    assert number.id not in stored.answers, "the invalid answer is kept as typed, not scored"
 
-    back = _switch(client, token, typed, language="en").get_data(as_text=True)
+    back = _switch(client, token, typed, language="en")
+    assert back.status_code == 302
+    back = client.get(f"/r/{token}").get_data(as_text=True)
     assert '<html lang="en">' in back and likert[0].text.get("en") in back
     assert re.search(rf'name="q_{likert[0].id}"[^>]*value="4"\s*checked', back)
 

@@ -214,7 +214,7 @@ def test_each_kind_of_mail_read_in_both_languages(browser, story, smtp):
         ("draft", "zh"): "中有一份草稿",
         ("reminder", "zh"): "您尚未填写",
         ("reminder", "both"): "尚未填写",
-        ("closed", "zh"): "已在当天结束时自动结束",
+        ("closed", "zh"): "已于当天结束时自动关闭",
         ("closed", "en"): "closed itself at the end of that day",
     }
     for key, words in expected.items():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import shutil
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -283,6 +286,16 @@ SLOW_MODULES = frozenset(
 #: Folders all of whose tests are slow, and fixtures that make a test slow wherever it is.
 SLOW_FOLDERS = frozenset({"browser", "benchmarks"})
 SLOW_FIXTURES = frozenset({"smtp", "live_server", "page", "browser", "live_app"})
+#: A test whose own code asks for a PDF (a download, a render, reading one back) renders one.
+PDF_WORDS = re.compile(r"\.pdf\b|render_pdf|html_to_pdf|cached_pdf|_pdf_text|pdfplumber|pypdf")
+
+
+@cache
+def _asks_for_a_pdf(function) -> bool:
+    try:
+        return bool(PDF_WORDS.search(inspect.getsource(function)))
+    except (OSError, TypeError):
+        return False
 
 
 def pytest_collection_modifyitems(config, items):
@@ -293,6 +306,7 @@ def pytest_collection_modifyitems(config, items):
             path.parent.name in SLOW_FOLDERS
             or path.stem in SLOW_MODULES
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or (getattr(item, "function", None) and _asks_for_a_pdf(item.function))
             or any(item.get_closest_marker(name) for name in ("browser", "benchmark", "server"))
         ):
             item.add_marker(pytest.mark.slow)

@@ -478,14 +478,28 @@ def close(round_id: int):
                 client=current.client_name,
                 period=current.period,
             )
-            policy = results.policy(db, rounds.get_round(db, round_id))
+            closed = rounds.get_round(db, round_id)
+            policy = results.policy(db, closed)
+            reopenable = results.can_reopen(db, closed)
     if current.is_open:  # closed by this request
         after_close_soon(round_id)  # its reports rendered, the firm's chat told
-    if current.is_open and policy.state == "withheld":
+    if current.is_open and policy.state == "withheld" and reopenable:
         flash(
             _(
                 "Round closed. Fewer than %(floor)s people submitted, so its results are"
                 " withheld to protect anonymity. Reopen it to collect more answers.",
+                floor=policy.floor,
+            ),
+            "warning",
+        )
+    elif current.is_open and policy.state == "withheld":
+        # The client's view was shown: reopening would show it again one answer apart
+        # (docs/anonymity.md), so the team's results stay withheld for good.
+        flash(
+            _(
+                "Round closed. Fewer than %(floor)s people submitted, so its results are"
+                " withheld to protect anonymity, for good: the client's view was shown, so"
+                " this round cannot be reopened.",
                 floor=policy.floor,
             ),
             "warning",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import csrf_token
 
 from assessment import closing
 from assessment.anonymity import Policy
@@ -189,3 +190,32 @@ def test_the_dialog_in_chinese(dialog):
     assert "客户方联系人 3 人中已有 2 人提交。" in client
     assert "永久不显示 客户方的看法：客户方至少有 3 份回答才显示，目前已提交 2 份。" in client
     assert "本轮一旦关闭便无法重新开启" in page
+
+
+@pytest.mark.parametrize(("contacts", "reopenable"), [(0, True), (2, False)])
+def test_the_message_after_closing_says_whether_the_round_can_be_reopened(
+    app, make_round, auth, client, contacts, reopenable
+):
+    """Leads close rounds (members, links and nobody cannot: test_access_matrix). Two of
+    three team answers in an anonymous round: withheld. With the client's view shown (two
+    contacts at a client floor of 2) the round cannot be reopened: the message says so
+    instead of inviting the lead to reopen it."""
+    current, people = make_round(respondents=3, anonymous=True, contacts=contacts, client_floor=2)
+    with app.app_context():
+        db = get_db()
+        mine = {i.id: 2 for i in current.questionnaire.items() if i.type == "likert"}
+        for person in people[:2]:
+            responses.save_response(db, person.id, mine, {}, submit=True)
+        if contacts:
+            theirs = {i.id: 4 for i in current.mirror.items() if i.type == "likert"}
+            for person in people[3:]:
+                responses.save_response(db, person.id, theirs, {}, submit=True)
+    auth.login("lead")
+    url = f"/rounds/{current.id}"
+    response = client.post(
+        f"{url}/close", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True
+    )
+    page = _text(response.get_data(as_text=True))
+    assert "Fewer than 3 people submitted" in page
+    assert ("Reopen it to collect more answers." in page) is reopenable
+    assert ("this round cannot be reopened" in page) is not reopenable

@@ -89,6 +89,22 @@ def round_closed(app: Flask, db: Database, round_id: int) -> int:
     q = current.questionnaire
     titles = {sign.id: sign.title for sign in q.signs}
 
+    def alert(lang: str, event: str, suffix: str, title: str, lines, data: dict) -> Alert:
+        """One of this round's alerts: each kind has its own key (``base:suffix``)."""
+        return Alert(
+            key=f"{base}:{suffix}",
+            event=event,
+            title=title,
+            lines=tuple(lines),
+            url=url,
+            language=lang,
+            occurred_at=stamp,
+            data=data,
+        )
+
+    def tell(event: str, suffix: str, write: Callable[[str], Alert]) -> int:
+        return _queue(db, event, current.client_id, f"{base}:{suffix}", write)
+
     def closed(lang: str) -> Alert:
         lines = [
             ngettext(
@@ -118,18 +134,10 @@ def round_closed(app: Flask, db: Database, round_id: int) -> int:
                 )
             )
             data.update(index=float(found.result.index), band=found.result.band_id)
-        return Alert(
-            key=f"{base}:closed",
-            event="round_closed",
-            title=gettext("Round closed: %(round)s", round=_round_title(current)),
-            lines=tuple(lines),
-            url=url,
-            language=lang,
-            occurred_at=stamp,
-            data=data,
-        )
+        title = gettext("Round closed: %(round)s", round=_round_title(current))
+        return alert(lang, "round_closed", "closed", title, lines, data)
 
-    queued = _queue(db, "round_closed", current.client_id, f"{base}:closed", closed)
+    queued = tell("round_closed", "closed", closed)
     if found is None:
         return queued
     escalated = [step for step in found.next_steps if step.escalation]
@@ -145,18 +153,11 @@ def round_closed(app: Flask, db: Database, round_id: int) -> int:
                 )
                 for step in escalated
             ]
-            return Alert(
-                key=f"{base}:escalation",
-                event="escalation",
-                title=gettext("Escalation: %(round)s", round=_round_title(current)),
-                lines=tuple(lines),
-                url=url,
-                language=lang,
-                occurred_at=stamp,
-                data={"round_id": current.id, "signs": [s.sign_id for s in escalated]},
-            )
+            title = gettext("Escalation: %(round)s", round=_round_title(current))
+            data = {"round_id": current.id, "signs": [s.sign_id for s in escalated]}
+            return alert(lang, "escalation", "escalation", title, lines, data)
 
-        queued += _queue(db, "escalation", current.client_id, f"{base}:escalation", escalation)
+        queued += tell("escalation", "escalation", escalation)
     both = found.perception
     flagged = both.flagged if both is not None else ()
     if flagged:
@@ -172,18 +173,11 @@ def round_closed(app: Flask, db: Database, round_id: int) -> int:
                 )
                 for s in flagged
             ]
-            return Alert(
-                key=f"{base}:gap",
-                event="perception_gap",
-                title=gettext("Wide perception gap: %(round)s", round=_round_title(current)),
-                lines=tuple(lines),
-                url=url,
-                language=lang,
-                occurred_at=stamp,
-                data={"round_id": current.id, "signs": [s.sign_id for s in flagged]},
-            )
+            title = gettext("Wide perception gap: %(round)s", round=_round_title(current))
+            data = {"round_id": current.id, "signs": [s.sign_id for s in flagged]}
+            return alert(lang, "perception_gap", "gap", title, lines, data)
 
-        queued += _queue(db, "perception_gap", current.client_id, f"{base}:gap", gap)
+        queued += tell("perception_gap", "gap", gap)
     return queued
 
 

@@ -10,7 +10,7 @@ completeness test, so nobody can forget to decide who may use it.
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, csrf_token
+from conftest import AuthActions, csrf_token
 
 from assessment import library, pack_jobs
 from assessment.db import get_db
@@ -248,14 +248,7 @@ def world(app, make_round):
 def _visitor(app, role, world):
     client = app.test_client()
     if role in ("member", "lead", "admin"):
-        client.post(
-            "/login",
-            data={
-                "email": f"{role}@example.com",
-                "password": PASSWORD,
-                "csrf_token": csrf_token(client),
-            },
-        )
+        AuthActions(client).login(role)
     elif role == "respondent":
         assert client.get(f"/r/{world['stranger_token']}").status_code == 200
     elif role == "client":

@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD, AuthActions, csrf_token
 
 from assessment.db import get_db
 from assessment.store import evidence as store
@@ -53,14 +53,7 @@ def visitor(app, kind, world):
     """A browser of one kind of visitor: logged in, or holding one kind of link."""
     client = app.test_client()
     if kind in ("member", "lead", "admin"):
-        client.post(
-            "/login",
-            data={
-                "email": f"{kind}@example.com",
-                "password": PASSWORD,
-                "csrf_token": csrf_token(client),
-            },
-        )
+        AuthActions(client).login(kind)
     elif kind == "team_link":
         assert client.get(f"/r/{world['team_token']}").status_code == 200
     elif kind == "client_link":

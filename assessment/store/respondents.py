@@ -278,7 +278,10 @@ def release_account(db: Database, user_id: int) -> Released:
     discarded (no one could ever read them again, and the person starts afresh through
     their personal link); submitted answers stay and count, locked like answers from
     before answer keys (``LOCKED_KEY``): no browser, no account sees them again, and only
-    a new link lets them be replaced. Named and closed rounds are left as they are."""
+    a new link lets them be replaced. Open offers to carry a draft to another device
+    (``draft_transfers``) end too: the key they carry is no longer the respondent's, and a
+    mailed link still waiting for the worker is then never sent. Named and closed rounds
+    are left as they are."""
     with transaction(db, write=True):
         ids = [
             row[0]
@@ -310,4 +313,5 @@ def release_account(db: Database, user_id: int) -> Released:
             f"UPDATE respondents SET user_id = NULL, updated_at = ? WHERE id IN ({marks})",
             [now, *ids],
         )
+        db.execute(f"DELETE FROM draft_transfers WHERE respondent_id IN ({marks})", ids)
     return Released(len(ids), drafts, locked)

@@ -15,7 +15,7 @@ from smtp_helpers import mail_app
 
 from assessment.cli.admin import set_password_command
 from assessment.db import get_db
-from assessment.store import password_resets, respondents, responses, users
+from assessment.store import draft_transfers, password_resets, respondents, responses, users
 
 NEW = "violet harbour lantern"
 
@@ -181,6 +181,34 @@ def test_without_a_mail_server_the_admin_holds_the_link_but_not_the_answers(
     page = browser.get(f"/r/{submitted.token}").text
     assert "Answers have already been saved through this link from another browser" in page
     assert " checked" not in page
+
+
+def test_a_shown_reset_link_ends_offers_to_carry_a_draft(
+    app, client, auth, make_round, questionnaires
+):
+    """Offers to continue on another device (a code on the screen, a link waiting for the
+    worker) carry the member's answer key: once an admin is shown the member's reset link,
+    none of them works any more, so the key cannot be carried to a browser the admin holds."""
+    draft, submitted, _named = _member_answers(app, make_round, questionnaires)
+    key = "member-browser-key-0123456789"
+    with app.app_context():
+        db = get_db()
+        code = draft_transfers.offer_code(db, draft.id, key)
+        offer = draft_transfers.offer_link(db, submitted.id, key, app.secret_key)
+        assert draft_transfers.live_offers(db, draft.id) == 1
+        assert draft_transfers.link_secret(db, offer, app.secret_key) is not None
+    member_id = _user_id(app, "member")
+    auth.login("admin")
+    token = csrf_token(client, f"/users/{member_id}/reset-link")
+    shown = client.post(f"/users/{member_id}/reset-link", data={"csrf_token": token})
+    assert shown.status_code == 200
+    with app.app_context():
+        db = get_db()
+        assert draft_transfers.live_offers(db, draft.id) == 0
+        assert draft_transfers.live_offers(db, submitted.id) == 0
+        assert draft_transfers.link_secret(db, offer, app.secret_key) is None  # never mailed
+        with pytest.raises(draft_transfers.Unusable):
+            draft_transfers.redeem_code(db, draft.id, code)
 
 
 def test_reset_links_expire_and_a_newer_one_replaces_the_older(app):

@@ -36,9 +36,14 @@ test: system-deps-test install $(OIDC_STAMP)
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -n auto -q
 
+# Python with ruff; the templates with djLint's linter ([tool.djlint] in pyproject.toml, and
+# .djlint_rules.yaml: no line over 200 characters), the mails' plain-text bodies included.
+# Templates are never reformatted by a tool: that would change what they render.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/djlint $(sort $(shell find templates -name '*.txt')) --lint
 
 format: install
 	$(BIN)/ruff check --fix .

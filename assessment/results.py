@@ -157,7 +157,9 @@ def _client_stale(current: rounds.Round, counts: RoundCounts) -> bool:
     )
 
 
-def load(db: Database, current: rounds.Round, *, scoring: bool = False) -> RoundRecord:
+def load(
+    db: Database, current: rounds.Round, *, scoring: bool = False, every_answer: bool = True
+) -> RoundRecord:
     """Everything ``current``'s pages and reports show, read in one read transaction (three
     statements, four when its free text may be shown: ``store.round_reads``).
 
@@ -166,7 +168,9 @@ def load(db: Database, current: rounds.Round, *, scoring: bool = False) -> Round
     answers are read only where something may be computed from them: when its results
     (or its client side's) may be shown, when a closed round's stored result must be
     scored again, or with ``scoring`` (closing scores an anonymous round before its
-    results may be shown). Text answers are never read with the scored ones."""
+    results may be shown). ``every_answer=False``: a caller that shows no spread of the
+    team's answers (``report_of`` does) needs none of a closed round's team answers,
+    whose scores are stored. Text answers are never read with the scored ones."""
     with transaction(db, write=False):
         part = round_reads.client_part(db, current.client_id, current.id)
         held = snapshots.held_digests()
@@ -189,11 +193,18 @@ def load(db: Database, current: rounds.Round, *, scoring: bool = False) -> Round
         )
         wanted: set[tuple[int, str]] = set()
         team, client = policy(draft), client_policy(draft)
-        if scoring or team.results_visible or _stale(current):
+        if (
+            scoring
+            or _stale(current)
+            or (team.results_visible and (current.is_open or every_answer))
+        ):
             wanted.add((current.id, "team"))
+        # The client side's answers: scored while open (or never stored), and each
+        # contact's own view shown where their answers are attributed.
+        client_shown = client is not None and client.results_visible
         if current.mirror_digest is not None and (
             scoring
-            or (client is not None and client.results_visible)
+            or (client_shown and (current.is_open or current.client_attributed))
             or _client_stale(current, draft.counts_of(current))
         ):
             wanted.add((current.id, "client"))

@@ -31,7 +31,7 @@ def test_results_page_shows_verdict_signs_steps_and_comments(app, client, auth, 
     page = client.get(f"/rounds/{current.id}/results").get_data(as_text=True)
     q = current.questionnaire
     with app.app_context():
-        outcome = results.outcome(get_db(), current)
+        outcome = results.outcome(results.load(get_db(), current))
     assert q.band(outcome.result.band_id).verdict.get("en") in page
     for sign in q.signs:
         assert sign.title.get("en") in page
@@ -280,7 +280,7 @@ def test_kickoff_pages_show_not_asked_signs_as_such(app, client, auth, demo, lan
         note = re.search(r'class="small text-body-secondary not-asked-note">(.*?)</p>', page, re.S)
         assert note and title in note.group(1) and label in note.group(1)
     with app.app_context():
-        steps = results.outcome(get_db(), current).next_steps
+        steps = results.outcome(results.load(get_db(), current)).next_steps
     assert "payment" not in {step.sign_id for step in steps}
 
 
@@ -438,7 +438,7 @@ def test_a_stored_anonymous_result_without_its_floor_is_not_shown_as_stored(app,
                 "UPDATE rounds SET results = ? WHERE id = ?",
                 [json.dumps(unfloored.to_dict()), created.id],
             )
-        shown = results.score(db, rounds.get_round(db, created.id))
+        shown = results.score(results.load(db, rounds.get_round(db, created.id)))
     assert all(s.lowest is None and s.highest is None for s in shown.signs)
 
 

@@ -19,7 +19,8 @@ def demo(app, questionnaires):
 def _results(db, name):
     client = clients.find_by_name(db, name)
     found = list(reversed(rounds.list_rounds(db, client.id)))
-    return found, [results.score(results.load(db, r)) for r in found]
+    # scoring=True: an open round is scored too, as closing would score it
+    return found, [results.score(results.load(db, r, scoring=True)) for r in found]
 
 
 def test_three_clients_each_with_kickoff_and_two_quarterly_rounds(demo):

@@ -480,3 +480,49 @@ def test_without_a_score_no_next_step_claims_all_is_well(app, client, auth, make
     assert "Not enough answers yet for a score" in page
     assert "keep doing what works" not in page
     assert "Next steps follow once there are enough answers" in page
+
+
+def test_the_record_answers_what_the_store_queries_answered(demo_app):
+    """``results.load``'s record: the previous closed round, the speak-up days and each
+    round's policy are what the store's own queries give, for every round of the demo."""
+    from assessment.store import evidence, respondents, rounds
+
+    with demo_app.app_context():
+        db = get_db()
+        for client in clients.list_clients(db):
+            for current in rounds.list_rounds(db, client.id):
+                record = results.load(db, current)
+                assert results.previous_closed_round(
+                    record, current
+                ) == rounds.previous_closed_round(db, current)
+                assert results.speak_up_days(record) == evidence.speak_up_days(db, client.id)
+                assert results.policy(record).submitted == rounds.submitted_count(db, current.id)
+                rules = results.client_policy(record)
+                contacts = respondents.list_respondents(db, current.id, side="client")
+                assert (rules is None) == (current.mirror_digest is None or not contacts)
+                if rules is not None:
+                    assert rules.submitted == rounds.submitted_count(db, current.id, "client")
+
+
+def test_a_record_is_immutable_and_refuses_answers_it_did_not_read(app, make_round):
+    """An anonymous round still open: its record reads no answers (nothing may be shown),
+    and scoring it from that record is refused rather than done from nothing; closing
+    reads them (``scoring=True``)."""
+    created, people = make_round(respondents=3)
+    with app.app_context():
+        db = get_db()
+        from assessment.store import responses
+
+        q = created.questionnaire
+        for n, person in enumerate(people):
+            answers = {item.id: 1 + n for item in q.items() if item.type == "likert"}
+            responses.save_response(db, person.id, answers, {}, submit=True)
+        record = results.load(db, created)
+        with pytest.raises(results.NotRead):
+            results.score(record)
+        with pytest.raises(AttributeError):
+            record.round = created  # frozen
+        with pytest.raises(TypeError):
+            record.counts[created.id] = None  # a read-only mapping
+        scored = results.score(results.load(db, created, scoring=True))
+        assert scored.respondents == 3

@@ -107,7 +107,9 @@ class RoundRecord:
 
     round: rounds.Round
     client: clients.Client
-    #: The round's respondents, both sides, in the order invited (no tokens or addresses).
+    #: The round's respondents, both sides, in the order invited: their sides, roles and
+    #: statuses (no tokens or addresses), and a name only where the round shows it, each
+    #: client contact's in a round whose client answers are attributed ("" otherwise).
     people: tuple[Person, ...]
     #: The client's rounds, newest first (this one among them), with their counts.
     rounds: tuple[rounds.Round, ...]
@@ -181,7 +183,12 @@ def load(
         draft = RoundRecord(
             round=current,
             client=part.client,
-            people=part.people,
+            people=tuple(
+                person
+                if person.side == "client" and current.client_attributed
+                else replace(person, name="")
+                for person in part.people
+            ),
             rounds=listed,
             counts=MappingProxyType(counts),
             answers=MappingProxyType({}),
@@ -570,7 +577,7 @@ def close_round(db: Database, current: rounds.Round) -> RoundResult:
         )
         # The summary as the closed round shows it (the client side only now visible).
         closed = rounds.get_round(db, current.id)
-        closing = outcome(load(db, closed))
+        closing = outcome(load(db, closed, every_answer=False))
         rounds.save_summary(db, current.id, json.dumps(summary(closing)))
     return closing.result
 
@@ -606,7 +613,8 @@ def apply_floors(db: Database) -> int:
         rescoring = load(db, current, scoring=True)
         rounds.replace_results(db, round_id, _stored_text(current, compute(rescoring)), None)
         rescored = rounds.get_round(db, round_id)
-        rounds.save_summary(db, round_id, json.dumps(summary(outcome(load(db, rescored)))))
+        rescored_record = load(db, rescored, every_answer=False)
+        rounds.save_summary(db, round_id, json.dumps(summary(outcome(rescored_record))))
     return len(ids)
 
 
@@ -624,5 +632,6 @@ def fill_missing_summaries(db: Database) -> int:
     ]
     for round_id in missing:
         current = rounds.get_round(db, round_id)
-        rounds.save_summary(db, round_id, json.dumps(summary(outcome(load(db, current)))))
+        record = load(db, current, every_answer=False)
+        rounds.save_summary(db, round_id, json.dumps(summary(outcome(record))))
     return len(missing)

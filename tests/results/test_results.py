@@ -518,6 +518,7 @@ def test_a_record_is_immutable_and_refuses_answers_it_did_not_read(app, make_rou
             answers = {item.id: 1 + n for item in q.items() if item.type == "likert"}
             responses.save_response(db, person.id, answers, {}, submit=True)
         record = results.load(db, created)
+        assert len(record.people) == 3 and not any(p.name for p in record.people)  # anonymous
         with pytest.raises(results.NotRead):
             results.score(record)
         with pytest.raises(AttributeError):

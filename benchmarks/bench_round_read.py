@@ -12,7 +12,7 @@ answered, actions, incidents, invoices and comments), for each closed round:
 - ``round_report``'s wall time, best and median of ``--repeat`` in one warm process.
 
 Statements are counted with ``sqlite3.Connection.set_trace_callback``, as
-tests/web/test_results.py and tests/report/test_report_data.py count them.
+tests/web/test_results_page.py and tests/report/test_report_data.py count them.
 """
 
 from __future__ import annotations

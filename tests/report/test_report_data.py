@@ -151,3 +151,34 @@ def test_withheld_free_text_is_never_even_read(app, make_round, sql_statements):
     assert report.results_visible and report.free_text.withheld and not report.comments
     assert not any("comments" in sql or "a secret" in sql for sql in seen), seen
     assert record.round.id == created.id
+
+
+def test_an_earlier_result_stored_without_its_floor_is_scored_again_in_the_same_read(
+    demo_app, sql_statements
+):
+    """The rare path: an earlier closed anonymous round whose stored result lacks its floor
+    (``results.score`` → ``compute``) is scored again from its answers, which ``load`` reads
+    in its one answers statement: the report still runs at most 6 statements, and shows
+    the same result as when it was stored with its floor."""
+    import json
+
+    from assessment.store import clients
+
+    with demo_app.app_context():
+        db = get_db()
+        found = rounds.list_rounds(db, clients.find_by_name(db, "Harbor & Pine Foods").id)
+        current, earlier = found[0], found[1]
+        assert earlier.anonymous and not earlier.is_open
+        before = round_report(db, current).history
+        stored = json.loads(earlier.results)
+        del stored[results.FLOOR_KEY]
+        db.execute("UPDATE rounds SET results = ? WHERE id = ?", [json.dumps(stored), earlier.id])
+        try:
+            with sql_statements.counting() as seen:
+                after = round_report(db, current).history
+            assert len(seen) <= 6, seen
+            assert after == before
+            record = results.load(db, current)
+            assert (earlier.id, "team") in record.read  # its answers were read to score it
+        finally:
+            db.execute("UPDATE rounds SET results = ? WHERE id = ?", [earlier.results, earlier.id])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 from types import MappingProxyType
@@ -29,7 +29,6 @@ from sqlite_utils import Database
 from .anonymity import Policy, withheld_result
 from .answers import Response, in_own_words
 from .evidence import Incident, Invoice
-from .lru import cached
 from .perception import Perception, perception_gap
 from .playbook import ActionRecord, NextStep, gap_steps, recommend
 from .questionnaire.diff import incomparable_signs
@@ -95,6 +94,10 @@ class NotRead(LookupError):
     a score must be computed or the results may be shown; closing asks with ``scoring``)."""
 
 
+def _no_mapping() -> Mapping:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class RoundRecord:
     """Everything a round's pages, reports, mail, alerts, API and exports show, read at one
@@ -126,6 +129,19 @@ class RoundRecord:
     client_summary_invoices: bool = False
     #: What the round's team wrote in their own words; None: withheld, so never read.
     written: tuple[Written, ...] | None = None
+    #: The stored results of the client's rounds, parsed once: round id → (the team's
+    #: result, the floor it was scored with), and round id → the client side's result.
+    stored: Mapping[int, tuple[RoundResult, int | None]] = field(default_factory=_no_mapping)
+    stored_client: Mapping[int, RoundResult] = field(default_factory=_no_mapping)
+
+    def stored_result(self, current: rounds.Round) -> tuple[RoundResult, int | None]:
+        """A closed round's stored result and the floor it was scored with."""
+        found = self.stored.get(current.id)
+        return found if found is not None else _stored(current.results)
+
+    def stored_client_result(self, current: rounds.Round) -> RoundResult:
+        found = self.stored_client.get(current.id)
+        return found if found is not None else _stored(current.client_results)[0]
 
     def counts_of(self, current: rounds.Round) -> RoundCounts:
         return self.counts.get(current.id, _NO_COUNTS)
@@ -140,13 +156,13 @@ class RoundRecord:
 _NO_COUNTS = RoundCounts()
 
 
-def _stale(current: rounds.Round) -> bool:
+def _stale(record: RoundRecord, current: rounds.Round) -> bool:
     """A closed round whose stored result must be scored again (see ``score``)."""
     if current.is_open:
         return False
     if not current.results:
         return True
-    return current.anonymous and _stored(current.results)[1] is None
+    return current.anonymous and record.stored_result(current)[1] is None
 
 
 def _client_stale(current: rounds.Round, counts: RoundCounts) -> bool:
@@ -197,12 +213,22 @@ def load(
             incidents=part.incidents,
             invoices=part.invoices,
             client_summary_invoices=invoices_included,
+            stored=MappingProxyType(
+                {r.id: _stored(r.results) for r in listed if r.results and not r.is_open}
+            ),
+            stored_client=MappingProxyType(
+                {
+                    r.id: _stored(r.client_results)[0]
+                    for r in listed
+                    if r.client_results and not r.is_open
+                }
+            ),
         )
         wanted: set[tuple[int, str]] = set()
         team, client = policy(draft), client_policy(draft)
         if (
             scoring
-            or _stale(current)
+            or _stale(draft, current)
             or (team.results_visible and (current.is_open or every_answer))
         ):
             wanted.add((current.id, "team"))
@@ -218,7 +244,7 @@ def load(
         for other in listed:
             if other.id == current.id:
                 continue
-            if _stale(other):
+            if _stale(draft, other):
                 wanted.add((other.id, "team"))
             if _client_stale(other, draft.counts_of(other)):
                 wanted.add((other.id, "client"))
@@ -363,9 +389,8 @@ def can_reopen(record: RoundRecord) -> bool:
     return policy(record).can_reopen and (client is None or client.can_reopen)
 
 
-@cached(256)
 def _stored(text: str) -> tuple[RoundResult, int | None]:
-    """A stored result (immutable) and the floor it was scored with, parsed once per text."""
+    """A stored result and the floor it was scored with."""
     data = json.loads(text)
     return RoundResult.from_dict(data), data.get(FLOOR_KEY)
 
@@ -378,11 +403,11 @@ def client_score(record: RoundRecord, current: rounds.Round | None = None) -> Ro
     if mirror is None:
         return None
     if current.client_results and not current.is_open:
-        return _stored(current.client_results)[0]
+        return record.stored_client_result(current)
     previous_round = previous_closed_round(record, current)
     previous = None
     if previous_round is not None and previous_round.client_results:
-        before = _stored(previous_round.client_results)[0]
+        before = record.stored_client_result(previous_round)
         previous = before if before.questionnaire_id == mirror.id else None
     return score_round(
         mirror,
@@ -443,7 +468,7 @@ def score(record: RoundRecord, current: rounds.Round | None = None) -> RoundResu
     which a record holds the answers of another round)."""
     current = current or record.round
     if current.results and not current.is_open:
-        result, floor = _stored(current.results)
+        result, floor = record.stored_result(current)
         if not current.anonymous or floor is not None:
             return result
     return compute(record, current)

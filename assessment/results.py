@@ -129,8 +129,8 @@ class RoundRecord:
     client_summary_invoices: bool = False
     #: What the round's team wrote in their own words; None: withheld, so never read.
     written: tuple[Written, ...] | None = None
-    #: The stored results of the client's rounds, parsed once: round id → (the team's
-    #: result, the floor it was scored with), and round id → the client side's result.
+    #: The stored results of this round and the client's earlier ones, parsed once: round
+    #: id → (the team's result, the floor it was scored with); → the client side's result.
     stored: Mapping[int, tuple[RoundResult, int | None]] = field(default_factory=_no_mapping)
     stored_client: Mapping[int, RoundResult] = field(default_factory=_no_mapping)
 
@@ -196,6 +196,9 @@ def load(
         counts = {other.id: c for other, c, _ in found}
         invoices_included = any(inc for other, _, inc in found if other.id == current.id)
         listed = tuple(current if other.id == current.id else other for other, _, _ in found)
+        # What the record's functions look at: this round and the client's earlier ones.
+        upto = (current.created_at, current.id)
+        earlier = [other for other in listed if (other.created_at, other.id) <= upto]
         draft = RoundRecord(
             round=current,
             client=part.client,
@@ -214,12 +217,12 @@ def load(
             invoices=part.invoices,
             client_summary_invoices=invoices_included,
             stored=MappingProxyType(
-                {r.id: _stored(r.results) for r in listed if r.results and not r.is_open}
+                {r.id: _stored(r.results) for r in earlier if r.results and not r.is_open}
             ),
             stored_client=MappingProxyType(
                 {
                     r.id: _stored(r.client_results)[0]
-                    for r in listed
+                    for r in earlier
                     if r.client_results and not r.is_open
                 }
             ),
@@ -241,7 +244,7 @@ def load(
             or _client_stale(current, draft.counts_of(current))
         ):
             wanted.add((current.id, "client"))
-        for other in listed:
+        for other in earlier:
             if other.id == current.id:
                 continue
             if _stale(draft, other):

@@ -104,9 +104,9 @@ def test_a_report_and_its_client_summary_read_their_round_in_six_statements(
     reads nothing). All of it is the round's one read transaction (``results.load``):
     BEGIN, four SELECTs (the client with its people, actions, incidents and invoices; the
     client's rounds with their counts; the answers scored; the free text), COMMIT. Before
-    ``results.load``: 33. A closed round whose stored result lacks its floor is scored
-    again (``results.score`` → ``compute``); its answers come in the same answers
-    statement, so that rare path reads no more statements either."""
+    ``results.load``: 32 (benchmarks/README.md). A closed round whose stored result lacks
+    its floor is scored again (``results.score`` → ``compute``); its answers come in the
+    same answers statement, so that rare path reads no more statements either."""
     from assessment.report import client_summary
     from assessment.report.pdf import render_html
     from assessment.store import clients

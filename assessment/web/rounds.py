@@ -479,7 +479,7 @@ def close(round_id: int):
                 client=current.client_name,
                 period=current.period,
             )
-            closed = results.load(db, rounds.get_round(db, round_id))
+            closed = results.load(db, rounds.get_round(db, round_id), every_answer=False)
             policy = results.policy(closed)
             reopenable = results.can_reopen(closed)
     if current.is_open:  # closed by this request
@@ -606,7 +606,8 @@ def export_answers(round_id: int, fmt: str):
             text = exports.export_answers(db, round_id, fmt)
             log("answers.exported", "round", current.id, format=fmt, period=current.period)
     except exports.Withheld:  # an anonymous round still open, or closed below its floor
-        return refuse_withheld(current, results.policy(results.load(db, current)))
+        withheld = results.policy(results.load(db, current, every_answer=False))
+        return refuse_withheld(current, withheld)
     return download(
         text, fmt, file_name(current.client_name, current.period, current.kind, "answers", ext=fmt)
     )

@@ -81,9 +81,10 @@ def round_closed(app: Flask, db: Database, round_id: int) -> int:
     if current.is_open:
         return 0
     url = public_url(app, "results.show", round_id=current.id)
-    policy = results.policy(db, current)
+    record = results.load(db, current, every_answer=False)
+    policy = results.policy(record)
     visible = policy.results_visible
-    found = results.outcome(db, current) if visible else None
+    found = results.outcome(record) if visible else None
     stamp = current.closed_at or _now()
     base = f"round:{current.id}:{stamp}"
     q = current.questionnaire

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from . import results
 from .anonymity import Policy
-from .store import respondents, rounds
+from .store import rounds
 
 
 @dataclass(frozen=True)
@@ -90,23 +90,24 @@ def cost(
     return Cost(team_side, client_side, can_reopen)
 
 
-def client_rules(db: Database, current: rounds.Round) -> Policy | None:
+def client_rules(record: results.RoundRecord) -> Policy | None:
     """The client side's gate (its floor, its submissions), or None without client
     contacts: read here only, so a change to how the client floor works is made in
     ``results.client_policy`` and nowhere else."""
-    return results.client_policy(db, current)
+    return results.client_policy(record)
 
 
-def _people(db: Database, current: rounds.Round, side: str) -> tuple[int, int]:
-    found = respondents.list_respondents(db, current.id, side=side)
+def _people(record: results.RoundRecord, side: str) -> tuple[int, int]:
+    found = [person for person in record.people if person.side == side]
     return len(found), sum(1 for person in found if person.status == "draft")
 
 
 def of_round(db: Database, current: rounds.Round) -> Cost:
     """What closing ``current`` costs (or cost, once closed), as its pages will show it."""
+    record = results.load(db, current, every_answer=False)
     return cost(
-        results.policy(db, current),
-        client_rules(db, current),
-        team_people=_people(db, current, "team"),
-        client_people=_people(db, current, "client"),
+        results.policy(record),
+        client_rules(record),
+        team_people=_people(record, "team"),
+        client_people=_people(record, "client"),
     )

@@ -203,7 +203,8 @@ def answer_rows(db: Database, round_id: int, *, key: str | bytes | None = None) 
 
 def _answers(db: Database, round_id: int) -> AnswerExport:
     current = rounds.get_round(db, round_id)
-    policy = results.policy(db, current)
+    record = results.load(db, current)
+    policy = results.policy(record)
     if not policy.results_visible:
         if policy.state == "open":
             raise Withheld(
@@ -214,13 +215,13 @@ def _answers(db: Database, round_id: int) -> AnswerExport:
             f"round {round_id} is anonymous and fewer than {policy.floor} people submitted:"
             " its answers are withheld to protect anonymity"
         )
-    export = _side_answers(db, current, policy, "team", sign_statuses(db, current))
+    export = _side_answers(db, current, policy, "team", sign_statuses(record))
     # The client's side (docs/scoring.md, "The perception gap"): with the mirror's
     # questions, and only once the client's view may be shown; combined as an anonymous
     # round's rows.
-    client_rules = results.client_policy(db, current)
+    client_rules = results.client_policy(record)
     if client_rules is not None and client_rules.results_visible:
-        scored = results.client_score(db, current)
+        scored = results.client_score(record)
         statuses = {s.sign_id: s.status for s in scored.signs} if scored is not None else {}
         # Attributed client answers name their contact (docs/anonymity.md); combined never.
         side = current.for_client()
@@ -313,14 +314,15 @@ def _side_answers(
     return AnswerExport(found, withheld)
 
 
-def sign_statuses(db: Database, current: rounds.Round) -> dict[str, str]:
+def sign_statuses(record: results.RoundRecord) -> dict[str, str]:
     """Each sign's status in the round: ``scored``, ``insufficient``, ``not_asked`` (none
     of its items is asked in this kind of round) or ``withheld`` (an anonymous round's sign
     answered by fewer people than its floor). Should the stored answers not score (a value
     the engine refuses), only ``not_asked`` is known, from the questionnaire. Callers check
     the round's policy first (``_answers`` does)."""
+    current = record.round
     try:
-        return {s.sign_id: s.status for s in results.score(db, current).signs}
+        return {s.sign_id: s.status for s in results.score(record).signs}
     except ScoringInputError:
         q = current.questionnaire
         return {s.id: "not_asked" for s in q.signs if not s.scored_items(current.kind)}
@@ -397,7 +399,7 @@ def export_answers(
             "questionnaire_id": current.questionnaire_id,
             "questionnaire_version": current.questionnaire_version,
             # Every sign, also those with no row: "not_asked" ones have no question here.
-            "signs": sign_statuses(db, current),
+            "signs": sign_statuses(results.load(db, current, every_answer=False)),
         }
     }
     if current.anonymous:
@@ -433,11 +435,12 @@ def result_rows(
         if client_ids is not None and client_id not in client_ids:
             continue
         current = rounds.get_round(db, round_id)
-        policy = results.policy(db, current)
+        record = results.load(db, current, every_answer=False)
+        policy = results.policy(record)
         if policy.state == "open":
             continue
         if policy.results_visible:
-            result = results.score(db, current)
+            result = results.score(record)
         else:  # closed below its floor: every sign withheld (or not asked), no counts
             result = withheld_result(current.questionnaire, current.kind)
         q = current.questionnaire

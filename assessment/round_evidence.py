@@ -7,7 +7,7 @@ Only counts and figures leave this module: never an incident's text or author.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -20,7 +20,13 @@ from .scoring import RoundResult
 from .store import evidence as store
 from .store.rounds import Round
 
-__all__ = ["RoundEvidence", "SignEvidence", "incidents_since_last_round", "round_evidence"]
+__all__ = [
+    "RoundEvidence",
+    "SignEvidence",
+    "figure_evidence",
+    "incidents_since_last_round",
+    "round_evidence",
+]
 
 
 @dataclass(frozen=True)
@@ -75,14 +81,34 @@ def round_evidence(
 ) -> RoundEvidence:
     """The evidence of ``current``'s period as of ``today`` (or the period's end);
     ``result`` gives each sign's band (a result, or sign id → band id as the portfolio's
-    stored summaries have them)."""
+    stored summaries have them). Reads the client's incidents and invoices; a round's
+    pages and reports take them from its record instead (``figure_evidence``)."""
+    return figure_evidence(
+        current,
+        result,
+        today,
+        incidents=store.incidents_since(db, current.client_id, None),
+        invoices=store.client_invoices(db, current.client_id),
+        client_summary_invoices=client_summary_includes_invoices(db, current.id),
+    )
+
+
+def figure_evidence(
+    current: Round,
+    result: RoundResult | Mapping[str, str | None] | None,
+    today: date,
+    *,
+    incidents: Iterable[evidence.Incident],
+    invoices: Sequence[evidence.Invoice],
+    client_summary_invoices: bool,
+) -> RoundEvidence:
+    """``round_evidence`` from the client's incidents and invoices (by number) as read
+    already: pure."""
     q: Questionnaire = current.questionnaire
     start, end = period_of(current)
     as_of = max(min(end, today), start)
-    counts = evidence.incident_counts(
-        store.incidents_since(db, current.client_id, None), start, as_of
-    )
-    invoices = store.client_invoices(db, current.client_id)
+    counts = evidence.incident_counts(list(incidents), start, as_of)
+    invoices = list(invoices)
     settings = q.settings
     facts = (
         evidence.invoice_facts(
@@ -123,7 +149,7 @@ def round_evidence(
         invoice_sign=settings.invoice_sign,
         invoices=facts,
         has_invoices=bool(invoices),
-        client_summary_invoices=client_summary_includes_invoices(db, current.id),
+        client_summary_invoices=client_summary_invoices,
     )
 
 

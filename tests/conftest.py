@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import shutil
@@ -253,6 +254,48 @@ def smtp():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+class StatementLog:
+    """The SQL statements the app's database connections run while ``counting()``, as
+    SQLite hands them to ``sqlite3.Connection.set_trace_callback``: every statement,
+    BEGIN and COMMIT included, with its parameters filled in."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self._on = False
+
+    def seen(self, sql: str) -> None:
+        if self._on:
+            self.statements.append(" ".join(sql.split()))
+
+    @contextlib.contextmanager
+    def counting(self):
+        self.statements.clear()
+        self._on = True
+        try:
+            yield self.statements
+        finally:
+            self._on = False
+
+
+@pytest.fixture
+def sql_statements(monkeypatch):
+    """A ``StatementLog`` of every connection an app context borrows from now on
+    (``db.ConnectionKeeper.acquire``): ``with sql_statements.counting() as seen: ...``."""
+    from assessment.db import ConnectionKeeper
+
+    log = StatementLog()
+    acquire = ConnectionKeeper.acquire
+
+    def traced(keeper):
+        database = acquire(keeper)
+        database.conn.set_trace_callback(log.seen)
+        return database
+
+    monkeypatch.setattr(ConnectionKeeper, "acquire", traced)
+    yield log
+    log._on = False
 
 
 # --- the fast tier ----------------------------------------------------------------------------

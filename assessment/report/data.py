@@ -1,6 +1,8 @@
-"""Everything one round's results page and PDF show, gathered from the store.
+"""Everything one round's results page and PDF show, from the round's record.
 
-The web view and the PDF renderer both call :func:`round_report`, so both always show
+The round is read once (``results.load``); :func:`report_of` and the functions it uses
+are pure functions of that record. The web view and the PDF renderer both call
+:func:`round_report` (load, then :func:`report_of`), so both always show
 the same numbers, recommendations, comments, answers to open questions and actions. The
 round's anonymity policy is applied here, once (docs/anonymity.md): a report of a round
 whose results are withheld holds no score and no free text, whoever renders it; every kind
@@ -23,9 +25,9 @@ from ..anonymity import FreeText, Policy, Spread, answer_spread, withheld_result
 from ..anonymity import visible_free_text as _visible_free_text
 from ..answers import in_own_words
 from ..questionnaire import Questionnaire, TextItem
-from ..round_evidence import RoundEvidence, round_evidence
+from ..round_evidence import RoundEvidence, figure_evidence
 from ..scoring import RoundResult
-from ..store import actions, clients, respondents, responses, rounds
+from ..store import actions, clients, rounds
 
 T = TypeVar("T")
 
@@ -107,14 +109,15 @@ class RoundReport:
         return [a for a in self.actions if a.sign_id == sign_id]
 
 
-def history(db: Database, current: rounds.Round) -> list[tuple[str, RoundResult]]:
+def history(record: results.RoundRecord) -> list[tuple[str, RoundResult]]:
     """The client's closed rounds of the same questionnaire up to this one, and this one
     (withheld when its results may not be shown)."""
-    if results.policy(db, current).results_visible:
-        latest = results.score(db, current)
+    current = record.round
+    if results.policy(record).results_visible:
+        latest = results.score(record)
     else:
         latest = withheld_result(current.questionnaire, current.kind)
-    return [*history_before(db, current), (current.period, latest)]
+    return [*history_before(record), (current.period, latest)]
 
 
 @dataclass(frozen=True)
@@ -126,18 +129,19 @@ class RoundLabel:
     kind: str
 
 
-def sides_history(db: Database, current: rounds.Round, outcome: results.RoundOutcome) -> tuple:
+def sides_history(record: results.RoundRecord, outcome: results.RoundOutcome) -> tuple:
     """The two sides of the client's rounds before this one and of this one, where both
     could be compared (the gap and the agreement across rounds): (RoundLabel, Perception)."""
+    current = record.round
     found = []
-    for other in reversed(rounds.list_rounds(db, current.client_id)):
+    for other in reversed(record.rounds):
         if other.questionnaire_id != current.questionnaire_id or other.is_open:
             continue
         if other.id == current.id:
             break
-        if not results.policy(db, other).results_visible:
+        if not results.policy(record, other).results_visible:
             continue
-        both = results.perception(db, other, results.score(db, other), with_previous=False)
+        both = results.perception(record, results.score(record, other), other, with_previous=False)
         if both is not None and both.enough_client_answers:
             found.append((RoundLabel(other.period, other.kind), both))
     if outcome.perception is not None and outcome.perception.enough_client_answers:
@@ -145,16 +149,17 @@ def sides_history(db: Database, current: rounds.Round, outcome: results.RoundOut
     return tuple(found)
 
 
-def history_before(db: Database, current: rounds.Round) -> list[tuple[str, RoundResult]]:
+def history_before(record: results.RoundRecord) -> list[tuple[str, RoundResult]]:
     """The client's closed rounds of the same questionnaire before this one."""
+    current = record.round
     found = []
-    for other in reversed(rounds.list_rounds(db, current.client_id)):
+    for other in reversed(record.rounds):
         if other.questionnaire_id != current.questionnaire_id:
             continue
         if other.id == current.id:
             break
         if not other.is_open:
-            found.append((other.period, results.score(db, other)))
+            found.append((other.period, results.score(record, other)))
     return found
 
 
@@ -185,42 +190,37 @@ def _free_text_order(entry: FreeTextEntry) -> tuple:
     return (entry.sign_id, entry.kind != "comment", entry.item_id or "", entry.body)
 
 
-def _free_text_entries(db: Database, current: rounds.Round) -> list[FreeTextEntry]:
-    q = current.questionnaire
-    open_items = {
-        item.id: sign.id
-        for sign in q.signs
-        for item in sign.items
-        if in_own_words(item) and item.applies(current.kind)
-    }
+def _free_text_entries(record: results.RoundRecord) -> list[FreeTextEntry]:
+    if record.written is None:  # ``load`` reads it whenever it may be shown
+        raise results.NotRead(f"round {record.round.id}: its free text was not read")
+    open_items = results.open_items(record.round)
     entries = []
-    for row in responses.round_free_text(db, current.id, open_items):
-        body = tidy(row["body"])
+    for row in record.written:
+        body = tidy(row.body)
         if not body:
             continue
         entries.append(
             FreeTextEntry(
-                kind=row["kind"],
-                sign_id=row["sign_id"] or open_items[row["item_id"]],
-                item_id=row["item_id"],
+                kind=row.kind,
+                sign_id=row.sign_id or open_items[row.item_id],
+                item_id=row.item_id,
                 body=body,
-                author=row["name"],
-                role=row["role"],
+                author=row.name,
+                role=row.role,
             )
         )
     return entries
 
 
-def free_text(
-    db: Database, current: rounds.Round, policy: Policy | None = None
-) -> FreeText[FreeTextEntry]:
+def free_text(record: results.RoundRecord) -> FreeText[FreeTextEntry]:
     """Everything the round's respondents wrote in their own words, comments on the signs
     and answers to the open (text) questions asked in the round, as the round may show it:
     the one place pages and reports take free text from. Read only when shown (the text
-    floor, see ``anonymity.Policy``); in an anonymous round without authors and not in
-    answer order."""
-    policy = policy or results.policy(db, current)
-    return visible_free_text(policy, lambda: _free_text_entries(db, current), key=_free_text_order)
+    floor, see ``anonymity.Policy``: ``results.load`` does not read it otherwise); in an
+    anonymous round without authors and not in answer order."""
+    return visible_free_text(
+        results.policy(record), lambda: _free_text_entries(record), key=_free_text_order
+    )
 
 
 def withheld_outcome(current: rounds.Round) -> results.RoundOutcome:
@@ -234,31 +234,44 @@ def withheld_outcome(current: rounds.Round) -> results.RoundOutcome:
 
 
 def round_report(db: Database, current: rounds.Round, *, now: datetime | None = None):
-    people = respondents.list_respondents(db, current.id, side="team")
-    policy = results.policy(db, current)
+    """The round's report, read in one transaction (``results.load``)."""
+    return report_of(results.load(db, current), now=now)
+
+
+def report_of(record: results.RoundRecord, *, now: datetime | None = None) -> RoundReport:
+    """What the round's results page and PDFs show, from its record (no database)."""
+    current = record.round
+    now = now or datetime.now(UTC)
+    people = [p for p in record.people if p.side == "team"]
+    policy = results.policy(record)
     if policy.results_visible:
-        outcome = results.outcome(db, current)
-        spread = answer_spread(
-            current.questionnaire, outcome.result, responses.submitted_responses(db, current.id)
-        )
+        outcome = results.outcome(record)
+        spread = answer_spread(current.questionnaire, outcome.result, record.responses(current))
     else:
         outcome, spread = withheld_outcome(current), {}
     return RoundReport(
         round=current,
-        client=clients.get_client(db, current.client_id),
+        client=record.client,
         questionnaire=current.questionnaire,
         outcome=outcome,
-        history=(*history_before(db, current), (current.period, outcome.result)),
-        free_text=free_text(db, current, policy),
-        actions=tuple(actions.client_actions(db, current.client_id)),
+        history=(*history_before(record), (current.period, outcome.result)),
+        free_text=free_text(record),
+        actions=record.actions,
         respondents=len(people),
         submitted=sum(1 for p in people if p.status == "submitted"),
-        generated_at=now or datetime.now(UTC),
+        generated_at=now,
         policy=policy,
         spread=spread,
-        client_policy=results.client_policy(db, current),
-        sides_history=sides_history(db, current, outcome) if policy.results_visible else (),
-        evidence=round_evidence(db, current, outcome.result, (now or datetime.now(UTC)).date())
+        client_policy=results.client_policy(record),
+        sides_history=sides_history(record, outcome) if policy.results_visible else (),
+        evidence=figure_evidence(
+            current,
+            outcome.result,
+            now.date(),
+            incidents=record.incidents,
+            invoices=record.invoices,
+            client_summary_invoices=record.client_summary_invoices,
+        )
         if policy.results_visible
         else None,
     )

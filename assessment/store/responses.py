@@ -203,32 +203,31 @@ def round_free_text(
     items `text_items` (``kind`` "answer"); each row has ``sign_id`` (None for answers: the
     caller knows each item's sign), ``body``, the respondent's ``name`` and ``role``. Every
     page and report that shows free text reads it here, so one place decides what is shown.
+    One statement: comments first (by sign), then answers (by question).
     """
-    comments = list(
-        query_rows(
+    items = sorted(set(text_items))
+    return [
+        {key: row[key] for key in ("kind", "sign_id", "item_id", "body", "name", "role")}
+        for row in query_rows(
             db,
-            "SELECT 'comment' AS kind, comments.sign_id, NULL AS item_id, comments.body,"
-            " respondents.name, respondents.role"
+            "SELECT * FROM ("
+            " SELECT 0 AS part, 'comment' AS kind, comments.sign_id, NULL AS item_id,"
+            " comments.body, respondents.name, respondents.role,"
+            " comments.sign_id AS k1, comments.id AS k2"
             " FROM comments JOIN responses ON responses.id = comments.response_id"
             " JOIN respondents ON respondents.id = responses.respondent_id"
-            " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
-            " AND respondents.side = ? ORDER BY comments.sign_id, comments.id",
-            [round_id, side],
-        )
-    )
-    items = sorted(set(text_items))
-    answers = list(
-        query_rows(
-            db,
-            "SELECT 'answer' AS kind, NULL AS sign_id, answers.item_id, answers.value_text AS body,"
-            " respondents.name, respondents.role"
+            " WHERE respondents.round_id = :round AND responses.status = 'submitted'"
+            " AND respondents.side = :side"
+            " UNION ALL"
+            " SELECT 1, 'answer', NULL, answers.item_id, answers.value_text,"
+            " respondents.name, respondents.role, answers.item_id, respondents.id"
             " FROM answers JOIN responses ON responses.id = answers.response_id"
             " JOIN respondents ON respondents.id = responses.respondent_id"
-            " WHERE respondents.round_id = ? AND responses.status = 'submitted'"
+            " WHERE respondents.round_id = :round AND responses.status = 'submitted'"
             " AND answers.not_applicable = 0 AND answers.value_text IS NOT NULL"
-            " AND answers.item_id IN (SELECT value FROM json_each(?)) AND respondents.side = ?"
-            " ORDER BY answers.item_id, respondents.id",
-            [round_id, json.dumps(items), side],
+            " AND answers.item_id IN (SELECT value FROM json_each(:items))"
+            " AND respondents.side = :side"
+            ") ORDER BY part, k1, k2",
+            {"round": round_id, "side": side, "items": json.dumps(items)},
         )
-    )
-    return comments + answers
+    ]

@@ -139,7 +139,7 @@ def _round(db: Database, row: dict) -> Round:
         closed_at=row["closed_at"],
         created_at=row["created_at"],
         questionnaire_digest=row["questionnaire_digest"],
-        snapshot=snapshot_text(db, row["questionnaire_digest"]),
+        snapshot=snapshot_text(db, row["questionnaire_digest"], row.get("snapshot_text")),
         results=row["results"],
         anonymity_floor=row["anonymity_floor"],
         anonymity_text_floor=row["anonymity_text_floor"],
@@ -147,7 +147,9 @@ def _round(db: Database, row: dict) -> Round:
         closed_on_due_date=row.get("closed_on_due_date"),
         invitations_held=bool(row["invitations_held"]),
         mirror_digest=row["mirror_digest"],
-        mirror_snapshot=snapshot_text(db, row["mirror_digest"]) if row["mirror_digest"] else None,
+        mirror_snapshot=snapshot_text(db, row["mirror_digest"], row.get("mirror_snapshot_text"))
+        if row["mirror_digest"]
+        else None,
         client_results=row["client_results"],
         client_summary_shared=bool(row["client_summary_shared"]),
         client_display=row["client_display"],

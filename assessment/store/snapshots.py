@@ -29,11 +29,19 @@ SNAPSHOT_CACHE = 64  # snapshot texts per process, about 20 KB each
 _snapshots: LRUCache[str, str] = LRUCache(SNAPSHOT_CACHE)
 
 
-def snapshot_text(db: Database, digest: str) -> str:
+def snapshot_text(db: Database, digest: str, text: str | None = None) -> str:
     """The snapshot named ``digest``, read once per process: a digest names one text for
     good, whichever database it is in, so the text may be kept. Handing out the same
-    string each time also spares ``questionnaire_of`` hashing 20 KB per call."""
+    string each time also spares ``questionnaire_of`` hashing 20 KB per call. ``text``:
+    the snapshot's text when a query read it already (``round_reads.client_rounds``)."""
+    if text is not None:
+        return _snapshots.get(digest, str, text)
     return _snapshots.get(digest, _read_snapshot, db, digest)
+
+
+def held_digests() -> list[str]:
+    """The digests whose snapshot texts the process holds (no query needed for them)."""
+    return list(_snapshots.keys())
 
 
 def _read_snapshot(db: Database, digest: str) -> str:

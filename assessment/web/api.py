@@ -448,10 +448,11 @@ def round_results(round_id: int):
     current = _round_or_404(round_id)
     if not _caller().is_lead:
         return _team_results(current)
-    policy = results.policy(db, current)
+    record = results.load(db, current)
+    policy = results.policy(record)
     if not policy.results_visible:
         return _json(_withheld(current, policy))
-    outcome = results.outcome(db, current)
+    outcome = results.outcome(record)
     _record_view(current)
     data = {
         "round": _round(current),

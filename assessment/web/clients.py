@@ -124,7 +124,9 @@ def show(client_id: int):
     db = get_db()
     client = client_or_404(client_id)
     found = rounds.list_rounds(db, client_id)
-    scored = {r.id: results.score(db, r) for r in found if not r.is_open}
+    # Closed rounds' stored results, from one read of the client's rounds.
+    record = results.load(db, found[0], every_answer=False) if found else None
+    scored = {r.id: results.score(record, r) for r in found if not r.is_open}
     by_id = {r.id: r for r in found}
     lang = current_language()
     client_actions = actions.client_actions(db, client_id)
@@ -156,7 +158,7 @@ def trend_chart(client_id: int):
     if not found:
         abort(404)
     latest = found[0]
-    svg = trend_svg(latest.questionnaire, history(db, latest), requested_language())
+    svg = trend_svg(latest.questionnaire, history(results.load(db, latest)), requested_language())
     return Response(svg, mimetype="image/svg+xml")
 
 

@@ -27,7 +27,7 @@ from ..db import get_db
 from ..report import client_summary
 from ..report.charts import radar_svg, trend_svg
 from ..report.context import action_title
-from ..report.data import round_report
+from ..report.data import report_of, round_report
 from ..report.paired import paired_svg
 from ..sqlite import transaction
 from ..store import actions, audit, clients, rounds, share_links
@@ -224,13 +224,14 @@ def share(round_id: int):
     if not form.validate_on_submit():
         abort(400)
     db = get_db()
-    policy = results.policy(db, current)
+    record = results.load(db, current)
+    policy = results.policy(record)
     if not policy.results_visible:
         return refuse_withheld(current, policy)
     document = form.document.data or "report"
     if document not in share_links.DOCUMENTS:
         abort(400)
-    if document == "client_summary" and not client_summary.available(round_report(db, current)):
+    if document == "client_summary" and not client_summary.available(report_of(record)):
         abort(403)
     with transaction(db, write=True):
         link = share_links.create_link(

@@ -240,10 +240,11 @@ def _show(current: rounds.Round, *, respondent_form=None, client_form=None, stat
     client_progress = dict.fromkeys(answers.STATUSES, 0)
     for respondent in contacts:
         client_progress[respondent.status] += 1
-    policy = results.policy(db, current)
+    record = results.load(db, current)
+    policy = results.policy(record)
     outcome = None
     if policy.results_visible:  # an anonymous round's scores only once it closed
-        outcome = results.outcome(db, current)
+        outcome = results.outcome(record)
         if not current.is_open:
             with transaction(db, write=True):
                 log("results.viewed", "round", current.id, page="round")
@@ -259,7 +260,7 @@ def _show(current: rounds.Round, *, respondent_form=None, client_form=None, stat
         respondent_form=respondent_form or RespondentForm(formdata=None),
         contacts=contacts,
         client_progress=client_progress,
-        can_reopen=results.can_reopen(db, current),
+        can_reopen=results.can_reopen(record),
         client_form=client_form or ClientContactForm(formdata=None),
         import_form=ImportForm(formdata=None),
         post_form=PostForm(),
@@ -478,9 +479,9 @@ def close(round_id: int):
                 client=current.client_name,
                 period=current.period,
             )
-            closed = rounds.get_round(db, round_id)
-            policy = results.policy(db, closed)
-            reopenable = results.can_reopen(db, closed)
+            closed = results.load(db, rounds.get_round(db, round_id), every_answer=False)
+            policy = results.policy(closed)
+            reopenable = results.can_reopen(closed)
     if current.is_open:  # closed by this request
         after_close_soon(round_id)  # its reports rendered, the firm's chat told
     if current.is_open and policy.state == "withheld" and reopenable:
@@ -605,7 +606,8 @@ def export_answers(round_id: int, fmt: str):
             text = exports.export_answers(db, round_id, fmt)
             log("answers.exported", "round", current.id, format=fmt, period=current.period)
     except exports.Withheld:  # an anonymous round still open, or closed below its floor
-        return refuse_withheld(current, results.policy(db, current))
+        withheld = results.policy(results.load(db, current, every_answer=False))
+        return refuse_withheld(current, withheld)
     return download(
         text, fmt, file_name(current.client_name, current.period, current.kind, "answers", ext=fmt)
     )

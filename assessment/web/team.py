@@ -37,12 +37,13 @@ def summary(db, current: rounds.Round) -> dict | None:
     view = team_views.get(db, current.id)
     if current.is_open or not view.shared:
         return None
-    policy = results.policy(db, current)
+    record = results.load(db, current, every_answer=False)
+    policy = results.policy(record)
     if policy.results_visible:
-        outcome = results.outcome(db, current)
+        outcome = results.outcome(record)
         earlier = [
             (round_name(period, result.kind).localize(gettext), result.exact_index)
-            for period, result in history_before(db, current)
+            for period, result in history_before(record)
             if result.index is not None
         ]
     else:
@@ -102,7 +103,7 @@ def share(round_id: int):
         abort(409)
     steps = [
         step.sign_id
-        for step in results.outcome(db, current).next_steps
+        for step in results.outcome(results.load(db, current, every_answer=False)).next_steps
         if step.sign_id in request.form.getlist("steps")
     ]
     with transaction(db, write=True):

@@ -25,6 +25,7 @@ SCRIPTS = {
     "bench_invitations.py": "remind",
     "bench_pack.py": "second pack, nothing changed",
     "bench_report.py": "portfolio 2026-Q4, 2 clients",
+    "bench_round_read.py": "round read: done",
     "load/run_load.py": "0 of them missing",
 }
 #: Modules the scripts import, not run on their own.

@@ -93,7 +93,9 @@ def test_a_round_closes_when_its_due_day_ends_in_the_instances_time_zone(app):
         closed = rounds.get_round(db, current.id)
         assert not closed.is_open and closed.closed_on_due_date == closed.closed_at
         # Stored exactly as a lead's Close round stores it.
-        expected = results._stored_text(closed, results.compute(db, closed))
+        expected = results._stored_text(
+            closed, results.compute(results.load(db, closed, scoring=True))
+        )
         assert json.loads(closed.results) == json.loads(expected)
         assert (
             db.execute(

@@ -93,3 +93,92 @@ def test_comments_and_text_answers_share_one_gate(db, make_round, submitted, is_
     report = _fill(db, created, people, texts, close=not is_open)
     assert report.free_text.withheld is not shown
     assert {t.kind for t in report.free_text} == ({"comment", "answer"} if shown else set())
+
+
+def test_a_report_and_its_client_summary_read_their_round_in_six_statements(
+    demo_app, sql_statements
+):
+    """Counted: every statement from asking for the round's report data
+    (``round_report``) to both documents' HTML made from it (the leadership report in
+    English, the client summary in Chinese; the PDF is WeasyPrint's work on that HTML and
+    reads nothing). All of it is the round's one read transaction (``results.load``):
+    BEGIN, four SELECTs (the client with its people, actions, incidents and invoices; the
+    client's rounds with their counts; the answers scored; the free text), COMMIT. Before
+    ``results.load``: 32 (benchmarks/README.md). A closed round whose stored result lacks
+    its floor is scored again (``results.score`` → ``compute``); its answers come in the
+    same answers statement, so that rare path reads no more statements either."""
+    from assessment.report import client_summary
+    from assessment.report.pdf import render_html
+    from assessment.store import clients
+
+    with demo_app.app_context():
+        db = get_db()
+        current = rounds.list_rounds(db, clients.find_by_name(db, "Apex Retail Group").id)[0]
+        rounds.set_client_summary_shared(db, current.id, True)
+        current = rounds.get_round(db, current.id)
+        with sql_statements.counting() as seen:
+            report = round_report(db, current)
+            html = render_html(report, "en", app=demo_app)
+            summary = client_summary.render_client_summary_html(report, "zh-CN", app=demo_app)
+    assert seen[0] == "BEGIN" and seen[-1] == "COMMIT", seen
+    assert len(seen) <= 6, seen
+    # a realistic round: both sides compared, earlier rounds, actions, evidence, comments
+    assert client_summary.available(report) and report.sides_history
+    assert len(report.history) == 3 and report.actions and report.comments
+    assert report.evidence is not None and report.evidence.any
+    assert "Apex Retail Group" in html and summary
+
+
+def test_withheld_free_text_is_never_even_read(app, make_round, sql_statements):
+    """An anonymous round closed with 3 answers (its floor) but under its text floor (5):
+    its scores are shown, its comments are not, and no statement reads them; while it was
+    open, not even the scored answers were read."""
+    created, people = make_round(respondents=3)
+    with app.app_context():
+        db = get_db()
+        sign = created.questionnaire.items_by_id[MOOD][0].id
+        for person in people:
+            responses.save_response(
+                db, person.id, {MOOD: "a secret"}, {sign: "my own words"}, submit=True
+            )
+        with sql_statements.counting() as seen:
+            record = results.load(db, rounds.get_round(db, created.id))
+        assert record.read == frozenset() and not record.answers and record.written is None
+        assert not any("answers" in sql or "comments" in sql for sql in seen), seen
+        results.close_round(db, rounds.get_round(db, created.id))
+        with sql_statements.counting() as seen:
+            report = round_report(db, rounds.get_round(db, created.id))
+    assert report.results_visible and report.free_text.withheld and not report.comments
+    assert not any("comments" in sql or "a secret" in sql for sql in seen), seen
+    assert record.round.id == created.id
+
+
+def test_an_earlier_result_stored_without_its_floor_is_scored_again_in_the_same_read(
+    demo_app, sql_statements
+):
+    """The rare path: an earlier closed anonymous round whose stored result lacks its floor
+    (``results.score`` → ``compute``) is scored again from its answers, which ``load`` reads
+    in its one answers statement: the report still runs at most 6 statements, and shows
+    the same result as when it was stored with its floor."""
+    import json
+
+    from assessment.store import clients
+
+    with demo_app.app_context():
+        db = get_db()
+        found = rounds.list_rounds(db, clients.find_by_name(db, "Harbor & Pine Foods").id)
+        current, earlier = found[0], found[1]
+        assert earlier.anonymous and not earlier.is_open
+        before = round_report(db, current).history
+        stored = json.loads(earlier.results)
+        del stored[results.FLOOR_KEY]
+        db.execute("UPDATE rounds SET results = ? WHERE id = ?", [json.dumps(stored), earlier.id])
+        try:
+            with sql_statements.counting() as seen:
+                after = round_report(db, current).history
+            assert len(seen) <= 6, seen
+            assert after == before
+            record = results.load(db, current)
+            assert (earlier.id, "team") in record.read  # its answers were read to score it
+        finally:
+            db.execute("UPDATE rounds SET results = ? WHERE id = ?", [earlier.results, earlier.id])

@@ -19,7 +19,8 @@ def demo(app, questionnaires):
 def _results(db, name):
     client = clients.find_by_name(db, name)
     found = list(reversed(rounds.list_rounds(db, client.id)))
-    return found, [results.score(db, r) for r in found]
+    # scoring=True: an open round is scored too, as closing would score it
+    return found, [results.score(results.load(db, r, scoring=True)) for r in found]
 
 
 def test_three_clients_each_with_kickoff_and_two_quarterly_rounds(demo):
@@ -42,7 +43,7 @@ def test_late_payer_gets_worse_and_escalates(demo):
     payment = [r.get("payment") for r in scored[1:]]
     assert payment[1].score < payment[0].score
     assert scored[2].index < scored[1].index < scored[0].index
-    steps = results.outcome(demo, found[2]).next_steps
+    steps = results.outcome(results.load(demo, found[2])).next_steps
     assert steps[0].sign_id == "payment" and steps[0].escalation
 
 
@@ -52,7 +53,7 @@ def test_the_late_payer_believes_they_pay_on_time(demo):
     with the numbers before anything else."""
     found, _ = _results(demo, "Apex Retail Group")
     assert respondents.list_respondents(demo, found[0].id, side="client") == []  # kickoff
-    latest = results.outcome(demo, found[2])
+    latest = results.outcome(results.load(demo, found[2]))
     payment = latest.perception.get("payment")
     assert payment.flagged and payment.gap > 60
     assert payment.team < 25 and payment.client > 75
@@ -71,7 +72,7 @@ def test_the_late_payer_believes_they_pay_on_time(demo):
     assert all(both.get("payment").flagged for _, both in history)
     # The healthy partner's two sides roughly agree.
     found, _ = _results(demo, "Harbor & Pine Foods")
-    assert not results.outcome(demo, found[2]).perception.flagged
+    assert not results.outcome(results.load(demo, found[2])).perception.flagged
 
 
 def test_the_team_disagrees_about_one_client(demo):
@@ -89,7 +90,7 @@ def test_loading_again_adds_nothing(demo, questionnaires):
 
 def test_a_completed_action_that_did_not_help_is_called_out(demo):
     found, _ = _results(demo, "Apex Retail Group")
-    steps = {s.sign_id: s for s in results.outcome(demo, found[2]).next_steps}
+    steps = {s.sign_id: s for s in results.outcome(results.load(demo, found[2])).next_steps}
     assert steps["payment"].stalled
     assert "has not yet moved the score" in steps["payment"].note.get("en")
     assert not steps["power"].stalled, "an open action is not a completed one"

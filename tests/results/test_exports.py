@@ -393,7 +393,7 @@ def test_results_export_has_one_row_per_closed_round_and_sign(app, demo):
             rounds.get_round(db, row[0])
             for row in db.execute("SELECT id FROM rounds WHERE status = 'closed'").fetchall()
         ]
-        expected = {r.id: results.score(db, r) for r in closed}
+        expected = {r.id: results.score(results.load(db, r)) for r in closed}
         result_q = {r.id: r.questionnaire for r in closed}
         rows = exports.result_rows(db)
         everything = exports.result_rows(db, include_open=True)

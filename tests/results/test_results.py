@@ -31,7 +31,7 @@ def test_results_page_shows_verdict_signs_steps_and_comments(app, client, auth, 
     page = client.get(f"/rounds/{current.id}/results").get_data(as_text=True)
     q = current.questionnaire
     with app.app_context():
-        outcome = results.outcome(get_db(), current)
+        outcome = results.outcome(results.load(get_db(), current))
     assert q.band(outcome.result.band_id).verdict.get("en") in page
     for sign in q.signs:
         assert sign.title.get("en") in page
@@ -280,7 +280,7 @@ def test_kickoff_pages_show_not_asked_signs_as_such(app, client, auth, demo, lan
         note = re.search(r'class="small text-body-secondary not-asked-note">(.*?)</p>', page, re.S)
         assert note and title in note.group(1) and label in note.group(1)
     with app.app_context():
-        steps = results.outcome(get_db(), current).next_steps
+        steps = results.outcome(results.load(get_db(), current)).next_steps
     assert "payment" not in {step.sign_id for step in steps}
 
 
@@ -438,7 +438,7 @@ def test_a_stored_anonymous_result_without_its_floor_is_not_shown_as_stored(app,
                 "UPDATE rounds SET results = ? WHERE id = ?",
                 [json.dumps(unfloored.to_dict()), created.id],
             )
-        shown = results.score(db, rounds.get_round(db, created.id))
+        shown = results.score(results.load(db, rounds.get_round(db, created.id)))
     assert all(s.lowest is None and s.highest is None for s in shown.signs)
 
 
@@ -480,3 +480,50 @@ def test_without_a_score_no_next_step_claims_all_is_well(app, client, auth, make
     assert "Not enough answers yet for a score" in page
     assert "keep doing what works" not in page
     assert "Next steps follow once there are enough answers" in page
+
+
+def test_the_record_answers_what_the_store_queries_answered(demo_app):
+    """``results.load``'s record: the previous closed round, the speak-up days and each
+    round's policy are what the store's own queries give, for every round of the demo."""
+    from assessment.store import evidence, respondents, rounds
+
+    with demo_app.app_context():
+        db = get_db()
+        for client in clients.list_clients(db):
+            for current in rounds.list_rounds(db, client.id):
+                record = results.load(db, current)
+                assert results.previous_closed_round(
+                    record, current
+                ) == rounds.previous_closed_round(db, current)
+                assert results.speak_up_days(record) == evidence.speak_up_days(db, client.id)
+                assert results.policy(record).submitted == rounds.submitted_count(db, current.id)
+                rules = results.client_policy(record)
+                contacts = respondents.list_respondents(db, current.id, side="client")
+                assert (rules is None) == (current.mirror_digest is None or not contacts)
+                if rules is not None:
+                    assert rules.submitted == rounds.submitted_count(db, current.id, "client")
+
+
+def test_a_record_is_immutable_and_refuses_answers_it_did_not_read(app, make_round):
+    """An anonymous round still open: its record reads no answers (nothing may be shown),
+    and scoring it from that record is refused rather than done from nothing; closing
+    reads them (``scoring=True``)."""
+    created, people = make_round(respondents=3)
+    with app.app_context():
+        db = get_db()
+        from assessment.store import responses
+
+        q = created.questionnaire
+        for n, person in enumerate(people):
+            answers = {item.id: 1 + n for item in q.items() if item.type == "likert"}
+            responses.save_response(db, person.id, answers, {}, submit=True)
+        record = results.load(db, created)
+        assert len(record.people) == 3 and not any(p.name for p in record.people)  # anonymous
+        with pytest.raises(results.NotRead):
+            results.score(record)
+        with pytest.raises(AttributeError):
+            record.round = created  # frozen
+        with pytest.raises(TypeError):
+            record.counts[created.id] = None  # a read-only mapping
+        scored = results.score(results.load(db, created, scoring=True))
+        assert scored.respondents == 3

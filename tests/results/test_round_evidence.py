@@ -85,7 +85,9 @@ def test_the_figures_of_the_round(app, healthy_payer_who_pays_late):
     with app.app_context():
         db = get_db()
         current = rounds.get_round(db, current.id)
-        found = round_evidence(db, current, results.score(db, current), date(2026, 6, 1))
+        found = round_evidence(
+            db, current, results.score(results.load(db, current)), date(2026, 6, 1)
+        )
     assert (found.start, found.end, found.as_of) == (
         date(2026, 1, 1),
         date(2026, 3, 31),

@@ -142,7 +142,7 @@ def _reach_state(app, world, state: str) -> dict:
         results.close_round(db, rounds.get_round(db, current.id))
         closed = rounds.get_round(db, current.id)
         if state in ("team view shared", "client summary shared"):
-            steps = [step.sign_id for step in results.outcome(db, closed).next_steps]
+            steps = [step.sign_id for step in results.outcome(results.load(db, closed)).next_steps]
             assert steps, "the round must have next steps to leak"
             team_views.save(db, current.id, shared=True, steps=steps, user_id=None)
         if state == "client summary shared":

@@ -137,7 +137,7 @@ def test_combined_with_two_contacts_is_shown_and_names_no_one(app, make_round, a
     _answer(app, people[4:5], CLIENT_LOW)
     closed = _closed(app, current)
     with app.app_context():
-        outcome = results.outcome(get_db(), closed)
+        outcome = results.outcome(results.load(get_db(), closed))
     assert outcome.perception.get("payment").status == "compared"  # two of two: shown
     assert outcome.contacts == ()  # combined: nothing individual
     auth.login()
@@ -162,7 +162,7 @@ def test_attributed_shows_each_contact_by_name_to_leads_only(app, make_round, au
     _answer(app, people[4:5], CLIENT_LOW)
     closed = _closed(app, current)
     with app.app_context():
-        outcome = results.outcome(get_db(), closed)
+        outcome = results.outcome(results.load(get_db(), closed))
     views = {c.name: c.scores["payment"] for c in outcome.contacts}
     # Client 0: 5 → 100, paid on receipt → 100; Client 1: 1 → 0, after a reminder → 65.
     assert views == {"Client 0": 100, "Client 1": Fraction(65, 2)}

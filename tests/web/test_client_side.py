@@ -254,7 +254,7 @@ def test_closing_stores_the_client_side_and_compares_both(app, make_round):
     _answer_all(app, contacts, CLIENT_PAYMENT)
     with app.app_context():
         db = get_db()
-        open_outcome = results.outcome(db, current)
+        open_outcome = results.outcome(results.load(db, current))
         # While open, a named round shows the team's scores but nothing of the client's.
         assert open_outcome.result.get("payment").score == 15
         assert {s.status for s in open_outcome.client.signs} <= {"withheld", "not_asked"}
@@ -262,7 +262,7 @@ def test_closing_stores_the_client_side_and_compares_both(app, make_round):
         results.close_round(db, current)
         closed = rounds.get_round(db, current.id)
         assert closed.client_results is not None
-        outcome = results.outcome(db, closed)
+        outcome = results.outcome(results.load(db, closed))
         payment = outcome.perception.get("payment")
         # Team: (10 + 25 + 25 + 0) / 4 = 15 each; client: (100 + 100) / 2 = 100; gap 85.
         assert (payment.team, payment.client, payment.gap) == (15, 100, 85)
@@ -279,7 +279,7 @@ def test_closing_stores_the_client_side_and_compares_both(app, make_round):
             "compared",
         )
         # The client's view was shown: reopening would show it again one answer apart.
-        assert not results.can_reopen(db, closed)
+        assert not results.can_reopen(results.load(db, closed))
         with pytest.raises(results.ReopenRefused):
             results.reopen_round(db, closed)
 
@@ -294,11 +294,11 @@ def test_below_the_floor_the_client_side_is_not_enough_answers(app, make_round, 
         db = get_db()
         results.close_round(db, current)
         closed = rounds.get_round(db, current.id)
-        outcome = results.outcome(db, closed)
+        outcome = results.outcome(results.load(db, closed))
         assert not outcome.perception.enough_client_answers
         assert outcome.perception.get("payment").gap is None
         assert outcome.gap_steps == ()
-        assert results.can_reopen(db, closed)  # nothing of the client's was shown
+        assert results.can_reopen(results.load(db, closed))  # nothing of the client's was shown
 
 
 def _pdf_text(data: bytes) -> str:

@@ -47,7 +47,7 @@ def _share(client, round_id, steps=(), shared=True):
 def _steps(app, round_id):
     with app.app_context():
         db = get_db()
-        return results.outcome(db, rounds.get_round(db, round_id)).next_steps
+        return results.outcome(results.load(db, rounds.get_round(db, round_id))).next_steps
 
 
 def test_a_shared_summary_through_the_personal_link(app, client, auth, make_round):

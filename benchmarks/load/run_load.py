@@ -26,6 +26,18 @@ slice the respondents have submitted; each later one starts with the answer-key 
 the browser that submitted (``LOAD_KEYS``) and only re-opens their form
 (``LOAD_SUBMITTED``). Counts and throughput are over all slices; p50 and p95 the median
 of the slices' own.
+
+It then states whether the load floor holds (``FLOOR_*``: the form page at least 0.4 ×
+hello world's throughput with a p95 of at most 250 ms, 200 respondents): a figure for
+benchmarks/README.md, never a test.
+
+``--compare unchanged,languages`` (pieces of the fast path, ``variants.PIECES``) also
+serves the app without those pieces, one gunicorn server per comma-separated entry, on the
+same database (variants.py, a benchmark-only factory read through ``LOAD_WITHOUT``). In
+every slice after the first each of them serves the same re-opened forms as the app, the
+order turning by one place a slice, and the runner prints each one's form-page throughput
+as a share of the app's (summed, and the median of the slices' shares) with its server CPU
+a request: what each piece is worth.
 """
 
 from __future__ import annotations
@@ -327,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help="4 respondents for 3 s, one worker (a check that it still runs)",
+        help="4 respondents for 3 s, one worker, two slices, the second also against the app"
+        " without every fast-path piece (a check that it still runs)",
     )
     parser.add_argument(
         "--compare",
@@ -337,9 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         " slice after the first, in turn with the app and hello world; needs --slices 2+",
     )
     args = parser.parse_args(argv)
-    if args.smoke:
+    if args.smoke:  # and the app without every piece at once, so that no switch rots
         args.users, args.spawn_rate, args.run_time, args.workers = 4, 4, "3s", 1
-        args.slices = max(args.slices, 2) if args.compare else args.slices
+        args.compare = args.compare or "+".join(variants.PIECES)
+        args.slices = max(args.slices, 2)
     _seconds(args.run_time)  # refuse a bad run time before doing anything
     if args.slices < 1:
         parser.error("--slices takes 1 or more")
@@ -405,7 +419,12 @@ def main(argv: list[str] | None = None) -> int:
             variant_command(folder / "instance", args.workers),
             folder,
             workers=args.workers,
-            env={"LOAD_WITHOUT": ",".join(pieces), "PYTHONPATH": str(HERE)},
+            env={
+                "LOAD_WITHOUT": ",".join(pieces),
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(HERE), os.environ.get("PYTHONPATH")])
+                ),
+            },
             name="without-" + "-".join(pieces),
         )
         for pieces in compare

@@ -3,10 +3,10 @@
 A benchmark-only app factory: ``run_load.py --compare`` serves it under gunicorn beside
 the app itself, one server per variant, with the same settings as ``assessment serve``::
 
-    LOAD_WITHOUT=sessions,login  ->  variants:create_app(instance_path=...)
+    LOAD_WITHOUT=unchanged,languages  ->  variants:create_app(instance_path=...)
 
 ``LOAD_WITHOUT`` (read here only, never by the app) names the pieces to switch off; each
-is replaced by what the app would do without it, the library's own code. A piece used
+is replaced by what the app would do without it (read again, parse again). A piece used
 through an imported name is replaced in every module of the app that holds it, and a
 piece found nowhere stops the server: a variant that measured nothing would read as a
 piece worth nothing.
@@ -19,7 +19,6 @@ import sys
 from collections.abc import Callable
 
 from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
 
 import assessment
 
@@ -45,34 +44,6 @@ def _function(module_name: str, name: str) -> Callable:
     return getattr(sys.modules[module_name], name)
 
 
-def _without_sessions(app: Flask) -> int:
-    """Flask's own session interface: each cookie verified and parsed on every request."""
-    from assessment.web.fastpath.sessions import SessionInterface
-
-    if not isinstance(app.session_interface, SessionInterface):
-        return 0
-    app.session_interface = SecureCookieSessionInterface()
-    return 1
-
-
-def _without_csrf_tokens(app: Flask) -> int:
-    """Flask-WTF's ``generate_csrf``: the session's token signed again for every page."""
-    from flask_wtf.csrf import generate_csrf
-
-    original = _function("assessment.web.fastpath.csrf_tokens", "csrf_token")
-    return _replace_everywhere(original, generate_csrf)
-
-
-def _without_login(app: Flask) -> int:
-    """Flask-Login asked on every request, even with no login in sight."""
-    from flask_login import current_user
-
-    def logged_in() -> bool:
-        return current_user.is_authenticated
-
-    return _replace_everywhere(_function("assessment.web.fastpath.login", "logged_in"), logged_in)
-
-
 def _without_unchanged(app: Flask) -> int:
     """Reads the respondent, round and draft again on every request."""
 
@@ -90,9 +61,6 @@ def _without_languages(app: Flask) -> int:
 
 #: Each piece that can be switched off, and how: returns how many places it replaced.
 PIECES: dict[str, Callable[[Flask], int]] = {
-    "sessions": _without_sessions,
-    "csrf_tokens": _without_csrf_tokens,
-    "login": _without_login,
     "unchanged": _without_unchanged,
     "languages": _without_languages,
 }

@@ -38,7 +38,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 
 from ..db import get_db
 from ..jobs.tasks import deliver_soon
@@ -51,6 +51,7 @@ from .access import client_link, public
 from .answer_form import draft_parts
 from .client_access import refused_fields
 from .fastpath.answer_page import render_live
+from .fastpath.csrf_tokens import csrf_token
 from .fastpath.forms import form_class
 from .i18n import current_language
 
@@ -318,7 +319,7 @@ def _form_expired(error: CSRFError):
     if found is None:
         abort(404)
     if request.endpoint == "respond.autosave":
-        return jsonify(saved=False, reason="expired", csrf_token=generate_csrf()), 400
+        return jsonify(saved=False, reason="expired", csrf_token=csrf_token()), 400
     respondent, current, draft = respond._link_or_404(token)
     visitor = respond._visitor(respondent)
     Form = form_class(current.snapshot, current.kind, current_language())

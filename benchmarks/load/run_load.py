@@ -31,7 +31,7 @@ It then states whether the load floor holds (``FLOOR_*``: the form page at least
 hello world's throughput with a p95 of at most 250 ms, 200 respondents): a figure for
 benchmarks/README.md, never a test.
 
-``--compare unchanged,languages`` (pieces of the fast path, ``variants.PIECES``) also
+``--compare csrf_tokens,unchanged+languages`` (pieces of the fast path, ``variants.PIECES``) also
 serves the app without those pieces, one gunicorn server per comma-separated entry, on the
 same database (variants.py, a benchmark-only factory read through ``LOAD_WITHOUT``). In
 every slice after the first each of them serves the same re-opened forms as the app, the

@@ -3,13 +3,13 @@
 A benchmark-only app factory: ``run_load.py --compare`` serves it under gunicorn beside
 the app itself, one server per variant, with the same settings as ``assessment serve``::
 
-    LOAD_WITHOUT=unchanged,languages  ->  variants:create_app(instance_path=...)
+    LOAD_WITHOUT=csrf_tokens,languages  ->  variants:create_app(instance_path=...)
 
 ``LOAD_WITHOUT`` (read here only, never by the app) names the pieces to switch off; each
-is replaced by what the app would do without it (read again, parse again). A piece used
-through an imported name is replaced in every module of the app that holds it, and a
-piece found nowhere stops the server: a variant that measured nothing would read as a
-piece worth nothing.
+is replaced by what the app would do without it (Flask-WTF's own code; read again; parse
+again). A piece used through an imported name is replaced in every module of the app that
+holds it, and a piece found nowhere stops the server: a variant that measured nothing
+would read as a piece worth nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +44,14 @@ def _function(module_name: str, name: str) -> Callable:
     return getattr(sys.modules[module_name], name)
 
 
+def _without_csrf_tokens(app: Flask) -> int:
+    """Flask-WTF's ``generate_csrf``: the session's token signed again for every page."""
+    from flask_wtf.csrf import generate_csrf
+
+    original = _function("assessment.web.fastpath.csrf_tokens", "csrf_token")
+    return _replace_everywhere(original, generate_csrf)
+
+
 def _without_unchanged(app: Flask) -> int:
     """Reads the respondent, round and draft again on every request."""
 
@@ -61,6 +69,7 @@ def _without_languages(app: Flask) -> int:
 
 #: Each piece that can be switched off, and how: returns how many places it replaced.
 PIECES: dict[str, Callable[[Flask], int]] = {
+    "csrf_tokens": _without_csrf_tokens,
     "unchanged": _without_unchanged,
     "languages": _without_languages,
 }

@@ -8,14 +8,16 @@ buttons; it is now ~0.37 ms in process (benchmarks/README.md, "Load"). The piece
   stand-ins (``standin``) so that it holds nobody's data, and filled per respondent;
 - ``unchanged``: the link's respondent, round and draft read again only once the
   database has changed;
-- ``forms``, ``languages``: the form class and the browser's language, looked up once.
+- ``forms``, ``languages``: the form class and the browser's language, looked up once;
+- ``csrf_tokens``: the session's signed CSRF token, signed once.
 
-Nothing here copies a library's internals. Three pieces that did (each session cookie
-verified once, reusing Flask's; the signed CSRF token signed once, Flask-WTF's; no
-Flask-Login lookup without a login cookie) saved 20–60 µs a request each, which under
-load bought no more than machine noise (benchmarks/README.md, "Load", issue 26); they were
-removed rather than kept in step with every upgrade of Flask, Flask-WTF and Flask-Login.
-``benchmarks/load/run_load.py --compare`` measures what each remaining piece is worth.
+``csrf_tokens`` is the one piece that leans on a library's behaviour (Flask-WTF's tokens
+never expiring here): it is kept because the load benchmark found it worth 10 % or more of
+the form page's throughput, and ``tests/web/test_csrf_tokens.py`` runs Flask-WTF's own
+``generate_csrf`` and ``validate_csrf`` beside it, so an upgrade that changes what they do
+fails there. Two pieces that copied Flask's session interface and skipped Flask-Login were
+removed (issue 26): under load they bought less than 10 % (benchmarks/README.md, "Load").
+``benchmarks/load/run_load.py --compare`` measures what each piece is worth.
 
 Every cache is an ``assessment.lru.LRUCache`` (``cached`` for functions): bounded, least
 recently used dropped first, safe across threads, a failure never kept. The caches of the
@@ -30,6 +32,8 @@ unchanged._Reads (per connection) what was read (a link's 1024  any commit  test
                                   token)                         [4]         test_respond
 forms.form_class                  snapshot, kind, language 64    never [2]   test_respond
 languages.browser_language        Accept-Language, offered 256   never       test_i18n
+csrf_tokens._signed               key, field, session's    4096  never [5]   test_csrf_tokens
+                                  token
 store.snapshots._snapshots        snapshot's SHA-256       64    never [2]   test_store
 store.snapshots.questionnaire_of  snapshot text            64    never [2]   test_store
 scoring._PLANS                    questionnaire, kind      64    never [3]   test_scoring
@@ -52,6 +56,9 @@ compiled page is ~70 KB, a snapshot ~20 KB; the rest are small.
 [4] Kept while the connection's ``PRAGMA data_version`` (commits by other connections)
     and ``total_changes`` (its own writes) are what they were when read: any commit
     anywhere drops them all, so a value is exactly what reading again would give.
+[5] Tokens never expire in this app (``WTF_CSRF_TIME_LIMIT`` is None); with a limit set
+    the cache is bypassed. Login and logout give the session a new token, hence a new
+    key. Every POST is still checked by Flask-WTF.
 
 Not caches, and not in the table: values computed once per process with
 ``functools.lru_cache`` and no key from a request (``report.pdf.font_config``,

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, render_template
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ...answers import NA, TYPES, Draft, answered_by_sign, asked_by_sign, choices
@@ -34,6 +33,7 @@ from ...store.rounds import Round
 from ..answer_form import AnswerForm, form_data_from_draft, number_text
 from ..evidence import incidents_before
 from ..i18n import language_next
+from .csrf_tokens import csrf_token
 from .slots import SEPARATOR, CompiledPage, compile_page, flash_messages, slot_key
 from .standin import stand_in
 
@@ -78,7 +78,7 @@ def render_compiled(
     """The page (UTF-8) of a respondent who is not logged in, opening their form."""
     page = _compiled_page(form_class, current, draft.status, lang)
     values = {
-        "csrf": generate_csrf(),
+        "csrf": csrf_token(),
         "next": escape(language_next()),
         "flashes": flash_messages(),
     }

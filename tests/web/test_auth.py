@@ -151,7 +151,7 @@ def test_session_cookie_flags(client, auth):
 
 
 def test_sessions_follow_a_changed_secret_key(app, client, auth):
-    """The session serializer is reused between requests, but never across keys."""
+    """A new secret key reads the old cookies only while the old key is a fallback."""
     auth.login("lead")
     assert client.get("/").status_code == 200
     old_key = app.secret_key

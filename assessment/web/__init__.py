@@ -44,7 +44,7 @@ from . import (
     users,
 )
 from .access import is_public
-from .fastpath import sessions, slots
+from .fastpath import slots
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -87,7 +87,6 @@ def init_web(app: Flask) -> None:
     security.init_app(app)  # first: its after_request functions run last
     app.url_map.converters["int"] = limits.SQLiteIntConverter  # before any route is added
     app.before_request(limits.refuse_oversized_stream)  # before the CSRF check reads forms
-    app.session_interface = sessions.SessionInterface()
     csrf.init_app(app)
     bootstrap.init_app(app)
     init_rendering(app, babel, locale_selector=i18n.babel_locale)

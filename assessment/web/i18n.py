@@ -16,7 +16,6 @@ from ..db import get_db
 from ..store import users
 from .access import public
 from .fastpath.languages import browser_language
-from .fastpath.login import logged_in
 
 LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
 
@@ -32,7 +31,7 @@ def current_language() -> str:
         return chosen
     if g.get("person_language") in supported:
         return g.person_language
-    if logged_in() and current_user.language in supported:
+    if current_user.is_authenticated and current_user.language in supported:
         return current_user.language
     best = browser_language(request.headers.get("Accept-Language", ""), tuple(supported))
     return best or current_app.config["DEFAULT_LANGUAGE"]
@@ -80,7 +79,7 @@ def choose_language(language: str) -> None:
     """Make ``language`` the session's (and a logged-in user's) language, for the rest of
     this request too (Flask-Babel keeps the locale it found until told to look again)."""
     session["lang"] = language
-    if logged_in():
+    if current_user.is_authenticated:
         users.set_language(get_db(), current_user.id, language)
     refresh()
 

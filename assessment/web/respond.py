@@ -53,7 +53,6 @@ from .client_access import refused_fields, refused_page
 from .fastpath import unchanged
 from .fastpath.answer_page import render_compiled, render_live
 from .fastpath.forms import form_class
-from .fastpath.login import logged_in
 from .i18n import choose_language, current_language
 
 #: The name of the language buttons on the answer form, which send the form itself.
@@ -135,7 +134,7 @@ def _visitor(respondent: respondents.Respondent) -> str:
     """Who opens the link: ``respondent`` (logged in with the respondent's own account),
     ``lead`` (a logged-in lead or admin, someone else), ``holder`` (the browser holding
     the answer key) or ``other``."""
-    if logged_in():
+    if current_user.is_authenticated:
         if respondent.user_id is not None and current_user.id == respondent.user_id:
             return "respondent"
         if current_user.role in ("admin", "lead"):
@@ -303,7 +302,7 @@ def answer(token: str):
             )
         elif draft.invalid:  # answers kept as typed: shown with their messages
             page = render_live(restored_form(Form, draft), respondent, current, draft)
-        elif not logged_in():
+        elif not current_user.is_authenticated:
             page = render_compiled(Form, respondent, current, draft, lang)
         else:
             form = Form(data=form_data_from_draft(questionnaire, current.kind, draft))

@@ -26,6 +26,18 @@ slice the respondents have submitted; each later one starts with the answer-key 
 the browser that submitted (``LOAD_KEYS``) and only re-opens their form
 (``LOAD_SUBMITTED``). Counts and throughput are over all slices; p50 and p95 the median
 of the slices' own.
+
+It then states whether the load floor holds (``FLOOR_*``: the form page at least 0.4 ×
+hello world's throughput with a p95 of at most 250 ms, 200 respondents): a figure for
+benchmarks/README.md, never a test.
+
+``--compare csrf_tokens,unchanged+languages`` (pieces of the fast path, ``variants.PIECES``) also
+serves the app without those pieces, one gunicorn server per comma-separated entry, on the
+same database (variants.py, a benchmark-only factory read through ``LOAD_WITHOUT``). In
+every slice after the first each of them serves the same re-opened forms as the app, the
+order turning by one place a slice, and the runner prints each one's form-page throughput
+as a share of the app's (summed, and the median of the slices' shares) with its server CPU
+a request: what each piece is worth.
 """
 
 from __future__ import annotations
@@ -52,7 +64,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the live-server helpers the fault test uses too
+sys.path.insert(0, str(HERE))
 
+import variants  # noqa: E402
 from live_server_helpers import (  # noqa: E402
     HOST,
     LiveServer,
@@ -63,6 +77,12 @@ from live_server_helpers import (  # noqa: E402
     prepare_round,
     serve_command,
 )
+
+#: The load floor (issue 26): the form page serves at least this share of hello world's
+#: throughput, with a p95 of at most this, for this many respondents on 2 cores.
+FLOOR_RATIO = 0.4
+FLOOR_P95_MS = 250
+FLOOR_USERS = 200
 
 ACCESS_RE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) ')
 FORM_GET = "GET /r/[token]"
@@ -93,6 +113,25 @@ def hello_command(workers: int) -> list[str]:
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         command.append("--no-control-socket")
     return [*command, "hello:app"]
+
+
+def variant_command(instance: Path, workers: int) -> list[str]:
+    """gunicorn, as ``assessment serve`` runs it (``server.run_gunicorn``), for the app of
+    variants.py: the app without the pieces its ``LOAD_WITHOUT`` names."""
+    uri = f"variants:create_app(instance_path={str(instance)!r})"
+    code = (
+        "import sys; from assessment.server import run_gunicorn;"
+        " run_gunicorn(sys.argv[1], host=sys.argv[2], port=0, workers=int(sys.argv[3]))"
+    )
+    return [sys.executable, "-c", code, uri, HOST, str(workers)]
+
+
+def variant_name(pieces: list[str]) -> str:
+    return "without " + " + ".join(pieces)
+
+
+def load_average() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def run_locust(user_class: str, port: int, args, folder: Path, env: dict) -> tuple[Path, str]:
@@ -208,6 +247,46 @@ def print_stats(title: str, stats: dict[str, dict]) -> None:
         )
 
 
+def form_requests(stats: dict[str, dict]) -> int:
+    return int(stats[FORM_GET]["Request Count"]) if FORM_GET in stats else 0
+
+
+def print_comparison(
+    slices: dict[str, list[dict]], cpu: dict[str, float], seconds: float
+) -> dict[str, dict]:
+    """Each variant's form page against the app's (the first entry of ``slices``), over the
+    slices where all ran the same requests: summed throughput, its share of the app's,
+    the median of each slice's share, the server's CPU time a request, and each slice's
+    share."""
+    base = next(iter(slices.values()))
+    base_total = sum(map(form_requests, base))
+    title = f"Form page, slices 2 to {len(base) + 1} ({seconds:g} s each variant)"
+    header = f"{'server':<40} {'req/s':>7} {'× app':>6} {'median':>6} {'CPU/req':>8}  each slice"
+    print(f"\n{title}\n{header}\n{'-' * len(header)}")
+    compared: dict[str, dict] = {}
+    for name, runs in slices.items():
+        total = sum(map(form_requests, runs))
+        share = total / base_total if base_total else 0.0
+        each = [
+            form_requests(mine) / form_requests(app) if form_requests(app) else 0.0
+            for mine, app in zip(runs, base, strict=True)
+        ]
+        per = 1000 * cpu[name] / total if total else 0.0
+        median = statistics.median(each) if each else 0.0
+        print(
+            f"{name:<40} {total / seconds if seconds else 0.0:>7.1f} {share:>6.3f}"
+            f" {median:>6.3f} {per:>5.2f} ms  {', '.join(f'{x:.2f}' for x in each)}"
+        )
+        compared[name] = {
+            "form_requests": total,
+            "share_of_app": share,
+            "median_share": median,
+            "each_slice": each,
+            "server_cpu_ms": per,
+        }
+    return compared
+
+
 def status_counts(server: LiveServer) -> collections.Counter:
     """Responses per (method, path kind, status) from gunicorn's access log."""
     counts: collections.Counter = collections.Counter()
@@ -260,14 +339,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help="4 respondents for 3 s, one worker (a check that it still runs)",
+        help="4 respondents for 3 s, one worker, two slices, the second also against the app"
+        " without every fast-path piece (a check that it still runs)",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="PIECES",
+        help="also serve the app without fast-path pieces (variants.py), one server per"
+        " comma-separated entry (pieces joined by '+' go together), and run each in every"
+        " slice after the first, in turn with the app and hello world; needs --slices 2+",
     )
     args = parser.parse_args(argv)
-    if args.smoke:
+    if args.smoke:  # and the app without every piece at once, so that no switch rots
         args.users, args.spawn_rate, args.run_time, args.workers = 4, 4, "3s", 1
+        args.compare = args.compare or "+".join(variants.PIECES)
+        args.slices = max(args.slices, 2)
     _seconds(args.run_time)  # refuse a bad run time before doing anything
     if args.slices < 1:
         parser.error("--slices takes 1 or more")
+    compare = [entry.split("+") for entry in (args.compare or "").split(",") if entry]
+    for pieces in compare:
+        unknown = set(pieces) - set(variants.PIECES)
+        if unknown:
+            parser.error(
+                f"--compare: no piece {', '.join(sorted(unknown))}"
+                f" (known: {', '.join(variants.PIECES)})"
+            )
+    if compare and args.slices < 2:
+        parser.error("--compare needs --slices 2 or more (the first slice submits)")
 
     folder = args.out or Path(tempfile.mkdtemp(prefix="partnership-load-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -276,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python"
         f" {platform.python_version()}, SQLite {sqlite3.sqlite_version}; locust runs here too."
     )
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    print(f"Started {started}, load average {load_average()}", flush=True)
 
     database = folder / "load.sqlite3"
     app = make_instance(folder / "instance", database)
@@ -310,12 +411,33 @@ def main(argv: list[str] | None = None) -> int:
     hello = LiveServer(
         hello_command(args.workers), folder, workers=args.workers, ready_path="/", name="hello"
     )
+    # With --compare, the app without some pieces (variants.py), one server each, on the
+    # same database; they run only in the slices after the first, when every respondent
+    # has submitted and each server gets the same requests.
+    others = {
+        variant_name(pieces): LiveServer(
+            variant_command(folder / "instance", args.workers),
+            folder,
+            workers=args.workers,
+            env={
+                "LOAD_WITHOUT": ",".join(pieces),
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(HERE), os.environ.get("PYTHONPATH")])
+                ),
+            },
+            name="without-" + "-".join(pieces),
+        )
+        for pieces in compare
+    }
     app_slices: list[dict] = []
     hello_slices: list[dict] = []
     app_cpu = {"server": 0.0, "locust": 0.0}
     hello_cpu = {"server": 0.0, "locust": 0.0}
+    compared: dict[str, list[dict]] = {"app (every piece)": [], **{n: [] for n in others}}
+    compared_cpu = dict.fromkeys(compared, 0.0)
+    load_averages: list[str] = []
     try:
-        for live in (server, hello):
+        for live in (server, hello, *others.values()):
             live.start()
             print(f"$ {shlex.join(live.command)}  (port {live.port})", flush=True)
         for number in range(args.slices):
@@ -326,25 +448,48 @@ def main(argv: list[str] | None = None) -> int:
             }
             if number:
                 env["LOAD_SUBMITTED"] = "1"  # everybody submitted in the first slice
-            runs = (
+            runs = [
                 ("app", server, "Respondent", app_slices, app_cpu, env),
                 ("hello", hello, "Hello", hello_slices, hello_cpu, {}),
-            )
+            ]
+            if number:
+                runs += [
+                    (name, live, "Respondent", compared[name], None, env)
+                    for name, live in others.items()
+                ]
+                turn = (number - 1) % len(runs)  # each in every position in turn
+                runs = runs[turn:] + runs[:turn]
+            load_averages.append(load_average())
             for label, live, user, stats, cpu, user_env in runs:
                 into = folder
                 if args.slices > 1:
-                    into = folder / f"slice{number + 1}"
-                    into.mkdir(exist_ok=True)
-                    print(f"slice {number + 1} of {args.slices}: {label}", flush=True)
+                    into = folder / f"slice{number + 1}" / label.replace(" ", "-")
+                    into.mkdir(parents=True, exist_ok=True)
+                    print(
+                        f"slice {number + 1} of {args.slices}: {label}"
+                        f" (load average {load_average()})",
+                        flush=True,
+                    )
                 prefix, used = measured_locust(live, user, live.port, args, into, user_env)
                 stats.append(read_stats(prefix))
-                for who, seconds in used.items():
-                    cpu[who] += seconds
+                if cpu is not None:
+                    for who, seconds in used.items():
+                        cpu[who] += seconds
+                if number and label in ("app", *others):
+                    name = "app (every piece)" if label == "app" else label
+                    if label == "app":
+                        compared[name].append(stats[-1])
+                    compared_cpu[name] += used["server"]
     finally:
         server.stop()
         hello.stop()
+        for live in others.values():
+            live.stop()
     app_statuses = status_counts(server)
     app_errors = server_errors(server)
+    for live in others.values():
+        app_statuses.update(status_counts(live))
+        app_errors += server_errors(live)
     acks = set(acks_file.read_text(encoding="utf-8").split())
     missing, integrity, states = check_database(database, current.id, tokens, acks, items)
     hello_errors = server_errors(hello)
@@ -359,10 +504,23 @@ def main(argv: list[str] | None = None) -> int:
     form_rate = float(app_stats[FORM_GET]["Requests/s"]) if FORM_GET in app_stats else 0.0
     hello_rate = float(hello_stats[HELLO_GET]["Requests/s"]) if HELLO_GET in hello_stats else 0.0
     ratio = form_rate / hello_rate if hello_rate else 0.0
+    p95 = float(app_stats[FORM_GET]["95%"]) if FORM_GET in app_stats else 0.0
+    meets = ratio >= FLOOR_RATIO and p95 <= FLOOR_P95_MS
     print(
         f"\nForm page throughput: {form_rate:.1f} req/s = {ratio:.2f} × hello world's"
-        f" {hello_rate:.1f} req/s (target ≥ 0.5)"
+        f" {hello_rate:.1f} req/s; p95 {p95:.0f} ms"
     )
+    floor = f"≥ {FLOOR_RATIO} × hello world and p95 ≤ {FLOOR_P95_MS} ms"
+    if args.smoke or args.users != FLOOR_USERS:
+        print(f"Load floor ({floor} with {FLOOR_USERS} respondents): not judged by this run")
+    else:
+        verdict = "MET" if meets else "NOT MET"
+        print(f"Load floor ({floor} with {FLOOR_USERS} respondents): {verdict}")
+    print(f"Load average at each slice's start: {'; '.join(load_averages)}; now {load_average()}")
+    comparison = {}
+    if others:
+        seconds_each = _seconds(args.run_time) * (args.slices - 1)
+        comparison = print_comparison(compared, compared_cpu, seconds_each)
     runs = (("assessment", app_cpu, app_stats), ("hello", hello_cpu, hello_stats))
     for label, cpu, stats in runs:
         print_cpu(f"{label} run", cpu, int(stats.get("Aggregated", {}).get("Request Count", 0)))
@@ -393,6 +551,11 @@ def main(argv: list[str] | None = None) -> int:
         "app": app_stats,
         "hello": hello_stats,
         "ratio": ratio,
+        "form_p95_ms": p95,
+        "floor_met": meets,
+        "compared": comparison,
+        "load_averages": load_averages,
+        "started": started,
         "cpu_seconds": {"app": app_cpu, "hello": hello_cpu},
         "acknowledged": len(acks),
         "missing": missing,

@@ -29,7 +29,13 @@ SCRIPTS = {
     "load/run_load.py": "0 of them missing",
 }
 #: Modules the scripts import, not run on their own.
-LIBRARIES = {"__init__.py", "generate.py", "load/hello.py", "load/locustfile.py"}
+LIBRARIES = {
+    "__init__.py",
+    "generate.py",
+    "load/hello.py",
+    "load/locustfile.py",
+    "load/variants.py",
+}
 
 
 def test_every_script_has_a_smoke_run():

@@ -83,16 +83,7 @@ def test_static_files_and_bootstrap_assets_are_public(client):
     assert client.get(asset).status_code == 200
 
 
-def test_flask_login_finds_users_only_through_the_session_or_the_remember_cookie(app):
-    """``fastpath.login.logged_in`` answers "anonymous" without Flask-Login when neither is there;
-    a request or header loader would be a third way in, and must change it first."""
-    assert app.login_manager._request_callback is None
-    assert app.login_manager._header_callback is None
-
-
 def test_a_remember_me_cookie_alone_still_logs_in_on_a_respondent_link(app, client, make_round):
-    from assessment.web.fastpath.login import logged_in
-
     _round_id, tokens = make_round(respondents=1)
     client.post(
         "/login",
@@ -105,12 +96,6 @@ def test_a_remember_me_cookie_alone_still_logs_in_on_a_respondent_link(app, clie
     )
     assert client.get_cookie("remember_token") is not None
     client.delete_cookie("session")  # the browser was closed: only the remember cookie
-    remember = client.get_cookie("remember_token").value
-    with app.test_request_context("/", headers={"Cookie": f"remember_token={remember}"}):
-        assert logged_in() is True
-    with app.test_request_context("/"):
-        assert logged_in() is False  # no session, no cookie: anonymous, Flask-Login unasked
-
     page = client.get(f"/r/{tokens[0]}").get_data(as_text=True)
     assert "/logout" in page  # rendered for the logged-in lead
     stranger = app.test_client().get(f"/r/{tokens[0]}").get_data(as_text=True)

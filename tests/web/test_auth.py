@@ -151,7 +151,7 @@ def test_session_cookie_flags(client, auth):
 
 
 def test_sessions_follow_a_changed_secret_key(app, client, auth):
-    """The session serializer is reused between requests, but never across keys."""
+    """A new secret key reads the old cookies only while the old key is a fallback."""
     auth.login("lead")
     assert client.get("/").status_code == 200
     old_key = app.secret_key
@@ -220,8 +220,8 @@ def test_a_remember_me_cookie_captured_before_logout_is_refused_after_it(app, cl
 def test_a_refused_cookie_on_a_respondent_link_is_an_anonymous_visitor(
     app, client, auth, make_round
 ):
-    """The respondent page asks Flask-Login only when a login cookie is there
-    (fastpath.login.logged_in); a dead one must not be taken for a login there either."""
+    """A dead login cookie on a respondent link is nobody's login: the page is the one
+    any visitor gets, and the session forgets the login."""
     _round, people = make_round(respondents=1)
     _login(client, remember=True)
     session_cookie = client.get_cookie("session").value
@@ -233,7 +233,7 @@ def test_a_refused_cookie_on_a_respondent_link_is_an_anonymous_visitor(
         page = thief.get(f"/r/{people[0].token}").get_data(as_text=True)
         assert "/logout" not in page and "lead@example.com" not in page
         with thief.session_transaction() as stored:
-            assert "_user_id" not in stored  # dropped: the next request is the fast one
+            assert "_user_id" not in stored  # dropped with the login it named
 
 
 def test_logging_out_ends_only_that_login(app, auth, client):

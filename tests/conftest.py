@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from jinja2 import BytecodeCache
 from live_server_helpers import CSRF_RE  # one pattern for the tests and the live servers
+from werkzeug.security import generate_password_hash
 
 from assessment import create_app
 from assessment.db import get_db
@@ -24,6 +26,61 @@ settings.load_profile("no-deadline")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+#: The fixture users' password hash: scrypt, checked by the app's own code, but with a cost
+#: of 2**10 instead of werkzeug's 2**15, which took 0.1-0.3 s per login (hundreds of tests
+#: log in). Users the app creates, in tests too, get the app's full-cost hash
+#: (tests/web/test_auth.py checks it).
+FIXTURE_HASH_METHOD = "scrypt:1024:8:1"
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates shared by every app of a test process.
+
+    Each test has an app of its own, and each app its own Jinja environment, which compiled
+    every template it rendered again (a third of an app's first request). The compiled code
+    depends only on the template's source (the checksum Jinja compares), its file and the
+    environment's compiler options, so it is kept under those; the app, its database and its
+    globals stay the test's own.
+    """
+
+    def __init__(self):
+        self._code = {}
+
+    @staticmethod
+    def _options(environment) -> tuple:
+        return (
+            environment.block_start_string,
+            environment.variable_start_string,
+            environment.comment_start_string,
+            environment.line_statement_prefix,
+            environment.trim_blocks,
+            environment.lstrip_blocks,
+            environment.optimized,
+            # Flask's is a method of the app: the same function for every app.
+            getattr(environment.autoescape, "__func__", environment.autoescape),
+            getattr(environment, "newstyle_gettext", None),
+            tuple(sorted(environment.extensions)),
+        )
+
+    def load_bytecode(self, bucket) -> None:
+        key = (bucket.key, bucket.checksum, self._options(bucket.environment))
+        bucket.code = self._code.get(key)
+
+    def dump_bytecode(self, bucket) -> None:
+        key = (bucket.key, bucket.checksum, self._options(bucket.environment))
+        self._code[key] = bucket.code
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
+def make_app(config: dict, instance_path: str):
+    """An app for a test, built by the app factory, with its templates' code shared."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test-only-secret", **config}, instance_path=instance_path
+    )
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +99,10 @@ def template_database(tmp_path_factory):
         users.create_user(
             db, email=f"{role}@example.com", password=PASSWORD, role=role, name=role.title()
         )
+    db.execute(
+        "UPDATE users SET password_hash = ?",
+        [generate_password_hash(PASSWORD, method=FIXTURE_HASH_METHOD)],
+    )
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return path
@@ -51,16 +112,10 @@ def template_database(tmp_path_factory):
 def app(tmp_path, template_database):
     database = tmp_path / "test.sqlite3"
     shutil.copyfile(template_database, database)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-only-secret",
-            "DATABASE": str(database),
-            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
-        },
+    yield make_app(
+        {"DATABASE": str(database), "QUESTIONS_DIR": str(REPO_ROOT / "questions")},
         instance_path=str(tmp_path / "instance"),
     )
-    yield app
 
 
 @pytest.fixture
@@ -230,13 +285,8 @@ def demo_app(tmp_path_factory):
     from assessment.questionnaire import load_directory
 
     base = tmp_path_factory.mktemp("demo")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-only-secret",
-            "DATABASE": str(base / "demo.sqlite3"),
-            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
-        },
+    app = make_app(
+        {"DATABASE": str(base / "demo.sqlite3"), "QUESTIONS_DIR": str(REPO_ROOT / "questions")},
         instance_path=str(base / "instance"),
     )
     with app.app_context():

@@ -256,11 +256,27 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+_LOADED_QUESTIONNAIRES: dict[tuple, dict] = {}
+
+
 @pytest.fixture
 def questionnaires(app):
+    """The app's questionnaires, read once per test process for each state of the folder.
+
+    A questionnaire is immutable (frozen, its lists tuples), so tests can share the objects;
+    each test gets a dict of its own, and a changed or new ``*.toml`` file is read again.
+    """
     from assessment.questionnaire import load_directory
 
-    return load_directory(app.config["QUESTIONS_DIR"])
+    folder = Path(app.config["QUESTIONS_DIR"])
+    state = tuple(
+        (file.name, file.stat().st_mtime_ns, file.stat().st_size)
+        for file in sorted(folder.glob("*.toml"))
+    )
+    key = (str(folder.resolve()), state)
+    if key not in _LOADED_QUESTIONNAIRES:
+        _LOADED_QUESTIONNAIRES[key] = load_directory(folder)
+    return dict(_LOADED_QUESTIONNAIRES[key])
 
 
 @pytest.fixture
@@ -369,6 +385,15 @@ SLOW_MODULES = frozenset(
         "test_sqlite",  # processes contending for the write lock
     }
 )
+#: Single tests that race several processes (forked or spawned, each importing the app),
+#: as test_sqlite and test_faults do: slow wherever they are.
+SLOW_TESTS = frozenset(
+    {
+        "test_settings.py::test_processes_starting_together_all_get_the_same_valid_key",
+        "test_settings.py::test_servers_starting_together_on_a_new_instance_share_one_key",
+        "test_upgrade.py::test_processes_starting_together_migrate_once",
+    }
+)
 #: Folders all of whose tests are slow, and fixtures that make a test slow wherever it is.
 SLOW_FOLDERS = frozenset({"browser", "benchmarks"})
 SLOW_FIXTURES = frozenset({"smtp", "live_server", "page", "browser", "live_app"})
@@ -391,6 +416,7 @@ def pytest_collection_modifyitems(config, items):
         if (
             path.parent.name in SLOW_FOLDERS
             or path.stem in SLOW_MODULES
+            or f"{path.name}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
             or (getattr(item, "function", None) and _asks_for_a_pdf(item.function))
             or any(item.get_closest_marker(name) for name in ("browser", "benchmark", "server"))

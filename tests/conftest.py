@@ -385,18 +385,36 @@ SLOW_MODULES = frozenset(
         "test_sqlite",  # processes contending for the write lock
     }
 )
-#: Single tests that race several processes (forked or spawned, each importing the app),
-#: as test_sqlite and test_faults do: slow wherever they are.
+#: Single tests (``file::name``, or ``file::name[parameters]`` for one case) that are slow
+#: wherever they are: they race several processes (forked or spawned, each importing the
+#: app), as test_sqlite and test_faults do, or visit every page, a round's PDF report among
+#: them. ``_fast_tier_guard`` below fails a fast test that renders a PDF or starts a server.
 SLOW_TESTS = frozenset(
     {
         "test_settings.py::test_processes_starting_together_all_get_the_same_valid_key",
         "test_settings.py::test_servers_starting_together_on_a_new_instance_share_one_key",
         "test_upgrade.py::test_processes_starting_together_migrate_once",
+        "test_access_matrix.py::test_access_matrix",
+        "test_security.py::test_every_page_is_no_store_and_static_files_keep_their_own",
+        "test_client_access.py::test_a_client_link_reaches_its_own_form_and_nothing_else"
+        "[client summary shared]",
+        "test_evidence_web.py::test_every_page_against_every_kind_of_visitor[share_link]",
+    }
+)
+#: Tests whose code names a PDF but renders none (a member refused the report, paths
+#: refused before any work, a cache's name): fast, whatever ``PDF_WORDS`` guesses.
+NO_PDF_TESTS = frozenset(
+    {
+        "test_cli_options.py::test_every_writer_refuses_the_same_paths_before_working",
+        "test_fastpath.py::test_the_sites_are_found",
+        "test_results.py::test_members_cannot_see_results",
     }
 )
 #: Folders all of whose tests are slow, and fixtures that make a test slow wherever it is.
 SLOW_FOLDERS = frozenset({"browser", "benchmarks"})
-SLOW_FIXTURES = frozenset({"smtp", "live_server", "page", "browser", "live_app"})
+SLOW_FIXTURES = frozenset(
+    {"smtp", "live_server", "page", "browser", "live_app", "receivers"}  # receivers: HTTP
+)
 #: A test whose own code asks for a PDF (a download, a render, reading one back) renders one.
 PDF_WORDS = re.compile(r"\.pdf\b|render_pdf|html_to_pdf|cached_pdf|_pdf_text|pdfplumber|pypdf")
 
@@ -413,12 +431,70 @@ def pytest_collection_modifyitems(config, items):
     """Mark the slow tier (see ``SLOW_MODULES``): what ``make test-fast`` leaves out."""
     for item in items:
         path = Path(str(item.fspath))
+        name = f"{path.name}::{getattr(item, 'originalname', item.name)}"
         if (
             path.parent.name in SLOW_FOLDERS
             or path.stem in SLOW_MODULES
-            or f"{path.name}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS
+            or name in SLOW_TESTS
+            or f"{path.name}::{item.name}" in SLOW_TESTS
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
-            or (getattr(item, "function", None) and _asks_for_a_pdf(item.function))
+            or (
+                getattr(item, "function", None)
+                and name not in NO_PDF_TESTS
+                and _asks_for_a_pdf(item.function)
+            )
             or any(item.get_closest_marker(name) for name in ("browser", "benchmark", "server"))
         ):
             item.add_marker(pytest.mark.slow)
+
+
+# --- the fast tier's guard ----------------------------------------------------------------
+
+#: What the running fast-tier test did that the fast tier leaves out ("a PDF render",
+#: "a server"); None while a slow test runs.
+_FAST_TIER_BREACHES: list[str] | None = None
+
+
+def _watched(function, what: str):
+    def watched(*args, **kwargs):
+        if _FAST_TIER_BREACHES is not None:
+            _FAST_TIER_BREACHES.append(what)
+        return function(*args, **kwargs)
+
+    watched.__wrapped__ = function
+    return watched
+
+
+def _watch_the_fast_tier() -> None:
+    """Note every PDF render (WeasyPrint's ``write_pdf``) and every socket that listens
+    (a server: HTTP, SMTP, anything), whoever starts them."""
+    import socket
+
+    from weasyprint import HTML
+
+    HTML.write_pdf = _watched(HTML.write_pdf, "a PDF render")
+    socket.socket.listen = _watched(socket.socket.listen, "a server (a socket that listens)")
+
+
+_watch_the_fast_tier()
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_guard(request):
+    """A test of the fast tier that renders a PDF or starts a server fails, naming what it
+    did, so that the tier stays fast as tests are added: mark it (``SLOW_TESTS`` above)."""
+    global _FAST_TIER_BREACHES
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    _FAST_TIER_BREACHES = breaches = []
+    try:
+        yield
+    finally:
+        _FAST_TIER_BREACHES = None
+    if breaches:
+        pytest.fail(
+            f"{request.node.nodeid} is in the fast tier but ran {', '.join(sorted(set(breaches)))}:"
+            " add it to SLOW_TESTS in tests/conftest.py",
+            pytrace=False,
+        )

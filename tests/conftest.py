@@ -363,9 +363,6 @@ def smtp():
 #: or time things: ``make test`` runs them, ``make test-fast`` (``-m "not slow"``) does not.
 SLOW_MODULES = frozenset(
     {
-        "test_backup",  # copies and checks whole databases in processes
-        "test_branding",  # PDFs with the logo, mail through an SMTP server
-        "test_charts",  # charts rendered into PDFs
         "test_concurrency",  # gunicorn and concurrent writers
         "test_curious_lead",  # a real server, every page of every round
         "test_demo",  # the whole demo, with its reports
@@ -376,9 +373,6 @@ SLOW_MODULES = frozenset(
         "test_limits",  # gunicorn and oversized bodies
         "test_live_security",  # a real server
         "test_packs",  # leadership packs (PDFs)
-        "test_report_cache",
-        "test_report_cli",
-        "test_report_environment",
         "test_report_fonts",
         "test_report_pdf",
         "test_report_tagged",
@@ -388,7 +382,8 @@ SLOW_MODULES = frozenset(
 #: Single tests (``file::name``, or ``file::name[parameters]`` for one case) that are slow
 #: wherever they are: they race several processes (forked or spawned, each importing the
 #: app), as test_sqlite and test_faults do, or visit every page, a round's PDF report among
-#: them. ``_fast_tier_guard`` below fails a fast test that renders a PDF or starts a server.
+#: them, or make a report or pack. ``_fast_tier_guard`` below fails a fast test that renders
+#: a PDF or starts a server.
 SLOW_TESTS = frozenset(
     {
         "test_settings.py::test_processes_starting_together_all_get_the_same_valid_key",
@@ -399,6 +394,10 @@ SLOW_TESTS = frozenset(
         "test_client_access.py::test_a_client_link_reaches_its_own_form_and_nothing_else"
         "[client summary shared]",
         "test_evidence_web.py::test_every_page_against_every_kind_of_visitor[share_link]",
+        "test_branding.py::test_both_pdfs_show_the_firms_name_and_embed_its_logo",
+        "test_report_cache.py::test_the_pack_renders_only_what_changed",
+        "test_report_cli.py::test_report_to_standard_output_with_the_latest_round",
+        "test_report_environment.py::test_pack_workers_build_no_web_app_and_touch_no_database",
     }
 )
 #: Tests whose code names a PDF but renders none (a member refused the report, paths

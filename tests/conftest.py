@@ -144,10 +144,44 @@ def template_database(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_database(template_database, tmp_path_factory):
+    """The template database with the demo data loaded (``load_demo``), made once and
+    copied for each test that asks for ``demo``: loading it took 0.3-0.8 s a test."""
+    from assessment.demo import load_demo
+    from assessment.questionnaire import load_directory
+
+    base = tmp_path_factory.mktemp("demo-template")
+    path = base / "demo.sqlite3"
+    shutil.copyfile(template_database, path)
+    app = make_app(
+        {"DATABASE": str(path), "QUESTIONS_DIR": str(REPO_ROOT / "questions")},
+        instance_path=str(base / "instance"),
+    )
+    with app.app_context():
+        db = get_db()
+        load_demo(db, load_directory(app.config["QUESTIONS_DIR"]))
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def app(tmp_path, template_database):
+def demo(app):
+    """The demo data (``assessment demo``) in the test's own database: the ``app`` fixture
+    starts that database as a copy of ``demo_database`` when a test asks for this."""
+    from assessment.demo import DEMO_USERS
+
+    with app.app_context():
+        assert users.find_by_email(get_db(), DEMO_USERS[0].email), "an app without the demo"
+
+
+@pytest.fixture
+def app(request, tmp_path, template_database):
     database = tmp_path / "test.sqlite3"
-    shutil.copyfile(template_database, database)
+    if "demo" in request.fixturenames:
+        shutil.copyfile(request.getfixturevalue("demo_database"), database)
+    else:
+        shutil.copyfile(template_database, database)
     yield make_app(
         {"DATABASE": str(database), "QUESTIONS_DIR": str(REPO_ROOT / "questions")},
         instance_path=str(tmp_path / "instance"),

@@ -464,16 +464,16 @@ def pytest_collection_modifyitems(config, items):
     """Mark the slow tier (see ``SLOW_MODULES``): what ``make test-fast`` leaves out."""
     for item in items:
         path = Path(str(item.fspath))
-        name = f"{path.name}::{getattr(item, 'originalname', item.name)}"
+        test = f"{path.name}::{getattr(item, 'originalname', item.name)}"
         if (
             path.parent.name in SLOW_FOLDERS
             or path.stem in SLOW_MODULES
-            or name in SLOW_TESTS
+            or test in SLOW_TESTS
             or f"{path.name}::{item.name}" in SLOW_TESTS
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
             or (
                 getattr(item, "function", None)
-                and name not in NO_PDF_TESTS
+                and test not in NO_PDF_TESTS
                 and _asks_for_a_pdf(item.function)
             )
             or any(item.get_closest_marker(name) for name in ("browser", "benchmark", "server"))

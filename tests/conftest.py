@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from jinja2 import BytecodeCache
 from live_server_helpers import CSRF_RE  # one pattern for the tests and the live servers
+from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
 
 from assessment import create_app
 from assessment.db import get_db
@@ -25,6 +28,96 @@ settings.load_profile("no-deadline")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+#: The fixture users' password hash: scrypt, checked by the app's own code, but with a cost
+#: of 2**10 instead of werkzeug's 2**15, which took 0.1-0.3 s per login (hundreds of tests
+#: log in). Users the app creates, in tests too, get the app's full-cost hash
+#: (tests/web/test_auth.py checks it).
+FIXTURE_HASH_METHOD = "scrypt:1024:8:1"
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates shared by every app of a test process.
+
+    Each test has an app of its own, and each app its own Jinja environment, which compiled
+    every template it rendered again (a third of an app's first request). The compiled code
+    depends only on the template's source (the checksum Jinja compares), its file and the
+    environment's compiler options, so it is kept under those; the app, its database and its
+    globals stay the test's own.
+    """
+
+    def __init__(self):
+        self._code = {}
+
+    @staticmethod
+    def _options(environment) -> tuple:
+        return (
+            environment.block_start_string,
+            environment.variable_start_string,
+            environment.comment_start_string,
+            environment.line_statement_prefix,
+            environment.trim_blocks,
+            environment.lstrip_blocks,
+            environment.optimized,
+            # Flask's is a method of the app: the same function for every app.
+            getattr(environment.autoescape, "__func__", environment.autoescape),
+            getattr(environment, "newstyle_gettext", None),
+            tuple(sorted(environment.extensions)),
+        )
+
+    def load_bytecode(self, bucket) -> None:
+        key = (bucket.key, bucket.checksum, self._options(bucket.environment))
+        bucket.code = self._code.get(key)
+
+    def dump_bytecode(self, bucket) -> None:
+        key = (bucket.key, bucket.checksum, self._options(bucket.environment))
+        self._code[key] = bucket.code
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+#: werkzeug's own builder maker, kept for tests/web/test_factory.py, which compares.
+WERKZEUG_COMPILE_BUILDER = Rule._compile_builder
+_BUILDERS: dict[tuple, object] = {}
+
+
+def _builder_key(rule: Rule, append_unknown: bool) -> tuple:
+    """Everything ``Rule._compile_builder`` reads: the rule (its text names the function),
+    its parsed parts, the names of its defaults and the URL text of those it bakes in."""
+    defaults = rule.defaults or {}
+    baked = tuple(
+        (name, rule._converters[name].to_url(value))
+        for name, value in sorted(defaults.items())
+        if name in rule._converters
+    )
+    return (append_unknown, rule.rule, tuple(rule._trace), tuple(sorted(defaults)), baked)
+
+
+def _shared_builder(rule: Rule, append_unknown: bool = True):
+    """werkzeug's URL builder for a rule, made once per test process.
+
+    Each app compiles two Python functions per route (``url_for``'s builders, through
+    ``ast`` and ``compile``): two thirds of the app factory's time, paid again by every
+    test's app. The function takes the rule as an argument and keeps nothing of it, so
+    rules of the same text and parts can share one; the app, its map and its rules stay
+    the test's own.
+    """
+    key = _builder_key(rule, append_unknown)
+    builder = _BUILDERS.get(key)
+    if builder is None:
+        builder = _BUILDERS[key] = WERKZEUG_COMPILE_BUILDER(rule, append_unknown)
+    return builder
+
+
+Rule._compile_builder = _shared_builder
+
+
+def make_app(config: dict, instance_path: str):
+    """An app for a test, built by the app factory, with its templates' code shared."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test-only-secret", **config}, instance_path=instance_path
+    )
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -43,25 +136,57 @@ def template_database(tmp_path_factory):
         users.create_user(
             db, email=f"{role}@example.com", password=PASSWORD, role=role, name=role.title()
         )
+    db.execute(
+        "UPDATE users SET password_hash = ?",
+        [generate_password_hash(PASSWORD, method=FIXTURE_HASH_METHOD)],
+    )
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_database(template_database, tmp_path_factory):
+    """The template database with the demo data loaded (``load_demo``), made once and
+    copied for each test that asks for ``demo``: loading it took 0.3-0.8 s a test."""
+    from assessment.demo import load_demo
+    from assessment.questionnaire import load_directory
+
+    base = tmp_path_factory.mktemp("demo-template")
+    path = base / "demo.sqlite3"
+    shutil.copyfile(template_database, path)
+    app = make_app(
+        {"DATABASE": str(path), "QUESTIONS_DIR": str(REPO_ROOT / "questions")},
+        instance_path=str(base / "instance"),
+    )
+    with app.app_context():
+        db = get_db()
+        load_demo(db, load_directory(app.config["QUESTIONS_DIR"]))
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def app(tmp_path, template_database):
+def demo(app):
+    """The demo data (``assessment demo``) in the test's own database: the ``app`` fixture
+    starts that database as a copy of ``demo_database`` when a test asks for this."""
+    from assessment.demo import DEMO_USERS
+
+    with app.app_context():
+        assert users.find_by_email(get_db(), DEMO_USERS[0].email), "an app without the demo"
+
+
+@pytest.fixture
+def app(request, tmp_path, template_database):
     database = tmp_path / "test.sqlite3"
-    shutil.copyfile(template_database, database)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-only-secret",
-            "DATABASE": str(database),
-            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
-        },
+    if "demo" in request.fixturenames:
+        shutil.copyfile(request.getfixturevalue("demo_database"), database)
+    else:
+        shutil.copyfile(template_database, database)
+    yield make_app(
+        {"DATABASE": str(database), "QUESTIONS_DIR": str(REPO_ROOT / "questions")},
         instance_path=str(tmp_path / "instance"),
     )
-    yield app
 
 
 @pytest.fixture
@@ -166,11 +291,27 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+_LOADED_QUESTIONNAIRES: dict[tuple, dict] = {}
+
+
 @pytest.fixture
 def questionnaires(app):
+    """The app's questionnaires, read once per test process for each state of the folder.
+
+    A questionnaire is immutable (frozen, its lists tuples), so tests can share the objects;
+    each test gets a dict of its own, and a changed or new ``*.toml`` file is read again.
+    """
     from assessment.questionnaire import load_directory
 
-    return load_directory(app.config["QUESTIONS_DIR"])
+    folder = Path(app.config["QUESTIONS_DIR"])
+    state = tuple(
+        (file.name, file.stat().st_mtime_ns, file.stat().st_size)
+        for file in sorted(folder.glob("*.toml"))
+    )
+    key = (str(folder.resolve()), state)
+    if key not in _LOADED_QUESTIONNAIRES:
+        _LOADED_QUESTIONNAIRES[key] = load_directory(folder)
+    return dict(_LOADED_QUESTIONNAIRES[key])
 
 
 @pytest.fixture
@@ -231,13 +372,8 @@ def demo_app(tmp_path_factory):
     from assessment.questionnaire import load_directory
 
     base = tmp_path_factory.mktemp("demo")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-only-secret",
-            "DATABASE": str(base / "demo.sqlite3"),
-            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
-        },
+    app = make_app(
+        {"DATABASE": str(base / "demo.sqlite3"), "QUESTIONS_DIR": str(REPO_ROOT / "questions")},
         instance_path=str(base / "instance"),
     )
     with app.app_context():
@@ -304,9 +440,6 @@ def sql_statements(monkeypatch):
 #: or time things: ``make test`` runs them, ``make test-fast`` (``-m "not slow"``) does not.
 SLOW_MODULES = frozenset(
     {
-        "test_backup",  # copies and checks whole databases in processes
-        "test_branding",  # PDFs with the logo, mail through an SMTP server
-        "test_charts",  # charts rendered into PDFs
         "test_concurrency",  # gunicorn and concurrent writers
         "test_curious_lead",  # a real server, every page of every round
         "test_demo",  # the whole demo, with its reports
@@ -317,18 +450,47 @@ SLOW_MODULES = frozenset(
         "test_limits",  # gunicorn and oversized bodies
         "test_live_security",  # a real server
         "test_packs",  # leadership packs (PDFs)
-        "test_report_cache",
-        "test_report_cli",
-        "test_report_environment",
         "test_report_fonts",
         "test_report_pdf",
         "test_report_tagged",
         "test_sqlite",  # processes contending for the write lock
     }
 )
+#: Single tests (``file::name``, or ``file::name[parameters]`` for one case) that are slow
+#: wherever they are: they race several processes (forked or spawned, each importing the
+#: app), as test_sqlite and test_faults do, or visit every page, a round's PDF report among
+#: them, or make a report or pack. ``_fast_tier_guard`` below fails a fast test that renders
+#: a PDF or starts a server.
+SLOW_TESTS = frozenset(
+    {
+        "test_settings.py::test_processes_starting_together_all_get_the_same_valid_key",
+        "test_settings.py::test_servers_starting_together_on_a_new_instance_share_one_key",
+        "test_upgrade.py::test_processes_starting_together_migrate_once",
+        "test_access_matrix.py::test_access_matrix",
+        "test_security.py::test_every_page_is_no_store_and_static_files_keep_their_own",
+        "test_client_access.py::test_a_client_link_reaches_its_own_form_and_nothing_else"
+        "[client summary shared]",
+        "test_evidence_web.py::test_every_page_against_every_kind_of_visitor[share_link]",
+        "test_branding.py::test_both_pdfs_show_the_firms_name_and_embed_its_logo",
+        "test_report_cache.py::test_the_pack_renders_only_what_changed",
+        "test_report_cli.py::test_report_to_standard_output_with_the_latest_round",
+        "test_report_environment.py::test_pack_workers_build_no_web_app_and_touch_no_database",
+    }
+)
+#: Tests whose code names a PDF but renders none (a member refused the report, paths
+#: refused before any work, a cache's name): fast, whatever ``PDF_WORDS`` guesses.
+NO_PDF_TESTS = frozenset(
+    {
+        "test_cli_options.py::test_every_writer_refuses_the_same_paths_before_working",
+        "test_fastpath.py::test_the_sites_are_found",
+        "test_results.py::test_members_cannot_see_results",
+    }
+)
 #: Folders all of whose tests are slow, and fixtures that make a test slow wherever it is.
 SLOW_FOLDERS = frozenset({"browser", "benchmarks"})
-SLOW_FIXTURES = frozenset({"smtp", "live_server", "page", "browser", "live_app"})
+SLOW_FIXTURES = frozenset(
+    {"smtp", "live_server", "page", "browser", "live_app", "receivers"}  # receivers: HTTP
+)
 #: A test whose own code asks for a PDF (a download, a render, reading one back) renders one.
 PDF_WORDS = re.compile(r"\.pdf\b|render_pdf|html_to_pdf|cached_pdf|_pdf_text|pdfplumber|pypdf")
 
@@ -345,11 +507,70 @@ def pytest_collection_modifyitems(config, items):
     """Mark the slow tier (see ``SLOW_MODULES``): what ``make test-fast`` leaves out."""
     for item in items:
         path = Path(str(item.fspath))
+        test = f"{path.name}::{getattr(item, 'originalname', item.name)}"
         if (
             path.parent.name in SLOW_FOLDERS
             or path.stem in SLOW_MODULES
+            or test in SLOW_TESTS
+            or f"{path.name}::{item.name}" in SLOW_TESTS
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
-            or (getattr(item, "function", None) and _asks_for_a_pdf(item.function))
+            or (
+                getattr(item, "function", None)
+                and test not in NO_PDF_TESTS
+                and _asks_for_a_pdf(item.function)
+            )
             or any(item.get_closest_marker(name) for name in ("browser", "benchmark", "server"))
         ):
             item.add_marker(pytest.mark.slow)
+
+
+# --- the fast tier's guard ----------------------------------------------------------------
+
+#: What the running fast-tier test did that the fast tier leaves out ("a PDF render",
+#: "a server"); None while a slow test runs.
+_FAST_TIER_BREACHES: list[str] | None = None
+
+
+def _watched(function, what: str):
+    def watched(*args, **kwargs):
+        if _FAST_TIER_BREACHES is not None:
+            _FAST_TIER_BREACHES.append(what)
+        return function(*args, **kwargs)
+
+    watched.__wrapped__ = function
+    return watched
+
+
+def _watch_the_fast_tier() -> None:
+    """Note every PDF render (WeasyPrint's ``write_pdf``) and every socket that listens
+    (a server: HTTP, SMTP, anything), whoever starts them."""
+    import socket
+
+    from weasyprint import HTML
+
+    HTML.write_pdf = _watched(HTML.write_pdf, "a PDF render")
+    socket.socket.listen = _watched(socket.socket.listen, "a server (a socket that listens)")
+
+
+_watch_the_fast_tier()
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_guard(request):
+    """A test of the fast tier that renders a PDF or starts a server fails, naming what it
+    did, so that the tier stays fast as tests are added: mark it (``SLOW_TESTS`` above)."""
+    global _FAST_TIER_BREACHES
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    _FAST_TIER_BREACHES = breaches = []
+    try:
+        yield
+    finally:
+        _FAST_TIER_BREACHES = None
+    if breaches:
+        pytest.fail(
+            f"{request.node.nodeid} is in the fast tier but ran {', '.join(sorted(set(breaches)))}:"
+            " add it to SLOW_TESTS in tests/conftest.py",
+            pytrace=False,
+        )

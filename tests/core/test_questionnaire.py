@@ -5,6 +5,7 @@ import json
 import tomllib
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import get_args
 
@@ -477,9 +478,15 @@ def test_number_score_stays_between_neighbouring_breakpoints(values, scores, ans
     assert low - 1e-9 <= score <= high + 1e-9
 
 
+@cache
+def _six_signs():
+    """Read once for all of a property test's examples (a questionnaire is immutable)."""
+    return load_questionnaire(QUESTIONS / "six-signs.toml")
+
+
 @given(score=st.floats(0, 100))
 def test_band_for_returns_the_band_whose_range_holds_the_score(score):
-    q = load_questionnaire(QUESTIONS / "six-signs.toml")
+    q = _six_signs()
     band = q.band_for(score)
     index = q.band_index(band.id)
 

@@ -14,7 +14,6 @@ from assessment.anonymity import agreement_level
 from assessment.cli import COMMANDS
 from assessment.cli.data import export_group
 from assessment.db import get_db
-from assessment.demo import load_demo
 from assessment.figures import score_text
 from assessment.scoring import item_health
 from assessment.store import clients, respondents, responses, rounds
@@ -378,12 +377,6 @@ def test_export_answers_cli_to_stdout_and_errors(app, filled, tmp_path):
 
 
 # --- results --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo(app, questionnaires):
-    with app.app_context():
-        load_demo(get_db(), questionnaires)
 
 
 def test_results_export_has_one_row_per_closed_round_and_sign(app, demo):

@@ -5,19 +5,11 @@ import io
 import re
 from datetime import date
 
-import pytest
 from conftest import csrf_token
 
 from assessment.db import get_db
-from assessment.demo import load_demo
 from assessment.portfolio import portfolio
 from assessment.store import clients
-
-
-@pytest.fixture
-def demo(app, questionnaires):
-    with app.app_context():
-        load_demo(get_db(), questionnaires)
 
 
 def _names(found):

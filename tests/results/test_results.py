@@ -8,14 +8,7 @@ from conftest import csrf_token
 
 from assessment import results
 from assessment.db import get_db
-from assessment.demo import load_demo
 from assessment.store import actions, clients, rounds, share_links
-
-
-@pytest.fixture
-def demo(app, questionnaires):
-    with app.app_context():
-        load_demo(get_db(), questionnaires)
 
 
 def _round(app, client_name, period):

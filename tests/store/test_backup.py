@@ -16,7 +16,6 @@ from assessment import backup as backups
 from assessment import create_app
 from assessment.cli.data import backup_command, restore_command
 from assessment.db import get_db
-from assessment.demo import load_demo
 from assessment.migrations import migrations
 from assessment.sqlite import connect
 from assessment.store import clients
@@ -56,12 +55,6 @@ def _new_client(conn, name: str) -> None:
 @pytest.fixture
 def database(app) -> Path:
     return Path(app.config["DATABASE"])
-
-
-@pytest.fixture
-def demo(app, questionnaires):
-    with app.app_context():
-        load_demo(get_db(), questionnaires)
 
 
 # --- backup ---------------------------------------------------------------------------------

@@ -82,11 +82,24 @@ def test_inactive_user_cannot_log_in(app, client):
 
 
 def test_passwords_are_hashed(app):
+    from werkzeug.security import generate_password_hash
+
     from assessment.db import get_db
+    from assessment.store import users
 
     with app.app_context():
-        stored = get_db().execute("SELECT password_hash FROM users").fetchall()
+        db = get_db()
+        created = users.create_user(
+            db, email="new@example.com", password=PASSWORD, role="member", name="New"
+        )
+        stored = db.execute("SELECT password_hash FROM users").fetchall()
+        (made_here,) = db.execute(
+            "SELECT password_hash FROM users WHERE id = ?", [created.id]
+        ).fetchone()
     assert all(PASSWORD not in row[0] and row[0].startswith("scrypt:") for row in stored)
+    # The fixture users' hashes are cheaper (conftest.FIXTURE_HASH_METHOD); one the app
+    # makes has werkzeug's full cost.
+    assert made_here.split("$")[0] == generate_password_hash("x").split("$")[0]
 
 
 def test_repeated_failures_lock_the_email_out(client):

@@ -119,3 +119,40 @@ def test_every_page_has_a_favicon(client):
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.data
+
+
+# conftest.py shares two things between the tests' apps, for speed: werkzeug's URL
+# builders and Jinja's compiled templates. Each must be what the library makes itself.
+# (No visitor: these are the app's routing and templates, not a page.)
+
+
+def test_the_shared_url_builders_are_werkzeugs_own(app):
+    from conftest import WERKZEUG_COMPILE_BUILDER
+
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 50
+    for rule in rules:
+        for append_unknown, built in ((False, rule._build), (True, rule._build_unknown)):
+            own = WERKZEUG_COMPILE_BUILDER(rule, append_unknown)
+            assert built.__func__.__code__ == own.__code__, rule.rule
+
+
+def test_the_shared_templates_are_jinjas_own_and_each_app_keeps_its_globals(app, tmp_path):
+    from conftest import REPO_ROOT, TEMPLATE_CODE, make_app
+
+    other = make_app(
+        {
+            "DATABASE": str(tmp_path / "other.sqlite3"),
+            "QUESTIONS_DIR": str(REPO_ROOT / "questions"),
+        },
+        instance_path=str(tmp_path / "other"),
+    )
+    other.jinja_env.globals["site_marker"] = "only in the other app"
+    for each in (app, other):
+        assert each.jinja_env.bytecode_cache is TEMPLATE_CODE
+        assert each.test_client().get("/login").status_code == 200
+    environment = app.jinja_env
+    source, filename, _ = environment.loader.get_source(environment, "auth/login.html")
+    bucket = TEMPLATE_CODE.get_bucket(environment, "auth/login.html", filename, source)
+    assert bucket.code == environment.compile(source, "auth/login.html", filename)
+    assert "site_marker" not in app.jinja_env.globals

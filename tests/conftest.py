@@ -13,7 +13,6 @@ import pytest
 from hypothesis import settings
 from jinja2 import BytecodeCache
 from live_server_helpers import CSRF_RE  # one pattern for the tests and the live servers
-from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 from assessment import create_app
@@ -74,41 +73,6 @@ class SharedTemplateCode(BytecodeCache):
 
 
 TEMPLATE_CODE = SharedTemplateCode()
-
-#: werkzeug's own builder maker, kept for tests/web/test_factory.py, which compares.
-WERKZEUG_COMPILE_BUILDER = Rule._compile_builder
-_BUILDERS: dict[tuple, object] = {}
-
-
-def _builder_key(rule: Rule, append_unknown: bool) -> tuple:
-    """Everything ``Rule._compile_builder`` reads: the rule (its text names the function),
-    its parsed parts, the names of its defaults and the URL text of those it bakes in."""
-    defaults = rule.defaults or {}
-    baked = tuple(
-        (name, rule._converters[name].to_url(value))
-        for name, value in sorted(defaults.items())
-        if name in rule._converters
-    )
-    return (append_unknown, rule.rule, tuple(rule._trace), tuple(sorted(defaults)), baked)
-
-
-def _shared_builder(rule: Rule, append_unknown: bool = True):
-    """werkzeug's URL builder for a rule, made once per test process.
-
-    Each app compiles two Python functions per route (``url_for``'s builders, through
-    ``ast`` and ``compile``): two thirds of the app factory's time, paid again by every
-    test's app. The function takes the rule as an argument and keeps nothing of it, so
-    rules of the same text and parts can share one; the app, its map and its rules stay
-    the test's own.
-    """
-    key = _builder_key(rule, append_unknown)
-    builder = _BUILDERS.get(key)
-    if builder is None:
-        builder = _BUILDERS[key] = WERKZEUG_COMPILE_BUILDER(rule, append_unknown)
-    return builder
-
-
-Rule._compile_builder = _shared_builder
 
 
 def make_app(config: dict, instance_path: str):

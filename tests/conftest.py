@@ -255,6 +255,16 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login form of the server at ``base`` in a real browser, and wait
+    for the home page."""
+    page.goto(f"{base}/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#submit").click()
+    page.wait_for_url(f"{base}/")
+
+
 _LOADED_QUESTIONNAIRES: dict[tuple, dict] = {}
 
 

@@ -1,7 +1,7 @@
 """Changing one's own password in a real browser, in both languages, desktop and phone."""
 
 import pytest
-from conftest import PASSWORD, screenshot
+from conftest import PASSWORD, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +22,7 @@ def test_a_user_changes_their_password_from_their_name(
     width, height = viewport
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("member@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "member@example.com")
 
     if width < 768:
         page.locator(".navbar-toggler").click()

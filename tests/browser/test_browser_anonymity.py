@@ -5,7 +5,7 @@ go to tests/artifacts/ for a person to look at."""
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, screenshot
+from conftest import log_in, screenshot
 
 from assessment import results
 from assessment.db import get_db
@@ -71,11 +71,7 @@ def rounds_by_state(app, questionnaires):
 
 
 def _log_in(page, live_server):
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("lead@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "lead@example.com")
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -6,7 +6,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import PASSWORD, screenshot
+from conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,7 @@ def test_a_member_makes_uses_and_revokes_a_token(
     width, height = viewport
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("member@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "member@example.com")
     page.goto(f"{live_server}/account/password")
     page.locator("main a[href='/account/tokens']").click()
     assert page.get_by_role("heading", level=1).inner_text() == heading

@@ -8,7 +8,7 @@ screen readers)."""
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, screenshot
+from conftest import log_in, screenshot
 from test_branding import make_app, png_bytes, write
 
 pytestmark = pytest.mark.browser
@@ -80,11 +80,7 @@ def test_a_users_bar_keeps_the_menu_button_and_the_switch_on_one_line(
     context = browser.new_context(viewport=viewport, locale="en-US")
     try:
         page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.locator("#email").fill(f"{role}@example.com")
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#submit").click()
-        page.wait_for_url(f"{live_server}/")
+        log_in(page, live_server, f"{role}@example.com")
         bar = _bar(page)
         assert bar["logo"] == 360
         assert bar["switch"]["top"] < bar["brand"]["bottom"]

@@ -10,7 +10,7 @@ import time
 from datetime import date
 
 import pytest
-from conftest import PASSWORD, screenshot
+from conftest import log_in, screenshot
 from test_browser_collect import PHONE, Audits, open_page
 from test_browser_mail import fits_phone
 
@@ -36,11 +36,7 @@ def _member_on_a_team(app, make_round):
 
 
 def _login(page, base, role):
-    page.goto(f"{base}/login")
-    page.locator("#email").fill(f"{role}@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, f"{role}@example.com")
 
 
 def test_a_member_logs_an_incident_on_a_phone_in_chinese_in_under_20_seconds(

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
-from conftest import PASSWORD, screenshot
+from conftest import log_in, screenshot
 
 from assessment.questionnaire import load_questionnaire
 from assessment.questionnaire.workbook import workbook_bytes
@@ -78,11 +78,7 @@ def test_an_admin_uploads_compares_previews_and_publishes(live_server, browser, 
     bad, good = _files(tmp_path)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("admin@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "admin@example.com")
     page.get_by_role("link", name=texts["nav"], exact=True).click()
     page.wait_for_url(f"{live_server}/questionnaires/")
 

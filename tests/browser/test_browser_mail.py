@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import ARTIFACTS, PASSWORD
+from conftest import ARTIFACTS, log_in
 from smtp_helpers import SmtpServer, mail_app
 
 from assessment import clock
@@ -109,11 +109,7 @@ def story(app, live_server, smtp):
 def login(browser, base, role, lang, viewport=DESKTOP):
     context = browser.new_context(viewport=viewport, locale=LOCALES[lang], reduced_motion="reduce")
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.locator("#email").fill(f"{role}@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, f"{role}@example.com")
     return context, page
 
 

@@ -9,7 +9,7 @@ import subprocess
 import threading
 
 import pytest
-from conftest import screenshot
+from conftest import log_in, screenshot
 from live_server_helpers import make_instance
 from werkzeug.serving import make_server
 
@@ -57,11 +57,7 @@ def test_pack_progress_survives_a_reload_and_ends_in_a_download(
         viewport={"width": 1280, "height": 900}, locale=locale, accept_downloads=True
     )
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("lead@demo.example")
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "lead@demo.example", DEMO_PASSWORD)
 
     page.goto(f"{live_server}/portfolio/#pack")
     page.locator("#period").select_option("2026-Q4")

@@ -5,7 +5,7 @@ data (the account lead of every demo client); the audit log and outbox by an adm
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, screenshot
+from conftest import PASSWORD, log_in, screenshot
 
 from assessment.db import get_db
 from assessment.demo import DEMO_PASSWORD, load_demo
@@ -42,14 +42,6 @@ def demo_pages(app, questionnaires):
     ]
 
 
-def _login(page, live_server, email: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
-
-
 def _overflow(page) -> list[str]:
     """What sticks out past the viewport's right edge (outside a scrolling box)."""
     return page.evaluate(
@@ -75,7 +67,7 @@ def _overflow(page) -> list[str]:
 def test_every_lead_page_fits_a_phone(live_server, browser, demo_pages, locale, lang):
     context = browser.new_context(viewport=PHONE, locale=locale, reduced_motion="reduce")
     page = context.new_page()
-    _login(page, live_server, "lead@demo.example", DEMO_PASSWORD)
+    log_in(page, live_server, "lead@demo.example", DEMO_PASSWORD)
     wide = {}
     for name, path in demo_pages:
         response = page.goto(f"{live_server}{path}")
@@ -94,7 +86,7 @@ def test_every_lead_page_fits_a_phone(live_server, browser, demo_pages, locale, 
 def test_the_admins_pages_fit_a_phone(live_server, browser, demo_pages, locale, lang):
     context = browser.new_context(viewport=PHONE, locale=locale, reduced_motion="reduce")
     page = context.new_page()
-    _login(page, live_server, "admin@example.com", PASSWORD)
+    log_in(page, live_server, "admin@example.com", PASSWORD)
     wide = {}
     for path in ("/audit/", "/outbox/", "/users/"):
         page.goto(f"{live_server}{path}")

@@ -1,7 +1,7 @@
 """The portfolio and a client's history in a real browser, in both languages."""
 
 import pytest
-from conftest import screenshot
+from conftest import log_in, screenshot
 
 from assessment.db import get_db
 from assessment.demo import DEMO_PASSWORD, load_demo
@@ -29,11 +29,7 @@ def test_portfolio_then_client_history(
         viewport={"width": 1280, "height": 900}, locale=locale, reduced_motion="reduce"
     )
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("lead@demo.example")
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "lead@demo.example", DEMO_PASSWORD)
 
     page.goto(f"{live_server}/portfolio/")
     assert page.locator("html").get_attribute("lang") == lang

@@ -3,7 +3,7 @@ comments and answers to open questions that keep their line breaks and draw thei
 languages, on a desktop and a phone."""
 
 import pytest
-from conftest import screenshot
+from conftest import log_in, screenshot
 
 from assessment import results
 from assessment.db import get_db
@@ -37,11 +37,7 @@ def test_kickoff_results_page(live_server, browser, kickoff, locale, lang, label
         viewport=VIEWPORTS[viewport], locale=locale, reduced_motion="reduce"
     )
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("lead@demo.example")
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "lead@demo.example", DEMO_PASSWORD)
 
     page.goto(f"{live_server}/rounds/{kickoff.id}/results")
     assert page.locator("html").get_attribute("lang") == lang
@@ -117,11 +113,7 @@ def test_free_text_keeps_line_breaks_and_draws_emoji(
 ):
     context = browser.new_context(viewport=viewport, locale=locale, reduced_motion="reduce")
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill("lead@demo.example")
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("#submit").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "lead@demo.example", DEMO_PASSWORD)
     page.goto(f"{live_server}/rounds/{demo.id}/results")
     assert page.locator("html").get_attribute("lang") == lang
 

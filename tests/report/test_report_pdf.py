@@ -217,22 +217,29 @@ MOOD = "mood-example"
 EMOJI = ("😤", "📞", "🙄")
 
 
+def _named_quarterly(app, db, client_name: str, *, answer: int):
+    """A new client's named 2026-Q4 quarterly round of the six-signs questionnaire, and
+    every likert item asked in it answered ``answer``."""
+    q = load_directory(app.config["QUESTIONS_DIR"])["six-signs"]
+    client = clients.create_client(db, name=client_name, industry="x")
+    current = rounds.create_round(
+        db,
+        client_id=client.id,
+        kind="quarterly",
+        period="2026-Q4",
+        questionnaire=q,
+        anonymous=False,
+    )
+    answers = {i.id: answer for i in q.items() if i.type == "likert" and i.applies("quarterly")}
+    return current, answers
+
+
 @pytest.fixture(scope="module")
 def with_emoji(demo_app):
     """A named round's PDFs, {lang: bytes}: a comment and an answer with emoji, by 李娜."""
     with demo_app.app_context():
         db = get_db()
-        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
-        client = clients.create_client(db, name="Emoji & Co", industry="x")
-        current = rounds.create_round(
-            db,
-            client_id=client.id,
-            kind="quarterly",
-            period="2026-Q4",
-            questionnaire=q,
-            anonymous=False,
-        )
-        answers = {i.id: 3 for i in q.items() if i.type == "likert" and i.applies("quarterly")}
+        current, answers = _named_quarterly(demo_app, db, "Emoji & Co", answer=3)
         for n in range(3):
             person = respondents.add_respondent(db, current.id, name=f"李娜 {n}", role="account")
             texts = {MOOD: "Steering meeting:\n“You are a supplier.” 😤"} if n == 0 else {}
@@ -368,18 +375,7 @@ def hostile(demo_app):
     """A named (not anonymous) round whose user texts are HTML and script payloads."""
     with demo_app.app_context():
         db = get_db()
-        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
-        client = clients.create_client(db, name=f"<b>Evil</b> & Co {SCRIPT}", industry="x")
-        current = rounds.create_round(
-            db,
-            client_id=client.id,
-            kind="quarterly",
-            period="2026-Q4",
-            questionnaire=q,
-            anonymous=False,
-        )
-        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
-        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        current, answers = _named_quarterly(demo_app, db, f"<b>Evil</b> & Co {SCRIPT}", answer=2)
         for n in range(3):
             person = respondents.add_respondent(
                 db, current.id, name=f"<i>Rater {n}</i>", role="delivery"
@@ -529,18 +525,7 @@ def stepped(demo_app):
     words as title), due and done on dates, rendered in both languages."""
     with demo_app.app_context():
         db = get_db()
-        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
-        client = clients.create_client(db, name="Step & Co", industry="x")
-        current = rounds.create_round(
-            db,
-            client_id=client.id,
-            kind="quarterly",
-            period="2026-Q4",
-            questionnaire=q,
-            anonymous=False,
-        )
-        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
-        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        current, answers = _named_quarterly(demo_app, db, "Step & Co", answer=2)
         for n in range(3):
             person = respondents.add_respondent(db, current.id, name=f"R{n}", role="delivery")
             responses.save_response(db, person.id, answers, {}, submit=True)
@@ -605,18 +590,7 @@ def long_strings(demo_app):
     a 1,990-character one (text answer) and a 90-character owner name."""
     with demo_app.app_context():
         db = get_db()
-        q = load_directory(demo_app.config["QUESTIONS_DIR"])["six-signs"]
-        client = clients.create_client(db, name="Long" + "L" * 116, industry="x")
-        current = rounds.create_round(
-            db,
-            client_id=client.id,
-            kind="quarterly",
-            period="2026-Q4",
-            questionnaire=q,
-            anonymous=False,
-        )
-        answers = {item.id: 2 for sign in q.signs for item in sign.scored_items("quarterly")}
-        answers = {k: v for k, v in answers.items() if q.item(k).type == "likert"}
+        current, answers = _named_quarterly(demo_app, db, "Long" + "L" * 116, answer=2)
         for n in range(3):
             person = respondents.add_respondent(db, current.id, name=f"R{n}", role="delivery")
             comments = {"payment": LONG_URL, "power": LONG_WORD} if n == 0 else {}
